@@ -1,0 +1,20 @@
+"""Options and helpers shared by several commands (database URL, output formats, console)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLAlchemy database URL (default: $ITINERANCE_DB, else a SQLite file in the user data folder).",
+        show_default=False,
+    ),
+]

@@ -1,0 +1,153 @@
+"""A plan: what each vehicle does on each day of the cycle, as plain objects and as JSON.
+
+A plan states times explicitly (leaving the base, arriving at each stop, start and end of each
+permanence, the lunch break, returning) so that a reader, an export or the validator never has
+to re-run a solver to know what happens. The validator (:mod:`planner.validator`) recomputes
+these times from the problem's matrices and reports every disagreement; it does not trust them.
+
+JSON layout (``schema = "itinerance.plan/1"``)::
+
+    {
+      "schema": "itinerance.plan/1",
+      "problem": "name of the problem / scenario",
+      "routes": [
+        {"vehicle": "van1", "day": 3, "depart": 540.0, "return": 1000.0,
+         "lunch": {"start": 750.0, "end": 810.0} | null,
+         "visits": [{"stop": "36120", "arrival": 590.0, "start": 600.0, "end": 960.0}, ...]}
+      ],
+      "unserved": ["36005", ...],
+      "meta": {"engine": "...", "seed": 0, "time_limit": 10, "objective": 1234.5,
+               "versions": {...}, "inputs": {...}, "created": "ISO date"}
+    }
+
+Times are minutes since midnight of the route's day; ``day`` is the index of the day in the
+problem's horizon (see :class:`planner.model.Horizon`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.errors import PlanError
+
+SCHEMA = "itinerance.plan/1"
+
+
+@dataclass(slots=True)
+class Visit:
+    """One permanence or request served: arrival on site, start and end of the service.
+
+    ``end - start`` is the presence time plus any lunch break taken on site.
+    """
+
+    stop: str
+    arrival: float
+    start: float
+    end: float
+
+
+@dataclass(slots=True)
+class Route:
+    """A vehicle's day: leave the base, serve visits in order, return."""
+
+    vehicle: str
+    day: int
+    depart: float
+    ret: float
+    visits: list[Visit] = field(default_factory=list)
+    lunch: tuple[float, float] | None = None  # (start, end) of the break, if taken
+
+
+@dataclass
+class Plan:
+    """Routes of every vehicle on every day it works, the stops left unserved, and provenance."""
+
+    routes: list[Route] = field(default_factory=list)
+    unserved: list[str] = field(default_factory=list)
+    problem: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def route(self, vehicle: str, day: int) -> Route | None:
+        for r in self.routes:
+            if r.vehicle == vehicle and r.day == day:
+                return r
+        return None
+
+    def visits_of(self, stop: str) -> list[tuple[Route, Visit]]:
+        """Every (route, visit) serving a stop, in day order."""
+        out = [(r, v) for r in self.routes for v in r.visits if v.stop == stop]
+        return sorted(out, key=lambda rv: (rv[0].day, rv[1].start))
+
+    def served_stops(self) -> set[str]:
+        return {v.stop for r in self.routes for v in r.visits}
+
+    # --- JSON -------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "problem": self.problem,
+            "routes": [
+                {
+                    "vehicle": r.vehicle,
+                    "day": r.day,
+                    "depart": r.depart,
+                    "return": r.ret,
+                    "lunch": None if r.lunch is None else {"start": r.lunch[0], "end": r.lunch[1]},
+                    "visits": [
+                        {"stop": v.stop, "arrival": v.arrival, "start": v.start, "end": v.end}
+                        for v in r.visits
+                    ],
+                }
+                for r in sorted(self.routes, key=lambda r: (r.vehicle, r.day))
+            ],
+            "unserved": sorted(self.unserved),
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "plan") -> Plan:
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise PlanError(f"{source}: not an itinerance plan (expected schema {SCHEMA!r})")
+        try:
+            routes = [
+                Route(
+                    vehicle=str(r["vehicle"]),
+                    day=int(r["day"]),
+                    depart=float(r["depart"]),
+                    ret=float(r["return"]),
+                    lunch=None
+                    if r.get("lunch") is None
+                    else (float(r["lunch"]["start"]), float(r["lunch"]["end"])),
+                    visits=[
+                        Visit(str(v["stop"]), float(v["arrival"]), float(v["start"]), float(v["end"]))
+                        for v in r.get("visits", [])
+                    ],
+                )
+                for r in data.get("routes", [])
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PlanError(f"{source}: malformed route or visit ({exc!r})") from None
+        return cls(
+            routes=routes,
+            unserved=[str(s) for s in data.get("unserved", [])],
+            problem=str(data.get("problem", "")),
+            meta=dict(data.get("meta", {})),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def read(cls, path: str | Path) -> Plan:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise PlanError(f"{path}: no such plan file") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PlanError(f"{path}: not valid JSON ({exc})") from None
+        return cls.from_dict(data, source=str(path))
