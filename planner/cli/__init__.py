@@ -14,7 +14,14 @@ from planner.cli.app import app
 from planner.cli.common import err_console
 
 # Command modules register themselves on import.
-from planner.cli import data as _data  # noqa: F401,E402
+from planner.cli import (  # noqa: F401,E402
+    bench,
+    coverage,
+    data,
+    demo,
+    map_commands,
+    planning,
+)
 
 __all__ = ["app", "main"]
 

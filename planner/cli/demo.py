@@ -1,0 +1,5 @@
+"""CLI commands: demo (filled in by its owner)."""
+
+from __future__ import annotations
+
+from planner.cli.app import app, map_app  # noqa: F401
