@@ -1,5 +1,397 @@
-"""``itinerance data ...``: territory data commands (owned by the geodata work)."""
+"""``itinerance data ...``: territory data commands (sources, fetch, load, status, rota, import).
+
+Thin wrappers over :mod:`geodata`: they parse options, call the library, and print French text
+about the territory (help texts are English). Errors are :class:`~geodata.errors.ItineranceError`
+raised by the library; ``planner.cli.main`` turns them into one line and exit code 2.
+"""
 
 from __future__ import annotations
 
-from planner.cli.app import data_app  # noqa: F401
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from geodata import query, registry, settings
+from geodata.errors import DataError
+from geodata.hours import WEEKDAYS_FR, intervals_fr
+from geodata.records import ParsedRota, ServiceKind
+from planner.cli.app import data_app
+from planner.cli.common import DbOption, console, err_console
+
+__all__ = ["fr_int", "fr_float", "services_fr", "load_summary_fr", "rota_to_json"]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+# -- French formatting ------------------------------------------------------------------------
+
+
+def fr_int(n: int) -> str:
+    """``216069`` → ``"216 069"`` (French thousands separator)."""
+    return f"{n:,}".replace(",", " ")
+
+
+def fr_float(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def _plural(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{fr_int(n)} {singular if n <= 1 else (plural or singular + 's')}"
+
+
+def services_fr(by_kind: dict[str, int]) -> str:
+    """``"25 France Services (fixe), 1 France Services itinérant, 61 lieux de médiation"``."""
+    parts = []
+    for kind in ServiceKind:
+        n = by_kind.get(kind.value, 0)
+        if n:
+            label = {
+                ServiceKind.MEDIATION: "lieu(x) de médiation numérique",
+                ServiceKind.BORNE: "borne(s) interactive(s)",
+            }.get(kind, kind.label_fr)
+            parts.append(f"{fr_int(n)} {label}")
+    return ", ".join(parts) or "aucun service"
+
+
+# -- sources and fetch ------------------------------------------------------------------------
+
+
+def _state(ds: registry.Dataset) -> str:
+    if not registry.is_present(ds):
+        return "absent"
+    try:
+        registry.verify(ds)
+    except DataError:
+        return "corrompu"
+    return "présent"
+
+
+@data_app.command("sources")
+def sources() -> None:
+    """List the pinned datasets: licence, vintage, URL and whether the local copy is present."""
+    table = Table(title=f"Jeux de données (dossier : {settings.data_dir()})")
+    for col in ("Nom", "Millésime", "Licence", "État", "URL"):
+        table.add_column(col, overflow="fold")
+    for ds in registry.DATASETS:
+        url = ds.source_url + (" (dérivé)" if ds.derived_from else "")
+        table.add_row(ds.name, ds.vintage, ds.licence, _state(ds), url)
+    console.print(table)
+
+
+@data_app.command("fetch")
+def fetch(
+    names: Annotated[list[str] | None, typer.Argument(help="Dataset names (default: all); see `data sources`.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Download again files whose hash does not match.")] = False,
+) -> None:
+    """Download missing datasets into the data folder, checking their sha256."""
+    wanted = [registry.dataset(n) for n in names] if names else list(registry.DATASETS)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        for ds in wanted:
+            present = registry.is_present(ds)
+            task = progress.add_task(ds.name, total=ds.size)
+
+            def hook(done: int, total: int, task=task) -> None:  # noqa: ANN001
+                progress.update(task, completed=done, total=total or None)
+
+            path = registry.fetch(ds.name, progress=hook, replace_corrupt=force)
+            progress.update(task, completed=ds.size)
+            console.print(f"{ds.name} : {'déjà présent' if present else 'téléchargé'} ({path})")
+
+
+# -- load ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _step_progress() -> Iterator:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("Chargement", total=1)
+
+        def hook(description: str, done: int, total: int) -> None:
+            progress.update(task, description=description, completed=done, total=total)
+
+        yield hook
+
+
+_SOURCE_FR = {"cnfs": "lieux de conseillers numériques", "aidants_connect": "structures Aidants Connect"}
+
+
+def load_summary_fr(report) -> list[str]:  # noqa: ANN001 (geodata.load.LoadReport)
+    """The French lines ``data load`` (and the demo) print after a load."""
+    r = report
+    with_contour = r.communes - len(r.communes_without_geometry)
+    lines = [
+        f"{r.area.label_fr.capitalize()} chargé en {fr_float(r.seconds)} s : "
+        f"{_plural(r.communes, 'commune')}, {fr_int(r.population)} habitants, {_plural(r.epcis, 'EPCI', 'EPCI')}.",
+        f"Contours : {fr_int(with_contour)} communes sur {fr_int(r.communes)}"
+        + (f" ({r.contour_source})" if r.contour_source else "")
+        + (
+            f" ; sans contour : {', '.join(r.communes_without_geometry[:8])}"
+            + (" …" if len(r.communes_without_geometry) > 8 else "")
+            + " (donnez un fichier avec --contours)"
+            if r.communes_without_geometry
+            else ""
+        )
+        + ".",
+        f"Indice de fragilité numérique : {fr_int(r.communes - len(r.ifn_missing))} communes avec score"
+        + (f", {fr_int(len(r.ifn_missing))} sans ({', '.join(r.ifn_missing[:8])})" if r.ifn_missing else "")
+        + ".",
+        f"Services : {services_fr(r.services_by_kind)}"
+        + (
+            " (" + ", ".join(f"{fr_int(n)} {_SOURCE_FR.get(src, src)}" for src, n in r.mediation_by_source.items()) + ")"
+            if r.mediation_by_source
+            else ""
+        )
+        + (f" ; {fr_int(r.nearby_services)} services voisins (moins de 50 km) ajoutés" if r.nearby_services else "")
+        + ".",
+    ]
+    if r.mediation_unlocated:
+        lines.append(f"Lieux de médiation sans position : {fr_int(r.mediation_unlocated)}.")
+    if r.odd_hours:
+        shown = "; ".join(
+            f"{o.service_id} {WEEKDAYS_FR[o.weekday] if o.weekday is not None else 'semaine'} {o.text!r}"
+            for o in r.odd_hours[:5]
+        )
+        lines.append(f"Horaires illisibles (laissés de côté) : {fr_int(len(r.odd_hours))} — {shown}{' …' if len(r.odd_hours) > 5 else ''}.")
+    lines.append(
+        f"Tournées : {_plural(r.rotas, 'service itinérant ou multisite', 'services itinérants ou multisites')}, "
+        f"{_plural(r.rota_stops, 'arrêt')}, {_plural(r.unresolved_stops, 'nom non résolu', 'noms non résolus')}, "
+        f"{_plural(r.rota_issues, 'remarque')}."
+    )
+    return lines
+
+
+@data_app.command("load")
+def load(
+    region: Annotated[str | None, typer.Option("--region", help="Region code, e.g. 24 (Centre-Val de Loire).")] = None,
+    departement: Annotated[str | None, typer.Option("--departement", help="Département code, e.g. 36 (Indre).")] = None,
+    contours: Annotated[
+        Path | None,
+        typer.Option("--contours", help="Your own commune contour file (GeoJSON, GeoPackage, Shapefile) instead of the built-in Centre-Val de Loire one."),
+    ] = None,
+    contours_code_column: Annotated[
+        str, typer.Option("--contours-code-column", help="Column of the contour file holding INSEE codes.")
+    ] = "code",
+    contours_layer: Annotated[str | None, typer.Option("--contours-layer", help="Layer of a GeoPackage contour file.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Load a région or a département (communes, EPCI, IFN, services, rotas) into the database.
+
+    Loading again replaces the area's rows; a failure leaves the database as it was.
+    """
+    from geodata.load import load_area
+
+    with _step_progress() as hook:
+        report = load_area(
+            db, region=region, departement=departement, contours=contours, progress=hook,
+            contours_code_column=contours_code_column, contours_layer=contours_layer,
+        )  # fmt: skip
+    for line in load_summary_fr(report):
+        console.print(line, highlight=False)
+    kind, code = report.area.key.split(":")
+    console.print(f"Détail des tournées : itinerance data rota --{kind} {code}", highlight=False)
+
+
+# -- status -------------------------------------------------------------------------------------
+
+
+@data_app.command("status")
+def status(
+    db: DbOption = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+) -> None:
+    """What the database holds: areas, files (hash, vintage, date) and counts."""
+    st = query.status(db)
+    if output == OutputFormat.json:
+        console.print_json(json.dumps({"url": st.url, "loads": st.loads, "departements": st.departements, "user_items": st.user_items}))
+        return
+    console.print(f"Base : {st.url}", highlight=False)
+    if not st.departements and not st.loads:
+        console.print("Aucune donnée chargée : itinerance data load --departement 36 (ou --region 24).")
+        return
+    table = Table(title="Territoire chargé")
+    for col in ("Département", "Communes", "Avec contour", "Habitants", "Services", "Arrêts de tournée", "Non résolus"):
+        table.add_column(col)
+    for d in st.departements:
+        table.add_row(
+            d["departement"], fr_int(d["communes"]), fr_int(d["with_contour"]), fr_int(d["population"]),
+            services_fr(d["services"]), fr_int(d["rota_stops"]), fr_int(d["unresolved_stops"]),
+        )  # fmt: skip
+    console.print(table)
+    files = Table(title="Fichiers chargés (provenance)")
+    for col in ("Zone", "Jeu de données", "Fichier", "Millésime", "sha256", "Chargé le", "Lignes"):
+        files.add_column(col, overflow="fold")
+    for item in st.loads:
+        files.add_row(
+            item["area"], item["dataset"], item["file"], item["vintage"] or "", item["sha256"][:12] + "…",
+            str(item["loaded_at"])[:19].replace("T", " "), fr_int(item["rows"]),
+        )  # fmt: skip
+    console.print(files)
+    user = {k: v for k, v in st.user_items.items() if v}
+    if user:
+        console.print("Éléments importés : " + ", ".join(f"{k} {fr_int(v)}" for k, v in user.items()), highlight=False)
+
+
+# -- rota ---------------------------------------------------------------------------------------
+
+
+def rota_to_json(rota: ParsedRota) -> dict:
+    """A parsed rota as JSON-ready data (French recurrence included)."""
+    from geodata.rota import describe_recurrence_fr
+
+    return {
+        "service_id": rota.service_id,
+        "service_name": rota.service_name,
+        "base_insee": rota.base_insee,
+        "departement": rota.departement,
+        "raw_text": rota.raw_text,
+        "hours": {WEEKDAYS_FR[d]: [[iv.start, iv.end] for iv in ivs] for d, ivs in sorted(rota.hours.items())},
+        "stops": [
+            {
+                "order": s.order,
+                "raw_name": s.raw_name,
+                "insee": s.match.insee,
+                "name": s.match.name,
+                "confidence": round(s.match.confidence, 3),
+                "reason": s.match.reason,
+                "candidates": [list(c) for c in s.match.candidates],
+                "recurrence": {
+                    "kind": s.recurrence.kind.value,
+                    "weekday": s.recurrence.weekday,
+                    "nth": s.recurrence.nth,
+                    "start": s.recurrence.start,
+                    "end": s.recurrence.end,
+                    "part_of_day": s.recurrence.part_of_day,
+                    "text": s.recurrence.text,
+                },
+                "recurrence_fr": describe_recurrence_fr(s.recurrence),
+                "place": s.place,
+            }
+            for s in rota.stops
+        ],
+        "issues": list(rota.issues),
+    }
+
+
+def _print_rota(rota: ParsedRota, names: dict[str, str]) -> None:
+    from geodata.rota import describe_recurrence_fr
+
+    base = f"{names.get(rota.base_insee or '', '?')} ({rota.base_insee})" if rota.base_insee else "inconnue"
+    console.print(f"\n[bold]{rota.service_name}[/] ({rota.service_id}) — base : {base}", highlight=False)
+    if rota.hours:
+        days = ", ".join(f"{WEEKDAYS_FR[d]} {intervals_fr(ivs)}" for d, ivs in sorted(rota.hours.items()))
+        console.print(f"Horaires : {days}", highlight=False)
+    if rota.stops:
+        table = Table()
+        for col in ("N°", "Commune", "INSEE", "Texte lu", "Récurrence", "Lieu", "Confiance"):
+            table.add_column(col, overflow="fold")
+        for s in rota.stops:
+            commune = s.match.name or "[red]non résolu[/]"
+            table.add_row(
+                str(s.order), commune, s.match.insee or "—", s.raw_name, describe_recurrence_fr(s.recurrence),
+                s.place or "", f"{s.match.confidence:.2f}",
+            )  # fmt: skip
+        console.print(table)
+    for issue in rota.issues:
+        console.print(f"  ⚠ {issue}", highlight=False, markup=False)
+
+
+@data_app.command("rota")
+def rota(
+    departement: Annotated[str | None, typer.Option("--departement", help="Département code, e.g. 36.")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Region code, e.g. 24.")] = None,
+    service: Annotated[str | None, typer.Option("--service", help="One service, e.g. fs:2394 or 2394.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """The parsed rotas of mobile and multi-site France Services: stops, recurrence, issues."""
+    found = query.rotas(db, departement=departement, region=region, service_id=service)
+    if output == OutputFormat.json:
+        console.print_json(json.dumps([rota_to_json(r) for r in found], ensure_ascii=False))
+        return
+    if not found:
+        console.print("Aucune tournée dans cette zone.")
+        return
+    codes = sorted({r.base_insee for r in found if r.base_insee})
+    frame = query.communes(db, codes=codes) if codes else None
+    names = dict(zip(frame["code"], frame["name"])) if frame is not None else {}
+    for r in found:
+        _print_rota(r, names)
+    stops = sum(len(r.stops) for r in found)
+    unresolved = sum(1 for r in found for s in r.stops if s.match.insee is None)
+    console.print(
+        f"\n{_plural(len(found), 'tournée')}, {_plural(stops, 'arrêt')}, "
+        f"{_plural(unresolved, 'nom non résolu', 'noms non résolus')}.",
+        highlight=False,
+    )
+
+
+# -- import -------------------------------------------------------------------------------------
+
+
+def _mapping(pairs: list[str] | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs or []:
+        target, sep, source = pair.partition("=")
+        if not sep or not target.strip() or not source.strip():
+            raise DataError(f"--map {pair!r}: expected field=column, e.g. --map insee='Code commune'")
+        mapping[target.strip()] = source.strip()
+    return mapping
+
+
+class ImportKind(str, Enum):
+    borne = "borne"
+    host_site = "host_site"
+    service = "service"
+    vehicle = "vehicle"
+
+
+@data_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or Windows-1252, ',' or ';'), GeoJSON or GeoPackage.")],
+    kind: Annotated[ImportKind, typer.Option("--kind", help="What the file holds.")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Column mapping field=column (repeatable), e.g. --map insee='Code commune'."),
+    ] = None,
+    layer: Annotated[str | None, typer.Option("--layer", help="GeoPackage layer.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite items whose id was stored from another file.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import your own bornes, host sites, services or vehicles (validated, in one transaction)."""
+    from geodata.load import store_import
+    from geodata.readers.cog import read_communes
+    from geodata.userfiles import import_file
+
+    known = read_communes(registry.fetch("communes"))["code"].tolist()
+    result = import_file(file, kind.value, _mapping(map_), layer, known_insee=known)
+    report = store_import(db, result, replace=replace)
+    label = {"borne": "borne(s)", "host_site": "lieu(x) d'accueil", "service": "service(s)", "vehicle": "véhicule(s)"}[kind.value]
+    console.print(
+        f"{fr_int(report.stored)} {label} importé(s) depuis {report.source}"
+        + (f" ({fr_int(report.replaced)} remplacé(s), déjà importés de ce fichier)" if report.replaced else "")
+        + (f" ; {fr_int(report.located_by_contour)} situé(s) dans leur commune par leurs coordonnées" if report.located_by_contour else "")
+        + (f" ; {fr_int(report.placed_at_commune)} placé(s) au point de leur commune" if report.placed_at_commune else "")
+        + ".",
+        highlight=False,
+    )
+    for warning in report.warnings:
+        err_console.print(f"warning: {warning}", highlight=False, markup=False)

@@ -1,0 +1,38 @@
+"""Indice de fragilité numérique (IFN, La MedNum) per commune: total score and its 5 components.
+
+Scores are on a 0–10 scale (higher = more fragile). The file uses a 2022/2023 COG; rows are kept
+with their code, and the loader joins them on the current code, reporting communes without a
+score. Empty scores stay missing (NaN): nothing is invented here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from geodata.readers._common import read_csv_text, to_float
+from geodata.readers.contours import normalise_insee
+
+__all__ = ["IFN_COLUMNS", "read_ifn"]
+
+# Column of the source file → column in itinerance (database and query frames).
+IFN_COLUMNS = {
+    "total": "ifn",
+    "no_thd_coverage_rate": "ifn_no_thd",
+    "no_4g_coverage_rate": "ifn_no_4g",
+    "poverty_rate": "ifn_poverty",
+    "older_65_rate": "ifn_older_65",
+    "nscol15p_rate": "ifn_no_diploma",
+}
+
+
+def read_ifn(path: Path) -> pd.DataFrame:
+    """Communes' IFN scores: ``code`` then ``ifn``, ``ifn_no_thd``, ``ifn_no_4g``, ``ifn_poverty``,
+    ``ifn_older_65``, ``ifn_no_diploma`` (floats, NaN when the file gives none)."""
+    raw = read_csv_text(path, ("code", "division", *IFN_COLUMNS))
+    raw = raw[raw["division"] == "city"]
+    frame = pd.DataFrame({"code": normalise_insee(raw["code"]).to_numpy()})
+    for source, target in IFN_COLUMNS.items():
+        frame[target] = to_float(raw[source]).to_numpy()
+    return frame.drop_duplicates("code", keep="first").sort_values("code", ignore_index=True)
