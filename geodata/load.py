@@ -599,11 +599,11 @@ def load_area(
         if progress:
             progress(_STEPS[i], i, total)
 
-    db.ready(url)  # fail fast on an unreachable database, before reading files
     step(0)
     used: list[Provenance] = []
     cog = cog_reader.read_cog(_dataset("communes", used))
     area = resolve_area(cog.communes, region, departement)
+    db.ready(url)  # fail fast on an unreachable database, before reading the other files
     report = LoadReport(area=area, provenance=used)
     payload = _read(
         cog, area, Path(contours) if contours else None, contours_code_column, contours_layer, report, step

@@ -32,7 +32,7 @@ from geodata.records import ParsedRota, ServiceKind
 from planner.cli.app import data_app
 from planner.cli.common import DbOption, console, err_console
 
-__all__ = ["fr_int", "fr_float", "services_fr", "load_summary_fr", "rota_to_json"]
+__all__ = ["fr_int", "fr_float", "services_fr", "load_summary_fr", "rota_to_json", "step_progress"]
 
 
 class OutputFormat(str, Enum):
@@ -120,7 +120,7 @@ def fetch(
 
 
 @contextmanager
-def _step_progress() -> Iterator:
+def step_progress() -> Iterator:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("Chargement", total=1)
@@ -199,7 +199,7 @@ def load(
     """
     from geodata.load import load_area
 
-    with _step_progress() as hook:
+    with step_progress() as hook:
         report = load_area(
             db, region=region, departement=departement, contours=contours, progress=hook,
             contours_code_column=contours_code_column, contours_layer=contours_layer,
