@@ -307,7 +307,7 @@ def read_spatial(path: Path, layer: str | None = None) -> pd.DataFrame:
             layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     except (DataSourceError, OSError) as exc:
         raise DataError(
-            f"{path.name}: cannot be read as GeoJSON or GeoPackage ({_first_line(exc)})"
+            f"{path.name}: cannot be read as GeoJSON or GeoPackage ({_gdal_reason(exc, path)})"
         ) from None
     if layer is None:
         if len(layers) > 1:
@@ -326,7 +326,7 @@ def read_spatial(path: Path, layer: str | None = None) -> pd.DataFrame:
             frame = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:  # noqa: BLE001 - pyogrio raises several types for corrupt sources
         raise DataError(
-            f"{path.name}: layer {layer!r} cannot be read ({_first_line(exc)})"
+            f"{path.name}: layer {layer!r} cannot be read ({_gdal_reason(exc, path)})"
         ) from None
     for caught_warning in [*caught, *caught_reading]:
         warnings.append(f"{path.name}: {_first_line(caught_warning.message)}")  # GDAL's remarks
@@ -362,6 +362,14 @@ def read_spatial(path: Path, layer: str | None = None) -> pd.DataFrame:
         }
     )
     return df
+
+
+def _gdal_reason(exc: BaseException, path: Path) -> str:
+    """GDAL's complaint without the full path and the generic driver advice."""
+    reason = _first_line(exc).split("; It might help")[0]
+    if "not recognized as being in a supported file format" in reason:
+        return "unrecognised format"
+    return reason.replace(f"'{path}' ", "").replace(str(path), path.name)
 
 
 def _first_line(exc: BaseException | Warning | str) -> str:

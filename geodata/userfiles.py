@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ __all__ = [
     "ImportResult",
     "Problem",
     "UserFileError",
+    "cog_reference",
     "describe_kind",
     "fields_markdown",
     "import_file",
@@ -89,11 +90,12 @@ def _field(
 
 _INSEE_ALIASES = (
     "insee | code insee | insee com | code commune | code commune insee | code insee commune"
-    " | insee code | codgeo | depcom | cog | citycode | com insee"
+    " | insee code | codgeo | depcom | cog | citycode | com insee | city insee code"
+    " | code insee ville | insee ville"
 )
 _LON_ALIASES = "lon | longitude | lng | long | x | coord x | longitude wgs84 | lon wgs84 | xlong"
 _LAT_ALIASES = "lat | latitude | y | coord y | latitude wgs84 | lat wgs84 | ylat"
-_LOCATION = "location: an INSEE code, or lon and lat, is required on every row"
+_LOCATION = "Location: an INSEE code, or lon and lat, is required on every row"
 
 _ID = _field(
     "id",
@@ -387,12 +389,15 @@ def import_file(
     layer: str | None = None,
     *,
     known_insee: Collection[str] | None = None,
+    former_insee: Mapping[str, str] | None = None,
 ) -> ImportResult:
     """Read, map and validate a user's file of ``kind`` (borne, host_site, service, vehicle).
 
     ``mapping`` maps canonical fields to the file's columns (``{"insee": "Code commune"}``) and
     overrides the automatic recognition of headers. ``layer`` chooses a GeoPackage layer.
-    ``known_insee`` (e.g. the current COG's codes) makes unknown codes errors.
+    ``known_insee`` (e.g. the current COG's codes) makes unknown codes errors; ``former_insee``
+    maps former codes (merged communes, arrondissements municipaux) to the current commune's,
+    which replaces them with a warning. :func:`cog_reference` builds both from ``communes.json``.
     Raises :class:`DataError` for an unreadable file, an unknown kind or a missing column, and
     :class:`UserFileError` (a ``DataError``) listing every invalid row.
     """
@@ -413,6 +418,7 @@ def import_file(
     warnings += mapping_warnings
     known = frozenset(known_insee) if known_insee is not None else None
     reader = _RowReader(kind, specs, columns, day_columns, source, row_label, known)
+    reader.former = dict(former_insee or {})
     reader.spatial = table.attrs.get("format") == "spatial"
     overlong: dict[int, int] = table.attrs.get("overlong", {})
     records: list[dict] = []
@@ -587,6 +593,8 @@ class _RowReader:
         self.problems: list[Problem] = []
         self.ids: list[tuple[str, int]] = []  # (id, row) of every row, valid or not
         self.padded: list[tuple[int, str]] = []  # (row, "1001 → 01001")
+        self.former: dict[str, str] = {}  # former INSEE code -> current one
+        self.replaced: list[tuple[int, str]] = []  # (row, "49069 → 49126")
         self.spatial = False  # lon/lat come from the geometry
 
     def _problem(
@@ -634,13 +642,12 @@ class _RowReader:
             return None
         if warning is not None:
             self.padded.append((row, f"{str(raw).strip()} → {code}"))
+        current = self.former.get(code)
+        if current is not None and (self.known is None or code not in self.known):
+            self.replaced.append((row, f"{code} → {current}"))
+            code = current
         if self.known is not None and code not in self.known:
-            hint = (
-                " (a postal code?)"
-                if code.endswith("0")
-                else " (a merged commune? use the current code)"
-            )
-            raise values.CellError(f"{code!r} is not a commune of the current COG{hint}")
+            raise values.CellError(f"{code!r} is not a commune of the current COG{_hint(code)}")
         return code
 
     def _days(self, row: int, cells: dict[str, Any]) -> list[int] | None:
@@ -705,13 +712,54 @@ class _RowReader:
                 first_seen[ident] = line
 
     def summary_warnings(self) -> list[str]:
-        if not self.padded:
-            return []
-        row, example = self.padded[0]
-        count = len(self.padded)
-        plural = "s" if count > 1 else ""
-        message = (
-            f"{self.source}: leading zero restored in {count} INSEE code{plural} (read as numbers "
-            f"by a spreadsheet), first on {self.row_label} {row}: {example}"
-        )
-        return [message]
+        """One warning per kind of repair, however many rows it touched."""
+        messages = []
+        for repairs, what in (
+            (
+                self.padded,
+                "leading zero restored in {n} INSEE code{s} (read as numbers by a spreadsheet)",
+            ),
+            (self.replaced, "{n} former INSEE code{s} replaced by the current commune's (COG)"),
+        ):
+            if repairs:
+                row, example = repairs[0]
+                done = what.format(n=len(repairs), s="s" if len(repairs) > 1 else "")
+                messages.append(
+                    f"{self.source}: {done}, first on {self.row_label} {row}: {example}"
+                )
+        return messages
+
+
+# Arrondissements municipaux: (first code, last code, the commune's code).
+_ARRONDISSEMENTS = ((75101, 75120, "75056"), (13201, 13216, "13055"), (69381, 69389, "69123"))
+
+
+def _hint(code: str) -> str:
+    """Why a well-formed code may be unknown: arrondissement, postal code, merged commune."""
+    number = int(code) if code.isdigit() else 0
+    for first, last, commune in _ARRONDISSEMENTS:
+        if first <= number <= last:
+            return f" (an arrondissement municipal: use the commune's code {commune})"
+    if code.endswith("00"):
+        return " (a postal code?)"
+    return " (a merged commune? use the current code)"
+
+
+def cog_reference(communes: Iterable[Mapping[str, Any]]) -> tuple[frozenset[str], dict[str, str]]:
+    """``known_insee`` and ``former_insee`` for :func:`import_file`, from the records of
+    ``communes.json`` (``@etalab/decoupage-administratif``): current communes' codes, and former
+    codes (``anciensCodes``, communes déléguées and associées, arrondissements municipaux) mapped
+    to the current commune's."""
+    records = list(communes)
+    known = frozenset(c["code"] for c in records if c.get("type") == "commune-actuelle")
+    former: dict[str, str] = {}
+    for commune in records:
+        kind = commune.get("type")
+        if kind == "commune-actuelle":
+            for old in commune.get("anciensCodes") or ():
+                former.setdefault(old, commune["code"])
+        elif kind in ("commune-deleguee", "commune-associee") and commune.get("chefLieu"):
+            former.setdefault(commune["code"], commune["chefLieu"])
+        elif kind == "arrondissement-municipal" and commune.get("commune"):
+            former.setdefault(commune["code"], commune["commune"])
+    return known, {old: new for old, new in former.items() if old not in known and new in known}

@@ -28,6 +28,7 @@ from geodata.userfiles import (
     ImportResult,
     UserFileError,
     _key,
+    cog_reference,
     describe_kind,
     fields_markdown,
     import_file,
@@ -53,11 +54,14 @@ def problems_of(path: Path, kind: str = "borne", **kwargs) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def cog_codes(shared_data: Path) -> frozenset[str]:
-    communes = json.loads(
-        (shared_data / "etalab_decoupage-administratif/communes.json").read_text("utf-8")
-    )
-    return frozenset(c["code"] for c in communes if c["type"] == "commune-actuelle")
+def cog(shared_data: Path) -> tuple[frozenset[str], dict[str, str]]:
+    path = shared_data / "etalab_decoupage-administratif/communes.json"
+    return cog_reference(json.loads(path.read_text("utf-8")))
+
+
+@pytest.fixture(scope="module")
+def cog_codes(cog) -> frozenset[str]:
+    return cog[0]
 
 
 # --- CSV dialects ----------------------------------------------------------------------------
@@ -286,6 +290,44 @@ def test_unknown_insee_codes_against_the_cog(tmp_path, cog_codes):
         ),
     ]
     assert len(import_file(path, "borne").records) == 3  # without the COG list, shape only
+
+
+def test_former_codes_and_arrondissements_are_replaced_by_the_current_commune(tmp_path, cog):
+    known, former = cog
+    assert len(known) == 34_969 and former["28025"] == "28319" and former["75112"] == "75056"
+    path = write(
+        tmp_path, "f.csv", "id;nom;insee\nA;Ancienne;28025\nB;Paris 12e;75112\nC;Ok;36044\n"
+    )
+    result = import_file(path, "borne", known_insee=known, former_insee=former)
+    assert [r["insee"] for r in result.records] == ["28319", "75056", "36044"]
+    assert result.warnings == [
+        (
+            "f.csv: 2 former INSEE codes replaced by the current commune's (COG), "
+            "first on line 2: 28025 → 28319"
+        )
+    ]
+    _, problem = problems_of(path, known_insee=known)  # without the table of former codes
+    assert (
+        "'75112' is not a commune of the current COG (an arrondissement municipal: use the commune's code 75056)"
+        in problem
+    )
+
+
+def test_the_national_france_services_list_imports_as_services(shared_data, cog):
+    """A real, large French file: quoted newlines, overseas départements, former codes."""
+    path = shared_data / "anct-carto_france_services/liste-fs-20240801.csv"
+    mapping = {"id": "id_fs", "name": "lib_fs", "format": "format_fs"}
+    result = import_file(path, "service", mapping, known_insee=cog[0], former_insee=cog[1])
+    assert len(result.records) == 2845  # 2,885 physical lines (SOURCES.md)
+    by_id = dict(zip((r["id"] for r in result.records), result.records))
+    rurlinette = by_id["2394"]
+    assert (rurlinette["insee"], rurlinette["lat"], rurlinette["format"]) == (
+        "36044",
+        46.821357,
+        "Bus_équivalent",
+    )
+    assert result.lines[result.records.index(rurlinette)] > 2000
+    assert any(r["insee"].startswith("974") for r in result.records)
 
 
 # --- coordinates -----------------------------------------------------------------------------
@@ -599,6 +641,12 @@ def test_corrupt_geopackage_and_layer_on_csv(tmp_path):
     path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
     with pytest.raises(DataError, match=r"bad.gpkg: cannot be read as GeoJSON or GeoPackage"):
         import_file(path, "borne")
+    truncated = write(tmp_path, "cut.geojson", '{"type": "FeatureCollection", "features": [\n')
+    with pytest.raises(DataError, match=r"cut.geojson: cannot be read .*\(Failed to read GeoJSON"):
+        import_file(truncated, "borne")
+    not_geojson = write(tmp_path, "list.json", '[{"id": 1}]')
+    with pytest.raises(DataError, match=r"^list.json: cannot be read .* \(unrecognised format\)$"):
+        import_file(not_geojson, "borne")
     csv_path = write(tmp_path, "b.csv", "id;nom;insee\nB1;Borne;36044\n")
     with pytest.raises(DataError, match=r"--layer only applies to GeoPackage"):
         import_file(csv_path, "borne", layer="x")
