@@ -32,7 +32,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -73,10 +72,17 @@ _GLUED_SAINT = re.compile(r"^(St|Ste)([A-ZÀ-Ý][^\W_]+)$")
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    base = unicodedata.normalize("NFD", ch)[0].lower()
-    return base[0] if base else ch
+class _FoldTable(dict):
+    """``str.translate`` table filled on demand: a character → its base letter, lower case."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0].lower()[:1] or ch
+        self[code] = base
+        return base
+
+
+_FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
@@ -85,7 +91,7 @@ def fold(text: str) -> str:
     >>> fold("Ségry-ÉTÉ")
     'segry-ete'
     """
-    return "".join(_fold_char(ch) for ch in text)
+    return text.translate(_FOLD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,7 @@ class _Token:
 def _tokens(text: str) -> list[_Token]:
     """Normalised words of ``text`` with their spans: "St"→"saint", "s/" and "/"→"sur"."""
     out: list[_Token] = []
+    folded = fold(text)
     for m in _WORD.finditer(text):
         raw, start, end = m.group(), m.start(), m.end()
         if raw == "/":
@@ -109,7 +116,7 @@ def _tokens(text: str) -> list[_Token]:
         glued = _GLUED_SAINT.match(raw)  # "StJean" -> "St" "Jean"
         pieces = [(glued.group(1), start), (glued.group(2), start + len(glued.group(1)))] if glued else [(raw, start)]
         for piece, s in pieces:
-            word = fold(piece).replace("œ", "oe").replace("æ", "ae")
+            word = folded[s : s + len(piece)].replace("œ", "oe").replace("æ", "ae")
             out.append(_Token(_ABBREVIATIONS.get(word, word), s, s + len(piece)))
     return out
 

@@ -41,6 +41,7 @@ __all__ = [
     "parse_rota",
     "parse_france_services_rotas",
     "describe_recurrence_fr",
+    "rotas_markdown_table",
 ]
 
 ROTA_FORMATS = frozenset({"Bus_équivalent", "Itinérante", "Multisites"})
@@ -118,7 +119,7 @@ _TRAILING = frozenset("a au aux de du des d en la le les l et ou puis sur par ch
 _JOINERS = frozenset("le la les l sur sous en de du des d aux au et lez pres st ste saint sainte".split())
 _QUALIFIER_START = frozenset("en sur sous de du des d lez pres aux au".split())
 _CERTAIN = ("exact", "alias", "article")
-_MAX_NAME_WORDS = 6
+_MAX_NAME_WORDS = 5
 
 # ---------------------------------------------------------------------------------------------
 # Scanning
@@ -765,6 +766,31 @@ def parse_france_services_rotas(rows: Iterable[Mapping[str, str]], index: Commun
             rota.issues.append(f"opening hours of {WEEKDAYS_FR[day]} not read: {text!r} ({why})")
         out.append(rota)
     return out
+
+
+def rotas_markdown_table(rotas: Iterable[ParsedRota]) -> str:
+    """A Markdown table of parsed rotas: stops, communes, names read by a rule other than an
+    exact match, unresolved names and the number of issues (``docs/rotas.md`` shows it)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|") or "—"
+
+    lines = [
+        "| Service | Dép. | Base | Stops | Communes | Read by a rule | Unresolved | Issues |",
+        "|---|---|---|---:|---:|---|---|---:|",
+    ]
+    for r in rotas:
+        ruled: dict[str, str] = {}
+        for s in r.stops:
+            if s.insee is not None and s.match.reason not in ("exact", "alias"):
+                ruled.setdefault(s.raw_name, f"{s.raw_name} → {s.match.name} ({s.match.reason})")
+        unresolved = dict.fromkeys(s.raw_name for s in r.stops if s.insee is None)
+        lines.append(
+            f"| {cell(r.service_id + ' ' + r.service_name)} | {r.departement} | {r.base_insee or '—'} "
+            f"| {len(r.stops)} | {len({s.insee for s in r.stops if s.insee})} | {cell('; '.join(ruled.values()))} "
+            f"| {cell(', '.join(unresolved))} | {len(r.issues)} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def _hhmm(minutes: int) -> str:
