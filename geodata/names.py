@@ -64,8 +64,27 @@ CONF_PART = 0.9
 _ARTICLES = frozenset({"le", "la", "les", "l"})
 # Words that never make a commune name on their own (a "part" must hold something else).
 _CONNECTORS = frozenset(
-    {"le", "la", "les", "l", "de", "du", "des", "d", "en", "sur", "sous", "aux", "au", "a", "et",
-     "saint", "sainte", "lez", "pres"}
+    {
+        "le",
+        "la",
+        "les",
+        "l",
+        "de",
+        "du",
+        "des",
+        "d",
+        "en",
+        "sur",
+        "sous",
+        "aux",
+        "au",
+        "a",
+        "et",
+        "saint",
+        "sainte",
+        "lez",
+        "pres",
+    }
 )
 _WORD = re.compile(r"[^\W_]+|/")
 _GLUED_SAINT = re.compile(r"^(St|Ste)([A-ZÀ-Ý][^\W_]+)$")
@@ -114,7 +133,11 @@ def _tokens(text: str) -> list[_Token]:
                 out.append(_Token("sur", start, end))
             continue
         glued = _GLUED_SAINT.match(raw)  # "StJean" -> "St" "Jean"
-        pieces = [(glued.group(1), start), (glued.group(2), start + len(glued.group(1)))] if glued else [(raw, start)]
+        pieces = (
+            [(glued.group(1), start), (glued.group(2), start + len(glued.group(1)))]
+            if glued
+            else [(raw, start)]
+        )
         for piece, s in pieces:
             word = folded[s : s + len(piece)].replace("œ", "oe").replace("æ", "ae")
             out.append(_Token(_ABBREVIATIONS.get(word, word), s, s + len(piece)))
@@ -165,7 +188,9 @@ class CommuneIndex:
         self._choices: dict[str, list[_Choice]] = defaultdict(list)  # per département
         for code, name, dep in communes:
             if not code or not name or not dep:
-                raise DataError(f"commune index: empty code, name or département in {(code, name, dep)!r}")
+                raise DataError(
+                    f"commune index: empty code, name or département in {(code, name, dep)!r}"
+                )
             if code in self._name:
                 raise DataError(f"commune index: INSEE code {code} is given twice")
             key = normalize_name(name)
@@ -199,7 +224,10 @@ class CommuneIndex:
         """
         path = Path(path) if path is not None else settings.data_dir() / COG_COMMUNES
         if not path.is_file():
-            raise DataError(f"{path}: file not found (expected the COG communes.json; `itinerance data fetch` gets it)")
+            raise DataError(
+                f"{path}: file not found (expected the COG communes.json; "
+                "`itinerance data fetch` gets it)"
+            )
         objects = read_json(path)
         if not isinstance(objects, list):
             raise DataError(f"{path}: expected a JSON array of communes")
@@ -218,11 +246,15 @@ class CommuneIndex:
             else:
                 aliases.append((obj["nom"], obj["chefLieu"], obj["departement"]))
         if not communes:
-            raise DataError(f"{path}: no object of type 'commune-actuelle'; is this the COG communes.json?")
+            raise DataError(
+                f"{path}: no object of type 'commune-actuelle'; is this the COG communes.json?"
+            )
         known = {c[0] for c in communes}
         bad = next((a for a in aliases if a[1] not in known), None)
         if bad:
-            raise DataError(f"{path}: {bad[0]!r} has chefLieu {bad[1]}, which is not a current commune")
+            raise DataError(
+                f"{path}: {bad[0]!r} has chefLieu {bad[1]}, which is not a current commune"
+            )
         return cls(communes, aliases=aliases)
 
     # -- lookups ------------------------------------------------------------------------------
@@ -249,7 +281,9 @@ class CommuneIndex:
         """The commune ``text`` names, within ``departement`` (all of France when None)."""
         return self.match_with_remainder(text, departement)[0]
 
-    def match_with_remainder(self, text: str, departement: str | None = None) -> tuple[NameMatch, str]:
+    def match_with_remainder(
+        self, text: str, departement: str | None = None
+    ) -> tuple[NameMatch, str]:
         """Like :meth:`match`, plus the text left over by a "part" match ("" otherwise).
 
         >>> idx = CommuneIndex([("36032", "Ceaulmont", "36")])
@@ -294,10 +328,14 @@ class CommuneIndex:
         """Codes of the communes whose current or former name is ``text`` (normalised), within
         ``departement`` or all of France; cheap (no fuzzy search)."""
         key = normalize_name(text)
-        codes = self._lookup(self._exact, key, departement) or self._lookup(self._alias, key, departement)
+        codes = self._lookup(self._exact, key, departement) or self._lookup(
+            self._alias, key, departement
+        )
         return sorted(codes)
 
-    def _lookup(self, table: dict[tuple[str, str], set[str]], key: str, dep: str | None) -> set[str]:
+    def _lookup(
+        self, table: dict[tuple[str, str], set[str]], key: str, dep: str | None
+    ) -> set[str]:
         if dep is not None:
             return set(table.get((dep, key), ()))
         return {c for d in self._choices for c in table.get((d, key), ())}
@@ -305,7 +343,9 @@ class CommuneIndex:
     def _decide(self, text: str, codes: set[str], reason: str, conf: float) -> NameMatch:
         if len(codes) == 1:
             (code,) = codes
-            return NameMatch(text, code, self._name[code], conf, ((code, self._name[code], conf),), reason)
+            return NameMatch(
+                text, code, self._name[code], conf, ((code, self._name[code], conf),), reason
+            )
         found = tuple((c, self._name[c], conf) for c in sorted(codes))
         return NameMatch(text, None, None, conf, found, "ambiguous")
 
@@ -327,7 +367,9 @@ class CommuneIndex:
                 codes = self._lookup(self._exact, key, dep) or self._lookup(self._alias, key, dep)
                 if codes:
                     hits.append((i, j, codes))
-        maximal = [h for h in hits if not any(o is not h and o[0] <= h[0] and h[1] <= o[1] for o in hits)]
+        maximal = [
+            h for h in hits if not any(o is not h and o[0] <= h[0] and h[1] <= o[1] for o in hits)
+        ]
         if not maximal:
             return None
         codes = set().union(*(h[2] for h in maximal))

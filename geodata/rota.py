@@ -51,8 +51,16 @@ _HOURS_COLUMNS = ("h_lundi", "h_mardi", "h_mercredi", "h_jeudi", "h_vendredi", "
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _WEEKDAY_NUMBER = {day: i for i, day in enumerate(WEEKDAYS_FR)}
 _ORDINAL_WORDS = {
-    "premier": 1, "premiere": 1, "deuxieme": 2, "second": 2, "seconde": 2, "troisieme": 3,
-    "quatrieme": 4, "cinquieme": 5, "dernier": -1, "derniere": -1,
+    "premier": 1,
+    "premiere": 1,
+    "deuxieme": 2,
+    "second": 2,
+    "seconde": 2,
+    "troisieme": 3,
+    "quatrieme": 4,
+    "cinquieme": 5,
+    "dernier": -1,
+    "derniere": -1,
 }
 _ORD = (
     r"(?:\b1\s?(?:er|ere|re|e)|\b[2-5]\s?(?:e|eme|nd|nde))\b|\b(?:premiere?|deuxieme|seconde?"
@@ -66,14 +74,16 @@ _TOKEN = re.compile(
     rf"""
       (?P<lastday>\bdernier\s+jour\s+(?:ouvre\s+|ouvrable\s+)?du\s+mois\b)
     | (?P<weekord>(?:{_ORD})(?:\s*(?:,|et)\s*(?:{_ORD}))*\s+semaines?\b)
-    | (?P<hours>(?:\bde\s+)?\b{_TIME}\s*(?:-|–|—|/|\ba\b)\s*\d{{1,2}}(?:\s*(?:h|:)\s*(?:\d{{2}})?)?(?!\d))
+    | (?P<hours>(?:\bde\s+)?\b{_TIME}\s*(?:-|–|—|/|\ba\b)\s*\d{{1,2}}
+        (?:\s*(?:h|:)\s*(?:\d{{2}})?)?(?!\d))
     | (?P<time>\b{_TIME}(?!\d))
     | (?P<ordinal>{_ORD})
     | (?P<weekday>\b{_DAY}s?\b)
     | (?P<through>(?<=[a-z])\s+au\s+(?={_DAY}))
     | (?P<part>\b(?:matinees?|matins?|apres[\s-]*midis?|journees?)\b)
     | (?P<monthly>\b(?:chaque|par|du|de\s+chaque|tous\s+les)\s+mois\b)
-    | (?P<fortnightly>\bune\s+semaine\s+sur\s+deux\b|\bsur\s+deux\b|\btous\s+les\s+(?:15|quinze)\s+jours\b
+    | (?P<fortnightly>\bune\s+semaine\s+sur\s+deux\b|\bsur\s+deux\b
+        |\btous\s+les\s+(?:15|quinze)\s+jours\b
         |\bsemaines?\s+(?:paires|impaires)\b)
     | (?P<open>\()
     | (?P<close>\))
@@ -115,8 +125,12 @@ _FILLER = frozenset(
     """.split()
 )
 _ARTICLES = frozenset({"le", "la", "les", "l"})
-_TRAILING = frozenset("a au aux de du des d en la le les l et ou puis sur par chez chaque tous".split())
-_JOINERS = frozenset("le la les l sur sous en de du des d aux au et lez pres st ste saint sainte".split())
+_TRAILING = frozenset(
+    "a au aux de du des d en la le les l et ou puis sur par chez chaque tous".split()
+)
+_JOINERS = frozenset(
+    "le la les l sur sous en de du des d aux au et lez pres st ste saint sainte".split()
+)
 _QUALIFIER_START = frozenset("en sur sous de du des d lez pres aux au".split())
 _CERTAIN = ("exact", "alias", "article")
 _MAX_NAME_WORDS = 5
@@ -178,7 +192,13 @@ def _token_value(kind: str, text: str) -> object:
     if kind == "weekday":
         return _WEEKDAY_NUMBER[text.rstrip("s")]
     if kind == "part":
-        return "matin" if text.startswith("matin") else "journée" if text.startswith("journee") else "après-midi"
+        return (
+            "matin"
+            if text.startswith("matin")
+            else "journée"
+            if text.startswith("journee")
+            else "après-midi"
+        )
     return text
 
 
@@ -186,7 +206,9 @@ def _joined(folded: str, m: re.Match) -> bool:
     """Whether a '/', '.' or '-' belongs to a name rather than separating two items."""
     before, after = folded[: m.start()], folded[m.end() :]
     if m.lastgroup == "slash":  # "Saint Georges/Arnon", "Verteuil s/ Charente"
-        return (before[-1:].isalpha() and after[:1].isalpha()) or bool(re.search(r"\bs\s?$", before))
+        return (before[-1:].isalpha() and after[:1].isalpha()) or bool(
+            re.search(r"\bs\s?$", before)
+        )
     if m.lastgroup == "period":  # "St. Martin"
         return bool(re.search(r"\b(?:st|ste)$", before))
     if m.lastgroup == "dash" and not (m.group().startswith(" ") and m.group().endswith(" ")):
@@ -321,21 +343,38 @@ class _Reader:
             elif t.kind == "monthly":
                 monthly = True
             elif t.kind == "weekord":
-                self.issue(f"frequency {self.frag(t.start, t.end)!r} (weeks of the month) not read: its stops are given as weekly")
+                self.issue(
+                    f"frequency {self.frag(t.start, t.end)!r} (weeks of the month) not read: "
+                    "its stops are given as weekly"
+                )
         if pending:
             target = next((i for i in reversed(items) if not i.ordinals and not i.last_day), None)
             base_days = [i for i in inherit if i.weekday is not None]
             if target is not None:  # "lundi (1er et 3e)"
                 target.ordinals = pending
             elif base_days:  # "2e" after "1er lundi", "(1er et 3ème du mois)" after "Mercredi :"
-                items = [_Item(weekday=i.weekday, ordinals=list(pending), parts=list(loose_parts),
-                               hours=list(loose_hours)) for i in base_days]
+                items = [
+                    _Item(
+                        weekday=i.weekday,
+                        ordinals=list(pending),
+                        parts=list(loose_parts),
+                        hours=list(loose_hours),
+                    )
+                    for i in base_days
+                ]
                 loose_parts, loose_hours = [], []
             else:
-                self.issue(f"n-th {pending} given without a weekday in {self.frag(toks[0].start, toks[-1].end)!r}: not read")
-        if not items and (loose_parts or loose_hours):  # "(matin)" after "Lundi :"; "le matin à Nant"
-            items = [replace(i, parts=loose_parts or list(i.parts), hours=loose_hours or list(i.hours))
-                     for i in inherit] or [_Item(parts=loose_parts, hours=loose_hours)]
+                self.issue(
+                    f"n-th {pending} given without a weekday in "
+                    f"{self.frag(toks[0].start, toks[-1].end)!r}: not read"
+                )
+        if not items and (
+            loose_parts or loose_hours
+        ):  # "(matin)" after "Lundi :"; "le matin à Nant"
+            items = [
+                replace(i, parts=loose_parts or list(i.parts), hours=loose_hours or list(i.hours))
+                for i in inherit
+            ] or [_Item(parts=loose_parts, hours=loose_hours)]
         elif loose_parts or loose_hours:  # "de 9h à 12h les lundis à …"
             for i in items:
                 if i.bare():
@@ -358,7 +397,9 @@ class _Reader:
         out: list[Recurrence] = []
         for i in items or [_Item()]:
             if i.last_day:
-                kinds: list[tuple[RecurrenceKind, int | None]] = [(RecurrenceKind.LAST_DAY_OF_MONTH, None)]
+                kinds: list[tuple[RecurrenceKind, int | None]] = [
+                    (RecurrenceKind.LAST_DAY_OF_MONTH, None)
+                ]
             elif i.weekday is None:
                 kinds = [(RecurrenceKind.UNKNOWN, None)]
             elif i.ordinals:
@@ -367,22 +408,34 @@ class _Reader:
                 kinds = [(RecurrenceKind.FORTNIGHTLY, None)]
             else:
                 if i.monthly:
-                    self.issue(f"{fragment!r}: a weekday without its n-th in a monthly rota, read as weekly")
+                    self.issue(
+                        f"{fragment!r}: a weekday without its n-th in a monthly rota, "
+                        "read as weekly"
+                    )
                 kinds = [(RecurrenceKind.WEEKLY, None)]
             parts = [None if p == "journée" else p for p in i.parts]
             slots: list[tuple[str | None, tuple[int, int] | None]]
             if i.hours:
                 same = len(parts) == len(i.hours)
-                slots = [(parts[k] if same else (parts[0] if len(parts) == 1 else None), h)
-                         for k, h in enumerate(i.hours)]
+                slots = [
+                    (parts[k] if same else (parts[0] if len(parts) == 1 else None), h)
+                    for k, h in enumerate(i.hours)
+                ]
             else:
                 slots = [(p, None) for p in (parts or [None])]
             for kind, nth in kinds:
                 for part, hrs in slots:
-                    out.append(Recurrence(
-                        kind, weekday=i.weekday, nth=nth, start=hrs[0] if hrs else None,
-                        end=hrs[1] if hrs else None, part_of_day=part, text=fragment,
-                    ))
+                    out.append(
+                        Recurrence(
+                            kind,
+                            weekday=i.weekday,
+                            nth=nth,
+                            start=hrs[0] if hrs else None,
+                            end=hrs[1] if hrs else None,
+                            part_of_day=part,
+                            text=fragment,
+                        )
+                    )
         return out
 
     # -- names ---------------------------------------------------------------------------------
@@ -419,13 +472,20 @@ class _Reader:
             return None
         if rest:
             rest = self._strip_connectors(rest)
-            if rest and _WORDS.match(fold(rest)) and _WORDS.match(fold(rest)).group() in _QUALIFIER_START:
+            first = _WORDS.search(fold(rest))
+            if first is not None and first.group() in _QUALIFIER_START:  # "… en gâtinais"
                 self.issue(f"{raw!r} read as {match.name} ({match.insee}); {rest!r} ignored")
             elif rest:
                 place = rest
-                self.issue(f"{raw!r} read as {match.name} ({match.insee}) with {rest!r} as the place (hamlet or district)")
+                self.issue(
+                    f"{raw!r} read as {match.name} ({match.insee}) with {rest!r} as the place "
+                    "(hamlet or district)"
+                )
         elif match.reason == "fuzzy":
-            self.issue(f"{raw!r} read as {match.name} ({match.insee}) by fuzzy match, score {match.confidence:.2f}")
+            self.issue(
+                f"{raw!r} read as {match.name} ({match.insee}) by fuzzy match, "
+                f"score {match.confidence:.2f}"
+            )
         elif match.reason == "article":
             self.issue(f"{raw!r} read as {match.name} ({match.insee}) up to an article")
         return _Name(raw, named, end, match, place)
@@ -437,7 +497,9 @@ class _Reader:
         folded = self.folded[start:end]
         found = _NAMED_PLACE.search(folded)
         if found and found.end() < len(folded):
-            place = " ".join(self.text[start + found.start("place") : start + found.end("place")].split())
+            place = " ".join(
+                self.text[start + found.start("place") : start + found.end("place")].split()
+            )
             return found.start(), found.end(), place
         cuts = [m for m in _AT.finditer(folded) if m.end() < len(folded)]
         for m in cuts:
@@ -447,16 +509,20 @@ class _Reader:
         return (cuts[-1].start(), cuts[-1].end(), None) if cuts else None
 
     def _strip_connectors(self, text: str) -> str:
+        """``text`` without trailing connector words ("CCAS de" → "CCAS")."""
         words = text.split()
         while words and fold(words[-1]) in _TRAILING:
             words.pop()
         return " ".join(words)
 
     def _trim_trailing(self, start: int, end: int) -> int:
+        """End of the run without its trailing connector words ("Corbeilles en gâtinais les")."""
         while True:
             words = list(_WORDS.finditer(self.folded[start:end]))
-            if not words or words[-1].group() not in _TRAILING or self.folded[start + words[-1].start() - 1] in "-'":
+            if not words or words[-1].group() not in _TRAILING:
                 return end
+            if words[-1].start() > 0 and self.folded[start + words[-1].start() - 1] in "-'":
+                return end  # "Fleury-les" ends a hyphenated name, not a sentence
             end = start + words[-1].start()
             while end > start and not self.text[end - 1].isalnum():
                 end -= 1
@@ -465,7 +531,9 @@ class _Reader:
         """Skip leading filler words, keeping an article that starts a name ("Le Noyer"); a
         hyphenated chunk is skipped only if all its words are fillers ("rendez-vous", not
         "Pas-en-Artois")."""
-        chunks = [(m, set(_WORDS.findall(m.group()))) for m in re.finditer(r"\S+", self.folded[start:end])]
+        chunks = [
+            (m, set(_WORDS.findall(m.group()))) for m in re.finditer(r"\S+", self.folded[start:end])
+        ]
         for k, (chunk, words) in enumerate(chunks):
             if not words <= _FILLER:
                 return start + chunk.start() + next(_WORDS.finditer(chunk.group())).start()
@@ -477,18 +545,24 @@ class _Reader:
     def district(self, name: _Name) -> _Name:
         """An unresolved name in a text about districts: a district of the base commune."""
         base = self.rota.base_insee
-        if not self.districts or name.match.insee is not None or base is None or base not in self.index:
+        if (
+            not self.districts
+            or name.match.insee is not None
+            or base is None
+            or base not in self.index
+        ):
             return name
         base_name = self.index.name(base)
         self.issue(
-            f"{name.raw!r} is no commune of {self.rota.departement}; read as a district of the base "
+            f"{name.raw!r} is no commune of {self.rota.departement}; "
+            "read as a district of the base "
             f"commune {base_name} ({base}), as the text speaks of districts"
         )
         match = NameMatch(name.raw, base, base_name, 0.8, name.match.candidates, "district of base")
         return _Name(name.raw, name.start, name.end, match, name.raw, name.paren)
 
     def split_pair(self, name: _Name) -> list[_Name]:
-        """"Lussant/St Coutant le Grand": two communes joined by '/' when each is one exactly."""
+        """ "Lussant/St Coutant le Grand": two communes joined by '/' when each is one exactly."""
         if name.match.insee is not None or "/" not in name.raw:
             return [name]
         pieces, pos = [], name.start
@@ -500,7 +574,10 @@ class _Reader:
         if any(n is None or n.match.reason not in _CERTAIN for n in read):
             self.ignored, self.rota.issues[:] = ignored, issues
             return [name]
-        self.issue(f"{name.raw!r} read as {len(read)} communes: " + ", ".join(f"{n.match.name} ({n.match.insee})" for n in read if n))
+        self.issue(
+            f"{name.raw!r} read as {len(read)} communes: "
+            + ", ".join(f"{n.match.name} ({n.match.insee})" for n in read if n)
+        )
         return [replace(n, paren=name.paren) for n in read if n]
 
 
@@ -512,7 +589,12 @@ def _merge_soft(reader: _Reader, items: list) -> list:
     """Join "A et B" when the whole is one commune's name ("Saint-Georges et Isson")."""
     out: list = []
     for it in items:
-        if isinstance(it, _Run) and len(out) >= 2 and isinstance(out[-2], _Run) and _is_tok(out[-1], ("soft",)):
+        if (
+            isinstance(it, _Run)
+            and len(out) >= 2
+            and isinstance(out[-2], _Run)
+            and _is_tok(out[-1], ("soft",))
+        ):
             joined = reader.text[out[-2].start : it.end]
             if reader.index.exact_codes(joined, reader.rota.departement):
                 out[-2:] = [_Run(out[-2].start, it.end)]
@@ -545,7 +627,9 @@ def _resolve(reader: _Reader, items: list) -> list:
         previous_was_name = False
     resolved: list = []
     for x in out:
-        resolved.extend([reader.district(n) for n in reader.split_pair(x)] if isinstance(x, _Name) else [x])
+        resolved.extend(
+            [reader.district(n) for n in reader.split_pair(x)] if isinstance(x, _Name) else [x]
+        )
     return resolved
 
 
@@ -581,9 +665,15 @@ def _stops(reader: _Reader, entry: _Entry) -> list[RotaStop]:
             items = reader.items(toks, items)
         if paren_places:
             places = paren_places
-    fragment = reader.text[entry.start : max(entry.end, name.paren.end if name.paren else 0)].strip()
+    fragment = reader.text[
+        entry.start : max(entry.end, name.paren.end if name.paren else 0)
+    ].strip()
     recs = reader.recurrences(items, fragment)
-    return [RotaStop(reader.rota.service_id, 0, name.raw, name.match, rec, place) for place in places for rec in recs]
+    return [
+        RotaStop(reader.rota.service_id, 0, name.raw, name.match, rec, place)
+        for place in places
+        for rec in recs
+    ]
 
 
 def _trailing_details(items: list, k: int) -> int:
@@ -608,8 +698,14 @@ def _build(reader: _Reader, items: list) -> list[_Entry]:
     toks = [k for k, it in enumerate(items) if _is_tok(it) and it.kind not in _SEPARATORS]
     if not names:
         if toks:
-            said = "; ".join(describe_recurrence_fr(r) for r in reader.recurrences(reader.items(_recurrence_tokens(items), []), ""))
-            reader.issue(f"recurrence without a named place: {reader.frag(items[toks[0]].start, items[toks[-1]].end)!r} ({said}); no stop")
+            said = "; ".join(
+                describe_recurrence_fr(r)
+                for r in reader.recurrences(reader.items(_recurrence_tokens(items), []), "")
+            )
+            reader.issue(
+                "recurrence without a named place: "
+                f"{reader.frag(items[toks[0]].start, items[toks[-1]].end)!r} ({said}); no stop"
+            )
         return []
     entries: list[_Entry] = []
     if toks and toks[0] < names[0]:  # "1er lundi Vicq Exemplet, 2e lundi Migné …"
@@ -622,7 +718,10 @@ def _build(reader: _Reader, items: list) -> list[_Entry]:
                 skip -= 1
                 continue
             if _is_tok(it, ("period",)) and group and not closed:  # a sentence ends the group
-                reader.issue(f"recurrence without a named place: {reader.frag(group[0].start, group[-1].end)!r}")
+                reader.issue(
+                    "recurrence without a named place: "
+                    f"{reader.frag(group[0].start, group[-1].end)!r}"
+                )
                 group = []
             elif _is_tok(it) and it.kind not in _SEPARATORS:
                 if closed:
@@ -638,7 +737,10 @@ def _build(reader: _Reader, items: list) -> list[_Entry]:
                     entry.items, entry.end = reader.items(details, current), details[-1].end
                 entries.append(entry)
         if group and not closed:
-            reader.issue(f"recurrence without a named place at the end: {reader.frag(group[0].start, group[-1].end)!r}")
+            reader.issue(
+                "recurrence without a named place at the end: "
+                f"{reader.frag(group[0].start, group[-1].end)!r}"
+            )
     else:  # "Castelnau : lundi 9:00 à 11:30 …", "Vierzon, Foëcy, …"
         bounds = names + [len(items)]
         for k, i in enumerate(names):
@@ -659,7 +761,9 @@ def _check_announced(reader: _Reader, stops: list[RotaStop]) -> None:
         return
     count = len({s.insee or s.raw_name for s in stops})
     if count != int(announced.group(1)):
-        reader.issue(f"the text announces {announced.group(1)} communes, {count} were read: {sentence!r}")
+        reader.issue(
+            f"the text announces {announced.group(1)} communes, {count} were read: {sentence!r}"
+        )
 
 
 def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
@@ -701,7 +805,9 @@ def parse_rota(
     ``recurrence.text`` is a fragment of it.
     """
     if departement not in index.departements():
-        raise UnknownAreaError(f"service {service_id}: département {departement!r} has no commune in the index")
+        raise UnknownAreaError(
+            f"service {service_id}: département {departement!r} has no commune in the index"
+        )
     rota = ParsedRota(service_id, service_name, base_insee, departement, _clean(text))
     if not rota.raw_text.strip():
         rota.issues.append("no rota text (commentaire is empty): stops unknown")
@@ -729,14 +835,18 @@ def _unresolved_message(stop: RotaStop, departement: str, index: CommuneIndex) -
     near = ", ".join(f"{name} ({code}) {score:.2f}" for code, name, score in stop.match.candidates)
     what = "no sure match" if stop.match.reason == "ambiguous" else "no commune matches"
     elsewhere = index.exact_codes(stop.raw_name)
-    other = ", ".join(f"{index.name(c)} ({c})" for c in elsewhere[:3]) + (" …" if len(elsewhere) > 3 else "")
+    other = ", ".join(f"{index.name(c)} ({c})" for c in elsewhere[:3]) + (
+        " …" if len(elsewhere) > 3 else ""
+    )
     return (
         f"{stop.raw_name!r}: {what} in {departement}{'; nearest: ' + near if near else ''}"
         f"{'; same name in another département: ' + other if other else ''}; left unresolved"
     )
 
 
-def parse_france_services_rotas(rows: Iterable[Mapping[str, str]], index: CommuneIndex) -> list[ParsedRota]:
+def parse_france_services_rotas(
+    rows: Iterable[Mapping[str, str]], index: CommuneIndex
+) -> list[ParsedRota]:
     """Parsed rotas of the mobile and multi-site services (``format_fs`` in :data:`ROTA_FORMATS`)
     among rows of the France Services list, with their opening hours when they read cleanly.
 
@@ -761,7 +871,9 @@ def parse_france_services_rotas(rows: Iterable[Mapping[str, str]], index: Commun
             row["commentaire"] or "",
             index,
         )
-        rota.hours, odd = parse_week({d: row.get(col) for d, col in enumerate(_HOURS_COLUMNS) if col in row})
+        rota.hours, odd = parse_week(
+            {d: row.get(col) for d, col in enumerate(_HOURS_COLUMNS) if col in row}
+        )
         for day, text, why in odd:
             rota.issues.append(f"opening hours of {WEEKDAYS_FR[day]} not read: {text!r} ({why})")
         out.append(rota)
@@ -785,9 +897,11 @@ def rotas_markdown_table(rotas: Iterable[ParsedRota]) -> str:
             if s.insee is not None and s.match.reason not in ("exact", "alias"):
                 ruled.setdefault(s.raw_name, f"{s.raw_name} → {s.match.name} ({s.match.reason})")
         unresolved = dict.fromkeys(s.raw_name for s in r.stops if s.insee is None)
+        communes = len({s.insee for s in r.stops if s.insee})
         lines.append(
-            f"| {cell(r.service_id + ' ' + r.service_name)} | {r.departement} | {r.base_insee or '—'} "
-            f"| {len(r.stops)} | {len({s.insee for s in r.stops if s.insee})} | {cell('; '.join(ruled.values()))} "
+            f"| {cell(r.service_id + ' ' + r.service_name)} | {r.departement} "
+            f"| {r.base_insee or '—'} | {len(r.stops)} | {communes} "
+            f"| {cell('; '.join(ruled.values()))} "
             f"| {cell(', '.join(unresolved))} | {len(r.issues)} |"
         )
     return "\n".join(lines) + "\n"
@@ -802,7 +916,8 @@ def describe_recurrence_fr(rec: Recurrence) -> str:
 
     >>> describe_recurrence_fr(Recurrence(RecurrenceKind.NTH_WEEKDAY, weekday=0, nth=1))
     '1er lundi du mois'
-    >>> describe_recurrence_fr(Recurrence(RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=2, start=600, end=750))
+    >>> rec = Recurrence(RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=2, start=600, end=750)
+    >>> describe_recurrence_fr(rec)
     '2e mardi du mois, 10:00–12:30'
     >>> describe_recurrence_fr(Recurrence(RecurrenceKind.WEEKLY, weekday=1, part_of_day="matin"))
     'chaque mardi matin'

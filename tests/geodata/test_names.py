@@ -42,12 +42,16 @@ def test_case_accents_hyphens_and_spaces_do_not_matter(index):
     assert index.match("vicq-éxemplet", "36").insee == "36236"
 
 
-@pytest.mark.parametrize("text", ["Sacierges st Martin", "Sacierges St. Martin", "SACIERGES-ST-MARTIN"])
+@pytest.mark.parametrize(
+    "text", ["Sacierges st Martin", "Sacierges St. Martin", "SACIERGES-ST-MARTIN"]
+)
 def test_st_is_saint(index, text):
     assert index.match(text, "36").insee == "36177"
 
 
-@pytest.mark.parametrize("text", ["Saint Georges/Arnon", "St Georges s/ Arnon", "St-Georges s/Arnon"])
+@pytest.mark.parametrize(
+    "text", ["Saint Georges/Arnon", "St Georges s/ Arnon", "St-Georges s/Arnon"]
+)
 def test_slash_is_sur(index, text):
     m = index.match(text, "36")
     assert (m.insee, m.reason) == ("36195", "exact")
@@ -131,7 +135,12 @@ def test_unknown_departement_is_an_error(index):
 def test_result_does_not_depend_on_input_order():
     forward = CommuneIndex(COMMUNES, aliases=ALIASES)
     backward = CommuneIndex(list(reversed(COMMUNES)), aliases=ALIASES)
-    for text, dep in [("Avail", "36"), ("Mign", "36"), ("Saint Laurent", None), ("Neuvy Paillou", "41")]:
+    for text, dep in [
+        ("Avail", "36"),
+        ("Mign", "36"),
+        ("Saint Laurent", None),
+        ("Neuvy Paillou", "41"),
+    ]:
         assert forward.match(text, dep) == backward.match(text, dep)
 
 
@@ -205,7 +214,9 @@ def test_from_cog_reports_invalid_json_and_missing_fields(tmp_path):
     bad.write_text('[{"code": "36044", "nom": "Châteauroux"', encoding="utf-8")
     with pytest.raises(DataError, match="not valid JSON"):
         CommuneIndex.from_cog(bad)
-    bad.write_text(json.dumps([{"type": "commune-actuelle", "code": "36044", "nom": "Châteauroux"}]))
+    bad.write_text(
+        json.dumps([{"type": "commune-actuelle", "code": "36044", "nom": "Châteauroux"}])
+    )
     with pytest.raises(DataError, match="object 0 .* lacks field 'departement'"):
         CommuneIndex.from_cog(bad)
     bad.write_text(json.dumps([{"type": "epci", "code": "1"}]))
