@@ -16,6 +16,7 @@ lieux, unresolved rota names) are counted in the :class:`LoadReport`, never inve
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ __all__ = [
     "load_area",
     "ImportReport",
     "store_import",
+    "current_communes",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -185,6 +187,30 @@ def _dataset(name: str, used: list[Provenance], rows: int = 0) -> Path:
     path = registry.fetch(name)
     used.append(Provenance(ds.name, ds.path, ds.sha256, ds.vintage, rows))
     return path
+
+
+@lru_cache(maxsize=2)
+def _read_cog_verified(path: str, sha256: str) -> cog_reader.Cog:
+    return cog_reader.read_cog(Path(path))
+
+
+def _read_cog(path: Path) -> cog_reader.Cog:
+    """The COG communes, parsed once per process and file content (callers must not mutate it)."""
+    return _read_cog_verified(str(path), registry.sha256_of_verified(path))
+
+
+def current_communes() -> pd.DataFrame:
+    """The current communes of France (COG 2026) from the verified pinned file; do not mutate."""
+    return _read_cog(registry.fetch("communes")).communes
+
+
+@lru_cache(maxsize=2)
+def _read_epcis_verified(path: str, sha256: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return cog_reader.read_epcis(Path(path))
+
+
+def _read_epcis(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _read_epcis_verified(str(path), registry.sha256_of_verified(path))
 
 
 def _area_contours(
@@ -336,7 +362,7 @@ def _read_communes(
     ctx.dep_of = dict(zip(france["code"].tolist(), france["departement"].tolist()))
     communes = france[france["departement"].isin(deps)].reset_index(drop=True)
     ctx.used[0].rows = len(communes)
-    epcis, members = cog_reader.read_epcis(_dataset("epci", ctx.used))
+    epcis, members = _read_epcis(_dataset("epci", ctx.used))
     communes["epci"] = communes["code"].map(dict(zip(members["commune"].tolist(), members["epci"].tolist())))
     epcis = epcis[epcis["code"].isin(set(communes["epci"].dropna()))]
     ctx.used[-1].rows = len(epcis)
@@ -382,8 +408,7 @@ def _read_communes(
     ]
 
     step(2)
-    ifn = ifn_reader.read_ifn(_dataset("ifn-communes", ctx.used))
-    ifn = ifn[ifn["code"].isin(set(communes["code"]))]
+    ifn = ifn_reader.read_ifn(_dataset("ifn-communes", ctx.used), codes=communes["code"].tolist())
     ctx.used[-1].rows = len(ifn)
     report.ifn_missing = sorted(set(communes["code"]) - set(ifn.loc[ifn["ifn"].notna(), "code"]))
     ifn_rows = [
@@ -432,14 +457,16 @@ def _read_cnfs(ctx: _Context, out: _Services) -> None:
     lieux = mediation_reader.read_cnfs(_dataset("cnfs-lieux", ctx.used))
     lon, lat = lieux["lon"].to_numpy(), lieux["lat"].to_numpy()
     insee = _locate_in_polygons(ctx.contours, lon, lat)
+    near = ctx.surroundings.within(lon, lat, FRINGE_KM)
     unlocated = np.array([c is None for c in insee], dtype=bool)
-    if unlocated.any():
+    if unlocated.any():  # by postal code: those that may be in the area, and those near it
         insee[unlocated] = mediation_reader.postal_code_communes(
-            lieux.loc[unlocated, "postal_code"], lieux.loc[unlocated, "town"], ctx.cog.communes
+            lieux.loc[unlocated, "postal_code"], lieux.loc[unlocated, "town"], ctx.cog.communes,
+            departements=deps, always=near[unlocated],
         )
     dep = np.array([ctx.dep_of.get(c) if c else None for c in insee], dtype=object)
     inside = np.isin(dep, list(deps))
-    keep = inside | ctx.surroundings.within(lon, lat, FRINGE_KM)
+    keep = inside | near
     for i in np.flatnonzero(keep):
         row = lieux.iloc[i]
         x, y = (row.lon, row.lat) if not (np.isnan(row.lon) or np.isnan(row.lat)) else ctx.point_of.get(insee[i], (None, None))
@@ -601,7 +628,7 @@ def load_area(
 
     step(0)
     used: list[Provenance] = []
-    cog = cog_reader.read_cog(_dataset("communes", used))
+    cog = _read_cog(_dataset("communes", used))
     area = resolve_area(cog.communes, region, departement)
     db.ready(url)  # fail fast on an unreachable database, before reading the other files
     report = LoadReport(area=area, provenance=used)
@@ -730,8 +757,8 @@ def store_import(url: str | None, result: ImportResult, *, replace: bool = False
     table = _USER_TABLES[kind].__table__
     records = [dict(r) for r in result.records]
     ids = [_user_id(kind, str(r["id"])) for r in records]
-    cog = cog_reader.read_communes(registry.fetch("communes"))
-    dep_of = dict(zip(cog["code"].tolist(), cog["departement"].tolist()))
+    france = current_communes()
+    dep_of = dict(zip(france["code"].tolist(), france["departement"].tolist()))
     with db.transaction(url) as conn:
         stored: dict[str, str] = {}
         for chunk in _chunks(ids):

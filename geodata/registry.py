@@ -226,6 +226,11 @@ def _cached_sha256(path: Path) -> str:
     return _verified[key]
 
 
+def sha256_of_verified(path: Path) -> str:
+    """sha256 of a file, from the per-process cache when its size and mtime are unchanged."""
+    return _cached_sha256(path)
+
+
 def is_present(ds: Dataset) -> bool:
     """True when the file exists in the data folder (its hash is not checked)."""
     return ds.local_path().is_file()

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from geodata.errors import DataError
-from geodata.readers._common import read_json, require_columns
+from geodata.readers._common import paused_gc, read_json, require_columns
 
 __all__ = ["Cog", "read_cog", "read_communes", "read_code_index", "read_epcis", "departements_of_region"]
 
@@ -40,6 +40,11 @@ class Cog(NamedTuple):
 def read_cog(path: Path) -> Cog:
     """:func:`read_communes`, :func:`read_code_index` and the former names, parsing the file once."""
     objects = _objects(path)
+    with paused_gc():
+        return _cog(objects, path)
+
+
+def _cog(objects: list[dict], path: Path) -> Cog:
     current = {o["code"] for o in objects if o.get("type") == CURRENT}
     aliases = [
         (o["nom"], o["chefLieu"], o["departement"])

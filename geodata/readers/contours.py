@@ -27,8 +27,13 @@ WGS84 = "EPSG:4326"
 
 def normalise_insee(values: pd.Series) -> pd.Series:
     """INSEE codes as 5-character strings (``1001`` or ``1001.0`` → ``01001``; 2A/2B kept)."""
-    text = values.astype(str).str.strip().str.upper().str.replace(r"\.0$", "", regex=True)
-    return text.where(~text.str.fullmatch(r"\d{4}"), "0" + text)
+    text = values.astype(str)
+    fine = text.str.fullmatch(r"\d{5}|2[AB]\d{3}")
+    if fine.all():
+        return text
+    fixed = text[~fine].str.strip().str.upper().str.replace(r"\.0$", "", regex=True)
+    fixed = fixed.where(~fixed.str.fullmatch(r"\d{4}"), "0" + fixed)
+    return text.where(fine, fixed)
 
 
 def read_contours(
@@ -65,9 +70,12 @@ def read_contours(
     current = codes.map(lambda c: code_index.get(c, c))
     geoms = shapely.make_valid(frame.geometry.values)
     parts = gpd.GeoDataFrame({"code": current.to_numpy()}, geometry=geoms, crs=WGS84)
-    merged = parts.dissolve(by="code", as_index=False, sort=True)
-    merged["geometry"] = shapely.make_valid(merged.geometry.values)
-    return merged[["code", "geometry"]]
+    several = parts["code"].duplicated(keep=False).to_numpy()
+    if several.any():  # only merged communes need a union
+        merged = parts[several].dissolve(by="code", as_index=False)
+        merged["geometry"] = shapely.make_valid(merged.geometry.values)
+        parts = pd.concat([parts[~several], merged], ignore_index=True)
+    return gpd.GeoDataFrame(parts.sort_values("code", ignore_index=True)[["code", "geometry"]], crs=WGS84)
 
 
 def representative_points(geometries: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
@@ -77,6 +85,13 @@ def representative_points(geometries: gpd.GeoSeries) -> tuple[np.ndarray, np.nda
     lon = np.where(missing, np.nan, shapely.get_x(points))
     lat = np.where(missing, np.nan, shapely.get_y(points))
     return lon, lat
+
+
+def _utm_crs(minx: float, miny: float, maxx: float, maxy: float) -> str:
+    """The UTM zone of a box's centre (metric, fine for distances of tens of km)."""
+    lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+    zone = min(int((lon + 180) // 6) + 1, 60)
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
 
 class Surroundings:
@@ -92,7 +107,7 @@ class Surroundings:
         polygons = polygons[polygons.notna()]
         self.empty = polygons.empty
         if not self.empty:
-            self.crs = polygons.estimate_utm_crs()
+            self.crs = _utm_crs(*shapely.total_bounds(polygons.values))
             self.tree = shapely.STRtree(polygons.to_crs(self.crs).values)
 
     def within(self, lon: np.ndarray, lat: np.ndarray, distance_km: float) -> np.ndarray:

@@ -7,6 +7,7 @@ score. Empty scores stay missing (NaN): nothing is invented here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -27,12 +28,17 @@ IFN_COLUMNS = {
 }
 
 
-def read_ifn(path: Path) -> pd.DataFrame:
+def read_ifn(path: Path, codes: Collection[str] | None = None) -> pd.DataFrame:
     """Communes' IFN scores: ``code`` then ``ifn``, ``ifn_no_thd``, ``ifn_no_4g``, ``ifn_poverty``,
-    ``ifn_older_65``, ``ifn_no_diploma`` (floats, NaN when the file gives none)."""
+    ``ifn_older_65``, ``ifn_no_diploma`` (floats, NaN when the file gives none).
+
+    ``codes`` keeps only those communes (faster when loading one area)."""
     raw = read_csv_text(path, ("code", "division", *IFN_COLUMNS))
     raw = raw[raw["division"] == "city"]
-    frame = pd.DataFrame({"code": normalise_insee(raw["code"]).to_numpy()})
+    raw = raw.assign(code=normalise_insee(raw["code"]))
+    if codes is not None:
+        raw = raw[raw["code"].isin(set(codes))]
+    frame = pd.DataFrame({"code": raw["code"].to_numpy()})
     for source, target in IFN_COLUMNS.items():
         frame[target] = to_float(raw[source]).to_numpy()
     return frame.drop_duplicates("code", keep="first").sort_values("code", ignore_index=True)

@@ -13,7 +13,8 @@ loader's spatial join. Privacy: the conseillers' personal data (``aidants``, ``c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -83,25 +84,41 @@ def read_aidants_connect(path: Path, code_index: Mapping[str, str]) -> pd.DataFr
     )
 
 
+@lru_cache(maxsize=65536)
+def _name_key(name: str) -> str:
+    return normalize_name(name)
+
+
 def postal_code_communes(
-    postal_codes: pd.Series, towns: pd.Series, communes: pd.DataFrame
+    postal_codes: Iterable[str],
+    towns: Iterable[str],
+    communes: pd.DataFrame,
+    departements: Collection[str] | None = None,
+    always: Iterable[bool] | None = None,
 ) -> np.ndarray:
     """Current commune of each (postal code, town name) pair, or None.
 
     A postal code shared by several communes is resolved by the town's normalised name; when the
-    name matches none of them the lieu stays unlocated rather than guessed.
+    name matches none of them the lieu stays unlocated rather than guessed. With
+    ``departements``, only pairs whose postal code has a commune there are resolved (or those
+    flagged in ``always``): the others are None.
     """
-    by_postal: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for code, name, postals in communes[["code", "name", "postal_codes"]].itertuples(index=False):
+    by_postal: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    columns = ("code", "name", "departement", "postal_codes")
+    for code, name, dep, postals in zip(*(communes[c].tolist() for c in columns)):
         for postal in postals:
-            by_postal[postal].append((code, name))
+            by_postal[postal].append((code, name, dep))
+    postal_codes, towns = list(postal_codes), list(towns)
+    flags = list(always) if always is not None else [False] * len(postal_codes)
     result = np.full(len(postal_codes), None, dtype=object)
-    for i, (postal, town) in enumerate(zip(postal_codes, towns)):
+    for i, (postal, town, flag) in enumerate(zip(postal_codes, towns, flags)):
         candidates = by_postal.get(str(postal).strip(), [])
+        if departements is not None and not flag and not any(c[2] in departements for c in candidates):
+            continue
         if len(candidates) == 1:
             result[i] = candidates[0][0]
         elif candidates:
-            wanted = normalize_name(str(town))
-            same = [code for code, name in candidates if normalize_name(name) == wanted]
+            wanted = _name_key(str(town))
+            same = [code for code, name, _ in candidates if _name_key(name) == wanted]
             result[i] = same[0] if len(same) == 1 else None
     return result
