@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -139,7 +139,8 @@ def single_visit_fits(
         if max(ws, a + t_out, ls - duration) <= min(we, le, b - duration - length - t_back) + TOL:
             return True
         # lunch while waiting on site, just before the permanence starts
-        if max(ws, a + t_out + length, ls + length) <= min(we, le + length, b - duration - t_back) + TOL:
+        latest = min(we, le + length, b - duration - t_back)
+        if max(ws, a + t_out + length, ls + length) <= latest + TOL:
             return True
     return False
 
@@ -166,6 +167,7 @@ class _Context:
     """The problem with what several checks share (calendar flag, lower bounds on travel)."""
 
     problem: Problem
+    calendar: bool = field(init=False)  # False for plain (benchmark) horizons
 
     def __post_init__(self) -> None:
         self.calendar = self.problem.horizon.plain_days is None

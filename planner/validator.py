@@ -180,7 +180,7 @@ class PlanFigures(_Monthly):
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self) | self.monthly()
-        for vf, d in zip(self.per_vehicle, out["per_vehicle"]):
+        for vf, d in zip(self.per_vehicle, out["per_vehicle"], strict=True):
             d.update(vf.monthly())
         return out
 
@@ -321,13 +321,13 @@ class _Checker:
     def route(self, route: Route, v: Vehicle) -> tuple[list[_Leg], float]:
         """Recompute one route from its decisions; return its legs and effective return time."""
         tol, where = self.tol, self.where(route)
-        ctx = dict(day=route.day, vehicle=v.id)
+        ctx = {"day": route.day, "vehicle": v.id}
         legs: list[_Leg] = []
         loc: int | None = v.start_location
         leave = route.depart
         place = "the base"
         lunch = route.lunch
-        load, seats_needed, n_visits = 0.0, 0, 0
+        load, n_visits = 0.0, 0
         for visit in route.visits:
             stop = self.p.stop_by_id.get(visit.stop)
             if stop is None:
@@ -350,7 +350,6 @@ class _Checker:
             self.window(stop, visit, route.day, name, where, sctx)
             end = self.service(stop, visit, lunch, name, where, sctx)
             self.vehicle_fit(stop, v, name, where, sctx)
-            seats_needed = max(seats_needed, stop.seats)
             loc, leave, place = stop.location, end, name
         if loc is not None:
             minutes, km = self.p.travel(loc, v.end_location)
@@ -476,7 +475,8 @@ class _Checker:
             self.add("lunch_duration", f"{where}: lunch ends ({_clock(end)}) before it starts "
                      f"({_clock(start)})", **ctx)
         for leg in legs:
-            if leg.minutes > tol and start < leg.leave + leg.minutes - tol and end > leg.leave + tol:
+            arrive = leg.leave + leg.minutes
+            if leg.minutes > tol and start < arrive - tol and end > leg.leave + tol:
                 self.add("lunch_while_driving", f"{where}: lunch {_range(start, end)} overlaps "
                          f"a drive {_range(leg.leave, leg.leave + leg.minutes)}", **ctx)
                 break

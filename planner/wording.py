@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import Literal
 
 from planner.errors import PlanError
@@ -62,7 +63,7 @@ SAME_SLOT_MINUTES = 1.0
 def _whole_minutes(minutes: float) -> int:
     if not math.isfinite(minutes) or minutes < 0:
         raise ValueError(f"expected a non-negative number of minutes, got {minutes!r}")
-    return int(math.floor(minutes + 0.5))
+    return math.floor(minutes + 0.5)
 
 
 def format_time_fr(minutes: float, style: TimeStyle = "timetable") -> str:
@@ -186,7 +187,7 @@ def _weekday_group_fr(horizon: Horizon, weekday: int, weeks: list[int]) -> str:
     if len(weeks) == 1:
         every = "sur deux" if horizon.weeks == 2 else "toutes les quatre semaines"
         return f"un {name} {every} (semaine {numbers})"
-    if len(weeks) * 2 == horizon.weeks and all(b - a == 2 for a, b in zip(weeks, weeks[1:])):
+    if len(weeks) * 2 == horizon.weeks and all(b - a == 2 for a, b in pairwise(weeks)):
         return f"un {name} sur deux (semaines {numbers})"
     return f"le {name} des semaines {numbers}"
 
@@ -249,10 +250,11 @@ def describe_pattern_fr(
     slots = [slot(r.lunch, v.start, v.end) for r, v in visits]
     uniform = all(
         same(v.start, v0.start) and same(v.end, v0.end) and s == slots[0]
-        for (_, v), s in zip(visits, slots)
+        for (_, v), s in zip(visits, slots, strict=True)
     )
     if uniform:
         return f"{describe_days_fr(horizon, [r.day for r, _ in visits])}, {slots[0]}"
     return " ; ".join(
-        f"{describe_days_fr(horizon, [r.day])}, {s}" for (r, _), s in zip(visits, slots)
+        f"{describe_days_fr(horizon, [r.day])}, {s}"
+        for (r, _), s in zip(visits, slots, strict=True)
     )

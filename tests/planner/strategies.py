@@ -70,7 +70,9 @@ def horizons(draw: st.DrawFn, calendar: bool | None = None) -> Horizon:
     weekdays = tuple(sorted(draw(st.sets(st.integers(0, 5), min_size=1, max_size=5))))
     weeks = {"week": 1, "fortnight": 2, "month": 4, "four_weeks": 4}[kind]
     candidates = [w * 7 + d for w in range(weeks) for d in weekdays]
-    days_off = draw(st.sets(st.sampled_from(candidates), max_size=2)) if draw(st.booleans()) else set()
+    days_off = set()
+    if draw(st.booleans()):
+        days_off = draw(st.sets(st.sampled_from(candidates), max_size=2))
     monthly = kind == "month"
     last = monthly and draw(st.booleans())
     return Horizon(weeks=weeks, weekdays=weekdays, days_off=frozenset(days_off), monthly=monthly,

@@ -85,7 +85,8 @@ def test_days_are_described_by_the_rule_people_remember():
     assert describe_days_fr(month, every_thursday) == "chaque jeudi"
     assert describe_days_fr(month, [month.n_days - 1]) == "dernier jour du mois"
     four = Horizon(weeks=4)
-    assert describe_days_fr(four, _days(four, (0, 0), (2, 0))) == "un lundi sur deux (semaines 1 et 3)"
+    assert describe_days_fr(four, _days(four, (0, 0), (2, 0))) == (
+        "un lundi sur deux (semaines 1 et 3)")
     assert describe_days_fr(four, _days(four, (1, 4))) == (
         "un vendredi toutes les quatre semaines (semaine 2)")
     assert describe_days_fr(four, _days(four, (0, 2), (1, 2), (3, 2))) == (
