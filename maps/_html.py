@@ -1,0 +1,85 @@
+"""Safe text for the HTML and JavaScript of the maps, and French formatting of numbers and times.
+
+Every string that comes from data (commune and service names, addresses, comments, rota text)
+goes through :func:`esc` before it is placed in HTML, and every Python value placed inside a
+``<script>`` goes through :func:`js_json`, which cannot close the script element. The maps never
+build HTML from data any other way. This module formats; it must not decide what is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+from typing import Any
+
+from planner.wording import format_duration_fr
+
+MONTHS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
+
+_JS_UNSAFE = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value (None becomes the empty string); quotes are escaped too."""
+    if value is None:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def js_json(value: Any) -> str:
+    """JSON for a ``<script>`` element: ``<``, ``>``, ``&`` and line separators are escaped so
+    that no data string can end the script or open a comment, whatever it holds."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, repl in _JS_UNSAFE.items():
+        text = text.replace(char, repl)
+    return text
+
+
+def is_missing(value: object) -> bool:
+    """True for None, NaN and pandas' missing markers."""
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value) in ("<NA>", "NaT")
+
+
+def fmt_int(value: object) -> str:
+    """``12345`` → ``12 345`` (French thousands separator); missing → ``—``."""
+    if is_missing(value):
+        return "—"
+    return f"{round(float(value)):,}".replace(",", NNBSP)  # type: ignore[arg-type]
+
+
+def fmt_decimal(value: object, digits: int = 1) -> str:
+    """``6.25`` → ``6,3`` (decimal comma); missing → ``—``."""
+    if is_missing(value):
+        return "—"
+    return f"{float(value):,.{digits}f}".replace(",", NNBSP).replace(".", ",")  # type: ignore[arg-type]
+
+
+def fmt_minutes(value: object) -> str:
+    """A travel time in minutes, rounded: ``34.4`` → ``34 min``, ``75`` → ``1 h 15``; missing → ``—``."""
+    if is_missing(value):
+        return "—"
+    return format_duration_fr(float(value))  # type: ignore[arg-type]
+
+
+def fmt_date(day: _dt.date) -> str:
+    """``2026-03-01`` → ``1er mars 2026``."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTHS_FR[day.month - 1]} {day.year}"
