@@ -156,18 +156,19 @@ def test_store_import_replaces_own_items_and_refuses_other_files_ids(db_url):
     assert [h["source"] for h in query.host_sites(db_url)] == ["autres.csv"]
 
 
-def test_bornes_become_service_points_placed_at_their_commune(indre_url):
+def test_bornes_become_service_points_placed_at_their_commune(sqlite_url):
+    load.load_area(sqlite_url, departement="36")
     record = {"id": "7", "name": "Borne de la mairie", "insee": "36010", "lon": None, "lat": None,
               "address": None, "operator": "CC Cœur de Brenne", "hours": "Mo-Fr 09:00-12:00"}  # fmt: skip
-    report = load.store_import(indre_url, ImportResult("borne", [record], "bornes.csv", "1" * 64, []))
+    report = load.store_import(sqlite_url, ImportResult("borne", [record], "bornes.csv", "1" * 64, []))
     assert report.placed_at_commune == 1
-    borne = next(s for s in query.services(indre_url, departement="36", kinds=["borne"]) if s.id == "user:borne:7")
-    commune = query.communes(indre_url, codes=["36010"]).iloc[0]
+    borne = next(s for s in query.services(sqlite_url, departement="36", kinds=["borne"]) if s.id == "user:borne:7")
+    commune = query.communes(sqlite_url, codes=["36010"]).iloc[0]
     assert (borne.lon, borne.lat) == (commune["lon"], commune["lat"])
     assert borne.source == "user:bornes.csv" and borne.capacity == 15.0
     # a later load of the area keeps it
-    load.load_area(indre_url, departement="36")
-    assert any(s.id == "user:borne:7" for s in query.services(indre_url, departement="36"))
+    load.load_area(sqlite_url, departement="36")
+    assert any(s.id == "user:borne:7" for s in query.services(sqlite_url, departement="36"))
 
 
 def test_vehicles_are_stored(sqlite_url):
