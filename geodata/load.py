@@ -69,6 +69,7 @@ __all__ = [
     "ImportReport",
     "store_import",
     "current_communes",
+    "insee_reference",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -202,6 +203,12 @@ def _read_cog(path: Path) -> cog_reader.Cog:
 def current_communes() -> pd.DataFrame:
     """The current communes of France (COG 2026) from the verified pinned file; do not mutate."""
     return _read_cog(registry.fetch("communes")).communes
+
+
+def insee_reference() -> tuple[frozenset[str], dict[str, str]]:
+    """Current INSEE codes, and former codes → current commune, for validating users' files."""
+    cog = _read_cog(registry.fetch("communes"))
+    return frozenset(cog.communes["code"].tolist()), {k: v for k, v in cog.code_index.items() if k != v}
 
 
 @lru_cache(maxsize=2)

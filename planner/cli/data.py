@@ -377,11 +377,11 @@ def import_(
     db: DbOption = None,
 ) -> None:
     """Import your own bornes, host sites, services or vehicles (validated, in one transaction)."""
-    from geodata.load import current_communes, store_import
+    from geodata.load import insee_reference, store_import
     from geodata.userfiles import import_file
 
-    known = current_communes()["code"].tolist()
-    result = import_file(file, kind.value, _mapping(map_), layer, known_insee=known)
+    known, former = insee_reference()
+    result = import_file(file, kind.value, _mapping(map_), layer, known_insee=known, former_insee=former)
     report = store_import(db, result, replace=replace)
     label = {"borne": "borne(s)", "host_site": "lieu(x) d'accueil", "service": "service(s)", "vehicle": "véhicule(s)"}[kind.value]
     console.print(

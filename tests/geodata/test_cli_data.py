@@ -188,3 +188,14 @@ def test_import_host_sites_then_again_then_a_clash(run_cli, sqlite_url, tmp_path
     assert snapshot(sqlite_url) == before
     code, out, _ = run_cli("data", "status", "--format", "json", "--db", sqlite_url)
     assert json.loads(out)["user_items"]["host_site"] == 1
+
+
+def test_import_replaces_a_former_insee_code_with_a_warning(run_cli, sqlite_url, tmp_path):
+    path = write(tmp_path, "bornes.csv", "id;nom;insee\nB1;Borne;41082\n")  # merged into 41059 since 2018
+    code, out, err = run_cli("data", "import", path, "--kind", "borne", "--db", sqlite_url)
+    assert code == 0, err
+    assert "41082" in err and "41059" in err  # the warning names both codes
+    from geodata import query
+
+    (borne,) = query.services(sqlite_url, kinds=["borne"])
+    assert borne.insee == "41059" and borne.id == "user:borne:B1"
