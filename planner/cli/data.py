@@ -32,7 +32,7 @@ from geodata.records import ParsedRota, ServiceKind
 from planner.cli.app import data_app
 from planner.cli.common import DbOption, console, err_console
 
-__all__ = ["fr_int", "fr_float", "services_fr", "load_summary_fr", "rota_to_json", "step_progress"]
+__all__ = ["fr_int", "fr_float", "plural_fr", "services_fr", "load_summary_fr", "rota_to_json", "step_progress"]
 
 
 class OutputFormat(str, Enum):
@@ -52,21 +52,22 @@ def fr_float(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
 
-def _plural(n: int, singular: str, plural: str | None = None) -> str:
+def plural_fr(n: int, singular: str, plural: str | None = None) -> str:
     return f"{fr_int(n)} {singular if n <= 1 else (plural or singular + 's')}"
 
 
+_KIND_FR = {
+    ServiceKind.FRANCE_SERVICES: ("France Services fixe", "France Services fixes"),
+    ServiceKind.FRANCE_SERVICES_MOBILE: ("France Services itinérant", "France Services itinérants"),
+    ServiceKind.MEDIATION: ("lieu de médiation numérique", "lieux de médiation numérique"),
+    ServiceKind.BORNE: ("borne interactive", "bornes interactives"),
+    ServiceKind.OTHER: ("autre service", "autres services"),
+}
+
+
 def services_fr(by_kind: dict[str, int]) -> str:
-    """``"25 France Services (fixe), 1 France Services itinérant, 61 lieux de médiation"``."""
-    parts = []
-    for kind in ServiceKind:
-        n = by_kind.get(kind.value, 0)
-        if n:
-            label = {
-                ServiceKind.MEDIATION: "lieu(x) de médiation numérique",
-                ServiceKind.BORNE: "borne(s) interactive(s)",
-            }.get(kind, kind.label_fr)
-            parts.append(f"{fr_int(n)} {label}")
+    """``"25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique"``."""
+    parts = [plural_fr(by_kind[k.value], *_KIND_FR[k]) for k in ServiceKind if by_kind.get(k.value)]
     return ", ".join(parts) or "aucun service"
 
 
@@ -140,7 +141,7 @@ def load_summary_fr(report) -> list[str]:  # noqa: ANN001 (geodata.load.LoadRepo
     with_contour = r.communes - len(r.communes_without_geometry)
     lines = [
         f"{r.area.label_fr.capitalize()} chargé en {fr_float(r.seconds)} s : "
-        f"{_plural(r.communes, 'commune')}, {fr_int(r.population)} habitants, {_plural(r.epcis, 'EPCI', 'EPCI')}.",
+        f"{plural_fr(r.communes, 'commune')}, {fr_int(r.population)} habitants, {plural_fr(r.epcis, 'EPCI', 'EPCI')}.",
         f"Contours : {fr_int(with_contour)} communes sur {fr_int(r.communes)}"
         + (f" ({r.contour_source})" if r.contour_source else "")
         + (
@@ -172,9 +173,9 @@ def load_summary_fr(report) -> list[str]:  # noqa: ANN001 (geodata.load.LoadRepo
         )
         lines.append(f"Horaires illisibles (laissés de côté) : {fr_int(len(r.odd_hours))} — {shown}{' …' if len(r.odd_hours) > 5 else ''}.")
     lines.append(
-        f"Tournées : {_plural(r.rotas, 'service itinérant ou multisite', 'services itinérants ou multisites')}, "
-        f"{_plural(r.rota_stops, 'arrêt')}, {_plural(r.unresolved_stops, 'nom non résolu', 'noms non résolus')}, "
-        f"{_plural(r.rota_issues, 'remarque')}."
+        f"Tournées : {plural_fr(r.rotas, 'service itinérant ou multisite', 'services itinérants ou multisites')}, "
+        f"{plural_fr(r.rota_stops, 'arrêt')}, {plural_fr(r.unresolved_stops, 'nom non résolu', 'noms non résolus')}, "
+        f"{plural_fr(r.rota_issues, 'remarque')}."
     )
     return lines
 
@@ -338,8 +339,8 @@ def rota(
     stops = sum(len(r.stops) for r in found)
     unresolved = sum(1 for r in found for s in r.stops if s.match.insee is None)
     console.print(
-        f"\n{_plural(len(found), 'tournée')}, {_plural(stops, 'arrêt')}, "
-        f"{_plural(unresolved, 'nom non résolu', 'noms non résolus')}.",
+        f"\n{plural_fr(len(found), 'tournée')}, {plural_fr(stops, 'arrêt')}, "
+        f"{plural_fr(unresolved, 'nom non résolu', 'noms non résolus')}.",
         highlight=False,
     )
 
@@ -383,10 +384,15 @@ def import_(
     known, former = insee_reference()
     result = import_file(file, kind.value, _mapping(map_), layer, known_insee=known, former_insee=former)
     report = store_import(db, result, replace=replace)
-    label = {"borne": "borne(s)", "host_site": "lieu(x) d'accueil", "service": "service(s)", "vehicle": "véhicule(s)"}[kind.value]
+    noun = {
+        "borne": ("borne importée", "bornes importées"),
+        "host_site": ("lieu d'accueil importé", "lieux d'accueil importés"),
+        "service": ("service importé", "services importés"),
+        "vehicle": ("véhicule importé", "véhicules importés"),
+    }[kind.value]
     console.print(
-        f"{fr_int(report.stored)} {label} importé(s) depuis {report.source}"
-        + (f" ({fr_int(report.replaced)} remplacé(s), déjà importés de ce fichier)" if report.replaced else "")
+        f"{plural_fr(report.stored, *noun)} depuis {report.source}"
+        + (f" (dont {fr_int(report.replaced)} déjà importé(s) de ce fichier, remplacé(s))" if report.replaced else "")
         + (f" ; {fr_int(report.located_by_contour)} situé(s) dans leur commune par leurs coordonnées" if report.located_by_contour else "")
         + (f" ; {fr_int(report.placed_at_commune)} placé(s) au point de leur commune" if report.placed_at_commune else "")
         + ".",

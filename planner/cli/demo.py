@@ -23,7 +23,7 @@ from geodata.load import LoadReport, load_area
 from geodata.records import ServiceKind
 from planner.cli.app import app
 from planner.cli.common import DbOption, console
-from planner.cli.data import step_progress, fr_float, fr_int, load_summary_fr, services_fr
+from planner.cli.data import fr_float, fr_int, load_summary_fr, plural_fr, services_fr, step_progress
 
 __all__ = ["DEMO_DEPARTEMENT", "DemoContext", "SECTIONS", "demo_section", "run_demo"]
 
@@ -122,7 +122,12 @@ def mobile_services(ctx: DemoContext) -> None:
     rotas = {r.service_id: r for r in query.rotas(ctx.url, departement=ctx.departement)}
     names = dict(zip(ctx.results["communes"]["code"], ctx.results["communes"]["name"])) if "communes" in ctx.results else {}
     out = ctx.console.print
-    out(f"{fr_int(len(mobile))} France Services itinérant(s) ; {fr_int(len(rotas))} tournée(s) lue(s) dans la liste nationale.", highlight=False)
+    out(
+        f"{plural_fr(len(mobile), 'France Services itinérant', 'France Services itinérants')} ; "
+        f"{plural_fr(len(rotas), 'tournée lue', 'tournées lues')} dans la liste nationale "
+        "(services itinérants et multisites).",
+        highlight=False,
+    )
     for service_id in sorted(set(rotas) | {s.id for s in mobile}):
         rota = rotas.get(service_id)
         service = next((s for s in services if s.id == service_id), None)
@@ -140,7 +145,10 @@ def mobile_services(ctx: DemoContext) -> None:
             out(f"  {stop.order:>2}. {describe_recurrence_fr(stop.recurrence)} — {where}", highlight=False)
         unresolved = sum(1 for s in rota.stops if s.match.insee is None) if rota else 0
         if unresolved:
-            out(f"  {fr_int(unresolved)} nom(s) à vérifier : itinerance data rota --service {service_id}", highlight=False)
+            out(
+                f"  {plural_fr(unresolved, 'nom à vérifier', 'noms à vérifier')} : itinerance data rota --service {service_id}",
+                highlight=False,
+            )
 
 
 def run_demo(url: str | None = None, out: Console = console, *, load: bool = True) -> DemoContext:

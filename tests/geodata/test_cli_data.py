@@ -138,7 +138,7 @@ def test_load_prints_a_french_summary(run_cli, sqlite_url):
     assert code == 0, err
     assert "Département 36 chargé en" in out
     assert "241 communes, 216 069 habitants, 15 EPCI." in out
-    assert "25 France Services (fixe), 1 France Services itinérant" in out
+    assert "25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique" in out
     assert "1 service itinérant ou multisite, 20 arrêts, 1 nom non résolu" in out
     assert "itinerance data rota --departement 36" in out
 
@@ -178,9 +178,9 @@ def test_import_host_sites_then_again_then_a_clash(run_cli, sqlite_url, tmp_path
     path = write(tmp_path, "salles.csv", text, encoding="cp1252")
     code, out, err = run_cli("data", "import", path, "--kind", "host_site", "--db", sqlite_url)
     assert code == 0, err
-    assert "1 lieu(x) d'accueil importé(s) depuis salles.csv" in out
+    assert "1 lieu d'accueil importé depuis salles.csv" in out
     code, out, _ = run_cli("data", "import", path, "--kind", "host_site", "--db", sqlite_url)
-    assert code == 0 and "1 remplacé(s)" in out
+    assert code == 0 and "dont 1 déjà importé(s) de ce fichier, remplacé(s)" in out
     other = write(tmp_path, "autres.csv", text)
     before = snapshot(sqlite_url)
     code, _, err = run_cli("data", "import", other, "--kind", "host_site", "--db", sqlite_url)

@@ -15,7 +15,7 @@ def test_demo_loads_indre_and_describes_it(run_cli, sqlite_url):
     code, out, err = run_cli("demo", "--db", sqlite_url)
     assert code == 0, err
     assert "Indre (36) : 241 communes, 216 069 habitants, 15 EPCI" in out
-    assert "Services dans le département : 25 France Services (fixe), 1 France Services itinérant" in out
+    assert "Services dans le département : 25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique" in out
     assert "Les 10 communes les plus fragiles" in out
     assert "Bus France services La Rur@linette — base : Châteauroux" in out
     assert "1. 1er lundi du mois — Vicq-Exemplet (36236)" in out
