@@ -23,7 +23,7 @@ import pandas as pd
 from geodata.errors import DataError
 from geodata.hours import OddHours, parse_osm
 from geodata.names import normalize_name
-from geodata.readers._common import read_csv_text, read_json, require_columns, to_float
+from geodata.readers._common import read_csv_text, read_json, require_columns
 from geodata.readers.contours import normalise_insee
 from geodata.records import Interval
 
