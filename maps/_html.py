@@ -23,10 +23,12 @@ MONTHS_FR = (
 
 NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
 
+# Inside <script>, the HTML parser only leaves the script at "</script" and changes state at
+# "<!--"; escaping "</" and "<!" (plus the two line separators JavaScript once rejected) is enough
+# and keeps popup HTML readable and small (escaping every "<" made a region map 20 % bigger).
 _JS_UNSAFE = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
+    "</": "<\\/",
+    "<!": "\\u003c!",
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
 }
@@ -40,7 +42,7 @@ def esc(value: object) -> str:
 
 
 def js_json(value: Any) -> str:
-    """JSON for a ``<script>`` element: ``<``, ``>``, ``&`` and line separators are escaped so
+    """JSON for a ``<script>`` element: ``</`` and ``<!`` are escaped (``<\\/``, ``\\u003c!``) so
     that no data string can end the script or open a comment, whatever it holds."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for char, repl in _JS_UNSAFE.items():

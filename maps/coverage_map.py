@@ -145,8 +145,8 @@ def _status_ids(cov: pd.DataFrame, threshold: float) -> np.ndarray:
     derived[known & mobile] = "mobile"
     derived[known & fixed] = "covered"
     if COV_STATUS in cov.columns:
-        given = np.array([_status_id(v) for v in cov[COV_STATUS]], dtype=object)
-        return np.where(given != None, given, derived)  # noqa: E711 (element-wise)
+        given = [_status_id(v) for v in cov[COV_STATUS]]
+        return np.array([g if g is not None else d for g, d in zip(given, derived)], dtype=object)
     return derived
 
 
@@ -552,11 +552,11 @@ def services_to_show(
     minx, miny, maxx, maxy = shapely.total_bounds(shapes)
     keep = []
     for s in services:
-        if s.insee in area or s.id in nearest:
+        located = s.insee is None and s.lon is not None and s.lat is not None
+        if s.insee in area or s.id in nearest or (
+            located and minx <= s.lon <= maxx and miny <= s.lat <= maxy  # type: ignore[operator]
+        ):
             keep.append(s)
-        elif s.insee is None and s.lon is not None and s.lat is not None:
-            if minx <= s.lon <= maxx and miny <= s.lat <= maxy:
-                keep.append(s)
     return keep
 
 
@@ -621,14 +621,14 @@ def _legends(
             LegendEntry(
                 key=classes.key, title=title.format(thr=thr), note=note.format(thr=thr), layers=[layer],
                 items=[LegendItem(swatch(c), label) for c, label in zip(classes.palette, labels)],
-            )  # fmt: skip
+            )
         )
     entries.append(
         LegendEntry(
             key="gap", title="Communes non couvertes", layers=[gap_layer],
             items=[LegendItem(swatch("transparent", GAP_OUTLINE, 3), f"aucune aide humaine à moins de {thr} min")],
             note=None if n_gap else "Aucune commune dans ce cas ici.",
-        )  # fmt: skip
+        )
     )
     items = []
     for kind, layer in point_layers:
@@ -705,8 +705,8 @@ def write_coverage_map(
         title,
         result.tables,
         intro=[
-            f"Ces tableaux donnent les mêmes informations que la carte {path.name}, pour une lecture "
-            "sans carte (lecteur d’écran, tableur).",
+            (f"Ces tableaux donnent les mêmes informations que la carte {path.name}, pour une lecture "
+            "sans carte (lecteur d’écran, tableur)."),
         ],
         links=[("Voir la carte", path.name), ("Télécharger le tableau des communes (CSV)", path.with_suffix(".csv").name)],
     )

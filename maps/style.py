@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,7 +104,7 @@ def time_classes(threshold: float, edges: tuple[float, ...] = (10, 20, 30, 45)) 
     changes from blue to orange exactly where the coverage promise stops."""
     bounds = sorted({float(e) for e in edges} | {float(threshold)})
     labels = [f"jusqu’à {_bound(bounds[0])} min"]
-    labels += [f"{_bound(a)} à {_bound(b)} min" for a, b in zip(bounds, bounds[1:])]
+    labels += [f"{_bound(a)} à {_bound(b)} min" for a, b in itertools.pairwise(bounds)]
     labels.append(f"plus de {_bound(bounds[-1])} min")
     n_within = bounds.index(float(threshold)) + 1
     colours = _ramp(_WITHIN, n_within) + _ramp(_BEYOND, len(labels) - n_within)

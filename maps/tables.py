@@ -16,15 +16,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from maps._html import esc, fmt_decimal, fmt_int, fmt_minutes, is_missing
+from maps._html import esc, fmt_decimal, fmt_int, is_missing
 
-# How a column is shown: "int" (12 345), "dec1" (6,3), "min" (34 min), "text".
+# How a column is shown: "int" (12 345), "dec1" (6,3), "text".
 ColumnKinds = dict[str, str]
 
 _FORMATTERS = {
     "int": fmt_int,
     "dec1": lambda v: fmt_decimal(v, 1),
-    "min": fmt_minutes,
     "text": lambda v: "" if is_missing(v) else str(v),
 }
 
@@ -101,8 +100,8 @@ def _csv_cell(kind: str, value: object) -> str:
     if is_missing(value):
         return ""
     if kind == "int":
-        return str(int(round(float(value))))  # type: ignore[arg-type]
-    if kind in ("dec1", "min"):
+        return str(round(float(value)))  # type: ignore[arg-type]
+    if kind == "dec1":
         return f"{float(value):.1f}".replace(".", ",")  # type: ignore[arg-type]
     return str(value)
 

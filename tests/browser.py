@@ -61,7 +61,7 @@ KNOWN_UNMAPPED = (
     "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
     "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css",
 )
-TILE_URL = re.compile(r"^https?://[^?#]*/\d+/\d+/\d+(@2x)?\.(png|jpe?g|webp|pbf)(\?.*)?$", re.I)
+TILE_URL = re.compile(r"^https?://[^?#]*/\d+/\d+/\d+(@2x)?\.(png|jpe?g|webp|pbf)(\?.*)?$", re.IGNORECASE)
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/x8AAwMCAO+ip1sAAAAASUVORK5CYII="
 )

@@ -29,6 +29,7 @@ from planner.coverage import (
     check_threshold,
     stops_from_rotas,
 )
+from planner.provenance import provenance
 from planner.travel import OfflineModel
 
 # Services this far outside the area still count (the France Services across the border).
@@ -157,6 +158,7 @@ def coverage_map(
         area.communes, area.coverage.communes, area.services, area.rotas, output,
         title=title, threshold=threshold, vintages=area.vintages, area_label=area.label,
         method_note=area.method_note,
+        provenance=provenance(database=db, router=area.coverage.router),
     )  # fmt: skip
     what = {".html": "carte", ".csv": "tableau des communes (CSV)"}
     for path in written:

@@ -4,9 +4,9 @@ importable as ``browser`` because ``tests/`` is on ``sys.path``)."""
 from __future__ import annotations
 
 import pytest
-from map_inputs import MapInputs, real_inputs, tiny_inputs as _tiny_inputs
-
 from browser import browser_session, offline_page  # noqa: F401  (fixtures)
+from map_inputs import MapInputs, real_inputs
+from map_inputs import tiny_inputs as _tiny_inputs
 
 
 @pytest.fixture
@@ -28,4 +28,4 @@ def indre_db(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def indre_inputs(indre_db: str) -> MapInputs:
-    return real_inputs(indre_db, "36")
+    return real_inputs(indre_db, departement="36")

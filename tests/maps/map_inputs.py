@@ -95,19 +95,13 @@ def tiny_inputs() -> MapInputs:
 INDRE_COMMUNES = 241  # COG 2026
 
 
-def real_inputs(url: str, departement: str, threshold: float = 30.0) -> MapInputs:
-    """Communes, coverage (planner.coverage, offline travel model), services and rotas of a
-    loaded département, as the CLI gathers them."""
-    from geodata import query
-    from planner.coverage import CoverageInputs, analyse, stops_from_rotas
+def real_inputs(url: str, **area: str) -> MapInputs:
+    """Communes, coverage (offline travel model), services and rotas of a loaded area, gathered
+    as ``itinerance map coverage`` gathers them (``departement=``, ``region=`` or ``epci=``)."""
+    from planner.cli.map_commands import area_coverage
 
-    communes = query.communes(url, departement=departement)
-    points = query.commune_points(url, departement=departement)
-    services = query.services(url, departement=departement, bbox_margin_km=30)
-    rotas = query.rotas(url, departement=departement)
-    stops, _ = stops_from_rotas(rotas, points)
-    result = analyse(CoverageInputs(points, services, tuple(stops), threshold=threshold))
-    return MapInputs(communes, result.communes, services, rotas)
+    found = area_coverage(url, **area)
+    return MapInputs(found.communes, found.coverage.communes, found.services, found.rotas)
 
 
 HOSTILE_NAME = '<script>alert("commune")</script>Bêta'

@@ -12,7 +12,7 @@ from maps.coverage_map import services_to_show, write_coverage_map
 
 pytestmark = pytest.mark.browser
 
-OPTIONS = dict(title="Accès aux lieux d’aide numérique", threshold=30)
+OPTIONS = {"title": "Accès aux lieux d’aide numérique", "threshold": 30}
 
 
 def _expected_markers(inputs) -> int:
