@@ -250,8 +250,10 @@ def _locate_in_polygons(contours: gpd.GeoDataFrame | None, lon: np.ndarray, lat:
     codes = contours["code"].to_numpy()
     located = np.full(int(ok.sum()), None, dtype=object)
     # a point on a shared border falls in two polygons: keep the smallest code, deterministically
-    order = np.lexsort((codes[poly_idx], point_idx))[::-1]
-    located[point_idx[order]] = codes[poly_idx[order]]
+    order = np.lexsort((codes[poly_idx], point_idx))
+    points_sorted, codes_sorted = point_idx[order], codes[poly_idx[order]]
+    first = np.unique(points_sorted, return_index=True)[1]
+    located[points_sorted[first]] = codes_sorted[first]
     result[np.flatnonzero(ok)] = located
     return result
 

@@ -208,3 +208,16 @@ def test_loading_order_of_neighbouring_departements_does_not_matter(tmp_path):
     snap_a, snap_b = snapshot(a), snapshot(b)
     for table in ("communes", "service_points", "opening_hours", "rotas", "rota_stops"):
         assert snap_a[table] == snap_b[table], table
+
+
+def test_points_are_located_in_their_contour_and_overlaps_resolve_to_the_smallest_code():
+    import geopandas as gpd
+    import numpy as np
+
+    # simplified contours may overlap a little: the point in both gets the smaller code
+    squares = gpd.GeoDataFrame(
+        {"code": ["36002", "36001"]}, geometry=[shapely.box(1, 0, 2, 1), shapely.box(0, 0, 1.2, 1)], crs=4326
+    )
+    lon, lat = np.array([0.5, 1.5, 1.1, 5.0, np.nan]), np.array([0.5, 0.5, 0.5, 5.0, 1.0])
+    codes = load._locate_in_polygons(squares, lon, lat)
+    assert list(codes) == ["36001", "36002", "36001", None, None]
