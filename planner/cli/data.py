@@ -229,12 +229,14 @@ def status(
         console.print("Aucune donnée chargée : itinerance data load --departement 36 (ou --region 24).")
         return
     table = Table(title="Territoire chargé")
-    for col in ("Département", "Communes", "Avec contour", "Habitants", "Services", "Arrêts de tournée", "Non résolus"):
-        table.add_column(col)
+    kinds = [k for k in ServiceKind if any(d["services"].get(k.value) for d in st.departements)]
+    for col in ("Dép.", "Communes", "Avec contour", "Habitants", *(_KIND_FR[k][1] for k in kinds), "Arrêts de tournée", "Non résolus"):
+        table.add_column(col, justify="left" if col == "Dép." else "right")
     for d in st.departements:
         table.add_row(
             d["departement"], fr_int(d["communes"]), fr_int(d["with_contour"]), fr_int(d["population"]),
-            services_fr(d["services"]), fr_int(d["rota_stops"]), fr_int(d["unresolved_stops"]),
+            *(fr_int(d["services"].get(k.value, 0)) for k in kinds),
+            fr_int(d["rota_stops"]), fr_int(d["unresolved_stops"]),
         )  # fmt: skip
     console.print(table)
     files = Table(title="Fichiers chargés (provenance)")
