@@ -59,8 +59,8 @@ def html_table(table: Table, *, table_id: str | None = None) -> str:
     ident = f' id="{esc(table_id)}"' if table_id else ""
     note = f'<p class="note">{esc(table.note)}</p>' if table.note else ""
     return (
-        f"<table{ident}><caption>{esc(table.caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
+        f'<div class="scroll"><table{ident}><caption>{esc(table.caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{note}"
     )
 
 
@@ -73,7 +73,10 @@ caption{text-align:left;font-weight:700;font-size:1.1em;padding:.4em 0;caption-s
 th,td{border:1px solid #bbb;padding:.25em .5em;vertical-align:top}
 thead th{background:#e8edf5;position:sticky;top:0}
 tbody th{text-align:left;font-weight:600}
-.num{text-align:right;white-space:nowrap}
+.num{text-align:right}
+td.num{white-space:nowrap}
+thead th{max-width:9em}
+.scroll{overflow-x:auto}
 tbody tr:nth-child(even){background:#f6f6f6}
 .note{font-size:.85em;color:#444;margin:0 0 1.5em}
 nav a{margin-right:1em}
