@@ -1,0 +1,408 @@
+"""Flat arrays for the compiled search kernel, and conversions between its state and plans.
+
+:func:`build_instance` turns a :class:`~planner.engine.data.Compiled` problem into the read-only
+``Inst`` arrays of :mod:`planner.engine.kernel` (stops, windows per day, choices, routes' slots,
+frozen parts, change penalties); :func:`new_state` allocates a mutable ``State``;
+:func:`state_routes` / :func:`load_routes` convert between a state and plain "slot -> stops"
+routes; :func:`timed_routes` times every route with the kernel's exact schedule to build
+:class:`~planner.plan.Route` objects. No search happens here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from planner.engine import kernel as K
+from planner.engine.data import Choice, Compiled
+from planner.plan import Route, Visit
+
+Inst = namedtuple(
+    "Inst",
+    [
+        "T", "C", "loc", "svc", "dem", "tw", "twn", "pen", "mandatory",
+        "ch_ptr", "ch_days", "ch_veh", "ch_k", "ch_extra",
+        "r_veh", "r_day", "r_start", "r_end", "r_shift", "r_cap", "r_maxwork", "r_maxdrive",
+        "r_maxstops", "r_lunch", "r_frozen", "r_class", "r_simple", "r_notw",
+        "slot_of", "compat", "ds_ptr", "ds_list", "neigh", "stop_frozen", "kmax_s",
+        "depot_dist", "n_slots", "n_stops", "kmax", "tol", "regular", "big",
+    ],
+)
+
+State = namedtuple(
+    "State",
+    [
+        "route", "rlen", "es", "ls", "rload", "rsvc", "rdrive", "rcost", "rok", "assign",
+        "vslot", "band_lo", "band_hi",
+        "buf1", "buf2", "seqbuf", "cand_cost", "cand_pos", "cand_e", "cand_l",
+        "try_slot", "try_pos", "ins_slot", "ins_pos", "class_stamp", "ruined", "strbuf",
+        "removed",
+    ],
+)
+
+BIG = 1e15
+
+
+class KernelProblem:
+    """The kernel's view of a problem: arrays plus the mapping back to choices and slots."""
+
+    def __init__(
+        self,
+        cp: Compiled,
+        *,
+        frozen_slots: Iterable[int] = (),
+        fixed_choice: Mapping[int, Choice] | None = None,
+        frozen_stops: Iterable[int] = (),
+        change_penalty: Mapping[int, tuple[Choice, float]] | None = None,
+        neighbours: int = 100,
+    ):
+        self.cp = cp
+        fixed_choice = dict(fixed_choice or {})
+        change_penalty = dict(change_penalty or {})
+        S, R, D = cp.n_stops, len(cp.slots), cp.n_days
+        regular = cp.problem.horizon.plain_days is None
+        self.regular = regular
+
+        # Choices: (pattern, vehicle) on calendar horizons, (pattern, any vehicle per day) on
+        # plain benchmark horizons (where the validator does not ask for one vehicle).
+        choices: list[list[Choice]] = []
+        for s in range(S):
+            if s in fixed_choice:
+                chs = [fixed_choice[s]]
+            elif regular:
+                chs = list(cp.choices[s])
+            else:
+                chs = [
+                    Choice(p, -1)
+                    for p in cp.patterns[s]
+                    if all(
+                        any(cp.compat[s, v] and cp.works[v, d] for v in range(cp.n_vehicles))
+                        for d in p
+                    )
+                ]
+            choices.append(chs)
+        self.choices = choices
+        kmax = max([len(c.pattern) for chs in choices for c in chs] + [1])
+        ptr = np.zeros(S + 1, dtype=np.int64)
+        flat: list[Choice] = []
+        for s, chs in enumerate(choices):
+            flat.extend(chs)
+            ptr[s + 1] = len(flat)
+        self.flat = flat
+        nc = max(len(flat), 1)
+        ch_days = -np.ones((nc, kmax), dtype=np.int64)
+        ch_veh = -np.ones(nc, dtype=np.int64)
+        ch_k = np.zeros(nc, dtype=np.int64)
+        ch_extra = np.zeros(nc, dtype=np.float64)
+        owner = np.zeros(nc, dtype=np.int64)
+        for s in range(S):
+            for c in range(ptr[s], ptr[s + 1]):
+                owner[c] = s
+        for c, ch in enumerate(flat):
+            ch_days[c, : len(ch.pattern)] = ch.pattern
+            ch_veh[c] = ch.vehicle
+            ch_k[c] = len(ch.pattern)
+            s = int(owner[c])
+            if s in change_penalty:
+                ref, pen = change_penalty[s]
+                if regular and ch.vehicle != ref.vehicle:
+                    moved = len(ref.pattern)  # another vehicle: every visit moves
+                else:
+                    moved = len(set(ref.pattern) - set(ch.pattern))
+                ch_extra[c] = pen * moved
+        self.choice_index = {(s, ch): c for s in range(S) for c, ch in
+                             ((c, flat[c]) for c in range(ptr[s], ptr[s + 1]))}
+
+        # Windows per stop and day.
+        W = 1
+        for s in range(S):
+            for d in range(D):
+                w = cp.windows(s, d)
+                if w is not None:
+                    W = max(W, len(w))
+        tw = np.zeros((S, D, W, 2), dtype=np.float64)
+        twn = -np.ones((S, D), dtype=np.int64)
+        for s in range(S):
+            for d in range(D):
+                w = cp.windows(s, d)
+                if w is None:
+                    continue
+                twn[s, d] = len(w)
+                for j, (a, b) in enumerate(w):
+                    tw[s, d, j] = (a, b)
+
+        # Penalties: optional stops are worth their value; mandatory ones dominate everything.
+        maxarc = float(np.max(cp.cost)) if cp.cost.size else 1.0
+        total_k = float(cp.k.sum()) if S else 0.0
+        big_m = 10.0 * (2.0 * (total_k + 1) * max(maxarc, 1.0) + float(cp.value.sum()) + 1.0)
+        pen = np.where(cp.mandatory, big_m, cp.value).astype(np.float64)
+        self.big_m = big_m
+
+        vehicles = cp.vehicles
+        r_veh = np.array([v for v, _ in cp.slots], dtype=np.int64)
+        r_day = np.array([d for _, d in cp.slots], dtype=np.int64)
+        r_start = np.array([vehicles[v].start_location for v, _ in cp.slots], dtype=np.int64)
+        r_end = np.array([vehicles[v].end_location for v, _ in cp.slots], dtype=np.int64)
+        r_shift = np.array(
+            [(vehicles[v].shift.start, vehicles[v].shift.end) for v, _ in cp.slots], dtype=np.float64
+        ).reshape(R, 2)
+
+        def num(x, default=K.INF):
+            return default if x is None else float(x)
+
+        r_cap = np.array([num(vehicles[v].capacity) for v, _ in cp.slots], dtype=np.float64)
+        r_maxwork = np.array([num(vehicles[v].max_work) for v, _ in cp.slots], dtype=np.float64)
+        r_maxdrive = np.array([num(vehicles[v].max_drive) for v, _ in cp.slots], dtype=np.float64)
+        r_maxstops = np.array(
+            [S + 1 if vehicles[v].max_stops_per_day is None else vehicles[v].max_stops_per_day
+             for v, _ in cp.slots], dtype=np.int64)
+        r_lunch = np.zeros((R, 3), dtype=np.float64)
+        r_lunch[:, 2] = -1.0
+        for r, (v, _) in enumerate(cp.slots):
+            lu = vehicles[v].lunch
+            if lu is not None:
+                r_lunch[r] = (lu.window.start, lu.window.end, lu.duration)
+        frozen_slots = set(frozen_slots)
+        r_frozen = np.array([r in frozen_slots for r in range(R)], dtype=np.bool_)
+        day_has_tw = np.array([bool((twn[:, d] >= 0).any()) for d in range(D)], dtype=np.bool_)
+        r_notw = np.array([not day_has_tw[d] for _, d in cp.slots], dtype=np.bool_)
+        r_simple = np.array(
+            [r_lunch[r, 2] < 0 and (r_maxwork[r] >= K.INF / 2 or r_notw[r]) for r in range(R)],
+            dtype=np.bool_,
+        )
+        classes: dict[tuple, int] = {}
+        r_class = np.zeros(R, dtype=np.int64)
+        for r, (v, d) in enumerate(cp.slots):
+            veh = vehicles[v]
+            key = (d, r_start[r], r_end[r], tuple(r_shift[r]), r_cap[r], r_maxwork[r],
+                   r_maxdrive[r], r_maxstops[r], tuple(r_lunch[r]), veh.features, veh.seats,
+                   bool(r_frozen[r]))
+            r_class[r] = classes.setdefault(key, len(classes))
+        self.n_classes = max(len(classes), 1)
+        slot_of = -np.ones((cp.n_vehicles, D), dtype=np.int64)
+        for r, (v, d) in enumerate(cp.slots):
+            slot_of[v, d] = r
+        ds_ptr = np.zeros(D + 1, dtype=np.int64)
+        ds_list = np.zeros(max(R, 1), dtype=np.int64)
+        by_day: list[list[int]] = [[] for _ in range(D)]
+        for r, (_, d) in enumerate(cp.slots):
+            by_day[d].append(r)
+        q = 0
+        for d in range(D):
+            for r in by_day[d]:
+                ds_list[q] = r
+                q += 1
+            ds_ptr[d + 1] = q
+        kn = max(1, min(neighbours, S - 1)) if S > 1 else 1
+        neigh = (cp.neighbours[:, :kn].astype(np.int64) if S > 1
+                 else np.zeros((S, 1), dtype=np.int64))
+        frozen_stops = set(frozen_stops)
+        stop_frozen = np.array([s in frozen_stops for s in range(S)], dtype=np.bool_)
+        kmax_s = np.array([max([len(c.pattern) for c in chs] + [0]) for chs in choices],
+                          dtype=np.int64)
+        base = vehicles[0].start_location if vehicles else 0
+        depot_dist = cp.cost[base, cp.loc].astype(np.float64) if S else np.zeros(0)
+        tol = cp.tolerance if math.isfinite(cp.tolerance) else K.INF
+
+        self.inst = Inst(
+            np.ascontiguousarray(cp.dur, dtype=np.float64),
+            np.ascontiguousarray(cp.cost, dtype=np.float64),
+            cp.loc.astype(np.int64), cp.svc.astype(np.float64), cp.demand.astype(np.float64),
+            tw, twn, pen, cp.mandatory.astype(np.bool_),
+            ptr, ch_days, ch_veh, ch_k, ch_extra,
+            r_veh, r_day, r_start, r_end, r_shift, r_cap, r_maxwork, r_maxdrive, r_maxstops,
+            r_lunch, r_frozen, r_class, r_simple, r_notw,
+            slot_of, cp.compat.astype(np.bool_), ds_ptr, ds_list, neigh, stop_frozen, kmax_s,
+            depot_dist, R, S, kmax, float(tol), regular, BIG,
+        )
+        self.kmax = kmax
+        self.lmax = S + 2
+
+    # --- states ------------------------------------------------------------------------------
+
+    def new_state(self) -> State:
+        I = self.inst
+        R, S, L, k = I.n_slots, I.n_stops, self.lmax, self.kmax
+        f8 = np.float64
+        i8 = np.int64
+        st = State(
+            np.zeros((max(R, 1), L), dtype=i8), np.zeros(max(R, 1), dtype=i8),
+            np.zeros((max(R, 1), L), dtype=f8), np.zeros((max(R, 1), L), dtype=f8),
+            np.zeros(max(R, 1), dtype=f8), np.zeros(max(R, 1), dtype=f8),
+            np.zeros(max(R, 1), dtype=f8), np.zeros(max(R, 1), dtype=f8),
+            np.ones(max(R, 1), dtype=np.bool_), -np.ones(max(S, 1), dtype=i8),
+            -np.ones((max(S, 1), k), dtype=i8),
+            np.full(max(S, 1), -K.INF, dtype=f8), np.full(max(S, 1), K.INF, dtype=f8),
+            np.zeros(L + 2, dtype=f8), np.zeros(L + 2, dtype=f8), np.zeros(L + 2, dtype=i8),
+            np.zeros(L + 2, dtype=f8), np.zeros(L + 2, dtype=i8), np.zeros(L + 2, dtype=f8),
+            np.zeros(L + 2, dtype=f8),
+            np.zeros(k, dtype=i8), np.zeros(k, dtype=i8), np.zeros(k, dtype=i8),
+            np.zeros(k, dtype=i8), np.zeros(self.n_classes, dtype=i8),
+            np.zeros(max(R, 1), dtype=np.bool_), np.zeros(L, dtype=i8),
+            np.zeros(max(S, 1), dtype=i8),
+        )
+        return st
+
+    def routes(self, st: State) -> dict[int, list[int]]:
+        """Slot -> stops of a state (non-empty routes only)."""
+        return {r: [int(x) for x in st.route[r, : st.rlen[r]]] for r in range(self.inst.n_slots)
+                if st.rlen[r] > 0}
+
+    def load(self, st: State, routes: Mapping[int, Sequence[int]],
+             bands: Mapping[int, tuple[float, float]] | None = None) -> list[int]:
+        """Fill a state from routes; returns the stops whose visits match none of their choices
+        (they are left out). Visits of one stop must be in its pattern's days."""
+        cp = self.cp
+        I = self.inst
+        st.rlen[:] = 0
+        st.assign[:] = -1
+        st.vslot[:] = -1
+        st.band_lo[:] = -K.INF
+        st.band_hi[:] = K.INF
+        where: dict[int, list[tuple[int, int]]] = {}
+        for r, seq in routes.items():
+            for s in seq:
+                where.setdefault(s, []).append((cp.slots[r][1], r))
+        bad: list[int] = []
+        keep: dict[int, int] = {}
+        for s, lst in where.items():
+            lst.sort()
+            days = tuple(d for d, _ in lst)
+            vs = {cp.slots[r][0] for _, r in lst}
+            c = None
+            for cc in range(I.ch_ptr[s], I.ch_ptr[s + 1]):
+                ch = self.flat[cc]
+                if ch.pattern == days and (ch.vehicle < 0 or vs == {ch.vehicle}):
+                    c = cc
+                    break
+            if c is None:
+                bad.append(s)
+                continue
+            keep[s] = c
+        for r, seq in routes.items():
+            n = 0
+            for s in seq:
+                if s in keep:
+                    st.route[r, n] = s
+                    n += 1
+            st.rlen[r] = n
+        for s, c in keep.items():
+            st.assign[s] = c
+            for j, (_, r) in enumerate(where[s]):
+                st.vslot[s, j] = r
+            if bands and s in bands:
+                st.band_lo[s], st.band_hi[s] = bands[s]
+        for r in range(I.n_slots):
+            K.update_route(I, st, r)
+        return bad
+
+    def objective(self, st: State) -> float:
+        return float(K.objective(self.inst, st))
+
+    def route_cost(self, st: State) -> float:
+        return float(st.rcost[: self.inst.n_slots].sum())
+
+    def timed_routes(self, st: State) -> tuple[list[Route], list[int]]:
+        """Plan routes with exact times; also the slots that could not be timed (bugs)."""
+        cp = self.cp
+        I = self.inst
+        out: list[Route] = []
+        bad: list[int] = []
+        for r in range(I.n_slots):
+            n = int(st.rlen[r])
+            if n == 0:
+                continue
+            seq = st.route[r, :n].copy()
+            starts = np.zeros(n + 2)
+            best = np.zeros(n + 2)
+            ok, mode, lp, dep, ret = K.schedule(I, r, seq, n, st.band_lo, st.band_hi, starts, best)
+            if not ok:
+                bad.append(r)
+                continue
+            out.append(self._route(r, seq, n, int(mode), int(lp), float(dep), float(ret), best))
+        return out, bad
+
+    def _route(self, r, seq, n, mode, lp, dep, ret, starts) -> Route:
+        cp = self.cp
+        v, d = cp.slots[r]
+        veh = cp.vehicles[v]
+        T = cp.dur
+        visits: list[Visit] = []
+        lunch = None
+        prev = veh.start_location
+        t = dep
+        i_act = 0
+        for i in range(n):
+            s = int(seq[i])
+            loc = int(cp.loc[s])
+            arrival = t + float(T[prev, loc])
+            if mode == 3 and i == lp:
+                ls = float(starts[i_act])
+                lunch = (ls, ls + float(veh.lunch.duration))
+                i_act += 1
+            start = float(starts[i_act])
+            i_act += 1
+            dur = float(cp.svc[s])
+            if mode == 4 and i == lp:
+                lstart = max(start, veh.lunch.window.start)
+                lunch = (lstart, lstart + float(veh.lunch.duration))
+                dur += float(veh.lunch.duration)
+            end = start + dur
+            visits.append(Visit(cp.stops[s].id, arrival, start, end))
+            t = end
+            prev = loc
+        back = t + float(T[prev, veh.end_location])
+        if mode == 1:
+            ls = max(back, veh.lunch.window.start)
+            lunch = (ls, ls + float(veh.lunch.duration))
+        elif mode == 2:
+            ls = veh.lunch.window.start
+            lunch = (ls, ls + float(veh.lunch.duration))
+        return Route(veh.id, d, dep, back, visits, lunch)
+
+
+_WARM = False
+
+
+def warm_up() -> None:
+    """Load the compiled kernel (numba's cache) once per process, on a two-stop problem.
+
+    The first call into numba costs seconds (its start-up, then loading each function from the
+    on-disk cache, or compiling it the very first time); doing it here keeps that cost out of the
+    engine's time limit.
+    """
+    global _WARM
+    if _WARM:
+        return
+    from planner.model import Horizon, Location, Lunch, Problem, Stop, TimeWindow, Vehicle
+
+    m = np.array([[0.0, 10.0, 12.0], [10.0, 0.0, 5.0], [12.0, 5.0, 0.0]])
+    problem = Problem(
+        horizon=Horizon.plain(2),
+        locations=tuple(Location(str(i), str(i)) for i in range(3)),
+        durations=m,
+        distances=m,
+        stops=(
+            Stop("a", "a", 1, 30.0, windows=(TimeWindow(500.0, 700.0),)),
+            Stop("b", "b", 2, 30.0, patterns=((0, 1),)),
+        ),
+        vehicles=(Vehicle("v", "v", 0, 0, lunch=Lunch(TimeWindow(720.0, 780.0), 45.0),
+                          max_work=600.0),),
+    )
+    kp = KernelProblem(Compiled(problem))
+    I = kp.inst
+    cur, cand, best = kp.new_state(), kp.new_state(), kp.new_state()
+    K.seed_rng(0)
+    for r in range(I.n_slots):
+        K.update_route(I, cur, r)
+    stamp = K.construct(I, cur, 0.0, 1)
+    K.copy_state(cur, best)
+    K.objective(I, cur)
+    stats = np.zeros(3, dtype=np.int64)
+    stamp = K.search(I, cur, cand, best, 2, 1.0, 1.0, 10.0, 10.0, 0.01, stamp, stats)
+    K.evaluate_stop(I, cur, 0, 0.0, stamp)
+    kp.timed_routes(best)
+    _WARM = True

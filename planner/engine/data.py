@@ -1,0 +1,128 @@
+"""The problem compiled into arrays and lookup tables that the search reads many times.
+
+:class:`Compiled` is built once per solve from a :class:`~planner.model.Problem`: stop and vehicle
+attributes as numpy arrays, the allowed (pattern, vehicle) choices of every stop, the start windows
+of every stop on every day, and the driving-cost matrix of the objective. It never changes during
+the search and holds no search state; it must not be used to store solutions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from planner.model import Problem, Stop, Vehicle
+
+INF = math.inf
+Interval = tuple[float, float]
+
+
+def _merge(intervals: list[Interval]) -> tuple[Interval, ...]:
+    """Sorted union of closed intervals."""
+    out: list[list[float]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1] + 1e-9:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One way to serve a stop: a pattern (its day indices) and a vehicle."""
+
+    pattern: tuple[int, ...]
+    vehicle: int
+
+
+class Compiled:
+    """Arrays and tables derived from a problem (see the module docstring)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.stops: tuple[Stop, ...] = problem.stops
+        self.vehicles: tuple[Vehicle, ...] = problem.vehicles
+        self.n_stops = len(problem.stops)
+        self.n_vehicles = len(problem.vehicles)
+        self.n_days = problem.horizon.n_days
+        self.days = problem.horizon.days
+        obj = problem.objective
+        self.objective = obj
+        self.dur = np.asarray(problem.durations, dtype=float)
+        self.dist = np.asarray(problem.distances, dtype=float)
+        # Driving cost of an arc in objective units (the same for every vehicle).
+        self.cost = obj.km_weight * self.dist + obj.hour_weight * self.dur / 60.0
+        self.tolerance = float(obj.regularity_tolerance)
+
+        stops = problem.stops
+        self.loc = np.array([s.location for s in stops], dtype=np.int64)
+        self.svc = np.array([s.duration for s in stops], dtype=float)
+        self.demand = np.array([s.demand for s in stops], dtype=float)
+        self.mandatory = np.array([s.mandatory for s in stops], dtype=bool)
+        self.value = np.array(
+            [0.0 if s.mandatory else obj.value_weight * s.value for s in stops], dtype=float
+        )
+        self.index = {s.id: i for i, s in enumerate(stops)}
+        self.vindex = {v.id: i for i, v in enumerate(problem.vehicles)}
+
+        vehicles = problem.vehicles
+        self.works = np.array(
+            [[v.works_on(day) for day in self.days] for v in vehicles], dtype=bool
+        ).reshape(len(vehicles), self.n_days)
+        self.compat = np.array(
+            [[s.features <= v.features and s.seats <= v.seats for v in vehicles] for s in stops],
+            dtype=bool,
+        ).reshape(len(stops), len(vehicles))
+
+        self.patterns: list[tuple[tuple[int, ...], ...]] = [problem.stop_patterns(s) for s in stops]
+        self.k = np.array([len(p[0]) if p else 0 for p in self.patterns], dtype=np.int64)
+        self.choices: list[tuple[Choice, ...]] = []
+        for s, pats in enumerate(self.patterns):
+            out = []
+            for pat in pats:
+                for v in range(len(vehicles)):
+                    if self.compat[s, v] and all(self.works[v, d] for d in pat):
+                        out.append(Choice(pat, v))
+            self.choices.append(tuple(out))
+
+        # Start windows per stop and day (None: any time in the shift).
+        self._windows: list[dict[int, tuple[Interval, ...] | None]] = []
+        for stop in stops:
+            per_day: dict[int, tuple[Interval, ...] | None] = {}
+            for d in range(self.n_days):
+                if not stop.windows:
+                    per_day[d] = None
+                else:
+                    ws = stop.windows_on(d)
+                    per_day[d] = _merge([(w.start, w.end) for w in ws]) if ws else ()
+            self._windows.append(per_day)
+
+        # Routing slots: one per (vehicle, day) the vehicle works.
+        self.slots: list[tuple[int, int]] = [
+            (v, d) for v in range(len(vehicles)) for d in range(self.n_days) if self.works[v, d]
+        ]
+        self.slot_of = {vd: r for r, vd in enumerate(self.slots)}
+
+    def windows(self, s: int, d: int) -> tuple[Interval, ...] | None:
+        """Allowed start intervals of stop ``s`` on day ``d`` (None: unrestricted)."""
+        return self._windows[s][d]
+
+    @cached_property
+    def multi(self) -> np.ndarray:
+        """Stops visited more than once per cycle."""
+        return self.k >= 2
+
+    @cached_property
+    def neighbours(self) -> np.ndarray:
+        """Stops ordered by increasing symmetric travel cost from each stop (row s)."""
+        c = self.cost[np.ix_(self.loc, self.loc)]
+        c = c + c.T
+        np.fill_diagonal(c, np.inf)
+        return np.argsort(c, axis=1, kind="stable")
+
+    def vehicle_label(self, v: int) -> str:
+        return self.vehicles[v].id

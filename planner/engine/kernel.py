@@ -1,0 +1,786 @@
+"""The compiled core of the periodic search: route timing, insertion, ruin and recreate.
+
+Everything here is a numba-compiled function over flat numpy arrays, so that the search can run
+tens of thousands of ruin-and-recreate iterations per second:
+
+- :func:`schedule` times one route with the planner's exact semantics (start windows per day,
+  regularity bands, waiting, lunch break at the base before leaving or after returning, while
+  waiting on site or inside a permanence, never while driving; shift, working and driving limits;
+  latest departure so that the working day is as short as the order allows). Plans are built from
+  its times, so the engine has a single timing rule.
+- insertion of a stop on one of its choices (a pattern and a vehicle, or a pattern and any vehicle
+  per day on plain benchmark horizons), with O(1) checks on routes without lunch or working-time
+  limit and exact re-timing otherwise;
+- SISR ruin (Christiaens & Vanden Berghe, 2020: remove strings of close stops from a few close
+  routes) and greedy recreate with blinks, accepted by simulated annealing.
+
+The arrays are prepared by :mod:`planner.engine.arrays`; the orchestration (time limits, OR-Tools
+polishing, plans) is in :mod:`planner.engine.periodic`. This module knows nothing of the planner's
+objects and must stay free of Python-level loops over problems.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = 1e18
+EPS = 1e-7
+
+# --- time windows ---------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def earliest(tw, twn, s, d, t, lo, hi):
+    """Earliest start >= t for stop s on day d within its windows and the band [lo, hi]."""
+    if t < lo:
+        t = lo
+    n = twn[s, d]
+    if n < 0:
+        return t if t <= hi + EPS else INF
+    for w in range(n):
+        if t <= tw[s, d, w, 1] + EPS:
+            x = t if t > tw[s, d, w, 0] else tw[s, d, w, 0]
+            return x if x <= hi + EPS else INF
+    return INF
+
+
+@njit(cache=True)
+def latest(tw, twn, s, d, t, lo, hi):
+    """Latest start <= t for stop s on day d within its windows and the band [lo, hi]."""
+    if t > hi:
+        t = hi
+    n = twn[s, d]
+    if n < 0:
+        return t if t >= lo - EPS else -INF
+    for w in range(n - 1, -1, -1):
+        if t >= tw[s, d, w, 0] - EPS:
+            x = t if t < tw[s, d, w, 1] else tw[s, d, w, 1]
+            return x if x >= lo - EPS else -INF
+    return -INF
+
+
+# --- exact timing of a route -----------------------------------------------------------------
+#
+# A route is a sequence of stops (``seq[:n]``) of slot r (vehicle, day). Lunch modes:
+#   0: no lunch to place (the vehicle has none);
+#   1: lunch at the base after returning (return no later than the end of the lunch window);
+#   2: lunch at the base before leaving (leave no earlier than window start + duration);
+#   3: lunch while waiting on site before the visit at position ``lp``;
+#   4: lunch inside the visit at position ``lp`` (the permanence is paused and ends later).
+
+
+@njit(cache=True)
+def _act(I, r, seq, n, mode, lp, i):
+    """(location, duration, is_lunch_wait, lunch_inside) of activity i of an expanded route."""
+    # Expanded activities: visits, plus a lunch activity before visit lp in mode 3.
+    if mode == 3:
+        if i == lp:
+            return I.loc[seq[lp]], I.r_lunch[r, 2], True, False
+        j = i if i < lp else i - 1
+        return I.loc[seq[j]], I.svc[seq[j]], False, False
+    s = seq[i]
+    if mode == 4 and i == lp:
+        return I.loc[s], I.svc[s] + I.r_lunch[r, 2], False, True
+    return I.loc[s], I.svc[s], False, False
+
+
+@njit(cache=True)
+def _stop_of(seq, mode, lp, i):
+    if mode == 3:
+        if i == lp:
+            return -1
+        return seq[i] if i < lp else seq[i - 1]
+    return seq[i]
+
+
+@njit(cache=True)
+def _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi):
+    """Band [lo, hi] of activity i (including the lunch constraints of modes 3 and 4)."""
+    if s < 0:  # the lunch while waiting
+        return I.r_lunch[r, 0], I.r_lunch[r, 1]
+    lo = band_lo[s]
+    hi = band_hi[s]
+    if mode == 4 and i == lp:
+        a = I.r_lunch[r, 0] - I.svc[s]
+        if a > lo:
+            lo = a
+        if I.r_lunch[r, 1] < hi:
+            hi = I.r_lunch[r, 1]
+    return lo, hi
+
+
+@njit(cache=True)
+def _earliest_act(I, r, d, s, t, lo, hi):
+    if s < 0:
+        if t < lo:
+            t = lo
+        return t if t <= hi + EPS else INF
+    return earliest(I.tw, I.twn, s, d, t, lo, hi)
+
+
+@njit(cache=True)
+def _latest_act(I, r, d, s, t, lo, hi):
+    if s < 0:
+        if t > hi:
+            t = hi
+        return t if t >= lo - EPS else -INF
+    return latest(I.tw, I.twn, s, d, t, lo, hi)
+
+
+@njit(cache=True)
+def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
+    """Latest-departure schedule of a route in one lunch mode: (ok, depart, ret).
+
+    ``starts`` receives the start of every expanded activity (n or n + 1 of them).
+    """
+    d = I.r_day[r]
+    T = I.T
+    m = n + 1 if mode == 3 else n
+    a_bound = I.r_shift[r, 0]
+    b_bound = I.r_shift[r, 1]
+    if mode == 1:
+        if I.r_lunch[r, 1] < b_bound:
+            b_bound = I.r_lunch[r, 1]
+    elif mode == 2:
+        x = I.r_lunch[r, 0] + I.r_lunch[r, 2]
+        if x > a_bound:
+            a_bound = x
+    start_loc = I.r_start[r]
+    end_loc = I.r_end[r]
+    # Backward pass: latest start of each activity.
+    nxt_t = b_bound
+    nxt_loc = end_loc
+    for i in range(m - 1, -1, -1):
+        loc, du, _, _ = _act(I, r, seq, n, mode, lp, i)
+        s = _stop_of(seq, mode, lp, i)
+        lo, hi = _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi)
+        travel = T[loc, nxt_loc] if (s >= 0 or nxt_loc != loc) else 0.0
+        if s < 0:
+            travel = 0.0  # the lunch is taken where the next visit happens
+        t = _latest_act(I, r, d, s, nxt_t - travel - du, lo, hi)
+        if t <= -INF / 2:
+            return False, 0.0, 0.0
+        starts[i] = t
+        nxt_t = t
+        nxt_loc = loc
+    loc0, _, _, _ = _act(I, r, seq, n, mode, lp, 0)
+    depart = starts[0] - T[start_loc, loc0]
+    if depart < a_bound - EPS:
+        return False, 0.0, 0.0
+    # Forward pass from the latest departure.
+    t = depart
+    prev = start_loc
+    for i in range(m):
+        loc, du, _, _ = _act(I, r, seq, n, mode, lp, i)
+        s = _stop_of(seq, mode, lp, i)
+        lo, hi = _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi)
+        travel = T[prev, loc]
+        if i > 0 and mode == 3 and i == lp + 1:
+            travel = 0.0
+        x = _earliest_act(I, r, d, s, t + travel, lo, hi)
+        if x >= INF / 2 or x > starts[i] + EPS:
+            return False, 0.0, 0.0
+        starts[i] = x
+        t = x + du
+        prev = loc
+    ret = t + T[prev, end_loc]
+    if ret > b_bound + EPS:
+        return False, 0.0, 0.0
+    if ret - depart > I.r_maxwork[r] + EPS:
+        return False, 0.0, 0.0
+    return True, depart, ret
+
+
+@njit(cache=True)
+def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
+    """Best timing of a route over the lunch modes: (ok, mode, lunch position, depart, ret).
+
+    The chosen mode's activity starts are copied into ``best_starts``. Routes that need no
+    lunch placement use mode 0. The best mode is the shortest working day, then the earliest
+    return.
+    """
+    if n == 0:
+        return True, 0, -1, I.r_shift[r, 0], I.r_shift[r, 0]
+    if I.r_lunch[r, 2] < 0:
+        ok, dep, ret = _time_mode(I, r, seq, n, 0, -1, band_lo, band_hi, starts)
+        if ok:
+            for i in range(n):
+                best_starts[i] = starts[i]
+        return ok, 0, -1, dep, ret
+    best_ok = False
+    best_mode = 0
+    best_lp = -1
+    best_dep = 0.0
+    best_ret = 0.0
+    for mode in range(1, 5):
+        top = 1 if mode <= 2 else n
+        for lp in range(top):
+            ok, dep, ret = _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts)
+            if not ok:
+                continue
+            work = ret - dep  # modes 1 and 2 keep the lunch outside the route
+            if (not best_ok) or work < best_ret - best_dep - EPS or (
+                abs(work - (best_ret - best_dep)) <= EPS and ret < best_ret - EPS
+            ):
+                best_ok = True
+                best_mode = mode
+                best_lp = lp
+                best_dep = dep
+                best_ret = ret
+                m = n + 1 if mode == 3 else n
+                for i in range(m):
+                    best_starts[i] = starts[i]
+        if best_ok and mode == 2:
+            # A lunch at the base costs no working time: inside the route it can only be longer.
+            return True, best_mode, best_lp, best_dep, best_ret
+    return best_ok, best_mode, best_lp, best_dep, best_ret
+
+
+# --- route caches -----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def update_route(I, S, r):
+    """Recompute the caches of route r: earliest/latest starts, load, driving, cost, feasibility."""
+    n = S.rlen[r]
+    d = I.r_day[r]
+    T = I.T
+    C = I.C
+    load = 0.0
+    drive = 0.0
+    cost = 0.0
+    prev = I.r_start[r]
+    t = I.r_shift[r, 0]
+    ok = True
+    for i in range(n):
+        s = S.route[r, i]
+        loc = I.loc[s]
+        drive += T[prev, loc]
+        cost += C[prev, loc]
+        load += I.dem[s]
+        x = earliest(I.tw, I.twn, s, d, t + T[prev, loc], S.band_lo[s], S.band_hi[s])
+        if x >= INF / 2:
+            ok = False
+            x = t + T[prev, loc]
+        S.es[r, i] = x
+        t = x + I.svc[s]
+        prev = loc
+    if n > 0:
+        drive += T[prev, I.r_end[r]]
+        cost += C[prev, I.r_end[r]]
+    nxt_t = I.r_shift[r, 1]
+    nxt = I.r_end[r]
+    for i in range(n - 1, -1, -1):
+        s = S.route[r, i]
+        loc = I.loc[s]
+        y = latest(I.tw, I.twn, s, d, nxt_t - T[loc, nxt] - I.svc[s], S.band_lo[s], S.band_hi[s])
+        if y <= -INF / 2:
+            ok = False
+            y = nxt_t - T[loc, nxt] - I.svc[s]
+        S.ls[r, i] = y
+        nxt_t = y
+        nxt = loc
+    for i in range(n):
+        if S.es[r, i] > S.ls[r, i] + EPS:
+            ok = False
+    if load > I.r_cap[r] + EPS or drive > I.r_maxdrive[r] + EPS or n > I.r_maxstops[r]:
+        ok = False
+    svc_sum = 0.0
+    for i in range(n):
+        svc_sum += I.svc[S.route[r, i]]
+    if I.r_notw[r] and n > 0 and drive + svc_sum > I.r_maxwork[r] + EPS:
+        ok = False
+    S.rsvc[r] = svc_sum
+    S.rload[r] = load
+    S.rdrive[r] = drive
+    S.rcost[r] = cost
+    if ok and n > 0 and not I.r_simple[r]:
+        ok = schedule(I, r, S.route[r], n, S.band_lo, S.band_hi, S.buf1, S.buf2)[0]
+    S.rok[r] = ok
+
+
+@njit(cache=True)
+def objective(I, S):
+    total = 0.0
+    for r in range(I.n_slots):
+        total += S.rcost[r]
+        if not S.rok[r]:
+            total += I.big
+    for s in range(I.n_stops):
+        c = S.assign[s]
+        if c < 0:
+            total += I.pen[s]
+        else:
+            total += I.ch_extra[c]
+    return total
+
+
+# --- insertion --------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _full_check_insert(I, S, r, s, p, lo, hi):
+    """Exact check of route r with stop s inserted at position p and band [lo, hi] for s."""
+    n = S.rlen[r]
+    buf = S.seqbuf
+    for i in range(p):
+        buf[i] = S.route[r, i]
+    buf[p] = s
+    for i in range(p, n):
+        buf[i + 1] = S.route[r, i]
+    old_lo = S.band_lo[s]
+    old_hi = S.band_hi[s]
+    S.band_lo[s] = lo
+    S.band_hi[s] = hi
+    ok = schedule(I, r, buf, n + 1, S.band_lo, S.band_hi, S.buf1, S.buf2)[0]
+    S.band_lo[s] = old_lo
+    S.band_hi[s] = old_hi
+    return ok
+
+
+@njit(cache=True)
+def best_position(I, S, s, r, blink, lo, hi):
+    """Cheapest feasible position of stop s in route r: (delta cost, position, e, l).
+
+    ``e`` and ``l`` are the earliest and latest start of s at that position (for regularity
+    bands). Positions are skipped at random with probability ``blink`` (SISR's blinks).
+    Returns position -1 when none fits.
+    """
+    n = S.rlen[r]
+    d = I.r_day[r]
+    if n + 1 > I.r_maxstops[r]:
+        return INF, -1, 0.0, 0.0
+    if S.rload[r] + I.dem[s] > I.r_cap[r] + EPS:
+        return INF, -1, 0.0, 0.0
+    if not I.compat[s, I.r_veh[r]]:
+        return INF, -1, 0.0, 0.0
+    if I.twn[s, d] == 0:
+        return INF, -1, 0.0, 0.0
+    T = I.T
+    C = I.C
+    u = I.loc[s]
+    svc = I.svc[s]
+    simple = I.r_simple[r]
+    best = INF
+    best_p = -1
+    best_e = 0.0
+    best_l = 0.0
+    # Non-simple routes: collect candidates, then check them exactly by increasing cost.
+    ncand = 0
+    for p in range(n + 1):
+        if blink > 0.0 and np.random.random() < blink:
+            continue
+        if p == 0:
+            prev = I.r_start[r]
+            dep = I.r_shift[r, 0]
+        else:
+            ps = S.route[r, p - 1]
+            prev = I.loc[ps]
+            dep = S.es[r, p - 1] + I.svc[ps]
+        if p == n:
+            nxt = I.r_end[r]
+            ls_next = I.r_shift[r, 1]
+        else:
+            nxt = I.loc[S.route[r, p]]
+            ls_next = S.ls[r, p]
+        delta = C[prev, u] + C[u, nxt] - C[prev, nxt]
+        if delta >= best and simple:
+            continue
+        ddrive = T[prev, u] + T[u, nxt] - T[prev, nxt]
+        if S.rdrive[r] + ddrive > I.r_maxdrive[r] + EPS:
+            continue
+        if I.r_notw[r] and S.rdrive[r] + ddrive + S.rsvc[r] + svc > I.r_maxwork[r] + EPS:
+            continue
+        e = earliest(I.tw, I.twn, s, d, dep + T[prev, u], lo, hi)
+        if e >= INF / 2:
+            continue
+        l = latest(I.tw, I.twn, s, d, ls_next - T[u, nxt] - svc, lo, hi)
+        if l < e - EPS:
+            continue
+        if simple:
+            best = delta
+            best_p = p
+            best_e = e
+            best_l = l
+        else:
+            S.cand_cost[ncand] = delta
+            S.cand_pos[ncand] = p
+            S.cand_e[ncand] = e
+            S.cand_l[ncand] = l
+            ncand += 1
+    if simple or ncand == 0:
+        return best, best_p, best_e, best_l
+    order = np.argsort(S.cand_cost[:ncand])
+    for k in range(ncand):
+        j = order[k]
+        if _full_check_insert(I, S, r, s, S.cand_pos[j], lo, hi):
+            return S.cand_cost[j], S.cand_pos[j], S.cand_e[j], S.cand_l[j]
+    return INF, -1, 0.0, 0.0
+
+
+@njit(cache=True)
+def insert_at(I, S, s, r, p):
+    n = S.rlen[r]
+    for i in range(n, p, -1):
+        S.route[r, i] = S.route[r, i - 1]
+    S.route[r, p] = s
+    S.rlen[r] = n + 1
+
+
+@njit(cache=True)
+def remove_stop(I, S, s):
+    """Remove every visit of stop s (route caches are not updated: see remove_and_update)."""
+    c = S.assign[s]
+    if c < 0:
+        return
+    for j in range(I.ch_k[c]):
+        r = S.vslot[s, j]
+        n = S.rlen[r]
+        q = 0
+        for i in range(n):
+            if S.route[r, i] != s:
+                S.route[r, q] = S.route[r, i]
+                q += 1
+        S.rlen[r] = q
+        S.vslot[s, j] = -1
+    S.assign[s] = -1
+    S.band_lo[s] = -INF
+    S.band_hi[s] = INF
+
+
+@njit(cache=True)
+def remove_and_update(I, S, s):
+    c = S.assign[s]
+    if c < 0:
+        return
+    k = I.ch_k[c]
+    rs = np.empty(k, dtype=np.int64)
+    for j in range(k):
+        rs[j] = S.vslot[s, j]
+    remove_stop(I, S, s)
+    for j in range(k):
+        update_route(I, S, rs[j])
+
+
+@njit(cache=True)
+def evaluate_stop(I, S, s, blink, stamp):
+    """Best way to insert stop s: (cost delta incl. change penalty, choice, slots, positions, lo, hi).
+
+    Slots and positions are written to S.ins_slot / S.ins_pos (one per visit, day order).
+    """
+    best = INF
+    best_c = -1
+    best_lo = -INF
+    best_hi = INF
+    tol = I.tol
+    regular = I.regular
+    for c in range(I.ch_ptr[s], I.ch_ptr[s + 1]):
+        k = I.ch_k[c]
+        v = I.ch_veh[c]
+        total = I.ch_extra[c]
+        ok = True
+        emax = -INF
+        lmin = INF
+        for j in range(k):
+            d = I.ch_days[c, j]
+            if v >= 0:
+                r = I.slot_of[v, d]
+                if r < 0 or I.r_frozen[r]:
+                    ok = False
+                    break
+                delta, p, e, l = best_position(I, S, s, r, blink, -INF, INF)
+                if p < 0:
+                    ok = False
+                    break
+                S.try_slot[j] = r
+                S.try_pos[j] = p
+            else:
+                bd = INF
+                bp = -1
+                br = -1
+                be = 0.0
+                bl = 0.0
+                for q in range(I.ds_ptr[d], I.ds_ptr[d + 1]):
+                    r = I.ds_list[q]
+                    if I.r_frozen[r]:
+                        continue
+                    if S.rlen[r] == 0:
+                        cl = I.r_class[r]
+                        if S.class_stamp[cl] == stamp:
+                            continue
+                        S.class_stamp[cl] = stamp
+                    delta, p, e, l = best_position(I, S, s, r, blink, -INF, INF)
+                    if p >= 0 and delta < bd:
+                        bd = delta
+                        bp = p
+                        br = r
+                        be = e
+                        bl = l
+                stamp += 1
+                if bp < 0:
+                    ok = False
+                    break
+                delta = bd
+                e = be
+                l = bl
+                S.try_slot[j] = br
+                S.try_pos[j] = bp
+            total += delta
+            if e > emax:
+                emax = e
+            if l < lmin:
+                lmin = l
+            if total >= best:
+                ok = False
+                break
+        if not ok:
+            continue
+        lo = -INF
+        hi = INF
+        if regular and k >= 2 and tol < INF / 2:
+            if emax - tol > lmin + EPS:
+                continue
+            lo = emax - tol
+            hi = lo + tol
+            # Check every day exactly with the band (positions may need to move).
+            feasible = True
+            for j in range(k):
+                r = S.try_slot[j]
+                if I.r_simple[r]:
+                    continue
+                if not _full_check_insert(I, S, r, s, S.try_pos[j], lo, hi):
+                    feasible = False
+                    break
+            if not feasible:
+                continue
+        if total < best:
+            best = total
+            best_c = c
+            best_lo = lo
+            best_hi = hi
+            for j in range(k):
+                S.ins_slot[j] = S.try_slot[j]
+                S.ins_pos[j] = S.try_pos[j]
+    return best, best_c, best_lo, best_hi, stamp
+
+
+@njit(cache=True)
+def insert_stop(I, S, s, c, lo, hi):
+    """Insert stop s with choice c at S.ins_slot / S.ins_pos and band [lo, hi]."""
+    k = I.ch_k[c]
+    S.assign[s] = c
+    S.band_lo[s] = lo
+    S.band_hi[s] = hi
+    for j in range(k):
+        r = S.ins_slot[j]
+        insert_at(I, S, s, r, S.ins_pos[j])
+        S.vslot[s, j] = r
+        update_route(I, S, r)
+
+
+# --- ruin and recreate ------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _route_of(S, s):
+    return S.vslot[s, 0]
+
+
+@njit(cache=True)
+def ruin(I, S, cbar, lmax, removed):
+    """SISR ruin: remove strings of stops around a random seed. Returns how many were removed."""
+    nrem = 0
+    # average route cardinality
+    tot = 0
+    nr = 0
+    for r in range(I.n_slots):
+        if S.rlen[r] > 0:
+            tot += S.rlen[r]
+            nr += 1
+    if nr == 0:
+        return 0
+    avg = tot / nr
+    ls_max = lmax if lmax < avg else avg
+    ks_max = 4.0 * cbar / (1.0 + ls_max) - 1.0
+    ks = int(np.random.random() * ks_max) + 1
+    # seed: a random served, removable stop
+    seed = -1
+    for _ in range(50):
+        s = np.random.randint(I.n_stops)
+        if S.assign[s] >= 0 and not I.stop_frozen[s]:
+            seed = s
+            break
+    if seed < 0:
+        return 0
+    for j in range(I.n_slots):
+        S.ruined[j] = False
+    ruined = 0
+    for q in range(-1, I.neigh.shape[1]):
+        c = seed if q < 0 else I.neigh[seed, q]
+        if ruined >= ks:
+            break
+        if S.assign[c] < 0 or I.stop_frozen[c]:
+            continue
+        # one of c's routes, at random
+        k = I.ch_k[S.assign[c]]
+        r = S.vslot[c, np.random.randint(k)]
+        if S.ruined[r] or I.r_frozen[r]:
+            continue
+        n = S.rlen[r]
+        lmax_t = ls_max if ls_max < n else n
+        l = int(np.random.random() * lmax_t) + 1
+        if l > n:
+            l = n
+        # position of c in r
+        pos = 0
+        for i in range(n):
+            if S.route[r, i] == c:
+                pos = i
+                break
+        if np.random.random() < 0.5 or l >= n:
+            start = pos - np.random.randint(l)
+            if start < 0:
+                start = 0
+            if start + l > n:
+                start = n - l
+            for i in range(start, start + l):
+                S.strbuf[i - start] = S.route[r, i]
+            cnt = l
+        else:
+            # split string: keep m consecutive stops inside a string of length l + m
+            m = 1
+            while l + m < n and np.random.random() > 0.5:
+                m += 1
+            total = l + m
+            start = pos - np.random.randint(total)
+            if start < 0:
+                start = 0
+            if start + total > n:
+                start = n - total
+            keep_from = start + np.random.randint(total - m + 1)
+            cnt = 0
+            for i in range(start, start + total):
+                if keep_from <= i < keep_from + m:
+                    continue
+                S.strbuf[cnt] = S.route[r, i]
+                cnt += 1
+        S.ruined[r] = True
+        ruined += 1
+        for i in range(cnt):
+            s = S.strbuf[i]
+            if S.assign[s] >= 0 and not I.stop_frozen[s]:
+                remove_and_update(I, S, s)
+                removed[nrem] = s
+                nrem += 1
+    return nrem
+
+
+@njit(cache=True)
+def recreate(I, S, removed, nrem, blink, stamp):
+    """Greedy reinsertion of removed stops in a random SISR order; returns the stamp counter."""
+    # order: random, by decreasing number of visits then demand, far first, close first
+    u = np.random.random()
+    keys = np.empty(nrem)
+    for i in range(nrem):
+        s = removed[i]
+        if u < 0.4:
+            keys[i] = np.random.random()
+        elif u < 0.7:
+            keys[i] = -(I.kmax_s[s] * 1e6 + I.dem[s]) + np.random.random() * 1e-3
+        elif u < 0.9:
+            keys[i] = -I.depot_dist[s]
+        else:
+            keys[i] = I.depot_dist[s]
+    order = np.argsort(keys)
+    for q in range(nrem):
+        s = removed[order[q]]
+        cost, c, lo, hi, stamp = evaluate_stop(I, S, s, blink, stamp)
+        if c < 0:
+            continue
+        if cost >= I.pen[s] and not I.mandatory[s]:
+            continue  # an optional stop is worth less than it costs
+        insert_stop(I, S, s, c, lo, hi)
+    return stamp
+
+
+@njit(cache=True)
+def construct(I, S, blink, stamp):
+    """Insert every unassigned stop (hardest first); returns the stamp counter."""
+    n = 0
+    for s in range(I.n_stops):
+        if S.assign[s] < 0 and I.ch_ptr[s + 1] > I.ch_ptr[s]:
+            S.removed[n] = s
+            n += 1
+    keys = np.empty(n)
+    for i in range(n):
+        s = S.removed[i]
+        nch = I.ch_ptr[s + 1] - I.ch_ptr[s]
+        keys[i] = -(I.kmax_s[s] * 1e6) + nch * 1e3 - I.depot_dist[s] * 1e-3
+        if I.mandatory[s]:
+            keys[i] -= 1e9
+    order = np.argsort(keys)
+    for q in range(n):
+        s = S.removed[order[q]]
+        cost, c, lo, hi, stamp = evaluate_stop(I, S, s, blink, stamp)
+        if c < 0:
+            continue
+        if cost >= I.pen[s] and not I.mandatory[s]:
+            continue
+        insert_stop(I, S, s, c, lo, hi)
+    return stamp
+
+
+@njit(cache=True)
+def copy_state(src, dst):
+    dst.route[:, :] = src.route
+    dst.rlen[:] = src.rlen
+    dst.es[:, :] = src.es
+    dst.ls[:, :] = src.ls
+    dst.rload[:] = src.rload
+    dst.rsvc[:] = src.rsvc
+    dst.rdrive[:] = src.rdrive
+    dst.rcost[:] = src.rcost
+    dst.rok[:] = src.rok
+    dst.assign[:] = src.assign
+    dst.vslot[:, :] = src.vslot
+    dst.band_lo[:] = src.band_lo
+    dst.band_hi[:] = src.band_hi
+
+
+@njit(cache=True)
+def seed_rng(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def search(I, cur, cand, best, iterations, t_start, t_end, cbar, lmax, blink, stamp, stats):
+    """Run SISR iterations with simulated annealing from ``cur``; keeps ``best`` up to date.
+
+    The temperature decreases geometrically from ``t_start`` to ``t_end`` over the iterations.
+    ``stats``: [iterations done, improvements of the best, accepted moves].
+    """
+    cur_obj = objective(I, cur)
+    best_obj = objective(I, best)
+    for it in range(iterations):
+        if iterations > 1:
+            frac = it / (iterations - 1)
+        else:
+            frac = 1.0
+        temp = t_start * (t_end / t_start) ** frac if t_start > 0 and t_end > 0 else 0.0
+        copy_state(cur, cand)
+        nrem = ruin(I, cand, cbar, lmax, cand.removed)
+        stamp = recreate(I, cand, cand.removed, nrem, blink, stamp)
+        obj = objective(I, cand)
+        u = np.random.random()
+        threshold = cur_obj - temp * np.log(u) if temp > 0 else cur_obj
+        stats[0] += 1
+        if obj < threshold - 1e-9 or obj < cur_obj - 1e-9:
+            copy_state(cand, cur)
+            cur_obj = obj
+            stats[2] += 1
+            if obj < best_obj - 1e-9:
+                copy_state(cand, best)
+                best_obj = obj
+                stats[1] += 1
+    return stamp

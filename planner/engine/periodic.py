@@ -1,0 +1,471 @@
+"""The periodic tour-planning engine: patterns, routes and times for a whole cycle.
+
+Method (details and measurements in ``docs/engine.md``):
+
+1. **Checks.** :func:`planner.feasibility.explain` runs first; blocking reasons raise
+   :class:`~planner.errors.InfeasibleError` before any search.
+2. **Construction.** Every stop is inserted, hardest first (most visits, fewest choices), on its
+   cheapest feasible choice: a pattern of days and a vehicle (on plain benchmark horizons, any
+   vehicle per day), each visit at its cheapest position. An initial plan, when given, is loaded
+   instead and only the stops it lacks are inserted.
+3. **Search.** A ruin-and-recreate local search (SISR strings of close stops, greedy recreate with
+   blinks, simulated annealing) over whole stops: removing a stop removes all its visits, and
+   reinserting it chooses again its pattern, vehicle and positions, so pattern choices and routes
+   improve together. It runs in :mod:`planner.engine.kernel` (compiled).
+4. **Polish.** OR-Tools routing (:mod:`planner.engine.ortools_routing`) re-optimises the best plan
+   with its own neighbourhoods (relocate, exchange, cross, 2-opt, or-opt… and, for single-visit
+   stops, moves between days and vehicles), warm-started from it; the better plan is kept.
+5. **Timing.** Every route is timed by the kernel's exact schedule; the plan lists explicit times.
+
+Objective: serve mandatory stops (a huge penalty otherwise), then the value of optional stops,
+then driving cost (km and hours weights of :class:`~planner.model.Objective`), plus the change
+penalty when re-planning from an initial plan. A mandatory stop the search cannot place is
+reported stop by stop in :class:`~planner.errors.InfeasibleError` (with the partial plan).
+
+This module orchestrates; it must not hold search loops over stops in Python.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import numpy as np
+
+from planner.engine import kernel as K
+from planner.engine.arrays import KernelProblem, warm_up
+from planner.engine.base import Frozen, ProgressCallback, ProgressEvent, SolveOptions
+from planner.engine.data import Choice, Compiled
+from planner.engine.ortools_routing import DayRouting, RoutingParams
+from planner.errors import InfeasibleError
+from planner.model import Problem
+from planner.plan import Plan
+
+ENGINE_NAME = "periodic"
+ENGINE_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Knobs of the search (defaults measured on the benchmarks, see docs/engine.md)."""
+
+    cbar: float = 10.0  # average number of stops removed per ruin (SISR's c-bar)
+    lmax: float = 10.0  # longest string removed from one route (SISR's L-max)
+    blink: float = 0.01  # probability of skipping a position when reinserting
+    t_start: float = 1.0  # initial temperature, in average route cost per visit
+    t_end: float = 0.01  # final temperature, same unit
+    polish: bool = True  # OR-Tools local search on the best plan at the end
+    polish_share: float = 0.1  # share of the time limit given to the polish (at most)
+    iterations_per_second: float = 4000.0  # deterministic budget per second of time limit
+    neighbours: int = 100
+
+
+@dataclass
+class _Run:
+    t0: float
+    deadline: float
+    progress: ProgressCallback | None
+    total: int
+    last_report: float = -1.0
+    figures: dict = field(default_factory=dict)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def report(self, phase: str, best: float | None, served: int, iteration: int,
+               unserved_mandatory: int, force: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = self.elapsed()
+        if not force and now - self.last_report < 0.2:
+            return
+        self.last_report = now
+        self.progress(ProgressEvent(now, best, served, self.total, phase, iteration,
+                                    unserved_mandatory))
+
+
+class PeriodicEngine:
+    """OR-Tools routing plus a compiled ruin-and-recreate search over patterns and routes."""
+
+    name = ENGINE_NAME
+
+    def __init__(self, tuning: Tuning | None = None, *, warm: bool = True):
+        self.tuning = tuning or Tuning()
+        if warm:
+            warm_up()
+
+    # --- public ------------------------------------------------------------------------------
+
+    def solve(
+        self,
+        problem: Problem,
+        options: SolveOptions,
+        *,
+        initial: Plan | None = None,
+        frozen: Frozen | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Plan:
+        t0 = time.perf_counter()
+        run = _Run(t0, t0 + options.time_limit, progress, len(problem.stops))
+        _check_feasible(problem)
+        cp = Compiled(problem)
+        frozen = frozen or Frozen()
+        kp, start_routes, start_bands = self._kernel_problem(cp, initial, frozen, options)
+        tune = self.tuning
+        I = kp.inst
+        cur, cand, best = kp.new_state(), kp.new_state(), kp.new_state()
+        K.seed_rng(int(options.seed) & 0x7FFFFFFF)
+        stamp = 1
+        if start_routes:
+            kp.load(cur, start_routes, start_bands)
+        else:
+            for r in range(I.n_slots):
+                K.update_route(I, cur, r)
+        stamp = K.construct(I, cur, 0.0, stamp)
+        K.copy_state(cur, best)
+        first = run.elapsed()
+        run.figures["first_plan_seconds"] = round(first, 3)
+        run.figures["construction_cost"] = round(kp.route_cost(best), 4)
+        run.report("construction", kp.objective(best), _served(best, I), 0,
+                   _unserved_mandatory(best, I), force=True)
+
+        stats = np.zeros(3, dtype=np.int64)
+        polish_time = 0.0
+        if tune.polish and I.n_stops > 0:
+            polish_time = min(options.time_limit * tune.polish_share, 30.0)
+        stamp = self._search(kp, cur, cand, best, stats, stamp, run, options, polish_time)
+        run.figures.update(
+            iterations=int(stats[0]), improvements=int(stats[1]), accepted=int(stats[2]),
+            search_cost=round(kp.route_cost(best), 4),
+        )
+        if polish_time > 0 and run.remaining() > 0.05:
+            self._polish(kp, best, cand, run, options)
+        return self._plan(problem, kp, best, run, options, initial)
+
+    # --- steps -------------------------------------------------------------------------------
+
+    def _kernel_problem(self, cp: Compiled, initial: Plan | None, frozen: Frozen,
+                        options: SolveOptions):
+        """Kernel arrays with frozen parts and change penalties; the initial routes, if any."""
+        if initial is None:
+            if frozen:
+                raise ValueError("freezing parts of a plan needs the plan (initial=...)")
+            return KernelProblem(cp, neighbours=self.tuning.neighbours), None, None
+        routes: dict[int, list[int]] = {}
+        starts: dict[int, list[float]] = {}
+        unknown = []
+        for route in initial.routes:
+            v = cp.vindex.get(route.vehicle)
+            r = cp.slot_of.get((v, route.day)) if v is not None else None
+            if r is None:
+                unknown.append(f"{route.vehicle} day {route.day}")
+                continue
+            seq = []
+            for visit in route.visits:
+                s = cp.index.get(visit.stop)
+                if s is None:
+                    continue
+                seq.append(s)
+                starts.setdefault(s, []).append(visit.start)
+            routes[r] = seq
+        regular = cp.problem.horizon.plain_days is None
+        choice_of: dict[int, Choice] = {}
+        where: dict[int, list[tuple[int, int]]] = {}
+        for r, seq in routes.items():
+            v, d = cp.slots[r]
+            for s in seq:
+                where.setdefault(s, []).append((d, v))
+        for s, lst in where.items():
+            lst.sort()
+            days = tuple(d for d, _ in lst)
+            vs = {v for _, v in lst}
+            if regular:
+                if len(vs) == 1:
+                    choice_of[s] = Choice(days, next(iter(vs)))
+            else:
+                choice_of[s] = Choice(days, -1)
+        frozen_slots = {r for r, (v, d) in enumerate(cp.slots) if d in frozen.days}
+        frozen_stops = set()
+        fixed: dict[int, Choice] = {}
+        for r in frozen_slots:
+            for s in routes.get(r, ()):
+                if s in choice_of:
+                    frozen_stops.add(s)
+                    fixed[s] = choice_of[s]
+        for sid in frozen.stops:
+            s = cp.index.get(sid)
+            if s is not None and s in choice_of:
+                fixed[s] = choice_of[s]
+        mean_arc = float(np.mean(cp.cost)) if cp.cost.size else 1.0
+        pen = options.change_penalty if options.change_penalty is not None else 10.0 * mean_arc
+        change = {s: (ch, pen) for s, ch in choice_of.items() if s not in fixed}
+        kp = KernelProblem(cp, frozen_slots=frozen_slots, fixed_choice=fixed,
+                           frozen_stops=frozen_stops, change_penalty=change,
+                           neighbours=self.tuning.neighbours)
+        bands = {}
+        if regular and math.isfinite(cp.tolerance):
+            for s, ts in starts.items():
+                if len(ts) > 1:
+                    lo = max(ts) - cp.tolerance
+                    bands[s] = (lo, lo + cp.tolerance)
+        self._initial_choices = choice_of
+        return kp, routes, bands
+
+    def _search(self, kp, cur, cand, best, stats, stamp, run: _Run, options: SolveOptions,
+                polish_time: float) -> int:
+        tune = self.tuning
+        I = kp.inst
+        served_visits = max(int(sum(kp.inst.ch_k[c] for c in best.assign if c >= 0)), 1)
+        per_visit = max(kp.route_cost(best) / served_visits, 1e-9)
+        t_hi, t_lo = tune.t_start * per_visit, tune.t_end * per_visit
+        if I.n_stops == 0 or not any(
+            I.ch_ptr[s + 1] > I.ch_ptr[s] and not I.stop_frozen[s] for s in range(I.n_stops)
+        ):
+            return stamp
+        if options.deterministic:
+            total = options.iterations
+            if total is None:
+                total = int(options.time_limit * tune.iterations_per_second)
+            done = 0
+            chunk = 500
+            while done < total and run.remaining() > polish_time:
+                n = min(chunk, total - done)
+                f0 = done / total
+                f1 = (done + n) / total
+                stamp = K.search(I, cur, cand, best, n, _temp(t_hi, t_lo, f0),
+                                 _temp(t_hi, t_lo, f1), tune.cbar, tune.lmax, tune.blink,
+                                 stamp, stats)
+                done += n
+                run.report("search", kp.objective(best), _served(best, I), done,
+                           _unserved_mandatory(best, I))
+            return stamp
+        budget = max(run.remaining() - polish_time, 0.0)
+        start = time.perf_counter()
+        chunk = 50
+        if options.iterations is not None:
+            budget = math.inf
+        done = 0
+        while True:
+            used = time.perf_counter() - start
+            if used >= budget or (options.iterations is not None and done >= options.iterations):
+                break
+            f0 = used / budget if math.isfinite(budget) else done / max(options.iterations or 1, 1)
+            c0 = time.perf_counter()
+            stamp = K.search(I, cur, cand, best, chunk, _temp(t_hi, t_lo, f0),
+                             _temp(t_hi, t_lo, f0), tune.cbar, tune.lmax, tune.blink, stamp,
+                             stats)
+            done += chunk
+            dt = time.perf_counter() - c0
+            if dt < 0.05:
+                chunk = min(chunk * 2, 20000)
+            elif dt > 0.2 and chunk > 10:
+                chunk //= 2
+            run.report("search", kp.objective(best), _served(best, I), done,
+                       _unserved_mandatory(best, I))
+        return stamp
+
+    def _polish(self, kp: KernelProblem, best, spare, run: _Run, options: SolveOptions) -> None:
+        """OR-Tools local search on the best plan; keep its result when it is better."""
+        cp = kp.cp
+        I = kp.inst
+        routes = kp.routes(best)
+        pinned: dict[int, Choice] = {}
+        free: list[int] = []
+        for s in range(I.n_stops):
+            c = int(best.assign[s])
+            if c < 0:
+                continue
+            ch = kp.flat[c]
+            if I.stop_frozen[s]:
+                continue
+            if len(ch.pattern) >= 2 or I.ch_ptr[s + 1] - I.ch_ptr[s] == 1:
+                pinned[s] = ch
+            else:
+                free.append(s)
+        slots = [r for r in range(I.n_slots) if not I.r_frozen[r]]
+        if not slots:
+            return
+        try:
+            model = DayRouting(cp, pinned, free, slots, bands=_bands(best, pinned))
+        except Exception as exc:  # pragma: no cover - OR-Tools model errors are bugs to report
+            run.figures["polish"] = f"skipped: {exc}"
+            return
+        limit = max(run.remaining() - 0.05, 0.05)
+        params = RoutingParams(metaheuristic="GUIDED_LOCAL_SEARCH", time_limit=limit)
+        if options.deterministic:
+            params = RoutingParams(metaheuristic="GREEDY_DESCENT", time_limit=limit,
+                                   solution_limit=10_000)
+        start = {r: seq for r, seq in routes.items() if r in set(slots)}
+        result = model.solve(params, initial=start)
+        run.figures["ortools_polish_seconds"] = round(result.seconds, 3) if result else None
+        if result is None:
+            run.figures["polish"] = "no solution from the warm start"
+            return
+        new_routes = {r: seq for r, seq in routes.items() if I.r_frozen[r]}
+        new_routes.update(result.routes)
+        bands = {}
+        if kp.regular and math.isfinite(cp.tolerance):
+            per_stop: dict[int, list[float]] = {}
+            for (s, _d), t in result.starts.items():
+                per_stop.setdefault(s, []).append(t)
+            for s, ts in per_stop.items():
+                if len(ts) > 1:
+                    bands[s] = (min(ts), min(ts) + cp.tolerance)
+            for s in range(I.n_stops):  # frozen stops keep their bands
+                if I.stop_frozen[s] and best.assign[s] >= 0:
+                    bands[s] = (best.band_lo[s], best.band_hi[s])
+        bad = kp.load(spare, new_routes, bands)
+        ok = not bad and bool(spare.rok[: I.n_slots].all())
+        before = kp.objective(best)
+        after = kp.objective(spare) if ok else math.inf
+        # Stops OR-Tools dropped are reinserted by the kernel before comparing.
+        if ok:
+            K.construct(I, spare, 0.0, 1)
+            after = kp.objective(spare)
+        run.figures["polish_cost"] = round(kp.route_cost(spare), 4) if ok else None
+        if after < before - 1e-9:
+            K.copy_state(spare, best)
+            run.figures["polish"] = "improved"
+        else:
+            run.figures["polish"] = "no improvement"
+
+    def _plan(self, problem: Problem, kp: KernelProblem, best, run: _Run,
+              options: SolveOptions, initial: Plan | None) -> Plan:
+        cp = kp.cp
+        I = kp.inst
+        routes, bad = kp.timed_routes(best)
+        if bad:  # pragma: no cover - the kernel only keeps routes it can time
+            raise RuntimeError(f"engine bug: routes {bad} cannot be timed")
+        unserved = [cp.stops[s].id for s in range(I.n_stops) if best.assign[s] < 0]
+        km = sum(float(cp.dist[a, b]) for a, b in _arcs(kp, best))
+        served = _served(best, I)
+        figures = dict(run.figures)
+        figures.update(km=round(km, 4), routes=len(routes), stops_served=served,
+                       stops_total=I.n_stops, seconds=round(run.elapsed(), 3))
+        if initial is not None:
+            figures["moved_visits"] = _moved_visits(initial, routes)
+        meta = {
+            "engine": ENGINE_NAME,
+            "version": ENGINE_VERSION,
+            "seed": options.seed,
+            "time_limit": options.time_limit,
+            "deterministic": options.deterministic,
+            "objective": round(kp.objective(best), 6),
+            "cost": round(kp.route_cost(best), 6),
+            "status": "ok",
+            "figures": figures,
+            "versions": _versions(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        plan = Plan(routes=routes, unserved=unserved, problem=problem.name, meta=meta)
+        missing = [s for s in range(I.n_stops) if best.assign[s] < 0 and I.mandatory[s]]
+        run.report("done", kp.objective(best), served, int(figures.get("iterations", 0)),
+                   len(missing), force=True)
+        if missing:
+            reasons = [_why_unplaced(kp, best, s) for s in missing]
+            meta["status"] = "infeasible"
+            meta["unplaced"] = reasons
+            names = ", ".join(cp.stops[s].name or cp.stops[s].id for s in missing[:3])
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            err = InfeasibleError(
+                f"the engine could not place {len(missing)} mandatory stop(s): {names}{more}",
+                reasons,
+            )
+            err.plan = plan  # type: ignore[attr-defined]
+            raise err
+        return plan
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _temp(hi: float, lo: float, frac: float) -> float:
+    frac = min(max(frac, 0.0), 1.0)
+    if hi <= 0 or lo <= 0:
+        return 0.0
+    return hi * (lo / hi) ** frac
+
+
+def _served(st, I) -> int:
+    return int((st.assign[: I.n_stops] >= 0).sum())
+
+
+def _unserved_mandatory(st, I) -> int:
+    return int(((st.assign[: I.n_stops] < 0) & I.mandatory).sum())
+
+
+def _bands(st, stops) -> dict[int, tuple[float, float]]:
+    return {s: (float(st.band_lo[s]), float(st.band_hi[s])) for s in stops
+            if st.band_lo[s] > -K.INF / 2}
+
+
+def _arcs(kp: KernelProblem, st):
+    cp = kp.cp
+    for r in range(kp.inst.n_slots):
+        n = int(st.rlen[r])
+        if n == 0:
+            continue
+        v, _ = cp.slots[r]
+        veh = cp.vehicles[v]
+        path = [veh.start_location] + [int(cp.loc[s]) for s in st.route[r, :n]] + [veh.end_location]
+        yield from zip(path, path[1:])
+
+
+def _moved_visits(initial: Plan, routes) -> int:
+    before = {(v.stop, r.day, r.vehicle) for r in initial.routes for v in r.visits}
+    after = {(v.stop, r.day, r.vehicle) for r in routes for v in r.visits}
+    return len(before - after)
+
+
+def _why_unplaced(kp: KernelProblem, st, s: int) -> str:
+    """Why the search could not place stop s, as it saw it."""
+    cp = kp.cp
+    I = kp.inst
+    stop = cp.stops[s]
+    name = stop.name or stop.id
+    if I.ch_ptr[s + 1] == I.ch_ptr[s]:
+        return (f"{name}: no pattern of days with a vehicle that works on all of them and has the "
+                "required features and seats")
+    # Would it fit alone in an empty route of some choice?
+    alone = False
+    probe = kp.new_state()
+    for r in range(I.n_slots):
+        K.update_route(I, probe, r)
+    stamp = 1
+    cost, c, lo, hi, stamp = K.evaluate_stop(I, probe, s, 0.0, stamp)
+    alone = c >= 0
+    if not alone:
+        return (f"{name}: cannot be served even alone in a vehicle's day (windows, shift, lunch, "
+                "working or driving time, capacity)")
+    return (f"{name}: fits alone in a vehicle's day, but no route of its allowed days and vehicles "
+            "had room left for it (time windows, shifts or limits are used up by the other stops)")
+
+
+def _check_feasible(problem: Problem) -> None:
+    try:
+        from planner.feasibility import explain
+    except ImportError:  # pragma: no cover - the module lands with the validator
+        return
+    reasons = explain(problem)
+    if reasons:
+        more = f" (and {len(reasons) - 1} more reasons)" if len(reasons) > 1 else ""
+        raise InfeasibleError(f"the problem is infeasible: {reasons[0]}{more}", reasons)
+
+
+def _versions() -> dict[str, str]:
+    import numba
+    import ortools
+
+    return {
+        "python": platform.python_version(),
+        "ortools": ortools.__version__,
+        "numba": numba.__version__,
+        "numpy": np.__version__,
+        "engine": ENGINE_VERSION,
+    }

@@ -1,0 +1,54 @@
+"""A live progress display for engine runs (rich), fed by the engine's progress events.
+
+:func:`live_progress` is a context manager that yields a callback to pass as ``progress=`` to
+:meth:`Engine.solve`: it shows the phase, a time bar, the best objective so far and how many stops
+are served. Outside a terminal it stays silent. It only displays; it never changes the search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from planner.engine.base import ProgressCallback, ProgressEvent
+
+PHASES = {
+    "construction": "construction",
+    "search": "search",
+    "polish": "OR-Tools polish",
+    "done": "done",
+}
+
+
+def describe(event: ProgressEvent) -> str:
+    """One line for an event: phase, best objective, stops served, iterations."""
+    best = "—" if event.best_objective is None else f"{event.best_objective:,.1f}"
+    missing = f", {event.unserved_mandatory} mandatory unplaced" if event.unserved_mandatory else ""
+    return (f"{PHASES.get(event.phase, event.phase)}: best {best}, "
+            f"{event.served}/{event.total} stops served, {event.iteration:,} iterations{missing}")
+
+
+@contextmanager
+def live_progress(label: str, time_limit: float, console: Console | None = None
+                  ) -> Iterator[ProgressCallback]:
+    """Show a progress bar over ``time_limit`` seconds while the engine runs."""
+    console = console or Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda event: None
+        return
+    columns = (
+        TextColumn("[bold]{task.fields[label]}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}"),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("", total=time_limit, label=label, status="starting")
+
+        def callback(event: ProgressEvent) -> None:
+            bar.update(task, completed=min(event.elapsed, time_limit), status=describe(event))
+
+        yield callback
