@@ -1,0 +1,284 @@
+"""Travel-time matrices: points, the router interface, an on-disk cache, and nearest/within queries.
+
+Coverage, 2SFCA and siting all ask the same two questions — "how far is the nearest service of this
+kind?" and "which services are within the threshold?" — so they share :func:`reach`, which answers
+both for any router:
+
+- with the offline model (time strictly increasing with crow distance) it uses a k-d tree on the
+  unit sphere: nearest by distance is nearest by time, and "within ``t`` minutes" is "within the
+  crow distance reached in ``t`` minutes". No full matrix is built, so national scale stays fast;
+- with a road router (OSRM) it computes the full matrix once, through the cache.
+
+Matrices are cached in :func:`geodata.settings.cache_dir` under the sha256 of the router's name,
+its parameters and the coordinates (rounded to 1e-5 degree, about a metre), so a second run does
+not call the router again. Files are written to a temporary name and renamed.
+
+This module must not know about communes or services: it works on :class:`Points`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from geodata import settings
+from geodata.errors import DataError
+from planner.travel import OfflineModel, chord_to_km, km_to_chord, unit_vectors
+
+CACHE_FORMAT = 1
+COORD_DECIMALS = 5  # 1e-5 degree, about 1 m: finer differences do not change a road matrix
+
+
+@dataclass(frozen=True)
+class Points:
+    """Identified points in WGS84 degrees; the only geometry the travel code sees."""
+
+    ids: tuple[str, ...]
+    lon: np.ndarray
+    lat: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lon", np.asarray(self.lon, dtype=np.float64).reshape(-1))
+        object.__setattr__(self, "lat", np.asarray(self.lat, dtype=np.float64).reshape(-1))
+        if not (len(self.ids) == len(self.lon) == len(self.lat)):
+            raise ValueError("Points: ids, lon and lat must have the same length")
+
+    @classmethod
+    def of(cls, records: Iterable[Any], *, what: str, id_attr: str = "code") -> Points:
+        """Points of records having ``lon``/``lat`` and an id attribute.
+
+        Raises :class:`DataError` naming the records without valid coordinates.
+        """
+        records = list(records)
+        ids = tuple(str(getattr(r, id_attr)) for r in records)
+        lon = np.array([np.nan if r.lon is None else r.lon for r in records], dtype=np.float64)
+        lat = np.array([np.nan if r.lat is None else r.lat for r in records], dtype=np.float64)
+        bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+        if bad.any():
+            missing = [ids[i] for i in np.flatnonzero(bad)]
+            shown = ", ".join(missing[:5]) + (
+                f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            )
+            raise DataError(
+                f"{what}: {len(missing)} point(s) without valid coordinates (lon/lat): {shown}; "
+                "load their geometry or remove them"
+            )
+        return cls(ids, lon, lat)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, index: np.ndarray | Sequence[int]) -> Points:
+        index = np.asarray(index, dtype=np.int64)
+        return Points(tuple(self.ids[i] for i in index), self.lon[index], self.lat[index])
+
+    def key_bytes(self) -> bytes:
+        coords = np.round(np.column_stack((self.lon, self.lat)), COORD_DECIMALS)
+        return np.ascontiguousarray(coords).tobytes()
+
+
+@runtime_checkable
+class Router(Protocol):
+    """Anything that gives travel minutes and road km between points (offline model, OSRM)."""
+
+    name: str
+    cacheable: bool
+
+    def params(self) -> dict[str, Any]: ...
+
+    def describe(self) -> str: ...
+
+    def table(self, sources: Points, destinations: Points) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class TravelMatrix:
+    """Durations (minutes) and road distances (km), float32, sources × destinations."""
+
+    minutes: np.ndarray
+    km: np.ndarray
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
+    router: str  # human-readable description of the router and its parameters
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.minutes.shape  # type: ignore[return-value]
+
+
+def default_router(osrm_url: str | None = None) -> Router:
+    """OSRM at ``osrm_url`` (or ``$ITINERANCE_OSRM_URL``) if given, else the offline model."""
+    url = osrm_url or settings.osrm_url()
+    if url:
+        from planner.osrm import OsrmRouter
+
+        return OsrmRouter(url)
+    return OfflineModel()
+
+
+# --- cache ---------------------------------------------------------------------------------------
+def cache_key(router: Router, sources: Points, destinations: Points) -> str:
+    """sha256 of the router's name and parameters and the rounded coordinates."""
+    h = hashlib.sha256()
+    head = {"format": CACHE_FORMAT, "router": router.name, "params": router.params()}
+    h.update(json.dumps(head, sort_keys=True, default=str).encode())
+    h.update(b"|sources|%d|" % len(sources))
+    h.update(sources.key_bytes())
+    h.update(b"|destinations|%d|" % len(destinations))
+    h.update(destinations.key_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class MatrixCache:
+    """Matrices stored as ``<key>.npz`` in a folder (default :func:`geodata.settings.cache_dir`)."""
+
+    folder: Path = field(default_factory=settings.cache_dir)
+
+    def path(self, key: str) -> Path:
+        return Path(self.folder) / f"{key}.npz"
+
+    def get(self, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        path = self.path(key)
+        if not path.exists():
+            return None
+        try:
+            with np.load(path) as data:
+                return data["minutes"], data["km"]
+        except (OSError, ValueError, KeyError):
+            return None  # unreadable entry (e.g. a foreign file): recompute and overwrite it
+
+    def put(self, key: str, minutes: np.ndarray, km: np.ndarray) -> Path:
+        folder = Path(self.folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, minutes=minutes, km=km)
+            os.replace(tmp, self.path(key))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return self.path(key)
+
+
+def travel_matrix(
+    router: Router, sources: Points, destinations: Points, *, cache: MatrixCache | bool = True
+) -> TravelMatrix:
+    """The full matrix from ``router``, read from / written to the cache when the router is worth it."""
+    store = (MatrixCache() if cache is True else cache) if router.cacheable else None
+    key = cache_key(router, sources, destinations) if store else None
+    hit = store.get(key) if store and key else None
+    if hit is not None and hit[0].shape == (len(sources), len(destinations)):
+        minutes, km = hit
+    else:
+        minutes, km = router.table(sources, destinations)
+        minutes, km = minutes.astype(np.float32, copy=False), km.astype(np.float32, copy=False)
+        if store and key:
+            store.put(key, minutes, km)
+    return TravelMatrix(minutes, km, sources.ids, destinations.ids, router.describe())
+
+
+# --- nearest and within-threshold queries ----------------------------------------------------------
+@dataclass(frozen=True)
+class Reach:
+    """For each source: its nearest destination, and every destination within a time limit.
+
+    ``nearest`` is -1 (and ``minutes``/``km`` are inf) when there is no destination. Pairs are
+    sorted by source then time.
+    """
+
+    nearest: np.ndarray  # int64 index into destinations
+    minutes: np.ndarray  # float32, time to the nearest
+    km: np.ndarray  # float32, road km to the nearest
+    pair_source: np.ndarray  # int64
+    pair_destination: np.ndarray  # int64
+    pair_minutes: np.ndarray  # float32
+
+
+def _empty_reach(n: int) -> Reach:
+    none = np.empty(0, dtype=np.int64)
+    return Reach(
+        np.full(n, -1, dtype=np.int64),
+        np.full(n, np.inf, dtype=np.float32),
+        np.full(n, np.inf, dtype=np.float32),
+        none,
+        none.copy(),
+        np.empty(0, dtype=np.float32),
+    )
+
+
+def _sorted_pairs(src: np.ndarray, dst: np.ndarray, minutes: np.ndarray) -> tuple[np.ndarray, ...]:
+    order = np.lexsort((dst, minutes, src))
+    return (
+        src[order].astype(np.int64),
+        dst[order].astype(np.int64),
+        minutes[order].astype(np.float32),
+    )
+
+
+def reach(
+    router: Router,
+    sources: Points,
+    destinations: Points,
+    within: float | None = None,
+    *,
+    cache: MatrixCache | bool = True,
+) -> Reach:
+    """Nearest destination of every source, and all (source, destination) pairs within ``within`` minutes."""
+    n = len(sources)
+    if len(destinations) == 0 or n == 0:
+        return _empty_reach(n)
+    if isinstance(router, OfflineModel):
+        return _reach_offline(router, sources, destinations, within)
+    matrix = travel_matrix(router, sources, destinations, cache=cache)
+    nearest = np.argmin(matrix.minutes, axis=1)
+    rows = np.arange(n)
+    if within is None:
+        pairs: tuple[np.ndarray, ...] = (
+            np.empty(0, np.int64),
+            np.empty(0, np.int64),
+            np.empty(0, np.float32),
+        )
+    else:
+        src, dst = np.nonzero(matrix.minutes <= within)
+        pairs = _sorted_pairs(src, dst, matrix.minutes[src, dst])
+    return Reach(
+        nearest.astype(np.int64), matrix.minutes[rows, nearest], matrix.km[rows, nearest], *pairs
+    )
+
+
+def _reach_offline(
+    model: OfflineModel, sources: Points, destinations: Points, within: float | None
+) -> Reach:
+    src_xyz = unit_vectors(sources.lon, sources.lat)
+    tree = cKDTree(unit_vectors(destinations.lon, destinations.lat))
+    chord, nearest = tree.query(src_xyz, k=1)
+    crow = chord_to_km(chord)
+    minutes = model.minutes(crow).astype(np.float32)
+    km = model.road_km(crow).astype(np.float32)
+    if within is None or within < 0:
+        pairs: tuple[np.ndarray, ...] = (
+            np.empty(0, np.int64),
+            np.empty(0, np.int64),
+            np.empty(0, np.float32),
+        )
+    else:
+        # A hair of slack on the radius, then the exact time test: no pair is lost to rounding.
+        # (The "coo_matrix" output keeps zero distances, i.e. a service in the commune's point.)
+        radius = km_to_chord(model.crow_km_within(within) * (1 + 1e-9) + 1e-9)
+        found = cKDTree(src_xyz).sparse_distance_matrix(tree, radius, output_type="coo_matrix")
+        t = model.minutes(chord_to_km(found.data))
+        keep = t <= within
+        src, dst, t = found.row[keep], found.col[keep], t[keep]
+        pairs = _sorted_pairs(src, dst, t)
+    return Reach(nearest.astype(np.int64), minutes, km, *pairs)
