@@ -1,5 +1,213 @@
-"""CLI commands: planning (filled in by its owner)."""
+"""``itinerance plan`` and ``itinerance evaluate``: plan a scenario, or check an existing rota.
+
+- ``plan SCENARIO.toml [-o plan.json]`` builds the problem (:mod:`planner.build`), explains an
+  infeasible problem stop by stop (:mod:`planner.feasibility`, exit code 2), runs the engine with
+  a progress display, checks the plan with the independent validator, prints the rota in French
+  (:mod:`planner.report`) and writes the JSON plan atomically, with its provenance
+  (:mod:`planner.provenance`). An ``[asis]`` scenario is not optimised: its plan is the
+  published rota.
+- ``evaluate SCENARIO.toml --plan plan.json`` or ``evaluate --rota 2394`` validates a plan (or a
+  France Services rota as parsed from the national list) and prints its figures.
+
+Exit codes: 0 = valid plan; 1 = the plan breaks constraints (violations printed; ``plan`` then
+writes no file); 2 = bad input (one ``error:`` line), an infeasible problem (its reasons first)
+or a plan that does not match its scenario.
+"""
 
 from __future__ import annotations
 
-from planner.cli.app import app, map_app  # noqa: F401
+import json
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from geodata import settings
+from geodata.errors import ItineranceError
+from planner import feasibility
+from planner.asis import load_asis
+from planner.build import Built, build, database_url, router_of
+from planner.cli.app import app
+from planner.cli.common import DbOption, console, err_console
+from planner.engine.base import SolveOptions
+from planner.errors import InfeasibleError, PlanError, ScenarioError
+from planner.model import Problem
+from planner.plan import Plan
+from planner.provenance import provenance
+from maps.io import check_writable, write_files
+from planner.report import render, summary
+from planner.scenario import ScenarioFile, load_scenario
+from planner.validator import ValidationReport, validate
+
+__all__ = ["plan_command", "evaluate_command", "write_json", "check_plan_matches"]
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Write JSON atomically (a temporary file, then a rename): never a half-written output."""
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    write_files({Path(path): (text + "\n").encode("utf-8")})
+
+
+def check_plan_matches(problem: Problem, plan: Plan, source: str, scenario: str) -> None:
+    """PlanError (one line) when a plan names stops, vehicles or days its scenario does not have."""
+    n = problem.horizon.n_days
+    problems: list[str] = []
+    stops = {v.stop for r in plan.routes for v in r.visits} | set(plan.unserved)
+    problems += [f"stop {s!r} is not in the scenario" for s in sorted(stops - set(problem.stop_by_id))]
+    problems += [f"vehicle {v!r} is not in the scenario" for v in sorted({r.vehicle for r in plan.routes} - set(problem.vehicle_by_id))]
+    problems += [f"day {d} is not in the {n}-day cycle" for d in sorted({r.day for r in plan.routes if not 0 <= r.day < n})]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise PlanError(f"{source}: does not match scenario {scenario}: {problems[0]}{more}")
+
+
+def _meta(built: Built, plan: Plan, url: str | None, engine: str, options: SolveOptions | None,
+          inputs: list[tuple[str, Path]]) -> dict[str, Any]:
+    """The engine's own meta (objective, status, figures…) with the provenance and context on top."""
+    meta = provenance(
+        inputs=inputs, database=url, engine=engine, seed=options.seed if options else None,
+        time_limit=options.time_limit if options else None,
+        deterministic=options.deterministic if options else None, router=built.context.router,
+    )  # fmt: skip
+    if options is not None and options.deterministic:
+        del meta["created"]  # same inputs and seed: the same file
+    meta["versions"] = {**plan.meta.get("versions", {}), **meta["versions"]}
+    meta = {k: v for k, v in plan.meta.items() if k not in ("created", "versions")} | meta
+    meta["context"] = built.context.to_dict()
+    return meta
+
+
+def _infeasible(f: ScenarioFile, reasons: list[str], searched: bool) -> InfeasibleError:
+    """Print the reasons stop by stop; the error to raise (one line, exit code 2)."""
+    head = "Le moteur n'a pas pu placer tous les arrêts obligatoires :" if searched else \
+        "Le problème n'a pas de solution (aucune recherche lancée) :"
+    err_console.print(head, highlight=False)
+    for reason in reasons:
+        err_console.print(f"- {reason}", highlight=False, soft_wrap=True, markup=False)
+    what = "no plan serves every mandatory stop" if searched else "the problem is infeasible"
+    return InfeasibleError(f"{f.path}: {what} ({len(reasons)} reason(s) above)", reasons)
+
+
+def _solve(built: Built, f: ScenarioFile, options: SolveOptions, quiet: bool) -> Plan:
+    from planner.engine import get_engine
+    from planner.engine.progress import live_progress
+
+    problem = built.problem
+    reasons = feasibility.explain(problem)
+    if reasons:
+        raise _infeasible(f, reasons, searched=False)
+    if not quiet:
+        for line in feasibility.warnings(problem):
+            err_console.print(f"attention : {line}", highlight=False, soft_wrap=True, markup=False)
+    engine = get_engine(f.scenario.solver.engine)
+    display = live_progress(problem.name, options.time_limit, err_console) if not quiet else nullcontext(None)
+    try:
+        with display as progress:
+            return engine.solve(problem, options, progress=progress)
+    except InfeasibleError as exc:
+        raise _infeasible(f, exc.reasons or [str(exc)], searched=True) from None
+
+
+@app.command("plan")
+def plan_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), see docs/scenarios.md.", show_default=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the plan as JSON here.", show_default=False)] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds of search (default: the scenario's [solver] time_limit).", show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).", show_default=False)] = None,
+    db: DbOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures and the validation.")] = False,
+) -> None:
+    """Plan the tours of a scenario, check the plan, print the rota and write it as JSON."""
+    f = load_scenario(scenario)
+    if output is not None:
+        check_writable(output)
+    s = f.scenario.solver
+    if time_limit is not None and time_limit <= 0:
+        raise ScenarioError(f"--time-limit: expected a positive number of seconds, got {time_limit:g}")
+    if seed is not None and seed < 0:
+        raise ScenarioError(f"--seed: expected a number >= 0, got {seed}")
+    options = SolveOptions(
+        time_limit=time_limit if time_limit is not None else s.time_limit,
+        seed=seed if seed is not None else s.seed, deterministic=s.deterministic, threads=s.threads,
+    )  # fmt: skip
+    url = database_url(f, db)
+    with console.status("Construction du problème…") if not quiet else nullcontext():
+        built = build(f, db=db)
+    if built.plan is not None:
+        plan, engine, options_used = built.plan, "asis", None
+    else:
+        plan, engine, options_used = _solve(built, f, options, quiet), f.scenario.solver.engine, options
+    report = validate(built.problem, plan)
+    plan.problem = built.problem.name
+    plan.meta = _meta(built, plan, url, engine, options_used, [("scenario", f.path)])
+    plan.meta["validation"] = summary(report)
+    _print(built, plan, report, quiet)
+    if not report.ok:
+        if output is not None:
+            err_console.print(f"{output} n'est pas écrit : le plan ne respecte pas toutes les contraintes.", highlight=False)
+        raise typer.Exit(1)
+    if output is not None:
+        write_json(plan.to_json(), output)
+        if not quiet:
+            console.print(f"Plan écrit dans {output}", highlight=False)
+
+
+def _print(built: Built, plan: Plan, report: ValidationReport, quiet: bool) -> None:
+    text = render(built.problem, plan, report, built.context, brief=quiet)
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario file (optional with --rota).", show_default=False)] = None,
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="Plan JSON to check against the scenario.", show_default=False)] = None,
+    rota: Annotated[str | None, typer.Option("--rota", help="France Services id (id_fs) whose published rota to evaluate, e.g. 2394.", show_default=False)] = None,
+    departement: Annotated[str | None, typer.Option("--departement", help="Département of the rota (optional).", show_default=False)] = None,
+    db: DbOption = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the validation report (figures, violations) as JSON.", show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures and the validation.")] = False,
+) -> None:
+    """Check a plan or a published rota with the independent validator; print its figures.
+
+    Exit code 1 when the plan breaks constraints, 2 on bad input.
+    """
+    if plan_file is not None and rota is not None:
+        raise ItineranceError("give --plan or --rota, not both")
+    f = load_scenario(scenario) if scenario is not None else None
+    if json_out is not None:
+        check_writable(json_out)
+    if f is None and rota is None:
+        raise ItineranceError("give a scenario file (with --plan, or an [asis] scenario) or --rota ID")
+    inputs: list[tuple[str, Path]] = [("scenario", f.path)] if f is not None else []
+    if rota is not None:
+        url = database_url(f, db) if f is not None else (db or settings.database_url())
+        if f is not None and f.scenario.data.standalone:
+            raise ScenarioError(f"{f.path}: --rota reads the database, but the scenario is standalone")
+        built = load_asis(
+            url, rota, departement=departement, router=router_of(f) if f else None,
+            vehicle=f.scenario.vehicles[0] if f is not None and f.scenario.vehicles else None,
+        )  # fmt: skip
+        plan = built.plan
+    else:
+        assert f is not None
+        url = database_url(f, db)
+        built = build(f, db=db)
+        if plan_file is not None:
+            plan = Plan.read(plan_file)
+            check_plan_matches(built.problem, plan, str(plan_file), str(f.path))
+            inputs.append(("plan", plan_file))
+        elif built.plan is not None:
+            plan = built.plan
+        else:
+            raise ItineranceError(f"{f.path}: give --plan PLAN.json to evaluate (the scenario has no [asis] rota)")
+    assert plan is not None
+    report = validate(built.problem, plan)
+    _print(built, plan, report, quiet)
+    if json_out is not None:
+        data = {"problem": built.problem.name, "validation": report.to_dict(), "context": built.context.to_dict(),
+                "meta": provenance(inputs=inputs, database=url, router=built.context.router)}
+        write_json(data, json_out)
+    if not report.ok:
+        raise typer.Exit(1)

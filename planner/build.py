@@ -1,0 +1,583 @@
+"""From a validated scenario to a :class:`~planner.model.Problem`, with what outputs need to know.
+
+:func:`build` resolves every place of a :class:`~planner.scenario.ScenarioFile` — commune codes
+against the territory database (or, in a standalone scenario, coordinates only), host sites,
+candidate communes — computes the values of optional stops from :mod:`planner.coverage`
+(population × IFN of the communes without human help within the threshold), builds the travel
+matrices, and returns the problem together with a :class:`Context`: the names, INSEE codes and
+coordinates of the places, the vehicles' cost fields, and notes on what was assumed or left out.
+Timetables, posters, maps and the plan JSON read names and places from the context, never from
+the database again.
+
+Errors a user can cause (unknown commune, commune not loaded, unknown host site…) are
+:class:`~planner.errors.ScenarioError` naming the scenario file, line and key. Requests'
+personal fields stay in the scenario: the context carries them only when
+``include_personal=True``.
+
+It must not plan, validate plans or write files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from geodata import db, query, settings
+from geodata.errors import DataError, UnknownAreaError
+from geodata.records import CommunePoint, ServiceKind
+from planner.coverage import CoverageInputs, analyse, need_of
+from planner.errors import RouterError, ScenarioError
+from planner.matrices import Points, Router, reach, travel_matrix
+from planner.model import (
+    Frequency,
+    Location,
+    Lunch,
+    Objective,
+    Problem,
+    Stop,
+    StopKind,
+    TimeWindow,
+    Vehicle,
+)
+from planner.plan import Plan
+from planner.scenario import (
+    DayWindow,
+    Loc,
+    PlaceRef,
+    ScenarioFile,
+    VehicleSpec,
+    fixed_pattern,
+    lunch_minutes,
+    stop_frequency,
+    stop_id,
+    stop_permanence,
+)
+from planner.travel import OfflineModel
+from planner.wording import describe_days_fr
+
+__all__ = ["StopInfo", "VehicleInfo", "Context", "Built", "build", "database_url", "router_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class StopInfo:
+    """What outputs say about a stop: its name and place (never personal data)."""
+
+    id: str
+    name: str
+    kind: str  # "stop" (listed), "candidate", "request", "asis" (from a published rota)
+    insee: str | None
+    commune: str | None  # the commune's name
+    lon: float | None
+    lat: float | None
+    site: str | None = None  # host site id
+    fixed_days: str | None = None  # French words of a pinned day ("2e mardi du mois")
+    covers: tuple[str, ...] = ()  # INSEE codes of the communes its value counts
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleInfo:
+    """A vehicle's name, base and the cost fields of its scenario entry (``spec``)."""
+
+    id: str
+    name: str
+    base: str  # name of the base
+    base_insee: str | None
+    spec: VehicleSpec | None = None
+
+
+@dataclass
+class Context:
+    """Names, places and provenance that outputs need besides the problem."""
+
+    name: str
+    stops: dict[str, StopInfo] = field(default_factory=dict)
+    vehicles: dict[str, VehicleInfo] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # French: what was assumed or left out
+    database: str | None = None  # URL used (None: standalone)
+    router: str = ""
+    personal: dict[str, dict[str, str]] = field(default_factory=dict)  # only when asked
+
+    def stop_name(self, stop: str) -> str:
+        info = self.stops.get(stop)
+        return info.name if info else stop
+
+    def to_dict(self) -> dict[str, Any]:
+        """The context as JSON-ready data, for the plan's ``meta`` (personal data left out)."""
+        return {
+            "stops": {
+                s.id: {k: getattr(s, k) for k in ("name", "kind", "insee", "commune", "lon", "lat", "site", "fixed_days")}
+                | {"covers": list(s.covers)}
+                for s in self.stops.values()
+            },
+            "vehicles": {
+                v.id: {"name": v.name, "base": v.base, "base_insee": v.base_insee} for v in self.vehicles.values()
+            },
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class Built:
+    """A scenario made concrete: the problem, its context, and for ``[asis]`` the published plan."""
+
+    problem: Problem
+    context: Context
+    scenario: ScenarioFile | None = None
+    plan: Plan | None = None  # the rota as published, for an [asis] scenario
+
+    @property
+    def is_asis(self) -> bool:
+        return self.plan is not None
+
+
+# --- database and router -----------------------------------------------------------------------
+
+
+def database_url(f: ScenarioFile, override: str | None = None) -> str | None:
+    """The database a scenario reads (None in standalone mode): ``override`` (``--db``), else
+    ``[data].database`` (a URL, or a SQLite file path relative to the scenario's folder), else
+    the default (``$ITINERANCE_DB``)."""
+    if f.scenario.data.standalone:
+        return None
+    if override:
+        return override
+    given = f.scenario.data.database
+    if given is None:
+        return settings.database_url()
+    if given.startswith("sqlite:///") and not given.startswith("sqlite:////"):
+        return f"sqlite:///{f.resolve(given[len('sqlite:///'):])}"
+    if "://" in given:
+        return given
+    return f"sqlite:///{f.resolve(given)}"
+
+
+def router_of(f: ScenarioFile) -> Router:
+    """The travel-time model the scenario asks for (``[travel]``)."""
+    t = f.scenario.travel
+    if t.model == "osrm":
+        from planner.osrm import OsrmRouter
+
+        try:
+            return OsrmRouter(t.osrm_url or "")
+        except RouterError as exc:
+            raise f.error(("travel", "osrm_url"), str(exc)) from None
+    params: dict[str, Any] = {}
+    if t.circuity is not None:
+        params["circuity"] = t.circuity
+    if t.access_minutes is not None:
+        params["access_minutes"] = t.access_minutes
+    if t.bands is not None:
+        params["bands"] = tuple((float(a), float(b)) for a, b in t.bands)
+    try:
+        return OfflineModel(**params)
+    except ScenarioError as exc:
+        key = str(exc).split(":", 1)[0].removeprefix("travel.")
+        raise f.error(("travel", key), str(exc).split(": ", 1)[-1]) from None
+
+
+# --- places -----------------------------------------------------------------------------------
+
+
+class _Places:
+    """Locations of the problem, one per distinct place (a commune's point is shared)."""
+
+    def __init__(self) -> None:
+        self.locations: list[Location] = []
+        self.index: dict[str, int] = {}
+
+    def add(self, key: str, name: str, lon: float, lat: float, insee: str | None) -> int:
+        if key not in self.index:
+            self.index[key] = len(self.locations)
+            self.locations.append(Location(key, name, lon, lat, insee))
+        return self.index[key]
+
+
+class _Resolver:
+    """Looks places up in the database once, and turns unknown ones into located errors."""
+
+    def __init__(self, f: ScenarioFile, url: str | None):
+        self.f = f
+        self.url = url
+        self.communes: dict[str, CommunePoint] = {}
+        self._sites: dict[str, dict] | None = None
+
+    def need_communes(self, wanted: Iterable[tuple[str, Loc]]) -> None:
+        """Fetch the communes ``wanted`` (code, where it is written); error on the first unknown."""
+        wanted = [(c, loc) for c, loc in wanted if c not in self.communes]
+        if not wanted:
+            return
+        if self.url is None:  # standalone: _check_standalone already forbids codes without a point
+            return
+        codes = sorted({c for c, _ in wanted})
+        try:
+            found = query.commune_points(self.url, codes=codes)
+        except UnknownAreaError:
+            found = []
+        self.communes.update({c.code: c for c in found})
+        for code, loc in wanted:
+            point = self.communes.get(code)
+            if point is None:
+                raise self.f.error(loc, self._unknown(code))
+            if point.lon is None or point.lat is None:
+                raise self.f.error(loc, f"commune {code} ({point.name}) has no point in the database "
+                                        "(loaded without contours): give lon and lat")
+
+    def _unknown(self, code: str) -> str:
+        where = db.safe_url(db.normalise_url(self.url))
+        try:
+            from geodata.names import CommuneIndex
+
+            index = CommuneIndex.from_cog()
+        except DataError:
+            return f"unknown commune {code}: not in the database {where}"
+        name = index.name(code)
+        if name is None:
+            return f"unknown commune {code}: not a commune of the COG 2026"
+        dep = index.departement(code)
+        return (f"commune {code} ({name}) is not loaded in the database {where}: "
+                f"load it with `itinerance data load --departement {dep}`")
+
+    def site(self, site_id: str, loc: Loc) -> dict:
+        if self._sites is None:
+            self._sites = {s["id"]: s for s in query.host_sites(self.url)} if self.url else {}
+        site = self._sites.get(site_id)
+        if site is None:
+            raise self.f.error(loc, f"unknown host site {site_id!r} (import host sites with `itinerance data import`)")
+        if site.get("lon") is None or site.get("lat") is None:
+            insee = site.get("insee")
+            if not insee:
+                raise self.f.error(loc, f"host site {site_id!r} has neither coordinates nor a commune")
+            self.need_communes([(insee, loc)])
+            c = self.communes[insee]
+            site = dict(site, lon=c.lon, lat=c.lat)
+        return site
+
+    def place(self, places: _Places, ref: PlaceRef, loc: Loc, point_key: str) -> tuple[int, str, str | None]:
+        """Location index, display name and INSEE code of a place reference."""
+        if ref.site is not None:
+            s = self.site(ref.site, loc)
+            idx = places.add(f"site:{ref.site}", ref.name or s["name"], s["lon"], s["lat"], s.get("insee"))
+            return idx, ref.name or s["name"], s.get("insee")
+        if ref.lon is not None and ref.lat is not None:
+            name = ref.name or (self.communes[ref.commune].name if ref.commune in self.communes else point_key)
+            return places.add(f"point:{point_key}", name, ref.lon, ref.lat, ref.commune), name, ref.commune
+        assert ref.commune is not None
+        self.need_communes([(ref.commune, loc)])
+        c = self.communes[ref.commune]
+        idx = places.add(f"commune:{c.code}", c.name, c.lon, c.lat, c.code)  # type: ignore[arg-type]
+        return idx, ref.name or c.name, c.code
+
+    def area(self) -> list[CommunePoint]:
+        """Communes of the ``[territory]``."""
+        t = self.f.scenario.territory
+        found: dict[str, CommunePoint] = {}
+        queries: list[tuple[Loc, dict[str, Any]]] = [
+            *((("territory", "departements", i), {"departement": d}) for i, d in enumerate(t.departements)),
+            *((("territory", "epcis", i), {"epci": e}) for i, e in enumerate(t.epcis)),
+        ]
+        for loc, kwargs in queries:
+            try:
+                found.update({c.code: c for c in query.commune_points(self.url, **kwargs)})
+            except UnknownAreaError as exc:
+                raise self.f.error(loc, str(exc)) from None
+        if t.communes:
+            self.need_communes((c, ("territory", "communes", i)) for i, c in enumerate(t.communes))
+            found.update({c: self.communes[c] for c in t.communes})
+        self.communes.update(found)
+        return [found[c] for c in sorted(found)]
+
+
+# --- values of optional stops -----------------------------------------------------------------
+
+
+@dataclass
+class _Need:
+    """Communes of the area with their need and how far their nearest human help is."""
+
+    communes: list[CommunePoint]
+    points: Points
+    need: np.ndarray  # population × IFN (0 where the IFN is unknown)
+    help_minutes: np.ndarray  # to the nearest fixed France Services or lieu de médiation (inf: none)
+    fs_minutes: np.ndarray  # to the nearest fixed France Services (inf: none)
+
+
+def _need(resolver: _Resolver, area: list[CommunePoint], router: Router, threshold: float) -> _Need:
+    communes = [c for c in area if c.lon is not None and c.lat is not None]
+    kinds = (ServiceKind.FRANCE_SERVICES, ServiceKind.MEDIATION)
+    services = query.services(resolver.url, kinds=kinds) if resolver.url else []
+    table = analyse(CoverageInputs(tuple(communes), tuple(services), threshold=threshold, router=router)).communes
+    _, _, need = need_of(communes)
+
+    def minutes(column: str) -> np.ndarray:
+        return np.nan_to_num(table[column].to_numpy(dtype=np.float64), nan=np.inf)
+
+    fs = minutes("france_services_minutes")
+    return _Need(communes, Points.of(communes, what="communes"), np.nan_to_num(need),
+                 np.minimum(fs, minutes("mediation_minutes")), fs)  # fmt: skip
+
+
+def _values(need: _Need, router: Router, lon: Sequence[float], lat: Sequence[float],
+            threshold: float) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Value of stops at these points, and the communes each one covers.
+
+    A stop covers a commune within ``threshold`` minutes of it that it brings help nearer to
+    (the stop is nearer than the commune's nearest fixed human help); its value is the sum of
+    population × IFN of the communes it covers.
+    """
+    if not lon:
+        return np.zeros(0), []
+    stops = Points(tuple(str(i) for i in range(len(lon))), np.asarray(lon), np.asarray(lat))
+    found = reach(router, need.points, stops, threshold)
+    nearer = found.pair_minutes < need.help_minutes[found.pair_source]
+    src, dst = found.pair_source[nearer], found.pair_destination[nearer]
+    values = np.bincount(dst, weights=need.need[src], minlength=len(lon))
+    covers: list[list[str]] = [[] for _ in lon]
+    for c, s in zip(src.tolist(), dst.tolist()):
+        covers[s].append(need.communes[c].code)
+    return values, [tuple(sorted(c)) for c in covers]
+
+
+# --- stops, requests, vehicles -------------------------------------------------------------------
+
+
+def _start_windows(f: ScenarioFile, windows: Iterable[tuple[DayWindow, Loc]], need: float) -> tuple[TimeWindow, ...]:
+    out = []
+    for w, loc in windows:
+        days = None
+        if w.day is not None:
+            days = frozenset(w.day.days(f.horizon))
+        if w.end - w.start < need:
+            raise f.error(loc, f"the window is shorter than the visit ({need:g} min)")
+        out.append(TimeWindow(w.start, w.end - need, days))
+    return tuple(out)
+
+
+def _listed_stops(f: ScenarioFile, resolver: _Resolver, places: _Places) -> list[tuple[Stop, StopInfo]]:
+    sc = f.scenario
+    d = sc.stops
+    lunch = lunch_minutes(f)
+    out = []
+    resolver.need_communes(
+        (s.commune, ("stops", "list", i, "commune")) for i, s in enumerate(d.entries) if s.commune and s.lon is None
+    )
+    for i, spec in enumerate(d.entries):
+        loc: Loc = ("stops", "list", i)
+        sid = stop_id(spec)
+        idx, name, insee = resolver.place(places, spec.place, loc, sid)
+        perm, _ = stop_permanence(f, i)
+        freq, _ = stop_frequency(f, i)
+        need = perm.minutes + (lunch if perm.with_lunch else 0.0)
+        if spec.windows is not None:
+            windows = _start_windows(f, ((w, loc + ("windows", j)) for j, w in enumerate(spec.windows)), need)
+        else:
+            room = spec.window or d.window
+            windows = _start_windows(f, [(DayWindow(*room), loc)], need) if room else ()
+        pattern = fixed_pattern(f, i)
+        weekdays = spec.weekdays if spec.weekdays is not None else d.weekdays
+        mandatory = spec.mandatory if spec.mandatory is not None else d.mandatory
+        stop = Stop(
+            id=sid, name=name, location=idx, duration=perm.minutes, frequency=freq,
+            weekdays=frozenset(weekdays) if weekdays is not None else None, windows=windows,
+            features=frozenset(spec.features if spec.features is not None else d.features),
+            seats=spec.seats, mandatory=mandatory, value=spec.value or 0.0,
+            patterns=(pattern,) if pattern is not None else None, insee=insee,
+        )  # fmt: skip
+        loc_ = places.locations[idx]
+        info = StopInfo(
+            sid, name, "stop", insee, resolver.communes[insee].name if insee in resolver.communes else None,
+            loc_.lon, loc_.lat, spec.site,
+            fixed_days=describe_days_fr(f.horizon, pattern) if pattern is not None else None,
+        )  # fmt: skip
+        out.append((stop, info))
+    return out
+
+
+def _candidates(f: ScenarioFile, resolver: _Resolver, places: _Places, need: _Need | None,
+                router: Router, taken: set[str]) -> list[tuple[Stop, StopInfo]]:
+    c = f.scenario.candidates
+    if c is None:
+        return []
+    sc = f.scenario
+    threshold = sc.coverage.threshold
+    entries: list[tuple[str, str, float, float, str | None, str | None]] = []  # id, name, lon, lat, insee, site
+    if c.communes == "all":
+        assert need is not None
+        limit = c.without_france_services_within or threshold
+        for commune, fs in zip(need.communes, need.fs_minutes):
+            if fs > limit and commune.code not in taken:
+                entries.append((commune.code, commune.name, commune.lon, commune.lat, commune.code, None))  # type: ignore[arg-type]
+    elif c.communes == "host_sites":
+        for s in query.host_sites(resolver.url, departement=None) if resolver.url else []:
+            if s["id"] in taken:
+                continue
+            site = resolver.site(s["id"], ("candidates", "communes"))
+            entries.append((s["id"], s["name"], site["lon"], site["lat"], s.get("insee"), s["id"]))
+    else:
+        resolver.need_communes((code, ("candidates", "communes", i)) for i, code in enumerate(c.communes))
+        for code in c.communes:
+            p = resolver.communes[code]
+            if code not in taken:
+                entries.append((code, p.name, p.lon, p.lat, code, None))  # type: ignore[arg-type]
+    if c.value is not None or need is None:
+        values = np.full(len(entries), c.value or 0.0)
+        covers: list[tuple[str, ...]] = [() for _ in entries]
+    else:
+        values, covers = _values(need, router, [e[2] for e in entries], [e[3] for e in entries], threshold)
+    order = sorted(range(len(entries)), key=lambda k: (-values[k], entries[k][0]))
+    if c.max is not None:
+        order = order[: c.max]
+    perm, _ = stop_permanence(f, None)
+    freq, _ = stop_frequency(f, None)
+    lunch = lunch_minutes(f)
+    room = sc.stops.window
+    windows = _start_windows(f, [(DayWindow(*room), ("stops", "window"))], perm.minutes + (lunch if perm.with_lunch else 0.0)) if room else ()
+    out = []
+    for k in sorted(order, key=lambda k: entries[k][0]):
+        sid, name, lon, lat, insee, site = entries[k]
+        key = f"site:{site}" if site else f"commune:{insee}"
+        idx = places.add(key, name, lon, lat, insee)
+        stop = Stop(
+            id=sid, name=name, location=idx, duration=perm.minutes, frequency=freq,
+            weekdays=frozenset(sc.stops.weekdays) if sc.stops.weekdays is not None else None,
+            windows=windows, features=frozenset(sc.stops.features), mandatory=False,
+            value=float(values[k]), insee=insee,
+        )  # fmt: skip
+        commune = resolver.communes.get(insee).name if insee in resolver.communes else None  # type: ignore[union-attr]
+        out.append((stop, StopInfo(sid, name, "candidate", insee, commune, lon, lat, site, covers=covers[k])))
+    return out
+
+
+def _requests(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Context,
+              include_personal: bool) -> list[tuple[Stop, StopInfo]]:
+    out = []
+    resolver.need_communes(
+        (r.commune, ("requests", i, "commune")) for i, r in enumerate(f.scenario.requests) if r.commune and r.lon is None
+    )
+    for i, r in enumerate(f.scenario.requests):
+        loc: Loc = ("requests", i)
+        idx, _, insee = resolver.place(places, r.place, loc, f"request:{r.id}")
+        commune = resolver.communes[insee].name if insee in resolver.communes else None
+        # A home visit is named by its commune only: the address is personal.
+        name = f"Visite {r.id} ({commune})" if commune else f"Visite {r.id}"
+        windows = _start_windows(f, ((w, loc + ("windows", j)) for j, w in enumerate(r.windows)), r.duration)
+        stop = Stop(
+            id=r.id, name=name, location=idx, duration=r.duration, frequency=Frequency.ONCE,
+            kind=StopKind.REQUEST, windows=windows, features=frozenset(r.features), seats=r.seats,
+            mandatory=r.mandatory, value=r.value, insee=insee,
+        )  # fmt: skip
+        # Coordinates of a home visit may be a home: outputs get the commune's point only.
+        point = resolver.communes.get(insee) if insee else None
+        info = StopInfo(r.id, name, "request", insee, commune, point.lon if point else None,
+                        point.lat if point else None)  # fmt: skip
+        if include_personal and r.personal():
+            ctx.personal[r.id] = r.personal()
+        out.append((stop, info))
+    return out
+
+
+def _vehicles(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Context) -> list[Vehicle]:
+    out = []
+    for i, spec in enumerate(f.scenario.vehicles):
+        loc: Loc = ("vehicles", i)
+        assert spec.base is not None
+        start, base_name, base_insee = resolver.place(places, spec.base, loc + ("base",), f"base:{spec.id}")
+        end = start
+        if spec.end_base is not None:
+            end, _, _ = resolver.place(places, spec.end_base, loc + ("end_base",), f"end:{spec.id}")
+        days_off = frozenset(d for sel in spec.days_off for d in sel.days(f.horizon))
+        lunch = None
+        if spec.lunch is not None:
+            ls, le = spec.lunch.window
+            lunch = Lunch(TimeWindow(ls, le - spec.lunch.duration), spec.lunch.duration)
+        name = spec.name or spec.id
+        for k in range(spec.count):
+            vid = spec.id if spec.count == 1 else f"{spec.id}-{k + 1}"
+            vname = name if spec.count == 1 else f"{name} {k + 1}"
+            out.append(Vehicle(
+                id=vid, name=vname, start_location=start, end_location=end,
+                shift=TimeWindow(*spec.shift), weekdays=frozenset(spec.weekdays) if spec.weekdays is not None else None,
+                days_off=days_off, max_work=spec.max_work, max_drive=spec.max_drive, lunch=lunch,
+                features=frozenset(spec.features), seats=spec.wheelchair_places,
+                max_stops_per_day=spec.max_stops_per_day, cost_per_km=spec.cost_per_km,
+                cost_per_hour=spec.cost_per_hour,
+            ))  # fmt: skip
+            ctx.vehicles[vid] = VehicleInfo(vid, vname, base_name, base_insee, spec)
+    return out
+
+
+def matrices(router: Router, locations: Sequence[Location]) -> tuple[np.ndarray, np.ndarray]:
+    """Durations (minutes) and distances (km) between locations, float64, zero diagonal."""
+    points = Points.of(locations, what="places", id_attr="id")
+    m = travel_matrix(router, points, points)
+    durations = np.asarray(m.minutes, dtype=np.float64)
+    distances = np.asarray(m.km, dtype=np.float64)
+    np.fill_diagonal(durations, 0.0)
+    np.fill_diagonal(distances, 0.0)
+    return durations, distances
+
+
+def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = False) -> Built:
+    """Make the scenario's problem (and, for ``[asis]``, the published plan).
+
+    ``db`` overrides the scenario's database (``--db``). ``include_personal`` copies requests'
+    personal fields into :attr:`Context.personal` (for an output the user explicitly asked for).
+    """
+    url = database_url(f, db)
+    router = router_of(f)
+    if f.scenario.asis is not None:
+        from planner.asis import build_asis
+
+        return build_asis(f, url, router)
+    sc = f.scenario
+    ctx = Context(name=sc.name, database=None if url is None else db_safe(url), router=router.describe())
+    resolver = _Resolver(f, url)
+    places = _Places()
+    vehicles = _vehicles(f, resolver, places, ctx)
+    listed = _listed_stops(f, resolver, places)
+    need_values = sc.candidates is not None and (sc.candidates.value is None or sc.candidates.communes == "all")
+    optional_listed = [k for k, (s, _) in enumerate(listed) if not s.mandatory and sc.stops.entries[k].value is None]
+    need = None
+    if url is not None and (need_values or optional_listed):
+        area = resolver.area() if not sc.territory.empty else _departements_of(resolver, listed)
+        need = _need(resolver, area, router, sc.coverage.threshold)
+    if need is not None and optional_listed:
+        pts = [listed[k][1] for k in optional_listed]
+        values, covers = _values(need, router, [p.lon for p in pts], [p.lat for p in pts], sc.coverage.threshold)  # type: ignore[misc]
+        for k, value, cov in zip(optional_listed, values, covers):
+            stop, info = listed[k]
+            listed[k] = (replace(stop, value=float(value)), replace(info, covers=cov))
+    taken = {s.id for s, _ in listed} | {s.insee for s, _ in listed if s.insee}
+    candidates = _candidates(f, resolver, places, need, router, taken)
+    requests = _requests(f, resolver, places, ctx, include_personal)
+    pairs = listed + candidates + requests
+    for _, info in pairs:
+        ctx.stops[info.id] = info
+    if sc.candidates is not None and not candidates:
+        ctx.notes.append("Aucune commune candidate ne remplit les conditions de [candidates].")
+    durations, distances = matrices(router, places.locations)
+    objective = Objective(
+        value_weight=sc.objective.value_weight, km_weight=sc.objective.km_weight,
+        hour_weight=sc.objective.hour_weight, regularity_tolerance=sc.objective.regularity_tolerance,
+    )  # fmt: skip
+    problem = Problem(
+        horizon=f.horizon, locations=tuple(places.locations), durations=durations, distances=distances,
+        stops=tuple(s for s, _ in pairs), vehicles=tuple(vehicles), objective=objective, name=sc.name,
+        meta={"scenario": str(f.path)},
+    )  # fmt: skip
+    return Built(problem, ctx, f)
+
+
+def _departements_of(resolver: _Resolver, listed: list[tuple[Stop, StopInfo]]) -> list[CommunePoint]:
+    deps = sorted({resolver.communes[s.insee].departement for s, _ in listed if s.insee in resolver.communes})
+    out: dict[str, CommunePoint] = {}
+    for dep in deps:
+        out.update({c.code: c for c in query.commune_points(resolver.url, departement=dep)})
+    return [out[c] for c in sorted(out)]
+
+
+def db_safe(url: str) -> str:
+    """A database URL fit for outputs (password hidden)."""
+    return db.safe_url(db.normalise_url(url))

@@ -1,0 +1,242 @@
+"""The readable French printout of a plan: the rota per vehicle and day, each stop's pattern,
+the validator's figures and violations.
+
+Shared by ``itinerance plan``, ``itinerance evaluate`` and the exports, so that a mobility
+manager reads the same words everywhere::
+
+    La Rur@linette — base : Châteauroux
+      1er lundi : départ 9:17 de Châteauroux → Vicq-Exemplet 10:00–16:00 (pause 12:30–13:30) → retour 16:43
+
+Functions return lists of plain text lines (no markup), so the CLI prints them, tests read
+them and exports embed them. Violation messages come from :mod:`planner.validator` (short
+English diagnostics); each is introduced by a French label of its kind.
+
+It must not decide anything (the validator checks, the engines plan), nor print or write files;
+it never shows personal data (requests are named by their commune, see :mod:`planner.build`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner.build import Context
+from planner.model import Problem, StopKind
+from planner.plan import Plan, Route
+from planner.validator import ValidationReport
+from planner.wording import (
+    day_label_fr,
+    describe_pattern_fr,
+    format_duration_fr,
+    format_range_fr,
+    format_time_fr,
+)
+
+__all__ = [
+    "KIND_FR",
+    "number_fr",
+    "day_title_fr",
+    "rota_lines",
+    "pattern_lines",
+    "figures_lines",
+    "violation_lines",
+    "note_lines",
+    "render",
+    "summary",
+]
+
+# French labels of the validator's violation kinds (planner.validator.KINDS).
+KIND_FR = {
+    "unknown_vehicle": "véhicule inconnu",
+    "unknown_day": "jour hors du cycle",
+    "duplicate_route": "deux tournées le même jour",
+    "vehicle_day_off": "jour non travaillé",
+    "unknown_stop": "arrêt inconnu",
+    "travel_time": "trajet trop court",
+    "arrival_mismatch": "heure d'arrivée incohérente",
+    "early_start": "début avant l'arrivée",
+    "window": "hors des horaires permis",
+    "duration": "durée de permanence",
+    "overlap": "pause à cheval sur une permanence",
+    "features": "équipement manquant",
+    "seats": "places fauteuil insuffisantes",
+    "capacity": "capacité dépassée",
+    "max_stops": "trop d'arrêts dans la journée",
+    "shift_start": "départ avant la prise de service",
+    "shift_end": "retour après la fin de service",
+    "max_work": "journée trop longue",
+    "max_drive": "trop de conduite",
+    "lunch_missing": "pas de pause déjeuner",
+    "lunch_window": "pause hors de sa plage",
+    "lunch_duration": "durée de la pause",
+    "lunch_while_driving": "pause pendant un trajet",
+    "frequency": "fréquence non respectée",
+    "pattern": "jours non permis",
+    "regularity_vehicle": "véhicule qui change",
+    "regularity_time": "horaire qui change",
+    "mandatory_unserved": "arrêt obligatoire non desservi",
+    "optional_unserved_not_listed": "arrêt facultatif oublié",
+    "unserved_but_served": "arrêt déclaré non desservi mais visité",
+}
+
+_WAIT_SHOWN = 1.0  # minutes of waiting on site before the arrival time is printed
+
+
+def number_fr(x: float, digits: int = 0) -> str:
+    """``1486.78`` → ``"1 487"``; ``21.43, 1`` → ``"21,4"`` (French separators)."""
+    return f"{x:,.{digits}f}".replace(",", " ").replace(".", ",")
+
+
+def day_title_fr(problem: Problem, day: int) -> str:
+    """"1er lundi", "Dernier jour du mois" (monthly), "Lundi" (1 week), "Semaine 2 — mardi"."""
+    h = problem.horizon
+    d = h.days[day]
+    if h.plain_days is None and not h.monthly and h.weeks > 1 and d.weekday is not None:
+        return f"Semaine {d.week + 1} — {day_label_fr(h, day).split(' (')[0]}"
+    label = day_label_fr(h, day)
+    return label[:1].upper() + label[1:]
+
+
+def _place_name(problem: Problem, location: int) -> str:
+    return problem.locations[location].name or problem.locations[location].id
+
+
+def _route_line(problem: Problem, route: Route) -> str:
+    v = problem.vehicle_by_id.get(route.vehicle)
+    base = _place_name(problem, v.start_location) if v else route.vehicle
+    home = _place_name(problem, v.end_location) if v else base
+    steps = []
+    lunch = route.lunch
+    lunch_done = lunch is None
+    if lunch is not None and lunch[1] <= route.depart + 1e-6:
+        steps.append(f"pause {format_range_fr(*lunch)}")
+        lunch_done = True
+    steps.append(f"départ {format_time_fr(route.depart)} de {base}")
+    for visit in route.visits:
+        stop = problem.stop_by_id.get(visit.stop)
+        name = stop.name if stop is not None and stop.name else visit.stop
+        if not lunch_done and lunch is not None and lunch[1] <= visit.start + 1e-6 and lunch[0] >= visit.arrival - 1e-6:
+            steps.append(f"pause {format_range_fr(*lunch)}")
+            lunch_done = True
+        text = f"{name} {format_range_fr(visit.start, visit.end)}"
+        if visit.start - visit.arrival > _WAIT_SHOWN:
+            text = f"{name} (arrivée {format_time_fr(visit.arrival)}) {format_range_fr(visit.start, visit.end)}"
+        if not lunch_done and lunch is not None and visit.start - 1e-6 <= lunch[0] and lunch[1] <= visit.end + 1e-6:
+            text += f" (pause {format_range_fr(*lunch)})"
+            lunch_done = True
+        steps.append(text)
+    steps.append(f"retour {format_time_fr(route.ret)}" + (f" à {home}" if home != base else ""))
+    if not lunch_done and lunch is not None:
+        steps.append(f"pause {format_range_fr(*lunch)}")
+    return " → ".join(steps)
+
+
+def rota_lines(problem: Problem, plan: Plan) -> list[str]:
+    """Per vehicle, one line per day it goes out, in the order of the cycle."""
+    out: list[str] = []
+    known = [v.id for v in problem.vehicles]
+    others = sorted({r.vehicle for r in plan.routes} - set(known))
+    for vid in known + others:
+        routes = sorted((r for r in plan.routes if r.vehicle == vid), key=lambda r: r.day)
+        v = problem.vehicle_by_id.get(vid)
+        title = v.name or v.id if v else vid
+        base = f" — base : {_place_name(problem, v.start_location)}" if v else ""
+        out.append(f"{title}{base}")
+        if not routes:
+            out.append("  aucune tournée")
+        for r in routes:
+            day = day_title_fr(problem, r.day) if 0 <= r.day < problem.horizon.n_days else f"Jour {r.day}"
+            out.append(f"  {day} : {_route_line(problem, r)}")
+    return out
+
+
+def pattern_lines(problem: Problem, plan: Plan) -> list[str]:
+    """Each stop served, with its days and hours in French and its presence per month; then
+    the stops left out."""
+    out: list[str] = []
+    cpm = problem.horizon.cycles_per_month
+    unserved = []
+    for stop in problem.stops:
+        visits = plan.visits_of(stop.id)
+        if not visits:
+            unserved.append(stop)
+            continue
+        hours = len(visits) * stop.duration * cpm
+        what = "visite" if stop.kind is StopKind.REQUEST else "présence"
+        out.append(f"- {stop.name or stop.id} : {describe_pattern_fr(problem, stop.id, plan)} "
+                   f"— {format_duration_fr(hours)} de {what} par mois")  # fmt: skip
+    for stop in unserved:
+        why = "obligatoire, NON DESSERVI" if stop.mandatory else "facultatif, non retenu"
+        out.append(f"- {stop.name or stop.id} : {why}")
+    return out
+
+
+def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
+    """The plan's monthly figures in French (recomputed by the validator)."""
+    f = report.figures
+    lines = [
+        f"Par mois : {number_fr(f.km_per_month)} km, {format_duration_fr(f.drive_hours_per_month * 60)} de "
+        f"conduite, {format_duration_fr(f.work_hours_per_month * 60)} de travail (du départ au retour), "
+        f"{format_duration_fr(f.presence_hours_total_per_month * 60)} de présence.",
+        f"Arrêts desservis : {f.stops_served} sur {f.stops_total}"
+        + (f" ; visites à la demande : {f.requests_served} sur {f.requests_total}" if f.requests_total else "")
+        + (f" ; obligatoires : {f.mandatory_served} sur {f.mandatory_total}" if f.mandatory_total != f.stops_total else "")
+        + ".",
+    ]
+    if f.value_total > 0:
+        lines.append(f"Besoin couvert par les arrêts facultatifs (population × IFN) : {number_fr(f.value_served)} "
+                     f"sur {number_fr(f.value_total)}.")  # fmt: skip
+    if f.cost > 0:
+        lines.append(f"Coût d'exploitation (km et heures) : {number_fr(f.cost_per_month)} € par mois.")
+    if len(f.per_vehicle) > 1:
+        for vf in f.per_vehicle:
+            v = problem.vehicle_by_id.get(vf.vehicle)
+            lines.append(f"  {v.name if v else vf.vehicle} : {vf.routes} jour(s) par cycle, "
+                         f"{number_fr(vf.km_per_month)} km et {format_duration_fr(vf.drive_hours_per_month * 60)} "
+                         "de conduite par mois")  # fmt: skip
+    return lines
+
+
+def violation_lines(report: ValidationReport, limit: int | None = None) -> list[str]:
+    """"Plan valide…" or the list of violations with their French label."""
+    if report.ok:
+        return ["Plan valide : toutes les contraintes sont respectées (vérification indépendante)."]
+    n = len(report.violations)
+    out = [f"Plan NON valide : {n} écart{'s' if n > 1 else ''} aux contraintes."]
+    shown = report.violations if limit is None else report.violations[:limit]
+    out += [f"- {KIND_FR.get(v.kind, v.kind)} : {v.message}" for v in shown]
+    if len(shown) < n:
+        out.append(f"- … et {n - len(shown)} autres")
+    return out
+
+
+def note_lines(context: Context | None) -> list[str]:
+    return [f"- {n}" for n in context.notes] if context is not None else []
+
+
+def render(problem: Problem, plan: Plan, report: ValidationReport, context: Context | None = None,
+           *, title: str | None = None, brief: bool = False) -> str:
+    """The whole printout: title, rota, stops, figures, notes, validation (``brief``: without
+    the rota and the stops)."""
+    blocks: list[tuple[str, list[str]]] = [] if brief else [
+        ("Tournées", rota_lines(problem, plan)),
+        ("Arrêts", pattern_lines(problem, plan)),
+    ]
+    blocks.append(("Chiffres", figures_lines(problem, report)))
+    if context is not None and context.notes:
+        blocks.append(("Remarques", note_lines(context)))
+    blocks.append(("Vérification", violation_lines(report)))
+    head = title or problem.name or "Plan"
+    parts = [head, "=" * len(head)]
+    for name, lines in blocks:
+        parts += ["", name, *lines]
+    return "\n".join(parts) + "\n"
+
+
+def summary(report: ValidationReport) -> dict[str, Any]:
+    """What the plan JSON records of its validation: ok, violation counts by kind, figures."""
+    return {
+        "ok": report.ok,
+        "violations": len(report.violations),
+        "kinds": dict(sorted(report.kinds().items())),
+        "figures": report.figures.to_dict(),
+    }

@@ -1,0 +1,255 @@
+"""``itinerance plan`` and ``itinerance evaluate`` end to end, in-process.
+
+A small standalone scenario (coordinates only, no database) is planned with a short time limit;
+its JSON plan is read back, checked and evaluated; bad inputs give one ``error:`` line, exit
+code 2 and no output file. La Rur@linette's rota is evaluated from an Indre database loaded
+once for the module.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from planner.build import build
+from planner.plan import Plan
+from planner.provenance import sha256_of
+from planner.scenario import load_scenario
+from planner.validator import validate
+
+REPO = Path(__file__).resolve().parents[2]
+
+SMALL = """\
+schema_version = 1
+name = "Petit essai"
+
+[data]
+standalone = true
+
+[horizon]
+weeks = 2
+
+[[vehicles]]
+id = "van"
+name = "Le van"
+base = { name = "Le Blanc", lon = 1.0968, lat = 46.6354 }
+shift = "08:30-17:30"
+
+[stops]
+permanence = 120
+frequency = "fortnightly"
+
+[[stops.list]]
+id = "rosnay"
+name = "Rosnay"
+lon = 1.2043
+lat = 46.7106
+
+[[stops.list]]
+id = "ciron"
+name = "Ciron"
+lon = 1.2420
+lat = 46.6256
+frequency = "weekly"
+
+[[requests]]
+id = "r1"
+lon = 1.1237
+lat = 46.7009
+duration = 45
+windows = ["mardi semaine 1 09:00-12:00"]
+requester_name = "Jeanne Testeuse"
+requester_phone = "01 23 45 67 89"
+
+[solver]
+time_limit = 2
+seed = 3
+"""
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
+    """Run ``itinerance ARGS`` as the console script does: (exit code, stdout, stderr)."""
+    from planner.cli import main
+
+    def run(*args: object) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["itinerance", *map(str, args)])
+        monkeypatch.setenv("COLUMNS", "200")
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def one_line_error(code: int, err: str, *needles: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    path = tmp_path / "petit.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def planned(small, tmp_path, run_cli) -> tuple[Path, str]:
+    out = tmp_path / "plan.json"
+    code, stdout, err = run_cli("plan", small, "-o", out, "--time-limit", "2")
+    assert code == 0, err
+    return out, stdout
+
+
+@pytest.mark.slow
+def test_plan_writes_a_valid_plan_with_its_provenance(planned, small):
+    out, stdout = planned
+    data = json.loads(out.read_text(encoding="utf-8"))
+    plan = Plan.from_dict(data)
+    built = build(load_scenario(small))
+    assert validate(built.problem, plan).ok
+    assert plan.problem == "Petit essai"
+    meta = data["meta"]
+    assert meta["inputs"] == [{"role": "scenario", "path": str(small), "sha256": sha256_of(small)}]
+    assert meta["engine"] == "periodic" and meta["seed"] == 3 and meta["time_limit"] == 2
+    assert {"itinerance", "ortools", "python"} <= set(meta["versions"])
+    assert meta["data"] == {"database": None, "datasets": []}
+    assert meta["validation"]["ok"] and meta["validation"]["figures"]["stops_served"] == 2
+    assert meta["context"]["stops"]["ciron"]["name"] == "Ciron"
+    # The printout: the rota per day and the pattern of each stop, in French.
+    assert "Le van — base : Le Blanc" in stdout
+    assert "Semaine 1 — " in stdout and "départ " in stdout and "→ retour " in stdout
+    assert "- Ciron : chaque " in stdout and "Plan valide" in stdout
+
+
+@pytest.mark.slow
+def test_plan_never_writes_personal_data(planned):
+    out, stdout = planned
+    text = out.read_text(encoding="utf-8")
+    for secret in ("Jeanne", "Testeuse", "01 23 45 67 89"):
+        assert secret not in text and secret not in stdout
+    assert "Visite r1" in stdout
+
+
+@pytest.mark.slow
+def test_evaluate_a_plan_against_its_scenario(planned, small, run_cli, tmp_path):
+    out, _ = planned
+    report = tmp_path / "rapport.json"
+    code, stdout, err = run_cli("evaluate", small, "--plan", out, "--json", report)
+    assert code == 0, err
+    assert "Par mois :" in stdout and "Plan valide" in stdout
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["validation"]["ok"] and {i["role"] for i in data["meta"]["inputs"]} == {"scenario", "plan"}
+
+
+@pytest.mark.slow
+def test_evaluate_reports_violations_with_exit_code_1(planned, small, run_cli, tmp_path):
+    out, _ = planned
+    data = json.loads(out.read_text(encoding="utf-8"))
+    route = data["routes"][0]
+    route["depart"] = 7 * 60.0  # leaves before the shift starts at 8:30
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(data), encoding="utf-8")
+    code, stdout, _ = run_cli("evaluate", small, "--plan", broken)
+    assert code == 1
+    assert "Plan NON valide" in stdout and "départ avant la prise de service" in stdout
+
+
+@pytest.mark.slow
+def test_a_plan_that_does_not_match_its_scenario_is_a_plan_error(planned, small, run_cli, tmp_path):
+    out, _ = planned
+    data = json.loads(out.read_text(encoding="utf-8"))
+    data["routes"][0]["visits"][0]["stop"] = "nowhere"
+    data["routes"][-1]["day"] = 42
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(data), encoding="utf-8")
+    code, _, err = run_cli("evaluate", small, "--plan", other)
+    one_line_error(code, err, f"{other}: does not match scenario {small}", "stop 'nowhere' is not in the scenario",
+                   "(and 1 more)")  # fmt: skip
+
+
+def test_bad_scenario_gives_one_line_and_no_output(run_cli, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(SMALL.replace('shift = "08:30-17:30"', 'shift = "8h"'), encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code, _, err = run_cli("plan", path, "-o", out)
+    one_line_error(code, err, f"{path}:14: vehicles[0].shift: expected \"HH:MM-HH:MM\", got \"8h\"")
+    assert not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_output_in_a_missing_folder_fails_before_planning(small, run_cli, tmp_path):
+    code, _, err = run_cli("plan", small, "-o", tmp_path / "absent" / "plan.json")
+    one_line_error(code, err, "does not exist")
+
+
+def test_infeasible_scenario_explains_each_stop_and_writes_nothing(run_cli, tmp_path):
+    path = tmp_path / "impossible.toml"
+    text = SMALL.replace('shift = "08:30-17:30"', 'shift = "08:30-17:30"\nweekdays = ["lundi"]')
+    path.write_text(text.replace('lat = 46.7106', 'lat = 46.7106\nweekdays = ["mardi"]'), encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code, _, err = run_cli("plan", path, "-o", out)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith(f"error: {path}: the problem is infeasible")
+    assert any(line.startswith("- ") and "Rosnay" in line for line in lines), err
+    assert not out.exists()
+
+
+def test_evaluate_needs_a_plan_or_a_rota(small, run_cli):
+    one_line_error(*run_cli("evaluate", small)[::2], "give --plan PLAN.json")
+    one_line_error(*run_cli("evaluate")[::2], "give a scenario file")
+
+
+# --- La Rur@linette, from the real data -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def indre_url(tmp_path_factory) -> str:
+    from geodata.load import load_area
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('indre') / 'indre.sqlite'}"
+    load_area(url, departement="36")
+    return url
+
+
+@pytest.mark.slow
+def test_evaluate_rurlinette_rota_in_french(indre_url, run_cli):
+    code, stdout, err = run_cli("evaluate", "--rota", "2394", "--departement", "36", "--db", indre_url)
+    assert code == 0, err
+    assert "Bus France services La Rur@linette — base : Châteauroux" in stdout
+    assert "1er lundi : départ " in stdout and "Vicq-Exemplet 10:00–16:00 (pause 12:30–13:30)" in stdout
+    assert "- Migné : 2e lundi du mois, 10:00–16:00 (pause déjeuner 12:30–13:30) — 5 h de présence par mois" in stdout
+    assert "Par mois : " in stdout and "95 h de présence" in stdout and "Arrêts desservis : 19 sur 19" in stdout
+    assert "« Avail »" in stdout and "Plan valide" in stdout
+
+
+@pytest.mark.slow
+def test_plan_of_the_asis_scenario_records_the_data_vintages(indre_url, run_cli, tmp_path):
+    out = tmp_path / "actuelle.json"
+    code, _, err = run_cli("plan", REPO / "scenarios" / "rurlinette-actuelle.toml", "--db", indre_url, "-o", out, "-q")
+    assert code == 0, err
+    meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
+    assert meta["engine"] == "asis" and meta["service"] == "fs:2394"
+    vintages = {d["dataset"]: d["vintage"] for d in meta["data"]["datasets"]}
+    assert vintages["france-services"] == "2024-08-01" and vintages["communes"] == "COG 2026"
+    assert all(len(d["sha256"]) == 64 for d in meta["data"]["datasets"])
+    code, stdout, err = run_cli("evaluate", REPO / "scenarios" / "rurlinette-actuelle.toml", "--plan", out, "--db", indre_url, "-q")
+    assert code == 0, err
+    assert "Plan valide" in stdout
+
+
+def test_unknown_rota_is_one_line(run_cli, sqlite_url):
+    code, _, err = run_cli("evaluate", "--rota", "999999", "--db", sqlite_url)
+    one_line_error(code, err, "999999")
