@@ -76,6 +76,7 @@ MEASURES_FR = {
     "france_services": "France Services (fixe)",
     "mediation": "Lieu de médiation numérique",
     "mobile_stop": "Arrêt d'un service itinérant",
+    "fs_or_mobile": "France Services ou arrêt itinérant",
     "human": "Aide humaine (toutes formes)",
     "borne_only": "Borne seulement (couverture partielle)",
 }
@@ -330,6 +331,7 @@ def totals(frame: pd.DataFrame) -> pd.DataFrame:
         "france_services": "covered_fs",
         "mediation": "covered_mediation",
         "mobile_stop": "covered_mobile",
+        "fs_or_mobile": None,
         "human": "covered_human",
         "borne_only": "covered_borne_only",
     }
@@ -337,7 +339,12 @@ def totals(frame: pd.DataFrame) -> pd.DataFrame:
     need = np.nan_to_num(frame["need"].to_numpy(dtype=np.float64))
     rows = []
     for measure, column in columns.items():
-        covered = frame[column].to_numpy(dtype=bool)
+        if column is None:
+            covered = frame["covered_fs"].to_numpy(dtype=bool) | frame["covered_mobile"].to_numpy(
+                dtype=bool
+            )
+        else:
+            covered = frame[column].to_numpy(dtype=bool)
         rows.append(
             {
                 "measure": measure,

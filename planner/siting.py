@@ -229,6 +229,13 @@ def _solve(
     return solver, _STATUS[status], seconds
 
 
+def _covered(cover: sparse.csr_matrix, columns: Sequence[int]) -> np.ndarray:
+    """Rows covered by at least one of ``columns``."""
+    if not columns:
+        return np.zeros(cover.shape[0], dtype=bool)
+    return np.asarray(cover[:, list(columns)].sum(axis=1)).ravel() > 0
+
+
 def _gap(value: float, bound: float) -> float:
     return 0.0 if bound == value else abs(bound - value) / max(abs(bound), 1e-12)
 
@@ -273,10 +280,11 @@ def solve_mclp(
     solver, status, seconds = _solve(model, options, scale)
 
     chosen = [int(keep[j]) for j, xj in enumerate(x) if solver.boolean_value(xj)]
-    covered = (
-        np.asarray(cover[:, chosen].sum(axis=1)).ravel() > 0 if chosen else np.zeros(n_rows, bool)
-    )
     order, gains = greedy_order(cover, weights, chosen)
+    # Sites that add nothing once the others are placed (CP-SAT may pick them: "at most k") go.
+    useful = [i for i, g in enumerate(gains) if g > 0]
+    order, gains = [order[i] for i in useful], [gains[i] for i in useful]
+    covered = _covered(cover, order)
     value, bound = solver.objective_value, solver.best_objective_bound
     return Selection(
         tuple(order),
@@ -313,9 +321,7 @@ def solve_lscp(
     model.minimize(sum(x))
     solver, status, seconds = _solve(model, options, 1.0)
     chosen = [int(keep[j]) for j, xj in enumerate(x) if solver.boolean_value(xj)]
-    covered = (
-        np.asarray(cover[:, chosen].sum(axis=1)).ravel() > 0 if chosen else np.zeros(n_rows, bool)
-    )
+    covered = _covered(cover, chosen)
     weights = np.ones(n_rows) if weights is None else np.asarray(weights, dtype=np.float64)
     order, gains = greedy_order(cover, weights, chosen)
     value, bound = solver.objective_value, solver.best_objective_bound
