@@ -32,8 +32,8 @@ from dataclasses import dataclass
 
 from geodata import query
 from geodata.errors import DataError, UnknownAreaError
-from geodata.rota import describe_recurrence_fr
 from geodata.records import CommunePoint, Interval, ParsedRota, RecurrenceKind, RotaStop
+from geodata.rota import describe_recurrence_fr
 from planner.build import Built, Context, StopInfo, VehicleInfo, db_safe, matrices
 from planner.matrices import Router
 from planner.model import Frequency, Horizon, Location, Lunch, Problem, Stop, TimeWindow, Vehicle
@@ -42,7 +42,14 @@ from planner.scenario import ScenarioFile, VehicleSpec
 from planner.travel import OfflineModel
 from planner.wording import describe_days_fr
 
-__all__ = ["DEFAULT_SHIFT", "DEFAULT_LUNCH_WINDOW", "asis_from_rota", "load_asis", "build_asis", "name_of"]
+__all__ = [
+    "DEFAULT_LUNCH_WINDOW",
+    "DEFAULT_SHIFT",
+    "asis_from_rota",
+    "build_asis",
+    "load_asis",
+    "name_of",
+]
 
 # A published rota gives opening hours, not the crew's working day: the as-is vehicle works
 # 08:00–18:00 unless the scenario's [[vehicles]] entry says otherwise (no published figure).
@@ -95,14 +102,18 @@ def _days(stop: RotaStop, horizon: Horizon, notes: list[str]) -> tuple[int, ...]
         return None
     if rec.kind is RecurrenceKind.NTH_WEEKDAY:
         if rec.nth is None or not 1 <= rec.nth <= 4:
-            notes.append(f"{_label(stop)} : un cycle mensuel de 4 semaines ne représente pas ce jour "
-                         "(5e ou dernier du mois), arrêt laissé de côté.")
+            notes.append(
+                f"{_label(stop)} : un cycle mensuel de 4 semaines ne représente pas ce jour "
+                "(5e ou dernier du mois), arrêt laissé de côté."
+            )
             return None
         return (by_key[(rec.nth - 1, rec.weekday)],)
     if rec.kind is RecurrenceKind.WEEKLY:
         return tuple(by_key[(w, rec.weekday)] for w in range(4))
     if rec.kind is RecurrenceKind.FORTNIGHTLY:
-        notes.append(f"{_label(stop)} : « un sur deux » placé en semaines 1 et 3 (la liste ne dit pas lesquelles).")
+        notes.append(
+            f"{_label(stop)} : « un sur deux » placé en semaines 1 et 3 (la liste ne dit pas lesquelles)."
+        )
         return (by_key[(0, rec.weekday)], by_key[(2, rec.weekday)])
     notes.append(f"{_label(stop)} : fréquence inconnue, arrêt laissé de côté.")
     return None
@@ -112,7 +123,9 @@ def _horizon(rota: ParsedRota) -> Horizon:
     weekdays = {d for d, ivs in rota.hours.items() if ivs}
     weekdays |= {s.recurrence.weekday for s in rota.stops if s.recurrence.weekday is not None}
     last = any(s.recurrence.kind is RecurrenceKind.LAST_DAY_OF_MONTH for s in rota.stops)
-    return Horizon(weeks=4, weekdays=tuple(sorted(weekdays or range(5))), monthly=True, last_day_of_month=last)
+    return Horizon(
+        weeks=4, weekdays=tuple(sorted(weekdays or range(5))), monthly=True, last_day_of_month=last
+    )
 
 
 def _gap(intervals: Sequence[Interval]) -> tuple[float, float] | None:
@@ -129,7 +142,11 @@ def _lunch(rota: ParsedRota, spec: VehicleSpec | None) -> Lunch | None:
         ls, le = spec.lunch.window
         return Lunch(TimeWindow(ls, le - spec.lunch.duration), spec.lunch.duration)
     gaps = Counter(g for ivs in rota.hours.values() if (g := _gap(ivs)) is not None)
-    minutes = (gaps.most_common(1)[0][0][1] - gaps.most_common(1)[0][0][0]) if gaps else DEFAULT_LUNCH_MINUTES
+    minutes = (
+        (gaps.most_common(1)[0][0][1] - gaps.most_common(1)[0][0][0])
+        if gaps
+        else DEFAULT_LUNCH_MINUTES
+    )
     ls, le = DEFAULT_LUNCH_WINDOW
     return Lunch(TimeWindow(ls, le - minutes), minutes)
 
@@ -148,7 +165,9 @@ def _vehicle(rota: ParsedRota, base: int, spec: VehicleSpec | None) -> Vehicle:
     )  # fmt: skip
 
 
-def _route(problem: Problem, vehicle: Vehicle, day: int, stops: Sequence[tuple[Stop, _Entry]]) -> Route:
+def _route(
+    problem: Problem, vehicle: Vehicle, day: int, stops: Sequence[tuple[Stop, _Entry]]
+) -> Route:
     """The day as published: open at each stop's hour, in the text's order; leave just in time."""
     first_stop, first = stops[0]
     to_first, _ = problem.travel(vehicle.start_location, first_stop.location)
@@ -174,7 +193,9 @@ def _route(problem: Problem, vehicle: Vehicle, day: int, stops: Sequence[tuple[S
     return route
 
 
-def _lunch_while_waiting(problem: Problem, vehicle: Vehicle, route: Route) -> tuple[float, float] | None:
+def _lunch_while_waiting(
+    problem: Problem, vehicle: Vehicle, route: Route
+) -> tuple[float, float] | None:
     """A break in a wait before a permanence, when the day has no break inside one."""
     lunch = vehicle.lunch
     assert lunch is not None
@@ -205,17 +226,23 @@ def asis_from_rota(
     horizon = _horizon(rota)
     base = base or (communes.get(rota.base_insee) if rota.base_insee else None)
     if base is None or base.lon is None or base.lat is None:
-        raise DataError(f"{rota.service_name} ({rota.service_id}): its base commune "
-                        f"{rota.base_insee or '(unknown)'} is not loaded; cannot evaluate the rota")
+        raise DataError(
+            f"{rota.service_name} ({rota.service_id}): its base commune "
+            f"{rota.base_insee or '(unknown)'} is not loaded; cannot evaluate the rota"
+        )
     entries: list[_Entry] = []
     for stop in sorted(rota.stops, key=lambda s: s.order):
         if stop.insee is None:
-            notes.append(f"{_label(stop)} : commune non identifiée dans la liste, arrêt laissé de côté "
-                         "(jamais deviné).")
+            notes.append(
+                f"{_label(stop)} : commune non identifiée dans la liste, arrêt laissé de côté "
+                "(jamais deviné)."
+            )
             continue
         point = communes.get(stop.insee)
         if point is None or point.lon is None or point.lat is None:
-            notes.append(f"{_label(stop)} : commune {stop.insee} absente de la base, arrêt laissé de côté.")
+            notes.append(
+                f"{_label(stop)} : commune {stop.insee} absente de la base, arrêt laissé de côté."
+            )
             continue
         days = _days(stop, horizon, notes)
         if days is None:
@@ -249,7 +276,9 @@ def asis_from_rota(
         point = communes[code]  # type: ignore[index]
         days = tuple(sorted({d for e in group for d in e.days}))
         if len(days) < sum(len(e.days) for e in group):
-            notes.append(f"{point.name} : le même jour figure deux fois dans la liste, compté une fois.")
+            notes.append(
+                f"{point.name} : le même jour figure deux fois dans la liste, compté une fois."
+            )
         ivs = group[0].intervals
         presence = float(sum(i.end - i.start for i in ivs))
         label = f"{point.name} ({rs.place})" if rs.place else point.name
@@ -308,7 +337,9 @@ def load_asis(
     ``"fs:2394"``). DataError when the service has no parsed rota there."""
     found = query.rotas(url, departement=departement, service_id=service_id)
     rota = found[0]
-    codes = [s.insee for s in rota.stops if s.insee] + ([rota.base_insee] if rota.base_insee else [])
+    codes = [s.insee for s in rota.stops if s.insee] + (
+        [rota.base_insee] if rota.base_insee else []
+    )
     built = asis_from_rota(rota, _communes(url, codes), router=router, vehicle=vehicle, name=name)
     built.context.database = db_safe(url) if url else None
     return built
@@ -325,7 +356,8 @@ def build_asis(f: ScenarioFile, url: str | None, router: Router) -> Built:
     except (DataError, UnknownAreaError) as exc:
         raise f.error(("asis", "rota"), str(exc)) from None
     if spec is not None and spec.base is not None:
-        raise f.error(("vehicles", 0, "base"), "the as-is vehicle starts from the service's base; remove base")
+        raise f.error(
+            ("vehicles", 0, "base"), "the as-is vehicle starts from the service's base; remove base"
+        )
     built.scenario = f
     return built
-

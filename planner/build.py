@@ -58,7 +58,7 @@ from planner.scenario import (
 from planner.travel import OfflineModel
 from planner.wording import describe_days_fr
 
-__all__ = ["StopInfo", "VehicleInfo", "Context", "Built", "build", "database_url", "router_of"]
+__all__ = ["Built", "Context", "StopInfo", "VehicleInfo", "build", "database_url", "router_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +108,25 @@ class Context:
         """The context as JSON-ready data, for the plan's ``meta`` (personal data left out)."""
         return {
             "stops": {
-                s.id: {k: getattr(s, k) for k in ("name", "kind", "insee", "commune", "lon", "lat", "site", "fixed_days")}
+                s.id: {
+                    k: getattr(s, k)
+                    for k in (
+                        "name",
+                        "kind",
+                        "insee",
+                        "commune",
+                        "lon",
+                        "lat",
+                        "site",
+                        "fixed_days",
+                    )
+                }
                 | {"covers": list(s.covers)}
                 for s in self.stops.values()
             },
             "vehicles": {
-                v.id: {"name": v.name, "base": v.base, "base_insee": v.base_insee} for v in self.vehicles.values()
+                v.id: {"name": v.name, "base": v.base, "base_insee": v.base_insee}
+                for v in self.vehicles.values()
             },
             "notes": list(self.notes),
         }
@@ -148,7 +161,7 @@ def database_url(f: ScenarioFile, override: str | None = None) -> str | None:
     if given is None:
         return settings.database_url()
     if given.startswith("sqlite:///") and not given.startswith("sqlite:////"):
-        return f"sqlite:///{f.resolve(given[len('sqlite:///'):])}"
+        return f"sqlite:///{f.resolve(given[len('sqlite:///') :])}"
     if "://" in given:
         return given
     return f"sqlite:///{f.resolve(given)}"
@@ -222,8 +235,11 @@ class _Resolver:
             if point is None:
                 raise self.f.error(loc, self._unknown(code))
             if point.lon is None or point.lat is None:
-                raise self.f.error(loc, f"commune {code} ({point.name}) has no point in the database "
-                                        "(loaded without contours): give lon and lat")
+                raise self.f.error(
+                    loc,
+                    f"commune {code} ({point.name}) has no point in the database "
+                    "(loaded without contours): give lon and lat",
+                )
 
     def _unknown(self, code: str) -> str:
         where = db.safe_url(db.normalise_url(self.url))
@@ -237,33 +253,50 @@ class _Resolver:
         if name is None:
             return f"unknown commune {code}: not a commune of the COG 2026"
         dep = index.departement(code)
-        return (f"commune {code} ({name}) is not loaded in the database {where}: "
-                f"load it with `itinerance data load --departement {dep}`")
+        return (
+            f"commune {code} ({name}) is not loaded in the database {where}: "
+            f"load it with `itinerance data load --departement {dep}`"
+        )
 
     def site(self, site_id: str, loc: Loc) -> dict:
         if self._sites is None:
             self._sites = {s["id"]: s for s in query.host_sites(self.url)} if self.url else {}
         site = self._sites.get(site_id)
         if site is None:
-            raise self.f.error(loc, f"unknown host site {site_id!r} (import host sites with `itinerance data import`)")
+            raise self.f.error(
+                loc,
+                f"unknown host site {site_id!r} (import host sites with `itinerance data import`)",
+            )
         if site.get("lon") is None or site.get("lat") is None:
             insee = site.get("insee")
             if not insee:
-                raise self.f.error(loc, f"host site {site_id!r} has neither coordinates nor a commune")
+                raise self.f.error(
+                    loc, f"host site {site_id!r} has neither coordinates nor a commune"
+                )
             self.need_communes([(insee, loc)])
             c = self.communes[insee]
             site = dict(site, lon=c.lon, lat=c.lat)
         return site
 
-    def place(self, places: _Places, ref: PlaceRef, loc: Loc, point_key: str) -> tuple[int, str, str | None]:
+    def place(
+        self, places: _Places, ref: PlaceRef, loc: Loc, point_key: str
+    ) -> tuple[int, str, str | None]:
         """Location index, display name and INSEE code of a place reference."""
         if ref.site is not None:
-            s = self.site(ref.site, loc)
-            idx = places.add(f"site:{ref.site}", ref.name or s["name"], s["lon"], s["lat"], s.get("insee"))
+            s = self.site(ref.site, (*loc, "site"))
+            idx = places.add(
+                f"site:{ref.site}", ref.name or s["name"], s["lon"], s["lat"], s.get("insee")
+            )
             return idx, ref.name or s["name"], s.get("insee")
         if ref.lon is not None and ref.lat is not None:
-            name = ref.name or (self.communes[ref.commune].name if ref.commune in self.communes else point_key)
-            return places.add(f"point:{point_key}", name, ref.lon, ref.lat, ref.commune), name, ref.commune
+            name = ref.name or (
+                self.communes[ref.commune].name if ref.commune in self.communes else point_key
+            )
+            return (
+                places.add(f"point:{point_key}", name, ref.lon, ref.lat, ref.commune),
+                name,
+                ref.commune,
+            )
         assert ref.commune is not None
         self.need_communes([(ref.commune, loc)])
         c = self.communes[ref.commune]
@@ -275,7 +308,10 @@ class _Resolver:
         t = self.f.scenario.territory
         found: dict[str, CommunePoint] = {}
         queries: list[tuple[Loc, dict[str, Any]]] = [
-            *((("territory", "departements", i), {"departement": d}) for i, d in enumerate(t.departements)),
+            *(
+                (("territory", "departements", i), {"departement": d})
+                for i, d in enumerate(t.departements)
+            ),
             *((("territory", "epcis", i), {"epci": e}) for i, e in enumerate(t.epcis)),
         ]
         for loc, kwargs in queries:
@@ -300,7 +336,9 @@ class _Need:
     communes: list[CommunePoint]
     points: Points
     need: np.ndarray  # population × IFN (0 where the IFN is unknown)
-    help_minutes: np.ndarray  # to the nearest fixed France Services or lieu de médiation (inf: none)
+    help_minutes: (
+        np.ndarray
+    )  # to the nearest fixed France Services or lieu de médiation (inf: none)
     fs_minutes: np.ndarray  # to the nearest fixed France Services (inf: none)
 
 
@@ -308,7 +346,9 @@ def _need(resolver: _Resolver, area: list[CommunePoint], router: Router, thresho
     communes = [c for c in area if c.lon is not None and c.lat is not None]
     kinds = (ServiceKind.FRANCE_SERVICES, ServiceKind.MEDIATION)
     services = query.services(resolver.url, kinds=kinds) if resolver.url else []
-    table = analyse(CoverageInputs(tuple(communes), tuple(services), threshold=threshold, router=router)).communes
+    table = analyse(
+        CoverageInputs(tuple(communes), tuple(services), threshold=threshold, router=router)
+    ).communes
     _, _, need = need_of(communes)
 
     def minutes(column: str) -> np.ndarray:
@@ -319,8 +359,9 @@ def _need(resolver: _Resolver, area: list[CommunePoint], router: Router, thresho
                  np.minimum(fs, minutes("mediation_minutes")), fs)  # fmt: skip
 
 
-def _values(need: _Need, router: Router, lon: Sequence[float], lat: Sequence[float],
-            threshold: float) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+def _values(
+    need: _Need, router: Router, lon: Sequence[float], lat: Sequence[float], threshold: float
+) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Value of stops at these points, and the communes each one covers.
 
     A stop covers a commune within ``threshold`` minutes of it that it brings help nearer to
@@ -343,7 +384,9 @@ def _values(need: _Need, router: Router, lon: Sequence[float], lat: Sequence[flo
 # --- stops, requests, vehicles -------------------------------------------------------------------
 
 
-def _start_windows(f: ScenarioFile, windows: Iterable[tuple[DayWindow, Loc]], need: float) -> tuple[TimeWindow, ...]:
+def _start_windows(
+    f: ScenarioFile, windows: Iterable[tuple[DayWindow, Loc]], need: float
+) -> tuple[TimeWindow, ...]:
     out = []
     for w, loc in windows:
         days = None
@@ -355,13 +398,17 @@ def _start_windows(f: ScenarioFile, windows: Iterable[tuple[DayWindow, Loc]], ne
     return tuple(out)
 
 
-def _listed_stops(f: ScenarioFile, resolver: _Resolver, places: _Places) -> list[tuple[Stop, StopInfo]]:
+def _listed_stops(
+    f: ScenarioFile, resolver: _Resolver, places: _Places
+) -> list[tuple[Stop, StopInfo]]:
     sc = f.scenario
     d = sc.stops
     lunch = lunch_minutes(f)
     out = []
     resolver.need_communes(
-        (s.commune, ("stops", "list", i, "commune")) for i, s in enumerate(d.entries) if s.commune and s.lon is None
+        (s.commune, ("stops", "list", i, "commune"))
+        for i, s in enumerate(d.entries)
+        if s.commune and s.lon is None
     )
     for i, spec in enumerate(d.entries):
         loc: Loc = ("stops", "list", i)
@@ -371,7 +418,9 @@ def _listed_stops(f: ScenarioFile, resolver: _Resolver, places: _Places) -> list
         freq, _ = stop_frequency(f, i)
         need = perm.minutes + (lunch if perm.with_lunch else 0.0)
         if spec.windows is not None:
-            windows = _start_windows(f, ((w, loc + ("windows", j)) for j, w in enumerate(spec.windows)), need)
+            windows = _start_windows(
+                f, ((w, loc + ("windows", j)) for j, w in enumerate(spec.windows)), need
+            )
         else:
             room = spec.window or d.window
             windows = _start_windows(f, [(DayWindow(*room), loc)], need) if room else ()
@@ -395,28 +444,43 @@ def _listed_stops(f: ScenarioFile, resolver: _Resolver, places: _Places) -> list
     return out
 
 
-def _candidates(f: ScenarioFile, resolver: _Resolver, places: _Places, need: _Need | None,
-                router: Router, taken: set[str]) -> list[tuple[Stop, StopInfo]]:
+def _candidates(
+    f: ScenarioFile,
+    resolver: _Resolver,
+    places: _Places,
+    need: _Need | None,
+    router: Router,
+    taken: set[str],
+) -> list[tuple[Stop, StopInfo]]:
     c = f.scenario.candidates
     if c is None:
         return []
     sc = f.scenario
     threshold = sc.coverage.threshold
-    entries: list[tuple[str, str, float, float, str | None, str | None]] = []  # id, name, lon, lat, insee, site
+    entries: list[
+        tuple[str, str, float, float, str | None, str | None]
+    ] = []  # id, name, lon, lat, insee, site
     if c.communes == "all":
         assert need is not None
         limit = c.without_france_services_within or threshold
         for commune, fs in zip(need.communes, need.fs_minutes):
             if fs > limit and commune.code not in taken:
-                entries.append((commune.code, commune.name, commune.lon, commune.lat, commune.code, None))  # type: ignore[arg-type]
+                point = (commune.code, commune.name, commune.lon, commune.lat, commune.code, None)
+                entries.append(point)  # type: ignore[arg-type]
     elif c.communes == "host_sites":
-        for s in query.host_sites(resolver.url, departement=None) if resolver.url else []:
+        sites = query.host_sites(resolver.url) if resolver.url else []
+        if not sc.territory.empty and need is not None:  # the territory's sites only
+            deps = {commune.departement for commune in need.communes}
+            sites = [s for s in sites if s.get("departement") in deps]
+        for s in sites:
             if s["id"] in taken:
                 continue
             site = resolver.site(s["id"], ("candidates", "communes"))
             entries.append((s["id"], s["name"], site["lon"], site["lat"], s.get("insee"), s["id"]))
     else:
-        resolver.need_communes((code, ("candidates", "communes", i)) for i, code in enumerate(c.communes))
+        resolver.need_communes(
+            (code, ("candidates", "communes", i)) for i, code in enumerate(c.communes)
+        )
         for code in c.communes:
             p = resolver.communes[code]
             if code not in taken:
@@ -425,7 +489,9 @@ def _candidates(f: ScenarioFile, resolver: _Resolver, places: _Places, need: _Ne
         values = np.full(len(entries), c.value or 0.0)
         covers: list[tuple[str, ...]] = [() for _ in entries]
     else:
-        values, covers = _values(need, router, [e[2] for e in entries], [e[3] for e in entries], threshold)
+        values, covers = _values(
+            need, router, [e[2] for e in entries], [e[3] for e in entries], threshold
+        )
     order = sorted(range(len(entries)), key=lambda k: (-values[k], entries[k][0]))
     if c.max is not None:
         order = order[: c.max]
@@ -433,7 +499,15 @@ def _candidates(f: ScenarioFile, resolver: _Resolver, places: _Places, need: _Ne
     freq, _ = stop_frequency(f, None)
     lunch = lunch_minutes(f)
     room = sc.stops.window
-    windows = _start_windows(f, [(DayWindow(*room), ("stops", "window"))], perm.minutes + (lunch if perm.with_lunch else 0.0)) if room else ()
+    windows = (
+        _start_windows(
+            f,
+            [(DayWindow(*room), ("stops", "window"))],
+            perm.minutes + (lunch if perm.with_lunch else 0.0),
+        )
+        if room
+        else ()
+    )
     out = []
     for k in sorted(order, key=lambda k: entries[k][0]):
         sid, name, lon, lat, insee, site = entries[k]
@@ -446,15 +520,23 @@ def _candidates(f: ScenarioFile, resolver: _Resolver, places: _Places, need: _Ne
             value=float(values[k]), insee=insee,
         )  # fmt: skip
         commune = resolver.communes.get(insee).name if insee in resolver.communes else None  # type: ignore[union-attr]
-        out.append((stop, StopInfo(sid, name, "candidate", insee, commune, lon, lat, site, covers=covers[k])))
+        out.append(
+            (
+                stop,
+                StopInfo(sid, name, "candidate", insee, commune, lon, lat, site, covers=covers[k]),
+            )
+        )
     return out
 
 
-def _requests(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Context,
-              include_personal: bool) -> list[tuple[Stop, StopInfo]]:
+def _requests(
+    f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Context, include_personal: bool
+) -> list[tuple[Stop, StopInfo]]:
     out = []
     resolver.need_communes(
-        (r.commune, ("requests", i, "commune")) for i, r in enumerate(f.scenario.requests) if r.commune and r.lon is None
+        (r.commune, ("requests", i, "commune"))
+        for i, r in enumerate(f.scenario.requests)
+        if r.commune and r.lon is None
     )
     for i, r in enumerate(f.scenario.requests):
         loc: Loc = ("requests", i)
@@ -462,7 +544,9 @@ def _requests(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Contex
         commune = resolver.communes[insee].name if insee in resolver.communes else None
         # A home visit is named by its commune only: the address is personal.
         name = f"Visite {r.id} ({commune})" if commune else f"Visite {r.id}"
-        windows = _start_windows(f, ((w, loc + ("windows", j)) for j, w in enumerate(r.windows)), r.duration)
+        windows = _start_windows(
+            f, ((w, loc + ("windows", j)) for j, w in enumerate(r.windows)), r.duration
+        )
         stop = Stop(
             id=r.id, name=name, location=idx, duration=r.duration, frequency=Frequency.ONCE,
             kind=StopKind.REQUEST, windows=windows, features=frozenset(r.features), seats=r.seats,
@@ -483,7 +567,9 @@ def _vehicles(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Contex
     for i, spec in enumerate(f.scenario.vehicles):
         loc: Loc = ("vehicles", i)
         assert spec.base is not None
-        start, base_name, base_insee = resolver.place(places, spec.base, loc + ("base",), f"base:{spec.id}")
+        start, base_name, base_insee = resolver.place(
+            places, spec.base, loc + ("base",), f"base:{spec.id}"
+        )
         end = start
         if spec.end_base is not None:
             end, _, _ = resolver.place(places, spec.end_base, loc + ("end_base",), f"end:{spec.id}")
@@ -532,20 +618,34 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
 
         return build_asis(f, url, router)
     sc = f.scenario
-    ctx = Context(name=sc.name, database=None if url is None else db_safe(url), router=router.describe())
+    ctx = Context(
+        name=sc.name, database=None if url is None else db_safe(url), router=router.describe()
+    )
     resolver = _Resolver(f, url)
     places = _Places()
     vehicles = _vehicles(f, resolver, places, ctx)
     listed = _listed_stops(f, resolver, places)
-    need_values = sc.candidates is not None and (sc.candidates.value is None or sc.candidates.communes == "all")
-    optional_listed = [k for k, (s, _) in enumerate(listed) if not s.mandatory and sc.stops.entries[k].value is None]
+    need_values = sc.candidates is not None and (
+        sc.candidates.value is None or sc.candidates.communes == "all"
+    )
+    optional_listed = [
+        k
+        for k, (s, _) in enumerate(listed)
+        if not s.mandatory and sc.stops.entries[k].value is None
+    ]
     need = None
     if url is not None and (need_values or optional_listed):
-        area = resolver.area() if not sc.territory.empty else _departements_of(resolver, listed)
+        if sc.candidates is not None and isinstance(sc.candidates.communes, list):
+            resolver.need_communes(
+                (code, ("candidates", "communes", i)) for i, code in enumerate(sc.candidates.communes)
+            )
+        area = resolver.area() if not sc.territory.empty else _around(resolver)
         need = _need(resolver, area, router, sc.coverage.threshold)
     if need is not None and optional_listed:
         pts = [listed[k][1] for k in optional_listed]
-        values, covers = _values(need, router, [p.lon for p in pts], [p.lat for p in pts], sc.coverage.threshold)  # type: ignore[misc]
+        values, covers = _values(
+            need, router, [p.lon for p in pts], [p.lat for p in pts], sc.coverage.threshold
+        )  # type: ignore[misc]
         for k, value, cov in zip(optional_listed, values, covers):
             stop, info = listed[k]
             listed[k] = (replace(stop, value=float(value)), replace(info, covers=cov))
@@ -570,8 +670,9 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     return Built(problem, ctx, f)
 
 
-def _departements_of(resolver: _Resolver, listed: list[tuple[Stop, StopInfo]]) -> list[CommunePoint]:
-    deps = sorted({resolver.communes[s.insee].departement for s, _ in listed if s.insee in resolver.communes})
+def _around(resolver: _Resolver) -> list[CommunePoint]:
+    """Without a territory: the communes of the départements of every commune named so far."""
+    deps = sorted({c.departement for c in resolver.communes.values()})
     out: dict[str, CommunePoint] = {}
     for dep in deps:
         out.update({c.code: c for c in query.commune_points(resolver.url, departement=dep)})

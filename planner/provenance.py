@@ -15,14 +15,14 @@ from __future__ import annotations
 import hashlib
 import platform
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from geodata import db, query
 
-__all__ = ["sha256_of", "input_record", "versions", "data_provenance", "provenance"]
+__all__ = ["data_provenance", "input_record", "provenance", "sha256_of", "versions"]
 
 
 def sha256_of(path: str | Path) -> str:
@@ -70,7 +70,12 @@ def data_provenance(url: str | None) -> dict[str, Any]:
         if key in seen:
             continue
         seen.add(key)
-        datasets.append({k: load.get(k) for k in ("area", "dataset", "file", "sha256", "vintage", "rows", "loaded_at")})
+        datasets.append(
+            {
+                k: load.get(k)
+                for k in ("area", "dataset", "file", "sha256", "vintage", "rows", "loaded_at")
+            }
+        )
     return {"database": db.safe_url(db.normalise_url(url)), "datasets": datasets}
 
 
@@ -87,7 +92,7 @@ def provenance(
 ) -> dict[str, Any]:
     """The ``meta`` block of an output: inputs with their sha256, the data (see
     :func:`data_provenance`), the engine and its options, versions, and the UTC creation date."""
-    when = created or datetime.now(timezone.utc)
+    when = created or datetime.now(UTC)
     return {
         "created": when.replace(microsecond=0).isoformat(),
         "engine": engine,

@@ -33,15 +33,15 @@ from planner.wording import (
 
 __all__ = [
     "KIND_FR",
-    "number_fr",
     "day_title_fr",
-    "rota_lines",
-    "pattern_lines",
     "figures_lines",
-    "violation_lines",
     "note_lines",
+    "number_fr",
+    "pattern_lines",
     "render",
+    "rota_lines",
     "summary",
+    "violation_lines",
 ]
 
 # French labels of the validator's violation kinds (planner.validator.KINDS).
@@ -87,7 +87,7 @@ def number_fr(x: float, digits: int = 0) -> str:
 
 
 def day_title_fr(problem: Problem, day: int) -> str:
-    """"1er lundi", "Dernier jour du mois" (monthly), "Lundi" (1 week), "Semaine 2 — mardi"."""
+    """ "1er lundi", "Dernier jour du mois" (monthly), "Lundi" (1 week), "Semaine 2 — mardi"."""
     h = problem.horizon
     d = h.days[day]
     if h.plain_days is None and not h.monthly and h.weeks > 1 and d.weekday is not None:
@@ -114,13 +114,23 @@ def _route_line(problem: Problem, route: Route) -> str:
     for visit in route.visits:
         stop = problem.stop_by_id.get(visit.stop)
         name = stop.name if stop is not None and stop.name else visit.stop
-        if not lunch_done and lunch is not None and lunch[1] <= visit.start + 1e-6 and lunch[0] >= visit.arrival - 1e-6:
+        if (
+            not lunch_done
+            and lunch is not None
+            and lunch[1] <= visit.start + 1e-6
+            and lunch[0] >= visit.arrival - 1e-6
+        ):
             steps.append(f"pause {format_range_fr(*lunch)}")
             lunch_done = True
         text = f"{name} {format_range_fr(visit.start, visit.end)}"
         if visit.start - visit.arrival > _WAIT_SHOWN:
             text = f"{name} (arrivée {format_time_fr(visit.arrival)}) {format_range_fr(visit.start, visit.end)}"
-        if not lunch_done and lunch is not None and visit.start - 1e-6 <= lunch[0] and lunch[1] <= visit.end + 1e-6:
+        if (
+            not lunch_done
+            and lunch is not None
+            and visit.start - 1e-6 <= lunch[0]
+            and lunch[1] <= visit.end + 1e-6
+        ):
             text += f" (pause {format_range_fr(*lunch)})"
             lunch_done = True
         steps.append(text)
@@ -144,7 +154,11 @@ def rota_lines(problem: Problem, plan: Plan) -> list[str]:
         if not routes:
             out.append("  aucune tournée")
         for r in routes:
-            day = day_title_fr(problem, r.day) if 0 <= r.day < problem.horizon.n_days else f"Jour {r.day}"
+            day = (
+                day_title_fr(problem, r.day)
+                if 0 <= r.day < problem.horizon.n_days
+                else f"Jour {r.day}"
+            )
             out.append(f"  {day} : {_route_line(problem, r)}")
     return out
 
@@ -174,19 +188,32 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
     """The plan's monthly figures in French (recomputed by the validator)."""
     f = report.figures
     lines = [
-        f"Par mois : {number_fr(f.km_per_month)} km, {format_duration_fr(f.drive_hours_per_month * 60)} de "
-        f"conduite, {format_duration_fr(f.work_hours_per_month * 60)} de travail (du départ au retour), "
-        f"{format_duration_fr(f.presence_hours_total_per_month * 60)} de présence.",
+        (
+            f"Par mois : {number_fr(f.km_per_month)} km, "
+            f"{format_duration_fr(f.drive_hours_per_month * 60)} de conduite, "
+            f"{format_duration_fr(f.work_hours_per_month * 60)} de travail (du départ au retour), "
+            f"{format_duration_fr(f.presence_hours_total_per_month * 60)} de présence."
+        ),
         f"Arrêts desservis : {f.stops_served} sur {f.stops_total}"
-        + (f" ; visites à la demande : {f.requests_served} sur {f.requests_total}" if f.requests_total else "")
-        + (f" ; obligatoires : {f.mandatory_served} sur {f.mandatory_total}" if f.mandatory_total != f.stops_total else "")
+        + (
+            f" ; visites à la demande : {f.requests_served} sur {f.requests_total}"
+            if f.requests_total
+            else ""
+        )
+        + (
+            f" ; obligatoires : {f.mandatory_served} sur {f.mandatory_total}"
+            if f.mandatory_total != f.stops_total
+            else ""
+        )
         + ".",
     ]
     if f.value_total > 0:
         lines.append(f"Besoin couvert par les arrêts facultatifs (population × IFN) : {number_fr(f.value_served)} "
                      f"sur {number_fr(f.value_total)}.")  # fmt: skip
     if f.cost > 0:
-        lines.append(f"Coût d'exploitation (km et heures) : {number_fr(f.cost_per_month)} € par mois.")
+        lines.append(
+            f"Coût d'exploitation (km et heures) : {number_fr(f.cost_per_month)} € par mois."
+        )
     if len(f.per_vehicle) > 1:
         for vf in f.per_vehicle:
             v = problem.vehicle_by_id.get(vf.vehicle)
@@ -197,7 +224,7 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
 
 
 def violation_lines(report: ValidationReport, limit: int | None = None) -> list[str]:
-    """"Plan valide…" or the list of violations with their French label."""
+    """ "Plan valide…" or the list of violations with their French label."""
     if report.ok:
         return ["Plan valide : toutes les contraintes sont respectées (vérification indépendante)."]
     n = len(report.violations)
@@ -213,14 +240,25 @@ def note_lines(context: Context | None) -> list[str]:
     return [f"- {n}" for n in context.notes] if context is not None else []
 
 
-def render(problem: Problem, plan: Plan, report: ValidationReport, context: Context | None = None,
-           *, title: str | None = None, brief: bool = False) -> str:
+def render(
+    problem: Problem,
+    plan: Plan,
+    report: ValidationReport,
+    context: Context | None = None,
+    *,
+    title: str | None = None,
+    brief: bool = False,
+) -> str:
     """The whole printout: title, rota, stops, figures, notes, validation (``brief``: without
     the rota and the stops)."""
-    blocks: list[tuple[str, list[str]]] = [] if brief else [
-        ("Tournées", rota_lines(problem, plan)),
-        ("Arrêts", pattern_lines(problem, plan)),
-    ]
+    blocks: list[tuple[str, list[str]]] = (
+        []
+        if brief
+        else [
+            ("Tournées", rota_lines(problem, plan)),
+            ("Arrêts", pattern_lines(problem, plan)),
+        ]
+    )
     blocks.append(("Chiffres", figures_lines(problem, report)))
     if context is not None and context.notes:
         blocks.append(("Remarques", note_lines(context)))

@@ -34,6 +34,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -46,18 +47,18 @@ from planner.wording import format_duration_fr as _dur
 from planner.wording import format_time_fr as _hhmm
 
 __all__ = [
-    "SCHEMA_VERSION",
-    "HALF_DAY_MINUTES",
     "DAY_MINUTES",
+    "HALF_DAY_MINUTES",
     "PERSONAL_FIELDS",
+    "SCHEMA_VERSION",
     "DaySel",
     "Permanence",
     "Scenario",
     "ScenarioFile",
-    "load_scenario",
-    "parse_scenario",
     "key_lines",
     "key_path",
+    "load_scenario",
+    "parse_scenario",
 ]
 
 SCHEMA_VERSION = 1
@@ -203,9 +204,7 @@ class _Scanner:
                 self.value(path + (index,))
                 index += 1
                 self.skip(newlines=True)
-                if self.at(","):
-                    self.advance()
-                elif self.i == before:
+                if self.at(",") or self.i == before:
                     self.advance()
             self.advance()
         elif self.at("{"):
@@ -217,9 +216,7 @@ class _Scanner:
                 before = self.i
                 self.keyval(path)
                 self.skip(newlines=True)
-                if self.at(","):
-                    self.advance()
-                elif self.i == before:
+                if self.at(",") or self.i == before:
                     self.advance()
             self.advance()
         else:
@@ -287,7 +284,8 @@ def _time_range(value: Any) -> tuple[float, float]:
 
 
 _DURATION = re.compile(
-    r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h(?:eures?)?)?\s*(?:(\d+)\s*(?:min(?:utes?)?)?)?\s*$", re.IGNORECASE
+    r"^\s*(?:(\d+(?:[.,]\d+)?)\s*h(?:eures?)?)?\s*(?:(\d+)\s*(?:min(?:utes?)?)?)?\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -302,7 +300,9 @@ def _minutes(value: Any) -> float:
         if m and (m.group(1) or m.group(2)):
             hours = float((m.group(1) or "0").replace(",", "."))
             return hours * 60 + float(m.group(2) or 0)
-    raise ValueError(f'expected minutes (a number) or a duration like "2h30" or "45 min", got {_shown(value)}')
+    raise ValueError(
+        f'expected minutes (a number) or a duration like "2h30" or "45 min", got {_shown(value)}'
+    )
 
 
 def _permanence(value: Any) -> Permanence:
@@ -329,7 +329,9 @@ def _weekday(value: Any) -> int:
         key = fold(value.strip())
         if key in WEEKDAY_NAMES_FR:
             return WEEKDAY_NAMES_FR.index(key)
-    raise ValueError(f'expected a weekday ("lundi" … "dimanche", or 0 = lundi … 6), got {_shown(value)}')
+    raise ValueError(
+        f'expected a weekday ("lundi" … "dimanche", or 0 = lundi … 6), got {_shown(value)}'
+    )
 
 
 _NTH = re.compile(r"^(\d)\s*(?:er|re|e|eme|ème|nd|nde)?\s+(\w+)$")
@@ -351,9 +353,11 @@ class DaySel:
     def parse(cls, value: Any) -> DaySel:
         if isinstance(value, DaySel):
             return value
-        expected = 'expected a day like "2e mardi", "mardi semaine 2", "mardi" or "dernier jour du mois"'
+        expected = (
+            'expected a day like "2e mardi", "mardi semaine 2", "mardi" or "dernier jour du mois"'
+        )
         if not isinstance(value, str):
-            raise ValueError(f"{expected}, got {_shown(value)}")
+            raise ValueError(f"{expected}, got {_shown(value)}")  # noqa: TRY004 (pydantic wants ValueError)
         text = " ".join(fold(value).split())
         if text == "dernier jour du mois":
             return cls(last=True, text=value)
@@ -361,7 +365,9 @@ class DaySel:
         if m and m.group(2) in WEEKDAY_NAMES_FR:
             nth = int(m.group(1))
             if not 1 <= nth <= 4:
-                raise ValueError(f"a monthly cycle holds the 1st to 4th weekdays of the month, not {value!r}")
+                raise ValueError(
+                    f"a monthly cycle holds the 1st to 4th weekdays of the month, not {value!r}"
+                )
             return cls(weekday=WEEKDAY_NAMES_FR.index(m.group(2)), nth=nth, text=value)
         m = _WEEKDAY_WEEK.match(text)
         if m and m.group(1) in WEEKDAY_NAMES_FR:
@@ -376,11 +382,15 @@ class DaySel:
         days = horizon.days
         if self.last:
             if not horizon.last_day_of_month:
-                raise ValueError(f"{self.text!r} needs a monthly horizon with last_day_of_month = true")
+                raise ValueError(
+                    f"{self.text!r} needs a monthly horizon with last_day_of_month = true"
+                )
             return [d.index for d in days if d.last_of_month]
         if self.nth is not None and not horizon.monthly:
-            raise ValueError(f"{self.text!r} needs a monthly horizon (monthly = true); "
-                             'in a cycle of weeks say "mardi semaine 2"')
+            raise ValueError(
+                f"{self.text!r} needs a monthly horizon (monthly = true); "
+                'in a cycle of weeks say "mardi semaine 2"'
+            )
         week = self.nth - 1 if self.nth is not None else self.week
         if week is not None and week >= horizon.weeks:
             raise ValueError(f"{self.text!r}: the cycle has {horizon.weeks} week(s)")
@@ -389,7 +399,9 @@ class DaySel:
             if not d.last_of_month and d.weekday == self.weekday and (week is None or d.week == week)
         ]  # fmt: skip
         if not found:
-            raise ValueError(f"{self.text!r} is not a working day of the cycle (see horizon.weekdays and days_off)")
+            raise ValueError(
+                f"{self.text!r} is not a working day of the cycle (see horizon.weekdays and days_off)"
+            )
         return found
 
 
@@ -421,7 +433,9 @@ class DayWindow:
                 start, end = _time_range(m.group(2))
                 day = DaySel.parse(m.group(1)) if m.group(1) else None
                 return cls(start, end, day)
-        raise ValueError(f'expected "HH:MM-HH:MM", optionally after a day ("mardi semaine 1 09:00-12:00"), got {_shown(value)}')
+        raise ValueError(
+            f'expected "HH:MM-HH:MM", optionally after a day ("mardi semaine 1 09:00-12:00"), got {_shown(value)}'
+        )
 
 
 def _days(value: Any) -> list[DaySel]:
@@ -465,7 +479,9 @@ def _code(value: Any) -> str:
 def _insee(value: Any) -> str:
     if isinstance(value, str) and re.fullmatch(r"\s*(\d{5}|2[AB]\d{3})\s*", value, re.IGNORECASE):
         return value.strip().upper()
-    raise ValueError(f'expected an INSEE commune code (5 characters, e.g. "36044"), got {_shown(value)}')
+    raise ValueError(
+        f'expected an INSEE commune code (5 characters, e.g. "36044"), got {_shown(value)}'
+    )
 
 
 Departement = Annotated[str, PlainValidator(_code)]
@@ -477,10 +493,14 @@ def _candidate_communes(value: Any) -> str | list[str]:
         return value
     if isinstance(value, list):
         return [_insee(v) for v in value]
-    raise ValueError(f'expected "all", "host_sites" or an array of INSEE codes, got {_shown(value)}')
+    raise ValueError(
+        f'expected "all", "host_sites" or an array of INSEE codes, got {_shown(value)}'
+    )
 
 
-def _check_place(commune: str | None, site: str | None, lon: float | None, lat: float | None) -> None:
+def _check_place(
+    commune: str | None, site: str | None, lon: float | None, lat: float | None
+) -> None:
     if (lon is None) != (lat is None):
         raise ValueError("give both lon and lat")
     if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):  # type: ignore[operator]
@@ -488,7 +508,9 @@ def _check_place(commune: str | None, site: str | None, lon: float | None, lat: 
     if site is not None and (commune is not None or lon is not None):
         raise ValueError("a host site already has its place: give site alone")
     if site is None and commune is None and lon is None:
-        raise ValueError('expected a commune code ("36044"), a host site {site = "id"} or coordinates {lon = …, lat = …}')
+        raise ValueError(
+            'expected a commune code ("36044"), a host site {site = "id"} or coordinates {lon = …, lat = …}'
+        )
 
 
 # --- the schema ---------------------------------------------------------------------------------
@@ -647,7 +669,9 @@ class StopSpec(_Model):
 
     @property
     def place(self) -> PlaceRef:
-        return PlaceRef(commune=self.commune, site=self.site, lon=self.lon, lat=self.lat, name=self.name)
+        return PlaceRef(
+            commune=self.commune, site=self.site, lon=self.lon, lat=self.lat, name=self.name
+        )
 
 
 StopDefaults.model_rebuild()
@@ -707,11 +731,15 @@ def _engine(value: Any) -> str:
 
     if isinstance(value, str) and value in ENGINES:
         return value
-    raise ValueError(f"expected one of the engines {', '.join(map(repr, ENGINES))}, got {_shown(value)}")
+    raise ValueError(
+        f"expected one of the engines {', '.join(map(repr, ENGINES))}, got {_shown(value)}"
+    )
 
 
 class SolverSection(_Model):
-    engine: Annotated[str, PlainValidator(_engine)] = "periodic"  # OR-Tools routing + periodic search
+    engine: Annotated[str, PlainValidator(_engine)] = (
+        "periodic"  # OR-Tools routing + periodic search
+    )
     time_limit: float = Field(default=30.0, gt=0)
     seed: int = Field(default=0, ge=0)
     deterministic: bool = False
@@ -797,7 +825,9 @@ class ScenarioFile:
     def error(self, loc: Sequence[str | int], message: str) -> ScenarioError:
         """``FILE:LINE: key.path: message`` as a :class:`ScenarioError` (to raise)."""
         where = key_path(loc)
-        return ScenarioError(f"{self.path}:{self.line_of(loc)}: {where + ': ' if where else ''}{message}")
+        return ScenarioError(
+            f"{self.path}:{self.line_of(loc)}: {where + ': ' if where else ''}{message}"
+        )
 
     def resolve(self, relative: str | Path) -> Path:
         """A path written in the scenario, relative to the scenario's folder."""
@@ -811,14 +841,16 @@ class ScenarioFile:
         for dotted, value in values.items():
             loc = _parse_key_path(dotted)
             node: Any = data
-            for part, nxt in zip(loc[:-1], loc[1:]):
+            for part, nxt in pairwise(loc):
                 try:
                     node = node[part]
                 except (KeyError, IndexError, TypeError):
                     if isinstance(part, str) and isinstance(node, dict):
                         node = node.setdefault(part, [] if isinstance(nxt, int) else {})
                     else:
-                        raise ScenarioError(f"{self.path}: {dotted}: no such key in the scenario") from None
+                        raise ScenarioError(
+                            f"{self.path}: {dotted}: no such key in the scenario"
+                        ) from None
             try:
                 node[loc[-1]] = value
             except (IndexError, TypeError):
@@ -869,7 +901,9 @@ def parse_scenario(text: str, path: str | Path = "<scenario>") -> ScenarioFile:
     return _validated(path, text, data, key_lines(text))
 
 
-def _validated(path: Path, text: str, data: dict[str, Any], lines: Mapping[Loc, int]) -> ScenarioFile:
+def _validated(
+    path: Path, text: str, data: dict[str, Any], lines: Mapping[Loc, int]
+) -> ScenarioFile:
     if "schema_version" in data and data["schema_version"] != SCHEMA_VERSION:
         loc: Loc = ("schema_version",)
         raise ScenarioError(
@@ -893,13 +927,22 @@ def _data_loc(data: Any, loc: Sequence[Any]) -> Loc:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
+        if (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part in node
+            or isinstance(node, list)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
             node = node[part]
             out.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            out.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier() and "[" not in part:
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part.isidentifier()
+            and "[" not in part
+        ):
             out.append(part)  # a missing key: name it
             node = None
     return tuple(out)
@@ -937,7 +980,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _schema_error(path: Path, data: dict[str, Any], lines: Mapping[Loc, int], exc: ValidationError) -> ScenarioError:
+def _schema_error(
+    path: Path, data: dict[str, Any], lines: Mapping[Loc, int], exc: ValidationError
+) -> ScenarioError:
     err = exc.errors(include_url=False)[0]
     loc = _data_loc(data, err["loc"])
     kind, value = err["type"], err.get("input")
@@ -946,14 +991,20 @@ def _schema_error(path: Path, data: dict[str, Any], lines: Mapping[Loc, int], ex
         allowed = sorted(_fields(model)) if model else []
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        message = f"unknown key (expected one of: {', '.join(allowed)}){hint}" if allowed else "unknown key"
+        message = (
+            f"unknown key (expected one of: {', '.join(allowed)}){hint}"
+            if allowed
+            else "unknown key"
+        )
     elif kind == "missing":
         message = "missing required key"
     elif kind == "value_error":
         message = str(err["msg"]).removeprefix("Value error, ")
     else:
         message = str(err["msg"]).replace("Input should be ", "expected ")
-        message = message.replace("a valid list", "an array").replace("a valid dictionary", "a table")
+        message = message.replace("a valid list", "an array").replace(
+            "a valid dictionary", "a table"
+        )
         message = re.sub(r" or instance of \w+", "", message)
         message += f", got {_shown(value)}"
     for n in range(len(loc), 0, -1):
@@ -979,11 +1030,16 @@ def _horizon(f: ScenarioFile) -> Horizon:
     if not h.weekdays:
         raise f.error(("horizon", "weekdays"), "expected at least one working weekday")
     weekdays = tuple(sorted(set(h.weekdays)))
-    base = Horizon(weeks=weeks, weekdays=weekdays, monthly=h.monthly, last_day_of_month=h.last_day_of_month)
+    base = Horizon(
+        weeks=weeks, weekdays=weekdays, monthly=h.monthly, last_day_of_month=h.last_day_of_month
+    )
     off: set[int] = set()
     for i, sel in enumerate(h.days_off):
         if sel.last:
-            raise f.error(("horizon", "days_off", i), "to drop the last day of the month, set last_day_of_month = false")
+            raise f.error(
+                ("horizon", "days_off", i),
+                "to drop the last day of the month, set last_day_of_month = false",
+            )
         try:
             days = sel.days(base)
         except ValueError as exc:
@@ -1026,8 +1082,10 @@ def _weekday_list_check(f: ScenarioFile, loc: Loc, weekdays: Iterable[int]) -> N
     working = set(f.horizon.weekdays)
     for j, wd in enumerate(weekdays):
         if wd not in working:
-            raise f.error(loc + (j,), f"{WEEKDAY_NAMES_FR[wd]} is not a working day of the cycle "
-                                      "(see horizon.weekdays)")
+            raise f.error(
+                loc + (j,),
+                f"{WEEKDAY_NAMES_FR[wd]} is not a working day of the cycle (see horizon.weekdays)",
+            )
 
 
 def fixed_pattern(f: ScenarioFile, i: int) -> tuple[int, ...] | None:
@@ -1049,18 +1107,27 @@ def fixed_pattern(f: ScenarioFile, i: int) -> tuple[int, ...] | None:
         except ValueError as exc:
             raise f.error(loc, str(exc)) from None
         if len(found) > 1 and freq is not Frequency.WEEKLY:
-            raise f.error(loc, f"{sel.text!r} names every {WEEKDAY_NAMES_FR[sel.weekday or 0]} of the "
-                               'cycle: pin one ("2e mardi", "mardi semaine 2") or restrict the stop '
-                               f'with weekdays = ["{WEEKDAY_NAMES_FR[sel.weekday or 0]}"]')
+            raise f.error(
+                loc,
+                f"{sel.text!r} names every {WEEKDAY_NAMES_FR[sel.weekday or 0]} of the "
+                'cycle: pin one ("2e mardi", "mardi semaine 2") or restrict the stop '
+                f'with weekdays = ["{WEEKDAY_NAMES_FR[sel.weekday or 0]}"]',
+            )
         days.update(found)
         if freq is Frequency.FORTNIGHTLY:
             d = f.horizon.days[found[0]]
-            days.update(x.index for x in f.horizon.days
-                        if x.weekday == d.weekday and not x.last_of_month and x.week % 2 == d.week % 2)
+            days.update(
+                x.index
+                for x in f.horizon.days
+                if x.weekday == d.weekday and not x.last_of_month and x.week % 2 == d.week % 2
+            )
     want = f.horizon.visits_per_cycle(freq)
     if len(days) != want:
-        raise f.error(loc, f"names {len(days)} day(s) of the cycle but a {freq.value} stop is visited "
-                           f"{want} time(s) per {f.horizon.weeks}-week cycle")
+        raise f.error(
+            loc,
+            f"names {len(days)} day(s) of the cycle but a {freq.value} stop is visited "
+            f"{want} time(s) per {f.horizon.weeks}-week cycle",
+        )
     return tuple(sorted(days))
 
 
@@ -1070,17 +1137,30 @@ def _check(f: ScenarioFile) -> None:
     if sc.asis is not None:
         for key in ("stops", "candidates", "requests"):
             if key in f.data:
-                raise f.error((key,), "an [asis] scenario evaluates a published rota: remove this section")
+                raise f.error(
+                    (key,), "an [asis] scenario evaluates a published rota: remove this section"
+                )
         if len(sc.vehicles) > 1 or any(v.count > 1 for v in sc.vehicles):
             raise f.error(("vehicles",), "an [asis] rota is run by one vehicle")
     else:
         if not sc.vehicles:
-            raise f.error(("vehicles",) if "vehicles" in f.data else (), "missing [[vehicles]]: a scenario needs at least one vehicle")
+            raise f.error(
+                ("vehicles",) if "vehicles" in f.data else (),
+                "missing [[vehicles]]: a scenario needs at least one vehicle",
+            )
         if not sc.stops.entries and sc.candidates is None and not sc.requests:
-            raise f.error(("stops",) if "stops" in f.data else (), "nothing to plan: add [[stops.list]], [candidates] or [[requests]]")
+            raise f.error(
+                ("stops",) if "stops" in f.data else (),
+                "nothing to plan: add [[stops.list]], [candidates] or [[requests]]",
+            )
     if sc.data.standalone:
         _check_standalone(f)
-    elif sc.asis is None and sc.territory.empty and sc.candidates is not None and sc.candidates.communes == "all":
+    elif (
+        sc.asis is None
+        and sc.territory.empty
+        and sc.candidates is not None
+        and sc.candidates.communes == "all"
+    ):
         raise f.error(("candidates", "communes"), 'communes = "all" needs a [territory]')
 
     ids: dict[str, Loc] = {}
@@ -1091,7 +1171,10 @@ def _check(f: ScenarioFile) -> None:
         names = [v.id] if v.count == 1 else [f"{v.id}-{k + 1}" for k in range(v.count)]
         for name in names:
             if name in ids:
-                raise f.error(loc + ("id",), f"vehicle id {name!r} is already used at line {f.line_of(ids[name])}")
+                raise f.error(
+                    loc + ("id",),
+                    f"vehicle id {name!r} is already used at line {f.line_of(ids[name])}",
+                )
             ids[name] = loc + ("id",)
         if v.weekdays is not None:
             _weekday_list_check(f, loc + ("weekdays",), v.weekdays)
@@ -1104,11 +1187,15 @@ def _check(f: ScenarioFile) -> None:
         if v.lunch is not None:
             ls, le = v.lunch.window
             if ls < start or le > end:
-                raise f.error(loc + ("lunch", "window"),
-                              f"the lunch window {_hhmm(ls)}-{_hhmm(le)} is outside the shift {_hhmm(start)}-{_hhmm(end)}")
+                raise f.error(
+                    loc + ("lunch", "window"),
+                    f"the lunch window {_hhmm(ls)}-{_hhmm(le)} is outside the shift {_hhmm(start)}-{_hhmm(end)}",
+                )
             if v.lunch.duration > le - ls:
-                raise f.error(loc + ("lunch", "duration"),
-                              f"the break ({_dur(v.lunch.duration)}) does not fit in its window {_hhmm(ls)}-{_hhmm(le)}")
+                raise f.error(
+                    loc + ("lunch", "duration"),
+                    f"the break ({_dur(v.lunch.duration)}) does not fit in its window {_hhmm(ls)}-{_hhmm(le)}",
+                )
         for key in ("max_work", "max_drive"):
             value = getattr(v, key)
             if value is not None and value <= 0:
@@ -1138,15 +1225,22 @@ def _check_standalone(f: ScenarioFile) -> None:
         if r.lon is None:
             raise f.error(("requests", i), why)
     if sc.candidates is not None:
-        raise f.error(("candidates",), "candidates are chosen among the communes of the database: not in a standalone scenario")
+        raise f.error(
+            ("candidates",),
+            "candidates are chosen among the communes of the database: not in a standalone scenario",
+        )
     if sc.asis is not None:
-        raise f.error(("asis",), "an [asis] rota is read from the database: not in a standalone scenario")
+        raise f.error(
+            ("asis",), "an [asis] rota is read from the database: not in a standalone scenario"
+        )
 
 
 def _check_stops(f: ScenarioFile) -> None:
     """Check stop entries against the cycle and the vehicles."""
     sc = f.scenario
-    entries: list[int | None] = list(range(len(sc.stops.entries))) + ([None] if sc.candidates else [])
+    entries: list[int | None] = list(range(len(sc.stops.entries))) + (
+        [None] if sc.candidates else []
+    )
     lunch = lunch_minutes(f)
     needs = []
     for i in entries:
@@ -1158,11 +1252,16 @@ def _check_stops(f: ScenarioFile) -> None:
             span = _work_span(v)
             if span < need:
                 binding = v.max_work is not None and v.max_work < v.shift[1] - v.shift[0]
-                what = (f"max_work ({_dur(span)})" if binding else
-                        f"the shift {_hhmm(v.shift[0])}-{_hhmm(v.shift[1])} ({_dur(span)} of work)")
-                raise f.error(("vehicles", k, "max_work" if binding else "shift"),
-                              f"{what} is shorter than every permanence (the shortest, {key_path(where)}, "
-                              f"lasts {_dur(need)})")
+                what = (
+                    f"max_work ({_dur(span)})"
+                    if binding
+                    else f"the shift {_hhmm(v.shift[0])}-{_hhmm(v.shift[1])} ({_dur(span)} of work)"
+                )
+                raise f.error(
+                    ("vehicles", k, "max_work" if binding else "shift"),
+                    f"{what} is shorter than every permanence (the shortest, {key_path(where)}, "
+                    f"lasts {_dur(need)})",
+                )
     longest = max((_work_span(v) for v in sc.vehicles), default=None)
     if sc.stops.weekdays is not None:
         _weekday_list_check(f, ("stops", "weekdays"), sc.stops.weekdays)
@@ -1171,28 +1270,38 @@ def _check_stops(f: ScenarioFile) -> None:
         perm, perm_loc = stop_permanence(f, i)
         freq, freq_loc = stop_frequency(f, i)
         if f.horizon.visits_per_cycle(freq) == 0:
-            raise f.error(freq_loc, f"a {freq.value} stop needs a cycle of at least 2 weeks (horizon.weeks = {f.horizon.weeks})")
+            raise f.error(
+                freq_loc,
+                f"a {freq.value} stop needs a cycle of at least 2 weeks (horizon.weeks = {f.horizon.weeks})",
+            )
         if freq is Frequency.MONTHLY and f.horizon.weeks != 4:
-            raise f.error(freq_loc, f"a monthly stop needs a 4-week cycle (horizon.weeks = 4, or monthly = true); "
-                                    f"in a {f.horizon.weeks}-week cycle it would come every {f.horizon.weeks} week(s)")
+            raise f.error(
+                freq_loc,
+                f"a monthly stop needs a 4-week cycle (horizon.weeks = 4, or monthly = true); "
+                f"in a {f.horizon.weeks}-week cycle it would come every {f.horizon.weeks} week(s)",
+            )
         if perm.minutes <= 0:
             raise f.error(perm_loc, "a permanence lasts more than 0 minutes")
         need = perm.minutes + (lunch if perm.with_lunch else 0.0)
         if longest is not None and need > longest:
             where = perm_loc if perm_loc in f.lines or i is None else ("stops", "list", i)
-            raise f.error(where, f"the permanence ({_dur(need)}) is longer than every vehicle's shift "
-                                 f"(the longest gives {_dur(longest)} of work)")
+            raise f.error(
+                where,
+                f"the permanence ({_dur(need)}) is longer than every vehicle's shift "
+                f"(the longest gives {_dur(longest)} of work)",
+            )
         if i is None:
             continue
         spec = sc.stops.entries[i]
         loc: Loc = ("stops", "list", i)
-        sid = spec.id or spec.commune or spec.site
-        if sid is None and spec.name is None:
+        if not (spec.id or spec.commune or spec.site or spec.name):
             raise f.error(loc, "a stop given by coordinates needs an id or a name")
-        sid = sid or _slug(spec.name or "")
+        sid = stop_id(spec)
         if sid in ids:
-            raise f.error(loc + (("id",) if spec.id else ("commune",) if spec.commune else ()),
-                          f"stop {sid!r} is already listed at line {f.line_of(('stops', 'list', ids[sid]))}; give it another id")
+            raise f.error(
+                loc + (("id",) if spec.id else ("commune",) if spec.commune else ()),
+                f"stop {sid!r} is already listed at line {f.line_of(('stops', 'list', ids[sid]))}; give it another id",
+            )
         ids[sid] = i
         if spec.weekdays is not None:
             _weekday_list_check(f, loc + ("weekdays",), spec.weekdays)
@@ -1213,13 +1322,16 @@ def _check_stops(f: ScenarioFile) -> None:
 
 def _check_room(f: ScenarioFile, loc: Loc, window: tuple[float, float], need: float) -> None:
     if window[1] - window[0] < need - 1e-9:
-        raise f.error(loc, f"the room is available {_hhmm(window[0])}-{_hhmm(window[1])}, "
-                           f"shorter than the permanence ({_dur(need)})")
+        raise f.error(
+            loc,
+            f"the room is available {_hhmm(window[0])}-{_hhmm(window[1])}, "
+            f"shorter than the permanence ({_dur(need)})",
+        )
 
 
 def _check_requests(f: ScenarioFile) -> None:
     seen: dict[str, int] = {}
-    stop_ids = {s.id or s.commune or s.site for s in f.scenario.stops.entries}
+    stop_ids = {stop_id(s) for s in f.scenario.stops.entries}
     for i, r in enumerate(f.scenario.requests):
         loc: Loc = ("requests", i)
         if r.id in seen or r.id in stop_ids:
@@ -1227,8 +1339,11 @@ def _check_requests(f: ScenarioFile) -> None:
         seen[r.id] = i
         for j, w in enumerate(r.windows):
             if w.end - w.start < r.duration:
-                raise f.error(loc + ("windows", j), f"the window {_hhmm(w.start)}-{_hhmm(w.end)} is shorter "
-                                                    f"than the visit ({_dur(r.duration)})")
+                raise f.error(
+                    loc + ("windows", j),
+                    f"the window {_hhmm(w.start)}-{_hhmm(w.end)} is shorter "
+                    f"than the visit ({_dur(r.duration)})",
+                )
             if w.day is not None:
                 try:
                     w.day.days(f.horizon)

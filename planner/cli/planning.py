@@ -17,7 +17,6 @@ or a plan that does not match its scenario.
 from __future__ import annotations
 
 import json
-import time
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +25,7 @@ import typer
 
 from geodata import settings
 from geodata.errors import ItineranceError
+from maps.io import check_writable, write_files
 from planner import feasibility
 from planner.asis import load_asis
 from planner.build import Built, build, database_url, router_of
@@ -36,17 +36,20 @@ from planner.errors import InfeasibleError, PlanError, ScenarioError
 from planner.model import Problem
 from planner.plan import Plan
 from planner.provenance import provenance
-from maps.io import check_writable, write_files
 from planner.report import render, summary
 from planner.scenario import ScenarioFile, load_scenario
 from planner.validator import ValidationReport, validate
 
-__all__ = ["plan_command", "evaluate_command", "write_json", "check_plan_matches"]
+__all__ = ["check_plan_matches", "evaluate_command", "plan_command", "write_json"]
 
 
 def write_json(data: Any, path: Path) -> None:
     """Write JSON atomically (a temporary file, then a rename): never a half-written output."""
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    text = (
+        data
+        if isinstance(data, str)
+        else json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    )
     write_files({Path(path): (text + "\n").encode("utf-8")})
 
 
@@ -55,16 +58,30 @@ def check_plan_matches(problem: Problem, plan: Plan, source: str, scenario: str)
     n = problem.horizon.n_days
     problems: list[str] = []
     stops = {v.stop for r in plan.routes for v in r.visits} | set(plan.unserved)
-    problems += [f"stop {s!r} is not in the scenario" for s in sorted(stops - set(problem.stop_by_id))]
-    problems += [f"vehicle {v!r} is not in the scenario" for v in sorted({r.vehicle for r in plan.routes} - set(problem.vehicle_by_id))]
-    problems += [f"day {d} is not in the {n}-day cycle" for d in sorted({r.day for r in plan.routes if not 0 <= r.day < n})]
+    problems += [
+        f"stop {s!r} is not in the scenario" for s in sorted(stops - set(problem.stop_by_id))
+    ]
+    problems += [
+        f"vehicle {v!r} is not in the scenario"
+        for v in sorted({r.vehicle for r in plan.routes} - set(problem.vehicle_by_id))
+    ]
+    problems += [
+        f"day {d} is not in the {n}-day cycle"
+        for d in sorted({r.day for r in plan.routes if not 0 <= r.day < n})
+    ]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise PlanError(f"{source}: does not match scenario {scenario}: {problems[0]}{more}")
 
 
-def _meta(built: Built, plan: Plan, url: str | None, engine: str, options: SolveOptions | None,
-          inputs: list[tuple[str, Path]]) -> dict[str, Any]:
+def _meta(
+    built: Built,
+    plan: Plan,
+    url: str | None,
+    engine: str,
+    options: SolveOptions | None,
+    inputs: list[tuple[str, Path]],
+) -> dict[str, Any]:
     """The engine's own meta (objective, status, figures…) with the provenance and context on top."""
     meta = provenance(
         inputs=inputs, database=url, engine=engine, seed=options.seed if options else None,
@@ -81,8 +98,11 @@ def _meta(built: Built, plan: Plan, url: str | None, engine: str, options: Solve
 
 def _infeasible(f: ScenarioFile, reasons: list[str], searched: bool) -> InfeasibleError:
     """Print the reasons stop by stop; the error to raise (one line, exit code 2)."""
-    head = "Le moteur n'a pas pu placer tous les arrêts obligatoires :" if searched else \
-        "Le problème n'a pas de solution (aucune recherche lancée) :"
+    head = (
+        "Le moteur n'a pas pu placer tous les arrêts obligatoires :"
+        if searched
+        else "Le problème n'a pas de solution (aucune recherche lancée) :"
+    )
     err_console.print(head, highlight=False)
     for reason in reasons:
         err_console.print(f"- {reason}", highlight=False, soft_wrap=True, markup=False)
@@ -102,7 +122,11 @@ def _solve(built: Built, f: ScenarioFile, options: SolveOptions, quiet: bool) ->
         for line in feasibility.warnings(problem):
             err_console.print(f"attention : {line}", highlight=False, soft_wrap=True, markup=False)
     engine = get_engine(f.scenario.solver.engine)
-    display = live_progress(problem.name, options.time_limit, err_console) if not quiet else nullcontext(None)
+    display = (
+        live_progress(problem.name, options.time_limit, err_console)
+        if not quiet
+        else nullcontext(None)
+    )
     try:
         with display as progress:
             return engine.solve(problem, options, progress=progress)
@@ -112,12 +136,30 @@ def _solve(built: Built, f: ScenarioFile, options: SolveOptions, quiet: bool) ->
 
 @app.command("plan")
 def plan_command(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), see docs/scenarios.md.", show_default=False)],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the plan as JSON here.", show_default=False)] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds of search (default: the scenario's [solver] time_limit).", show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the scenario's).", show_default=False)] = None,
+    scenario: Annotated[
+        Path,
+        typer.Argument(help="Scenario file (TOML), see docs/scenarios.md.", show_default=False),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the plan as JSON here.", show_default=False),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Seconds of search (default: the scenario's [solver] time_limit).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Random seed (default: the scenario's).", show_default=False),
+    ] = None,
     db: DbOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures and the validation.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the figures and the validation.")
+    ] = False,
 ) -> None:
     """Plan the tours of a scenario, check the plan, print the rota and write it as JSON."""
     f = load_scenario(scenario)
@@ -125,7 +167,9 @@ def plan_command(
         check_writable(output)
     s = f.scenario.solver
     if time_limit is not None and time_limit <= 0:
-        raise ScenarioError(f"--time-limit: expected a positive number of seconds, got {time_limit:g}")
+        raise ScenarioError(
+            f"--time-limit: expected a positive number of seconds, got {time_limit:g}"
+        )
     if seed is not None and seed < 0:
         raise ScenarioError(f"--seed: expected a number >= 0, got {seed}")
     options = SolveOptions(
@@ -138,7 +182,11 @@ def plan_command(
     if built.plan is not None:
         plan, engine, options_used = built.plan, "asis", None
     else:
-        plan, engine, options_used = _solve(built, f, options, quiet), f.scenario.solver.engine, options
+        plan, engine, options_used = (
+            _solve(built, f, options, quiet),
+            f.scenario.solver.engine,
+            options,
+        )
     report = validate(built.problem, plan)
     plan.problem = built.problem.name
     plan.meta = _meta(built, plan, url, engine, options_used, [("scenario", f.path)])
@@ -146,7 +194,10 @@ def plan_command(
     _print(built, plan, report, quiet)
     if not report.ok:
         if output is not None:
-            err_console.print(f"{output} n'est pas écrit : le plan ne respecte pas toutes les contraintes.", highlight=False)
+            err_console.print(
+                f"{output} n'est pas écrit : le plan ne respecte pas toutes les contraintes.",
+                highlight=False,
+            )
         raise typer.Exit(1)
     if output is not None:
         write_json(plan.to_json(), output)
@@ -161,13 +212,40 @@ def _print(built: Built, plan: Plan, report: ValidationReport, quiet: bool) -> N
 
 @app.command("evaluate")
 def evaluate_command(
-    scenario: Annotated[Path | None, typer.Argument(help="Scenario file (optional with --rota).", show_default=False)] = None,
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="Plan JSON to check against the scenario.", show_default=False)] = None,
-    rota: Annotated[str | None, typer.Option("--rota", help="France Services id (id_fs) whose published rota to evaluate, e.g. 2394.", show_default=False)] = None,
-    departement: Annotated[str | None, typer.Option("--departement", help="Département of the rota (optional).", show_default=False)] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(help="Scenario file (optional with --rota).", show_default=False),
+    ] = None,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Plan JSON to check against the scenario.", show_default=False),
+    ] = None,
+    rota: Annotated[
+        str | None,
+        typer.Option(
+            "--rota",
+            help="France Services id (id_fs) whose published rota to evaluate, e.g. 2394.",
+            show_default=False,
+        ),
+    ] = None,
+    departement: Annotated[
+        str | None,
+        typer.Option(
+            "--departement", help="Département of the rota (optional).", show_default=False
+        ),
+    ] = None,
     db: DbOption = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the validation report (figures, violations) as JSON.", show_default=False)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the figures and the validation.")] = False,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--json",
+            help="Also write the validation report (figures, violations) as JSON.",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the figures and the validation.")
+    ] = False,
 ) -> None:
     """Check a plan or a published rota with the independent validator; print its figures.
 
@@ -179,12 +257,16 @@ def evaluate_command(
     if json_out is not None:
         check_writable(json_out)
     if f is None and rota is None:
-        raise ItineranceError("give a scenario file (with --plan, or an [asis] scenario) or --rota ID")
+        raise ItineranceError(
+            "give a scenario file (with --plan, or an [asis] scenario) or --rota ID"
+        )
     inputs: list[tuple[str, Path]] = [("scenario", f.path)] if f is not None else []
     if rota is not None:
         url = database_url(f, db) if f is not None else (db or settings.database_url())
         if f is not None and f.scenario.data.standalone:
-            raise ScenarioError(f"{f.path}: --rota reads the database, but the scenario is standalone")
+            raise ScenarioError(
+                f"{f.path}: --rota reads the database, but the scenario is standalone"
+            )
         built = load_asis(
             url, rota, departement=departement, router=router_of(f) if f else None,
             vehicle=f.scenario.vehicles[0] if f is not None and f.scenario.vehicles else None,
@@ -201,13 +283,19 @@ def evaluate_command(
         elif built.plan is not None:
             plan = built.plan
         else:
-            raise ItineranceError(f"{f.path}: give --plan PLAN.json to evaluate (the scenario has no [asis] rota)")
+            raise ItineranceError(
+                f"{f.path}: give --plan PLAN.json to evaluate (the scenario has no [asis] rota)"
+            )
     assert plan is not None
     report = validate(built.problem, plan)
     _print(built, plan, report, quiet)
     if json_out is not None:
-        data = {"problem": built.problem.name, "validation": report.to_dict(), "context": built.context.to_dict(),
-                "meta": provenance(inputs=inputs, database=url, router=built.context.router)}
+        data = {
+            "problem": built.problem.name,
+            "validation": report.to_dict(),
+            "context": built.context.to_dict(),
+            "meta": provenance(inputs=inputs, database=url, router=built.context.router),
+        }
         write_json(data, json_out)
     if not report.ok:
         raise typer.Exit(1)

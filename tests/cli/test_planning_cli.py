@@ -151,7 +151,10 @@ def test_evaluate_a_plan_against_its_scenario(planned, small, run_cli, tmp_path)
     assert code == 0, err
     assert "Par mois :" in stdout and "Plan valide" in stdout
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert data["validation"]["ok"] and {i["role"] for i in data["meta"]["inputs"]} == {"scenario", "plan"}
+    assert data["validation"]["ok"] and {i["role"] for i in data["meta"]["inputs"]} == {
+        "scenario",
+        "plan",
+    }
 
 
 @pytest.mark.slow
@@ -185,7 +188,7 @@ def test_bad_scenario_gives_one_line_and_no_output(run_cli, tmp_path):
     path.write_text(SMALL.replace('shift = "08:30-17:30"', 'shift = "8h"'), encoding="utf-8")
     out = tmp_path / "plan.json"
     code, _, err = run_cli("plan", path, "-o", out)
-    one_line_error(code, err, f"{path}:14: vehicles[0].shift: expected \"HH:MM-HH:MM\", got \"8h\"")
+    one_line_error(code, err, f'{path}:14: vehicles[0].shift: expected "HH:MM-HH:MM", got "8h"')
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
 
 
@@ -197,7 +200,9 @@ def test_output_in_a_missing_folder_fails_before_planning(small, run_cli, tmp_pa
 def test_infeasible_scenario_explains_each_stop_and_writes_nothing(run_cli, tmp_path):
     path = tmp_path / "impossible.toml"
     text = SMALL.replace('shift = "08:30-17:30"', 'shift = "08:30-17:30"\nweekdays = ["lundi"]')
-    path.write_text(text.replace('lat = 46.7106', 'lat = 46.7106\nweekdays = ["mardi"]'), encoding="utf-8")
+    path.write_text(
+        text.replace("lat = 46.7106", 'lat = 46.7106\nweekdays = ["mardi"]'), encoding="utf-8"
+    )
     out = tmp_path / "plan.json"
     code, _, err = run_cli("plan", path, "-o", out)
     assert code == 2
@@ -226,26 +231,48 @@ def indre_url(tmp_path_factory) -> str:
 
 @pytest.mark.slow
 def test_evaluate_rurlinette_rota_in_french(indre_url, run_cli):
-    code, stdout, err = run_cli("evaluate", "--rota", "2394", "--departement", "36", "--db", indre_url)
+    code, stdout, err = run_cli(
+        "evaluate", "--rota", "2394", "--departement", "36", "--db", indre_url
+    )
     assert code == 0, err
     assert "Bus France services La Rur@linette — base : Châteauroux" in stdout
-    assert "1er lundi : départ " in stdout and "Vicq-Exemplet 10:00–16:00 (pause 12:30–13:30)" in stdout
-    assert "- Migné : 2e lundi du mois, 10:00–16:00 (pause déjeuner 12:30–13:30) — 5 h de présence par mois" in stdout
-    assert "Par mois : " in stdout and "95 h de présence" in stdout and "Arrêts desservis : 19 sur 19" in stdout
+    assert (
+        "1er lundi : départ " in stdout
+        and "Vicq-Exemplet 10:00–16:00 (pause 12:30–13:30)" in stdout
+    )
+    assert (
+        "- Migné : 2e lundi du mois, 10:00–16:00 (pause déjeuner 12:30–13:30) — 5 h de présence par mois"
+        in stdout
+    )
+    assert (
+        "Par mois : " in stdout
+        and "95 h de présence" in stdout
+        and "Arrêts desservis : 19 sur 19" in stdout
+    )
     assert "« Avail »" in stdout and "Plan valide" in stdout
 
 
 @pytest.mark.slow
 def test_plan_of_the_asis_scenario_records_the_data_vintages(indre_url, run_cli, tmp_path):
     out = tmp_path / "actuelle.json"
-    code, _, err = run_cli("plan", REPO / "scenarios" / "rurlinette-actuelle.toml", "--db", indre_url, "-o", out, "-q")
+    code, _, err = run_cli(
+        "plan", REPO / "scenarios" / "rurlinette-actuelle.toml", "--db", indre_url, "-o", out, "-q"
+    )
     assert code == 0, err
     meta = json.loads(out.read_text(encoding="utf-8"))["meta"]
     assert meta["engine"] == "asis" and meta["service"] == "fs:2394"
     vintages = {d["dataset"]: d["vintage"] for d in meta["data"]["datasets"]}
     assert vintages["france-services"] == "2024-08-01" and vintages["communes"] == "COG 2026"
     assert all(len(d["sha256"]) == 64 for d in meta["data"]["datasets"])
-    code, stdout, err = run_cli("evaluate", REPO / "scenarios" / "rurlinette-actuelle.toml", "--plan", out, "--db", indre_url, "-q")
+    code, stdout, err = run_cli(
+        "evaluate",
+        REPO / "scenarios" / "rurlinette-actuelle.toml",
+        "--plan",
+        out,
+        "--db",
+        indre_url,
+        "-q",
+    )
     assert code == 0, err
     assert "Plan valide" in stdout
 

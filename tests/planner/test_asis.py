@@ -11,19 +11,32 @@ import re
 from pathlib import Path
 
 import pytest
+from test_scenario import load_indre
 
-from geodata.records import CommunePoint, Interval, NameMatch, ParsedRota, Recurrence, RecurrenceKind, RotaStop
+from geodata.records import (
+    CommunePoint,
+    Interval,
+    NameMatch,
+    ParsedRota,
+    Recurrence,
+    RecurrenceKind,
+    RotaStop,
+)
 from planner.asis import asis_from_rota, load_asis
 from planner.build import build
 from planner.model import Frequency
 from planner.report import render
 from planner.scenario import load_scenario
 from planner.validator import validate
-from test_scenario import indre_url  # noqa: F401  (an Indre database, loaded once per module)
 
 REPO = Path(__file__).resolve().parents[2]
 HOURS = (Interval(600, 750), Interval(810, 960))  # 10:00–12:30 / 13:30–16:00
 WEEK = {d: HOURS for d in range(5)}
+
+
+@pytest.fixture(scope="module")
+def indre_url(tmp_path_factory) -> str:
+    return load_indre(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +103,9 @@ def test_rurlinette_figures_from_the_validator(rurlinette):
     assert f.presence_hours_total_per_month == 95.0
     # 19 return trips from Châteauroux, each between 10 and 60 road km one way.
     assert 19 * 2 * 10 < f.km_per_month < 19 * 2 * 60
-    assert f.drive_hours_per_month == pytest.approx(sum(r.ret - r.depart - 360 for r in built.plan.routes) / 60)
+    assert f.drive_hours_per_month == pytest.approx(
+        sum(r.ret - r.depart - 360 for r in built.plan.routes) / 60
+    )
 
 
 @pytest.mark.slow
@@ -113,7 +128,11 @@ def test_asis_scenario_gives_the_same_plan_with_its_vehicle(indre_url):
     built = build(f, db=indre_url)
     assert built.is_asis and built.problem.name == "La Rur@linette — tournée actuelle"
     v = built.problem.vehicles[0]
-    assert v.id == "rurlinette" and v.cost_per_km == 0.45 and (v.shift.start, v.shift.end) == (480, 1080)
+    assert (
+        v.id == "rurlinette"
+        and v.cost_per_km == 0.45
+        and (v.shift.start, v.shift.end) == (480, 1080)
+    )
     report = validate(built.problem, built.plan)
     assert report.ok and report.figures.cost > 0
     text = render(built.problem, built.plan, report, built.context)
@@ -141,7 +160,13 @@ COMMUNES = {
 
 def _stop(order: int, name: str, code: str | None, kind: RecurrenceKind, weekday: int | None = None,
           nth: int | None = None, part: str | None = None) -> RotaStop:  # fmt: skip
-    match = NameMatch(name, code, name if code else None, 1.0 if code else 0.0, reason="exact" if code else "no match")
+    match = NameMatch(
+        name,
+        code,
+        name if code else None,
+        1.0 if code else 0.0,
+        reason="exact" if code else "no match",
+    )
     return RotaStop("fs:1", order, name, match, Recurrence(kind, weekday, nth, part_of_day=part))
 
 
@@ -157,7 +182,9 @@ def test_weekly_and_fortnightly_stops_take_every_or_every_other_week():
     p = built.problem
     weekly, fortnightly = p.stop_by_id["36001"], p.stop_by_id["36002"]
     assert weekly.frequency is Frequency.WEEKLY
-    assert [(p.horizon.days[d].week, p.horizon.days[d].weekday) for d in weekly.patterns[0]] == [(w, 2) for w in range(4)]
+    assert [(p.horizon.days[d].week, p.horizon.days[d].weekday) for d in weekly.patterns[0]] == [
+        (w, 2) for w in range(4)
+    ]
     assert [p.horizon.days[d].week for d in fortnightly.patterns[0]] == [0, 2]
     assert any("semaines 1 et 3" in n for n in built.context.notes)
     assert validate(p, built.plan).ok
@@ -179,7 +206,15 @@ def test_days_a_four_week_month_cannot_hold_are_left_out_and_said():
 def _morning_and_afternoon(afternoon_code: str) -> ParsedRota:
     return _rota(
         _stop(1, "Argenton", "36003", RecurrenceKind.NTH_WEEKDAY, weekday=0, nth=1, part="matin"),
-        _stop(2, "L'après-midi", afternoon_code, RecurrenceKind.NTH_WEEKDAY, weekday=0, nth=1, part="après-midi"),
+        _stop(
+            2,
+            "L'après-midi",
+            afternoon_code,
+            RecurrenceKind.NTH_WEEKDAY,
+            weekday=0,
+            nth=1,
+            part="après-midi",
+        ),
     )
 
 
@@ -188,7 +223,10 @@ def test_two_stops_the_same_day_are_served_in_the_text_order():
     (route,) = built.plan.routes
     assert [v.stop for v in route.visits] == ["36003", "36002"]
     morning, afternoon = route.visits
-    assert (morning.start, morning.end) == (600, 750) and (afternoon.start, afternoon.end) == (810, 960)
+    assert (morning.start, morning.end) == (600, 750) and (afternoon.start, afternoon.end) == (
+        810,
+        960,
+    )
     p = built.problem
     drive, _ = p.travel(p.stop_by_id["36003"].location, p.stop_by_id["36002"].location)
     assert afternoon.arrival == pytest.approx(750 + drive)
@@ -201,7 +239,9 @@ def test_two_stops_the_same_day_are_served_in_the_text_order():
 def test_a_shorter_break_is_taken_while_waiting_between_two_stops():
     from planner.scenario import VehicleSpec
 
-    communes = COMMUNES | {"36004": _commune("36004", "Voisine", 1.54, 46.61)}  # ~3 km from Argenton
+    communes = COMMUNES | {
+        "36004": _commune("36004", "Voisine", 1.54, 46.61)
+    }  # ~3 km from Argenton
     spec = VehicleSpec(id="bus", lunch={"window": "12:00-14:00", "duration": 45})
     built = asis_from_rota(_morning_and_afternoon("36004"), communes, vehicle=spec)
     (route,) = built.plan.routes
@@ -229,3 +269,15 @@ def test_a_rota_whose_base_is_not_loaded_is_a_data_error():
     rota.base_insee = "36999"
     with pytest.raises(DataError, match="base commune 36999 is not loaded"):
         asis_from_rota(rota, COMMUNES)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_rurlinette_from_postgresql_gives_the_same_plan(pg_url, rurlinette):
+    from geodata.load import load_area
+
+    load_area(pg_url, departement="36")
+    built = load_asis(pg_url, "2394")
+    expected, report = rurlinette
+    assert built.plan.to_dict()["routes"] == expected.plan.to_dict()["routes"]
+    assert validate(built.problem, built.plan).figures.km == pytest.approx(report.figures.km)

@@ -112,7 +112,7 @@ day = ["1er lundi", "3e lundi"]
 
 
 def test_key_lines_nested_arrays_of_tables_restart_inside_each_parent():
-    text = '[[a]]\nx = 1\n[[a.b]]\ny = 1\n[[a.b]]\ny = 2\n[[a]]\n[[a.b]]\ny = 3\n'
+    text = "[[a]]\nx = 1\n[[a.b]]\ny = 1\n[[a.b]]\ny = 2\n[[a]]\n[[a.b]]\ny = 3\n"
     lines = key_lines(text)
     assert lines[("a", 0, "b", 1, "y")] == 6
     assert lines[("a", 1, "b", 0, "y")] == 9
@@ -138,29 +138,67 @@ ANOTHER_STOP = '\n[[stops.list]]\nid = "b"\nlon = 1.5\nlat = 46.7\n'
 
 # (scenario text, the exact start of the one-line error)
 ERRORS = {
-    "shift format": (_van('shift = "8h"'), 'scenarios/x.toml:6: vehicles[0].shift: expected "HH:MM-HH:MM", got "8h"'),
-    "unknown key": (_stop_a("permanance = 120"), "scenarios/x.toml:13: stops.list[0].permanance: unknown key (expected one of: commune, day,"),
-    "unknown table": (MINIMAL + "\n[solveur]\ntime_limit = 3\n", "scenarios/x.toml:16: solveur: unknown key (expected one of: asis,"),
-    "wrong type": (MINIMAL + '\n[solver]\ntime_limit = "10"\n', 'scenarios/x.toml:17: solver.time_limit: expected a valid number, got "10"'),
-    "weeks = 3": (MINIMAL + "\n[horizon]\nweeks = 3\n", "scenarios/x.toml:17: horizon.weeks: expected 1, 2 or 4, got 3"),
-    "fortnightly in 1 week": (_stop_a('frequency = "fortnightly"'),
-                              "scenarios/x.toml:13: stops.list[0].frequency: a fortnightly stop needs a cycle of at least 2 weeks"),
-    "monthly in 1 week": (MINIMAL + '\n[stops]\nfrequency = "monthly"\n', "scenarios/x.toml:17: stops.frequency: a monthly stop needs a 4-week cycle"),
-    "end before start": (_stop_a('window = "14:00-09:00"'),
-                         'scenarios/x.toml:13: stops.list[0].window: expected the end after the start, got "14:00-09:00"'),
-    "lunch outside shift": (_van('lunch = { window = "07:00-08:00", duration = 30 }'),
-                            "scenarios/x.toml:6: vehicles[0].lunch.window: the lunch window 7:00-8:00 is outside the shift 8:30-17:30"),
-    "shift shorter than permanences": (_van('shift = "09:00-10:30"\nlunch = false'),
-                                       "scenarios/x.toml:6: vehicles[0].shift: the shift 9:00-10:30 (1 h 30 of work) is shorter than every permanence"),
-    "max_work shorter than permanences": (_van('max_work = "5h"').replace('id = "a"', 'id = "a"\npermanence = "journée"'),
-                                          "scenarios/x.toml:6: vehicles[0].max_work: max_work (5 h) is shorter than every permanence"),
-    "permanence longer than shifts": (_van('max_work = "5h"').replace('id = "a"', 'id = "a"\npermanence = "journée"') + ANOTHER_STOP,
-                                      "scenarios/x.toml:14: stops.list[0].permanence: the permanence (6 h) is longer than every vehicle's shift"),
-    "fixed day not in cycle": (_stop_a('day = "2e mardi"'), "scenarios/x.toml:13: stops.list[0].day: '2e mardi' needs a monthly horizon"),
-    "fixed days vs frequency": (_stop_a('day = "mardi semaine 1"') + "\n[horizon]\nweeks = 2\n",
-                                "scenarios/x.toml:13: stops.list[0].day: names 1 day(s) of the cycle but a weekly stop is visited 2 time(s)"),
-    "duplicate id": (MINIMAL + ANOTHER_STOP.replace('"b"', '"a"'),
-                     "scenarios/x.toml:17: stops.list[1].id: stop 'a' is already listed at line 11; give it another id"),
+    "shift format": (
+        _van('shift = "8h"'),
+        'scenarios/x.toml:6: vehicles[0].shift: expected "HH:MM-HH:MM", got "8h"',
+    ),
+    "unknown key": (
+        _stop_a("permanance = 120"),
+        "scenarios/x.toml:13: stops.list[0].permanance: unknown key (expected one of: commune, day,",
+    ),
+    "unknown table": (
+        MINIMAL + "\n[solveur]\ntime_limit = 3\n",
+        "scenarios/x.toml:16: solveur: unknown key (expected one of: asis,",
+    ),
+    "wrong type": (
+        MINIMAL + '\n[solver]\ntime_limit = "10"\n',
+        'scenarios/x.toml:17: solver.time_limit: expected a valid number, got "10"',
+    ),
+    "weeks = 3": (
+        MINIMAL + "\n[horizon]\nweeks = 3\n",
+        "scenarios/x.toml:17: horizon.weeks: expected 1, 2 or 4, got 3",
+    ),
+    "fortnightly in 1 week": (
+        _stop_a('frequency = "fortnightly"'),
+        "scenarios/x.toml:13: stops.list[0].frequency: a fortnightly stop needs a cycle of at least 2 weeks",
+    ),
+    "monthly in 1 week": (
+        MINIMAL + '\n[stops]\nfrequency = "monthly"\n',
+        "scenarios/x.toml:17: stops.frequency: a monthly stop needs a 4-week cycle",
+    ),
+    "end before start": (
+        _stop_a('window = "14:00-09:00"'),
+        'scenarios/x.toml:13: stops.list[0].window: expected the end after the start, got "14:00-09:00"',
+    ),
+    "lunch outside shift": (
+        _van('lunch = { window = "07:00-08:00", duration = 30 }'),
+        "scenarios/x.toml:6: vehicles[0].lunch.window: the lunch window 7:00-8:00 is outside the shift 8:30-17:30",
+    ),
+    "shift shorter than permanences": (
+        _van('shift = "09:00-10:30"\nlunch = false'),
+        "scenarios/x.toml:6: vehicles[0].shift: the shift 9:00-10:30 (1 h 30 of work) is shorter than every permanence",
+    ),
+    "max_work shorter than permanences": (
+        _van('max_work = "5h"').replace('id = "a"', 'id = "a"\npermanence = "journée"'),
+        "scenarios/x.toml:6: vehicles[0].max_work: max_work (5 h) is shorter than every permanence",
+    ),
+    "permanence longer than shifts": (
+        _van('max_work = "5h"').replace('id = "a"', 'id = "a"\npermanence = "journée"')
+        + ANOTHER_STOP,
+        "scenarios/x.toml:14: stops.list[0].permanence: the permanence (6 h) is longer than every vehicle's shift",
+    ),
+    "fixed day not in cycle": (
+        _stop_a('day = "2e mardi"'),
+        "scenarios/x.toml:13: stops.list[0].day: '2e mardi' needs a monthly horizon",
+    ),
+    "fixed days vs frequency": (
+        _stop_a('day = "mardi semaine 1"') + "\n[horizon]\nweeks = 2\n",
+        "scenarios/x.toml:13: stops.list[0].day: names 1 day(s) of the cycle but a weekly stop is visited 2 time(s)",
+    ),
+    "duplicate id": (
+        MINIMAL + ANOTHER_STOP.replace('"b"', '"a"'),
+        "scenarios/x.toml:17: stops.list[1].id: stop 'a' is already listed at line 11; give it another id",
+    ),
 }
 
 
@@ -181,9 +219,14 @@ def test_standalone_scenario_refuses_a_commune_without_coordinates():
 
 
 def test_request_window_with_a_week_the_cycle_does_not_have():
-    text = MINIMAL + '\n[[requests]]\nid = "r"\nlon = 1.6\nlat = 46.8\nwindows = ["mardi semaine 3 09:00-12:00"]\n'
+    text = (
+        MINIMAL
+        + '\n[[requests]]\nid = "r"\nlon = 1.6\nlat = 46.8\nwindows = ["mardi semaine 3 09:00-12:00"]\n'
+    )
     message = error_of(text)
-    assert message.startswith("scenarios/x.toml:20: requests[0].windows[0]: 'mardi semaine 3': the cycle has 1 week(s)")
+    assert message.startswith(
+        "scenarios/x.toml:20: requests[0].windows[0]: 'mardi semaine 3': the cycle has 1 week(s)"
+    )
 
 
 def test_invalid_toml_gives_its_line():
@@ -193,7 +236,9 @@ def test_invalid_toml_gives_its_line():
 
 def test_schema_version_is_checked_first():
     text = MINIMAL.replace("schema_version = 1", "schema_version = 2")
-    assert error_of(text).startswith("scenarios/x.toml:1: schema_version: this version of itinerance reads scenario schema 1, got 2")
+    assert error_of(text).startswith(
+        "scenarios/x.toml:1: schema_version: this version of itinerance reads scenario schema 1, got 2"
+    )
 
 
 def test_missing_file_is_a_scenario_error(tmp_path):
@@ -214,18 +259,26 @@ def test_defaults_of_a_minimal_scenario():
     assert sc.stops.frequency is Frequency.WEEKLY
     assert sc.stops.window == (540.0, 1020.0)
     assert sc.solver.time_limit == 30 and sc.solver.seed == 0 and sc.coverage.threshold == 30
-    assert sc.costs.public_aid_operating_per_year == 30000 and sc.costs.public_aid_investment == 68000
+    assert (
+        sc.costs.public_aid_operating_per_year == 30000 and sc.costs.public_aid_investment == 68000
+    )
 
 
 def test_permanence_words_and_durations():
     f = parse_scenario(MINIMAL + '\n[stops]\npermanence = "journée"\n')
-    assert f.scenario.stops.permanence.minutes == DAY_MINUTES and f.scenario.stops.permanence.with_lunch
+    assert (
+        f.scenario.stops.permanence.minutes == DAY_MINUTES
+        and f.scenario.stops.permanence.with_lunch
+    )
     f = parse_scenario(MINIMAL + '\n[stops]\npermanence = "2h30"\n')
     assert f.scenario.stops.permanence.minutes == 150
 
 
 def test_monthly_fixed_days_and_days_off_resolve_on_the_horizon():
-    text = MINIMAL.replace('id = "a"', 'id = "a"\nday = "2e mardi"').replace('lat = 46.90', 'lat = 46.90\n\n[[stops.list]]\nid = "b"\nlon = 1.5\nlat = 46.7\nday = "dernier jour du mois"')
+    text = MINIMAL.replace('id = "a"', 'id = "a"\nday = "2e mardi"').replace(
+        "lat = 46.90",
+        'lat = 46.90\n\n[[stops.list]]\nid = "b"\nlon = 1.5\nlat = 46.7\nday = "dernier jour du mois"',
+    )
     text += '\n[horizon]\nmonthly = true\nlast_day_of_month = true\ndays_off = ["3e vendredi"]\n\n[stops]\nfrequency = "monthly"\n'
     f = parse_scenario(text)
     assert f.horizon.n_days == 20  # 4 × 5 weekdays − 1 day off + the last day of the month
@@ -251,7 +304,9 @@ def test_with_values_changes_a_key_and_validates_again():
 @pytest.fixture
 def no_database(monkeypatch):
     """A default database nobody can reach: a standalone scenario must never ask for it."""
-    monkeypatch.setenv("ITINERANCE_DB", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1")
+    monkeypatch.setenv(
+        "ITINERANCE_DB", "postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1"
+    )
 
 
 def test_standalone_example_builds_without_any_database(no_database):
@@ -260,7 +315,15 @@ def test_standalone_example_builds_without_any_database(no_database):
     p = built.problem
     assert built.context.database is None
     assert p.horizon.n_days == 9  # 2 weeks of 5 days, one day off
-    assert {s.id for s in p.stops} == {"mezieres", "saint-gaultier", "rosnay", "ciron", "martizay", "saulnay", "visite-1"}
+    assert {s.id for s in p.stops} == {
+        "mezieres",
+        "saint-gaultier",
+        "rosnay",
+        "ciron",
+        "martizay",
+        "saulnay",
+        "visite-1",
+    }
     assert p.stop_by_id["mezieres"].frequency is Frequency.WEEKLY
     assert p.stop_by_id["rosnay"].frequency is Frequency.FORTNIGHTLY
     assert not p.stop_by_id["saulnay"].mandatory and p.stop_by_id["saulnay"].value == 1300
@@ -282,7 +345,7 @@ def test_requests_keep_personal_data_out_unless_asked(no_database):
     assert request.kind is StopKind.REQUEST and request.frequency is Frequency.ONCE
     assert len(request.windows) == 2 and all(w.days is not None for w in request.windows)
     # Thursday of week 1, 9:00-12:00, a 60-minute visit: start between 9:00 and 11:00.
-    thursday = [w for w in request.windows if w.start == 540][0]
+    thursday = next(w for w in request.windows if w.start == 540)
     assert thursday.end == 660 and [f.horizon.days[d].weekday for d in thursday.days] == [3]
     dumped = repr(built.context.to_dict()) + repr(built.problem)
     assert "Mme Exemple" not in dumped and "00 00" not in dumped
@@ -294,14 +357,16 @@ def test_requests_keep_personal_data_out_unless_asked(no_database):
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_every_example_scenario_loads(path):
     f = load_scenario(path)
-    assert f.scenario.name and f.sha256 == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    assert (
+        f.scenario.name and f.sha256 == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    )
 
 
 # --- against the Indre database -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def indre_url(tmp_path_factory) -> str:
+def load_indre(tmp_path_factory) -> str:
+    """A SQLite database of the Indre (36) loaded from the pinned data; its URL."""
     from geodata.load import load_area
 
     url = f"sqlite:///{tmp_path_factory.mktemp('indre') / 'indre.sqlite'}"
@@ -309,8 +374,15 @@ def indre_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(scope="module")
+def indre_url(tmp_path_factory) -> str:
+    return load_indre(tmp_path_factory)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [p for p in SCENARIOS if p.name != "exemple-autonome.toml"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in SCENARIOS if p.name != "exemple-autonome.toml"], ids=lambda p: p.name
+)
 def test_example_scenarios_needing_data_build_against_indre(path, indre_url):
     built = build(load_scenario(path), db=indre_url)
     p = built.problem
@@ -325,7 +397,11 @@ def test_optimised_rurlinette_keeps_the_published_communes_mandatory(indre_url):
     p = built.problem
     mandatory = {s.insee for s in p.stops if s.mandatory}
     assert len(mandatory) == 19 and {"36236", "36215", "36032"} <= mandatory
-    assert all(s.frequency is Frequency.MONTHLY and s.duration == DAY_MINUTES for s in p.stops if s.mandatory)
+    assert all(
+        s.frequency is Frequency.MONTHLY and s.duration == DAY_MINUTES
+        for s in p.stops
+        if s.mandatory
+    )
     v = p.vehicles[0]
     assert p.locations[v.start_location].insee == "36044"
     candidates = [s for s in p.stops if not s.mandatory]
@@ -358,11 +434,16 @@ commune = "{{code}}"
     path.write_text(text.replace("{code}", "36999"), encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
         build(load_scenario(path))
-    assert str(info.value) == f"{path}:15: stops.list[1].commune: unknown commune 36999: not a commune of the COG 2026"
+    assert (
+        str(info.value)
+        == f"{path}:15: stops.list[1].commune: unknown commune 36999: not a commune of the COG 2026"
+    )
     path.write_text(text.replace("{code}", "18033"), encoding="utf-8")  # Bourges: Cher, not loaded
     with pytest.raises(ScenarioError) as info:
         build(load_scenario(path))
-    assert str(info.value).startswith(f"{path}:15: stops.list[1].commune: commune 18033 (Bourges) is not loaded")
+    assert str(info.value).startswith(
+        f"{path}:15: stops.list[1].commune: commune 18033 (Bourges) is not loaded"
+    )
     assert "itinerance data load --departement 18" in str(info.value)
 
 
@@ -379,3 +460,56 @@ def test_relative_database_path_resolves_against_the_scenario_folder(indre_url, 
     built = build(load_scenario(path))
     assert built.context.database == f"sqlite:///{folder / 'territoire.sqlite'}"
     assert built.problem.stop_by_id["a"].insee == "36236"
+
+
+def _scenario_file(tmp_path, indre_url: str, body: str) -> Path:
+    path = tmp_path / "s.toml"
+    head = f'schema_version = 1\nname = "x"\n\n[data]\ndatabase = "{indre_url}"\n\n'
+    head += '[[vehicles]]\nid = "van"\nbase = "36044"\n\n'
+    path.write_text(head + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_candidate_list_is_valued_by_need_and_capped(indre_url, tmp_path):
+    # Saint-Août, Ségry and Vigoux as candidates; Vicq-Exemplet is already a listed stop.
+    body = '[[stops.list]]\ncommune = "36236"\n\n[candidates]\ncommunes = ["36180", "36215", "36239", "36236"]\nmax = 2\n'
+    built = build(load_scenario(_scenario_file(tmp_path, indre_url, body)))
+    p = built.problem
+    optional = [s for s in p.stops if not s.mandatory]
+    assert len(optional) == 2 and "36236" not in {s.id for s in optional}
+    # Each value is the need of the communes it covers, from the loaded populations and IFN.
+    from geodata.query import commune_points
+
+    need = {c.code: c.population * (c.ifn or 0) for c in commune_points(indre_url, departement="36")}
+    for s in optional:
+        covers = built.context.stops[s.id].covers
+        assert s.id in covers and s.value == pytest.approx(sum(need[c] for c in covers))
+    # The two kept are the two of highest value among the three.
+    all_three = build(load_scenario(_scenario_file(tmp_path, indre_url, body.replace("max = 2", "max = 3"))))
+    values = sorted((s.value for s in all_three.problem.stops if not s.mandatory), reverse=True)
+    assert sorted((s.value for s in optional), reverse=True) == values[:2]
+
+
+@pytest.mark.slow
+def test_host_sites_as_stops_and_candidates(indre_url, tmp_path):
+    import shutil
+
+    from geodata.load import store_import
+    from geodata.userfiles import import_file
+
+    copy = tmp_path / "avec-sites.sqlite"
+    shutil.copy(indre_url.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    store_import(url, import_file(REPO / "scenarios" / "data" / "host-sites-indre.csv", "host_site"))
+    body = '[[stops.list]]\nsite = "rurlinette-36236"\n\n[candidates]\ncommunes = "host_sites"\nvalue = 10\n'
+    built = build(load_scenario(_scenario_file(tmp_path, url, body)))
+    p = built.problem
+    site = p.stop_by_id["rurlinette-36236"]
+    assert site.mandatory and site.insee == "36236" and "Vicq-Exemplet" in site.name
+    candidates = [s for s in p.stops if not s.mandatory]
+    assert len(candidates) >= 10 and all(s.value == 10 for s in candidates)
+    assert "rurlinette-36236" not in {s.id for s in candidates}
+    bad = _scenario_file(tmp_path, url, '[[stops.list]]\nsite = "nulle-part"\n')
+    with pytest.raises(ScenarioError, match=r"s\.toml:12: stops\.list\[0\]\.site: unknown host site 'nulle-part'"):
+        build(load_scenario(bad))
