@@ -6,11 +6,11 @@ code 2 and no output file. La Rur@linette's rota is evaluated from an Indre data
 once for the module.
 """
 
+# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
+
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,8 @@ from planner.plan import Plan
 from planner.provenance import sha256_of
 from planner.scenario import load_scenario
 from planner.validator import validate
+from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,33 +71,6 @@ requester_phone = "01 23 45 67 89"
 time_limit = 2
 seed = 3
 """
-
-
-@pytest.fixture
-def run_cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
-    """Run ``itinerance ARGS`` as the console script does: (exit code, stdout, stderr)."""
-    from planner.cli import main
-
-    def run(*args: object) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["itinerance", *map(str, args)])
-        monkeypatch.setenv("COLUMNS", "200")
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-def one_line_error(code: int, err: str, *needles: str) -> None:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert code == 2, err
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 @pytest.fixture
@@ -179,7 +154,7 @@ def test_a_plan_that_does_not_match_its_scenario_is_a_plan_error(planned, small,
     other = tmp_path / "other.json"
     other.write_text(json.dumps(data), encoding="utf-8")
     code, _, err = run_cli("evaluate", small, "--plan", other)
-    one_line_error(code, err, f"{other}: does not match scenario {small}", "stop 'nowhere' is not in the scenario",
+    assert_one_line_error(code, err, f"{other}: does not match scenario {small}", "stop 'nowhere' is not in the scenario",
                    "(and 1 more)")  # fmt: skip
 
 
@@ -188,13 +163,15 @@ def test_bad_scenario_gives_one_line_and_no_output(run_cli, tmp_path):
     path.write_text(SMALL.replace('shift = "08:30-17:30"', 'shift = "8h"'), encoding="utf-8")
     out = tmp_path / "plan.json"
     code, _, err = run_cli("plan", path, "-o", out)
-    one_line_error(code, err, f'{path}:14: vehicles[0].shift: expected "HH:MM-HH:MM", got "8h"')
+    assert_one_line_error(
+        code, err, f'{path}:14: vehicles[0].shift: expected "HH:MM-HH:MM", got "8h"'
+    )
     assert not out.exists() and list(tmp_path.iterdir()) == [path]
 
 
 def test_output_in_a_missing_folder_fails_before_planning(small, run_cli, tmp_path):
     code, _, err = run_cli("plan", small, "-o", tmp_path / "absent" / "plan.json")
-    one_line_error(code, err, "does not exist")
+    assert_one_line_error(code, err, "does not exist")
 
 
 def test_infeasible_scenario_explains_each_stop_and_writes_nothing(run_cli, tmp_path):
@@ -213,8 +190,8 @@ def test_infeasible_scenario_explains_each_stop_and_writes_nothing(run_cli, tmp_
 
 
 def test_evaluate_needs_a_plan_or_a_rota(small, run_cli):
-    one_line_error(*run_cli("evaluate", small)[::2], "give --plan PLAN.json")
-    one_line_error(*run_cli("evaluate")[::2], "give a scenario file")
+    assert_one_line_error(*run_cli("evaluate", small)[::2], "give --plan PLAN.json")
+    assert_one_line_error(*run_cli("evaluate")[::2], "give a scenario file")
 
 
 # --- La Rur@linette, from the real data -------------------------------------------------------
@@ -222,11 +199,7 @@ def test_evaluate_needs_a_plan_or_a_rota(small, run_cli):
 
 @pytest.fixture(scope="module")
 def indre_url(tmp_path_factory) -> str:
-    from geodata.load import load_area
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('indre') / 'indre.sqlite'}"
-    load_area(url, departement="36")
-    return url
+    return load_indre(tmp_path_factory)
 
 
 @pytest.mark.slow
@@ -279,4 +252,4 @@ def test_plan_of_the_asis_scenario_records_the_data_vintages(indre_url, run_cli,
 
 def test_unknown_rota_is_one_line(run_cli, sqlite_url):
     code, _, err = run_cli("evaluate", "--rota", "999999", "--db", sqlite_url)
-    one_line_error(code, err, "999999")
+    assert_one_line_error(code, err, "999999")

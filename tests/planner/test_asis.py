@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-from test_scenario import load_indre
 
 from geodata.records import (
     CommunePoint,
@@ -28,6 +27,7 @@ from planner.model import Frequency
 from planner.report import render
 from planner.scenario import load_scenario
 from planner.validator import validate
+from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 HOURS = (Interval(600, 750), Interval(810, 960))  # 10:00–12:30 / 13:30–16:00
