@@ -216,38 +216,67 @@ class _Resolver:
         self.url = url
         self.communes: dict[str, CommunePoint] = {}
         self._sites: dict[str, dict] | None = None
+        self._index: Any = False  # the COG list, read on first use (None: not available)
 
-    def need_communes(self, wanted: Iterable[tuple[str, Loc]]) -> None:
-        """Fetch the communes ``wanted`` (code, where it is written); error on the first unknown."""
-        wanted = [(c, loc) for c, loc in wanted if c not in self.communes]
+    def need_communes(self, wanted: Iterable[tuple[str, Loc]], *, point: bool = True) -> None:
+        """Fetch the communes ``wanted`` (code, where it is written); error on the first unknown
+        (or, with ``point``, without a point in the database)."""
+        wanted = [(c, loc) for c, loc in wanted if c not in self.communes or point]
         if not wanted:
             return
-        if self.url is None:  # standalone: _check_standalone already forbids codes without a point
+        if self.url is None:  # standalone: check the codes against the COG list only
+            for code, loc in wanted:
+                self.cog_name(code, loc)
             return
-        codes = sorted({c for c, _ in wanted})
-        try:
-            found = query.commune_points(self.url, codes=codes)
-        except UnknownAreaError:
-            found = []
-        self.communes.update({c.code: c for c in found})
+        codes = sorted({c for c, _ in wanted} - set(self.communes))
+        if codes:
+            try:
+                found = query.commune_points(self.url, codes=codes)
+            except UnknownAreaError:
+                found = []
+            self.communes.update({c.code: c for c in found})
         for code, loc in wanted:
-            point = self.communes.get(code)
-            if point is None:
+            found_point = self.communes.get(code)
+            if found_point is None:
                 raise self.f.error(loc, self._unknown(code))
-            if point.lon is None or point.lat is None:
+            if point and (found_point.lon is None or found_point.lat is None):
                 raise self.f.error(
                     loc,
-                    f"commune {code} ({point.name}) has no point in the database "
+                    f"commune {code} ({found_point.name}) has no point in the database "
                     "(loaded without contours): give lon and lat",
                 )
 
-    def _unknown(self, code: str) -> str:
-        where = db.safe_url(db.normalise_url(self.url))
-        try:
+    def _cog(self) -> Any:
+        """The COG commune list (None when its file is not available)."""
+        if self._index is False:
             from geodata.names import CommuneIndex
 
-            index = CommuneIndex.from_cog()
-        except DataError:
+            try:
+                self._index = CommuneIndex.from_cog()
+            except DataError:
+                self._index = None
+        return self._index
+
+    def cog_name(self, code: str, loc: Loc) -> str | None:
+        """A commune's name in the COG list (None without the list); error for an unknown code."""
+        index = self._cog()
+        if index is None:
+            return None
+        if code not in index:
+            raise self.f.error(loc, f"unknown commune {code}: not a commune of the COG 2026")
+        return index.name(code)
+
+    def commune_name(self, code: str, loc: Loc) -> str | None:
+        """The name of a commune given with coordinates (checked against the database or the COG)."""
+        if self.url is None:
+            return self.cog_name(code, loc)
+        self.need_communes([(code, loc)], point=False)
+        return self.communes[code].name
+
+    def _unknown(self, code: str) -> str:
+        where = db.safe_url(db.normalise_url(self.url))
+        index = self._cog()
+        if index is None:
             return f"unknown commune {code}: not in the database {where}"
         name = index.name(code)
         if name is None:
@@ -289,9 +318,8 @@ class _Resolver:
             )
             return idx, ref.name or s["name"], s.get("insee")
         if ref.lon is not None and ref.lat is not None:
-            name = ref.name or (
-                self.communes[ref.commune].name if ref.commune in self.communes else point_key
-            )
+            commune = self.commune_name(ref.commune, (*loc, "commune")) if ref.commune else None
+            name = ref.name or commune or point_key
             return (
                 places.add(f"point:{point_key}", name, ref.lon, ref.lat, ref.commune),
                 name,
@@ -637,7 +665,8 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     if url is not None and (need_values or optional_listed):
         if sc.candidates is not None and isinstance(sc.candidates.communes, list):
             resolver.need_communes(
-                (code, ("candidates", "communes", i)) for i, code in enumerate(sc.candidates.communes)
+                (code, ("candidates", "communes", i))
+                for i, code in enumerate(sc.candidates.communes)
             )
         area = resolver.area() if not sc.territory.empty else _around(resolver)
         need = _need(resolver, area, router, sc.coverage.threshold)
@@ -655,6 +684,16 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     pairs = listed + candidates + requests
     for _, info in pairs:
         ctx.stops[info.id] = info
+    personal = [r.id for r in sc.requests if r.personal()]
+    if personal:
+        ctx.notes.append(
+            f"Le scénario contient des données personnelles (demandes {', '.join(personal)}) : "
+            + (
+                "elles sont reprises à votre demande."
+                if include_personal
+                else "elles ne sont reprises dans aucune sortie."
+            )
+        )
     if sc.candidates is not None and not candidates:
         ctx.notes.append("Aucune commune candidate ne remplit les conditions de [candidates].")
     durations, distances = matrices(router, places.locations)

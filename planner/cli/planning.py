@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,7 +32,7 @@ from planner.asis import load_asis
 from planner.build import Built, build, database_url, router_of
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
-from planner.engine.base import SolveOptions
+from planner.engine.base import ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
 from planner.model import Problem
 from planner.plan import Plan
@@ -96,42 +97,73 @@ def _meta(
     return meta
 
 
-def _infeasible(f: ScenarioFile, reasons: list[str], searched: bool) -> InfeasibleError:
-    """Print the reasons stop by stop; the error to raise (one line, exit code 2)."""
-    head = (
-        "Le moteur n'a pas pu placer tous les arrêts obligatoires :"
-        if searched
-        else "Le problème n'a pas de solution (aucune recherche lancée) :"
-    )
-    err_console.print(head, highlight=False)
-    for reason in reasons:
-        err_console.print(f"- {reason}", highlight=False, soft_wrap=True, markup=False)
-    what = "no plan serves every mandatory stop" if searched else "the problem is infeasible"
-    return InfeasibleError(f"{f.path}: {what} ({len(reasons)} reason(s) above)", reasons)
+@dataclass
+class Planned:
+    """A scenario planned (or, for ``[asis]``, read): the built problem, the plan with its
+    ``meta`` (provenance, context, validation summary) and the validator's report."""
+
+    built: Built
+    plan: Plan
+    report: ValidationReport
 
 
-def _solve(built: Built, f: ScenarioFile, options: SolveOptions, quiet: bool) -> Plan:
+def solve_options(
+    f: ScenarioFile, time_limit: float | None = None, seed: int | None = None
+) -> SolveOptions:
+    """The scenario's ``[solver]`` options, with ``--time-limit`` / ``--seed`` when given."""
+    s = f.scenario.solver
+    if time_limit is not None and not time_limit > 0:
+        raise ScenarioError(
+            f"--time-limit: expected a positive number of seconds, got {time_limit:g}"
+        )
+    if seed is not None and seed < 0:
+        raise ScenarioError(f"--seed: expected a number >= 0, got {seed}")
+    return SolveOptions(
+        time_limit=time_limit if time_limit is not None else s.time_limit,
+        seed=seed if seed is not None else s.seed, deterministic=s.deterministic, threads=s.threads,
+    )  # fmt: skip
+
+
+def plan_scenario(
+    f: ScenarioFile,
+    *,
+    db: str | None = None,
+    options: SolveOptions | None = None,
+    progress: ProgressCallback | None = None,
+    built: Built | None = None,
+) -> Planned:
+    """Build, check feasibility, solve (or read the ``[asis]`` rota) and validate; no printing.
+
+    Raises :class:`InfeasibleError` (reasons stop by stop in ``.reasons``) before any search when
+    :func:`planner.feasibility.explain` finds reasons, or when the engine cannot place every
+    mandatory stop. ``built`` saves building the problem again. Shared by ``plan`` and the
+    commands that compare and sweep scenarios.
+    """
     from planner.engine import get_engine
-    from planner.engine.progress import live_progress
 
-    problem = built.problem
-    reasons = feasibility.explain(problem)
-    if reasons:
-        raise _infeasible(f, reasons, searched=False)
-    if not quiet:
-        for line in feasibility.warnings(problem):
-            err_console.print(f"attention : {line}", highlight=False, soft_wrap=True, markup=False)
-    engine = get_engine(f.scenario.solver.engine)
-    display = (
-        live_progress(problem.name, options.time_limit, err_console)
-        if not quiet
-        else nullcontext(None)
-    )
-    try:
-        with display as progress:
-            return engine.solve(problem, options, progress=progress)
-    except InfeasibleError as exc:
-        raise _infeasible(f, exc.reasons or [str(exc)], searched=True) from None
+    url = database_url(f, db)
+    built = built or build(f, db=db)
+    if built.plan is not None:
+        plan, engine, used = built.plan, "asis", None
+    else:
+        reasons = feasibility.explain(built.problem)
+        if reasons:
+            raise InfeasibleError(
+                f"{f.path}: the problem is infeasible ({len(reasons)} reason(s))", reasons
+            )
+        used = options or solve_options(f)
+        engine = f.scenario.solver.engine
+        try:
+            plan = get_engine(engine).solve(built.problem, used, progress=progress)
+        except InfeasibleError as exc:
+            reasons = exc.reasons or [str(exc)]
+            raise InfeasibleError(f"{f.path}: no plan serves every mandatory stop ({len(reasons)} reason(s))",
+                                  reasons) from None  # fmt: skip
+    report = validate(built.problem, plan)
+    plan.problem = built.problem.name
+    plan.meta = _meta(built, plan, url, engine, used, [("scenario", f.path)])
+    plan.meta["validation"] = summary(report)
+    return Planned(built, plan, report)
 
 
 @app.command("plan")
@@ -162,45 +194,40 @@ def plan_command(
     ] = False,
 ) -> None:
     """Plan the tours of a scenario, check the plan, print the rota and write it as JSON."""
+    from planner.engine.progress import live_progress
+
     f = load_scenario(scenario)
     if output is not None:
         check_writable(output)
-    s = f.scenario.solver
-    if time_limit is not None and time_limit <= 0:
-        raise ScenarioError(
-            f"--time-limit: expected a positive number of seconds, got {time_limit:g}"
-        )
-    if seed is not None and seed < 0:
-        raise ScenarioError(f"--seed: expected a number >= 0, got {seed}")
-    options = SolveOptions(
-        time_limit=time_limit if time_limit is not None else s.time_limit,
-        seed=seed if seed is not None else s.seed, deterministic=s.deterministic, threads=s.threads,
-    )  # fmt: skip
-    url = database_url(f, db)
+    options = solve_options(f, time_limit, seed)
     with console.status("Construction du problème…") if not quiet else nullcontext():
         built = build(f, db=db)
-    if built.plan is not None:
-        plan, engine, options_used = built.plan, "asis", None
-    else:
-        plan, engine, options_used = (
-            _solve(built, f, options, quiet),
-            f.scenario.solver.engine,
-            options,
+    if not quiet and not built.is_asis:
+        for line in feasibility.warnings(built.problem):
+            err_console.print(f"attention : {line}", highlight=False, soft_wrap=True, markup=False)
+    display = (
+        nullcontext(None)
+        if quiet
+        else live_progress(f.scenario.name, options.time_limit, err_console)
+    )
+    try:
+        with display as progress:
+            done = plan_scenario(f, db=db, options=options, progress=progress, built=built)
+    except InfeasibleError as exc:
+        err_console.print(
+            "Pas de plan qui desserve tous les arrêts obligatoires :", highlight=False
         )
-    report = validate(built.problem, plan)
-    plan.problem = built.problem.name
-    plan.meta = _meta(built, plan, url, engine, options_used, [("scenario", f.path)])
-    plan.meta["validation"] = summary(report)
-    _print(built, plan, report, quiet)
-    if not report.ok:
+        for reason in exc.reasons:
+            err_console.print(f"- {reason}", highlight=False, soft_wrap=True, markup=False)
+        raise
+    _print(done.built, done.plan, done.report, quiet)
+    if not done.report.ok:
         if output is not None:
-            err_console.print(
-                f"{output} n'est pas écrit : le plan ne respecte pas toutes les contraintes.",
-                highlight=False,
-            )
+            err_console.print(f"{output} n'est pas écrit : le plan ne respecte pas toutes les contraintes.",
+                              highlight=False)  # fmt: skip
         raise typer.Exit(1)
     if output is not None:
-        write_json(plan.to_json(), output)
+        write_json(done.plan.to_json(), output)
         if not quiet:
             console.print(f"Plan écrit dans {output}", highlight=False)
 

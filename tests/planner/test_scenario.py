@@ -350,6 +350,7 @@ def test_requests_keep_personal_data_out_unless_asked(no_database):
     dumped = repr(built.context.to_dict()) + repr(built.problem)
     assert "Mme Exemple" not in dumped and "00 00" not in dumped
     assert built.context.personal == {}
+    assert any("données personnelles (demandes visite-1)" in n for n in built.context.notes)
     asked = build(f, include_personal=True)
     assert asked.context.personal["visite-1"]["requester_name"] == "Mme Exemple"
 
@@ -481,12 +482,16 @@ def test_candidate_list_is_valued_by_need_and_capped(indre_url, tmp_path):
     # Each value is the need of the communes it covers, from the loaded populations and IFN.
     from geodata.query import commune_points
 
-    need = {c.code: c.population * (c.ifn or 0) for c in commune_points(indre_url, departement="36")}
+    need = {
+        c.code: c.population * (c.ifn or 0) for c in commune_points(indre_url, departement="36")
+    }
     for s in optional:
         covers = built.context.stops[s.id].covers
         assert s.id in covers and s.value == pytest.approx(sum(need[c] for c in covers))
     # The two kept are the two of highest value among the three.
-    all_three = build(load_scenario(_scenario_file(tmp_path, indre_url, body.replace("max = 2", "max = 3"))))
+    all_three = build(
+        load_scenario(_scenario_file(tmp_path, indre_url, body.replace("max = 2", "max = 3")))
+    )
     values = sorted((s.value for s in all_three.problem.stops if not s.mandatory), reverse=True)
     assert sorted((s.value for s in optional), reverse=True) == values[:2]
 
@@ -501,7 +506,9 @@ def test_host_sites_as_stops_and_candidates(indre_url, tmp_path):
     copy = tmp_path / "avec-sites.sqlite"
     shutil.copy(indre_url.removeprefix("sqlite:///"), copy)
     url = f"sqlite:///{copy}"
-    store_import(url, import_file(REPO / "scenarios" / "data" / "host-sites-indre.csv", "host_site"))
+    store_import(
+        url, import_file(REPO / "scenarios" / "data" / "host-sites-indre.csv", "host_site")
+    )
     body = '[[stops.list]]\nsite = "rurlinette-36236"\n\n[candidates]\ncommunes = "host_sites"\nvalue = 10\n'
     built = build(load_scenario(_scenario_file(tmp_path, url, body)))
     p = built.problem
@@ -511,5 +518,17 @@ def test_host_sites_as_stops_and_candidates(indre_url, tmp_path):
     assert len(candidates) >= 10 and all(s.value == 10 for s in candidates)
     assert "rurlinette-36236" not in {s.id for s in candidates}
     bad = _scenario_file(tmp_path, url, '[[stops.list]]\nsite = "nulle-part"\n')
-    with pytest.raises(ScenarioError, match=r"s\.toml:12: stops\.list\[0\]\.site: unknown host site 'nulle-part'"):
+    with pytest.raises(
+        ScenarioError, match=r"s\.toml:12: stops\.list\[0\]\.site: unknown host site 'nulle-part'"
+    ):
         build(load_scenario(bad))
+
+
+def test_standalone_commune_codes_are_checked_against_the_cog(no_database):
+    text = MINIMAL.replace('id = "a"', 'id = "a"\ncommune = "36236"')
+    built = build(parse_scenario(text))
+    assert built.problem.stop_by_id["a"].name == "Vicq-Exemplet"
+    with pytest.raises(
+        ScenarioError, match=r"x\.toml:13: stops\.list\[0\]\.commune: unknown commune 36999"
+    ):
+        build(parse_scenario(text.replace("36236", "36999"), "scenarios/x.toml"))
