@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,16 +31,15 @@ from planner.asis import load_asis
 from planner.build import Built, build, database_url, router_of
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
-from planner.engine.base import ProgressCallback, SolveOptions
-from planner.errors import InfeasibleError, PlanError, ScenarioError
-from planner.model import Problem
+from planner.errors import InfeasibleError, ScenarioError
+from planner.pipeline import check_plan_matches, plan_scenario, solve_options
 from planner.plan import Plan
 from planner.provenance import provenance
-from planner.report import render, summary
-from planner.scenario import ScenarioFile, load_scenario
+from planner.report import render
+from planner.scenario import load_scenario
 from planner.validator import ValidationReport, validate
 
-__all__ = ["check_plan_matches", "evaluate_command", "plan_command", "write_json"]
+__all__ = ["evaluate_command", "plan_command", "write_json"]
 
 
 def write_json(data: Any, path: Path) -> None:
@@ -52,118 +50,6 @@ def write_json(data: Any, path: Path) -> None:
         else json.dumps(data, ensure_ascii=False, indent=2, default=str)
     )
     write_files({Path(path): (text + "\n").encode("utf-8")})
-
-
-def check_plan_matches(problem: Problem, plan: Plan, source: str, scenario: str) -> None:
-    """PlanError (one line) when a plan names stops, vehicles or days its scenario does not have."""
-    n = problem.horizon.n_days
-    problems: list[str] = []
-    stops = {v.stop for r in plan.routes for v in r.visits} | set(plan.unserved)
-    problems += [
-        f"stop {s!r} is not in the scenario" for s in sorted(stops - set(problem.stop_by_id))
-    ]
-    problems += [
-        f"vehicle {v!r} is not in the scenario"
-        for v in sorted({r.vehicle for r in plan.routes} - set(problem.vehicle_by_id))
-    ]
-    problems += [
-        f"day {d} is not in the {n}-day cycle"
-        for d in sorted({r.day for r in plan.routes if not 0 <= r.day < n})
-    ]
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise PlanError(f"{source}: does not match scenario {scenario}: {problems[0]}{more}")
-
-
-def _meta(
-    built: Built,
-    plan: Plan,
-    url: str | None,
-    engine: str,
-    options: SolveOptions | None,
-    inputs: list[tuple[str, Path]],
-) -> dict[str, Any]:
-    """The engine's own meta (objective, status, figures…) with the provenance and context on top."""
-    meta = provenance(
-        inputs=inputs, database=url, engine=engine, seed=options.seed if options else None,
-        time_limit=options.time_limit if options else None,
-        deterministic=options.deterministic if options else None, router=built.context.router,
-    )  # fmt: skip
-    if options is not None and options.deterministic:
-        del meta["created"]  # same inputs and seed: the same file
-    meta["versions"] = {**plan.meta.get("versions", {}), **meta["versions"]}
-    meta = {k: v for k, v in plan.meta.items() if k not in ("created", "versions")} | meta
-    meta["context"] = built.context.to_dict()
-    return meta
-
-
-@dataclass
-class Planned:
-    """A scenario planned (or, for ``[asis]``, read): the built problem, the plan with its
-    ``meta`` (provenance, context, validation summary) and the validator's report."""
-
-    built: Built
-    plan: Plan
-    report: ValidationReport
-
-
-def solve_options(
-    f: ScenarioFile, time_limit: float | None = None, seed: int | None = None
-) -> SolveOptions:
-    """The scenario's ``[solver]`` options, with ``--time-limit`` / ``--seed`` when given."""
-    s = f.scenario.solver
-    if time_limit is not None and not time_limit > 0:
-        raise ScenarioError(
-            f"--time-limit: expected a positive number of seconds, got {time_limit:g}"
-        )
-    if seed is not None and seed < 0:
-        raise ScenarioError(f"--seed: expected a number >= 0, got {seed}")
-    return SolveOptions(
-        time_limit=time_limit if time_limit is not None else s.time_limit,
-        seed=seed if seed is not None else s.seed, deterministic=s.deterministic, threads=s.threads,
-    )  # fmt: skip
-
-
-def plan_scenario(
-    f: ScenarioFile,
-    *,
-    db: str | None = None,
-    options: SolveOptions | None = None,
-    progress: ProgressCallback | None = None,
-    built: Built | None = None,
-) -> Planned:
-    """Build, check feasibility, solve (or read the ``[asis]`` rota) and validate; no printing.
-
-    Raises :class:`InfeasibleError` (reasons stop by stop in ``.reasons``) before any search when
-    :func:`planner.feasibility.explain` finds reasons, or when the engine cannot place every
-    mandatory stop. ``built`` saves building the problem again. Shared by ``plan`` and the
-    commands that compare and sweep scenarios.
-    """
-    from planner.engine import get_engine
-
-    url = database_url(f, db)
-    built = built or build(f, db=db)
-    if built.plan is not None:
-        plan, engine, used = built.plan, "asis", None
-    else:
-        reasons = feasibility.explain(built.problem)
-        if reasons:
-            raise InfeasibleError(
-                f"{f.path}: the problem is infeasible ({len(reasons)} reason(s))", reasons
-            )
-        used = options or solve_options(f)
-        engine = f.scenario.solver.engine
-        try:
-            plan = get_engine(engine).solve(built.problem, used, progress=progress)
-        except InfeasibleError as exc:
-            reasons = exc.reasons or [str(exc)]
-            raise InfeasibleError(f"{f.path}: no plan serves every mandatory stop ({len(reasons)} reason(s))",
-                                  reasons) from None  # fmt: skip
-    report = validate(built.problem, plan)
-    plan.problem = built.problem.name
-    plan.meta = _meta(built, plan, url, engine, used, [("scenario", f.path)])
-    plan.meta["validation"] = summary(report)
-    return Planned(built, plan, report)
 
 
 @app.command("plan")
