@@ -26,6 +26,7 @@ from rich.table import Table
 
 from geodata import query
 from geodata.errors import DataError, UnknownAreaError
+from planner.accessibility import two_step_fca
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.cli.data import plural_fr
@@ -197,7 +198,7 @@ def _minutes(x: float) -> str:
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
     """Minutes and km to 0.01, need to 0.1: readable files, no false precision."""
     digits = {c: 2 for c in frame.columns if c.endswith(("_minutes", "_km"))}
-    return frame.round({**digits, "need": 1, "mobile_hours_month": 2})
+    return frame.round({**digits, "need": 1, "mobile_hours_month": 2, "access_score": 3})
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -244,6 +245,18 @@ def coverage_table_fr(result: CoverageResult, label: str, gaps: int) -> list[Tab
             number_fr(row.need_not_covered),
         )
     out.append(totals)
+    if "access_score" in result.communes:
+        scores = result.communes.sort_values(
+            ["access_score", "population"], ascending=[True, False]
+        )
+        lowest = ", ".join(
+            f"{r['name']} ({number_fr(r['access_score'], 1)})" for _, r in scores.head(5).iterrows()
+        )
+        out.append(
+            "Accessibilité (2SFCA, heures d'ouverture par semaine pour 1 000 habitants à moins de "
+            f"{number_fr(t, 0)} min) : médiane {number_fr(scores['access_score'].median(), 1)} ; "
+            f"les plus faibles : {lowest}"
+        )
     gap_rows = result.gaps
     if gap_rows.empty:
         out.append(
@@ -301,6 +314,13 @@ def coverage_command(
     osrm: OsrmOption = None,
     margin_km: MarginOption = SERVICE_MARGIN_KM,
     output: OutputOption = None,
+    accessibility: Annotated[
+        bool,
+        typer.Option(
+            "--accessibility",
+            help="Add the 2SFCA score: opening hours per week per 1,000 inhabitants within reach.",
+        ),
+    ] = False,
 ) -> None:
     """Coverage gaps of an area: time to the nearest help of each kind, totals, communes left out."""
     area = load_area(
@@ -313,6 +333,12 @@ def coverage_command(
         margin_km=margin_km,
     )
     result = analyse(area.inputs)
+    if accessibility:
+        i = area.inputs
+        scores = two_step_fca(
+            i.communes, i.services, i.stops, threshold=i.threshold, router=i.router
+        )
+        result.communes["access_score"] = scores["score"]
     if fmt is CoverageFormat.csv:
         _emit(_rounded(result.communes).reset_index().to_csv(index=False), output)
     elif fmt is CoverageFormat.json:

@@ -55,6 +55,15 @@ def test_coverage_csv_has_every_commune_and_consistent_columns(run_cli, indre):
     assert ((table["need"] - table["population"] * table["ifn"]).abs() <= 0.05).all()
 
 
+def test_coverage_with_the_2sfca_score(run_cli, indre):
+    code, out, err = run_cli("coverage", "-d", "36", "-f", "csv", "--accessibility", "--db", indre)
+    assert code == 0, err
+    table = pd.read_csv(io.StringIO(out), dtype={"code": str}).set_index("code")
+    assert (table["access_score"] > 0).all()  # every commune has human help within 30 minutes
+    code, out, _ = run_cli("coverage", "-d", "36", "--accessibility", "--db", indre)
+    assert "Accessibilité (2SFCA" in out
+
+
 def test_coverage_json_totals_add_up_and_record_provenance(run_cli, indre):
     code, out, err = run_cli("coverage", "-d", "36", "-t", "12", "-f", "json", "--db", indre)
     assert code == 0, err
