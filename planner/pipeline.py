@@ -13,6 +13,7 @@ from typing import Any
 
 from planner import feasibility
 from planner.build import Built, build, database_url
+from planner.calendar import schedule_meta
 from planner.engine.base import ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
 from planner.model import Problem
@@ -65,6 +66,7 @@ def _meta(
     meta["versions"] = {**plan.meta.get("versions", {}), **meta["versions"]}
     meta = {k: v for k, v in plan.meta.items() if k not in ("created", "versions")} | meta
     meta["context"] = built.context.to_dict()
+    meta["schedule"] = schedule_meta(built.problem, plan)  # cycle, bases, legs: for exports
     return meta
 
 
