@@ -56,7 +56,7 @@ from planner.build import Built, StopInfo
 from planner.errors import PlanError
 from planner.model import Horizon, Problem
 from planner.plan import Plan
-from planner.wording import describe_days_fr, format_time_fr, ordinal_fr, weekday_fr
+from planner.wording import day_label_fr, describe_days_fr, format_time_fr, weekday_fr
 
 __all__ = [
     "MONTHS_FR",
@@ -708,15 +708,15 @@ def day_title_fr(horizon: Horizon, day: int) -> str:
     """A day of the cycle as a timetable heading: "2e lundi du mois", "Dernier jour ouvré du
     mois" (monthly cycle), "Lundi" (1 week), "Semaine 2 — mardi", "Jour 3" (benchmark days)."""
     d = horizon.days[day]
-    if horizon.plain_days is not None:
-        return f"Jour {day + 1}"
-    if d.last_of_month or d.weekday is None:
-        return "Dernier jour ouvré du mois"
-    if horizon.monthly:
-        return f"{ordinal_fr(d.week + 1)} {weekday_fr(d.weekday)} du mois"
-    if horizon.weeks == 1:
-        return weekday_fr(d.weekday).capitalize()
-    return f"Semaine {d.week + 1} — {weekday_fr(d.weekday)}"
+    label = day_label_fr(horizon, day)
+    if horizon.plain_days is None:
+        if d.weekday is None:
+            return "Dernier jour ouvré du mois"
+        if horizon.monthly:
+            return f"{label} du mois"
+        if horizon.weeks > 1:
+            return f"Semaine {d.week + 1} — {weekday_fr(d.weekday)}"
+    return label[:1].upper() + label[1:]
 
 
 def days_fr(horizon: Horizon, p: Permanence) -> str:

@@ -113,7 +113,7 @@ def as_json_plan(built: Built, plan: Plan) -> Plan:
     """The plan as ``itinerance plan`` writes it (context, schedule, provenance), read back."""
     plan.meta = {
         "engine": "essai", "seed": 7, "inputs": [{"role": "scenario", "path": "essai.toml", "sha256": "ab" * 32}],
-        "versions": {"itinerance": "0.1.0"}, "context": built.context.to_dict(),
+        "versions": {"itinerance": "0.1.0"}, "travel": built.context.router, "context": built.context.to_dict(),
         "schedule": schedule_meta(built.problem, plan),
     }  # fmt: skip
     return Plan.from_dict(json.loads(plan.to_json()), source="essai.json")
