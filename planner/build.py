@@ -55,10 +55,21 @@ from planner.scenario import (
     stop_id,
     stop_permanence,
 )
+from planner.siting import SolverOptions, maximal_covering
 from planner.travel import OfflineModel
 from planner.wording import describe_days_fr
 
-__all__ = ["Built", "Context", "StopInfo", "VehicleInfo", "build", "database_url", "router_of"]
+__all__ = [
+    "Built",
+    "Context",
+    "KioskInfo",
+    "StopInfo",
+    "VehicleInfo",
+    "build",
+    "database_url",
+    "fixed_help_inputs",
+    "router_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +99,18 @@ class VehicleInfo:
     spec: VehicleSpec | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class KioskInfo:
+    """A self-service kiosk of the scenario (``[kiosks]``), at its commune's point."""
+
+    insee: str
+    commune: str
+    lon: float
+    lat: float
+    chosen: bool = False  # placed by the siting model (``choose = N``), not listed
+    gain: float = 0.0  # need (population × IFN) it newly covers, when chosen by the model
+
+
 @dataclass
 class Context:
     """Names, places and provenance that outputs need besides the problem."""
@@ -99,6 +122,7 @@ class Context:
     database: str | None = None  # URL used (None: standalone)
     router: str = ""
     personal: dict[str, dict[str, str]] = field(default_factory=dict)  # only when asked
+    kiosks: list[KioskInfo] = field(default_factory=list)  # [kiosks]: partial help, costed
 
     def stop_name(self, stop: str) -> str:
         info = self.stops.get(stop)
@@ -129,6 +153,10 @@ class Context:
                 for v in self.vehicles.values()
             },
             "notes": list(self.notes),
+            "kiosks": [
+                {k: getattr(kiosk, k) for k in ("insee", "commune", "lon", "lat", "chosen", "gain")}
+                for kiosk in self.kiosks
+            ],
         }
 
 
@@ -644,7 +672,9 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     if f.scenario.asis is not None:
         from planner.asis import build_asis
 
-        return build_asis(f, url, router)
+        built = build_asis(f, url, router)
+        built.context.kiosks = _kiosks(f, _Resolver(f, url), router, built.context.notes)
+        return built
     sc = f.scenario
     ctx = Context(
         name=sc.name, database=None if url is None else db_safe(url), router=router.describe()
@@ -696,6 +726,7 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
         )
     if sc.candidates is not None and not candidates:
         ctx.notes.append("Aucune commune candidate ne remplit les conditions de [candidates].")
+    ctx.kiosks = _kiosks(f, resolver, router, ctx.notes)
     durations, distances = matrices(router, places.locations)
     objective = Objective(
         value_weight=sc.objective.value_weight, km_weight=sc.objective.km_weight,
@@ -707,6 +738,89 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
         meta={"scenario": str(f.path)},
     )  # fmt: skip
     return Built(problem, ctx, f)
+
+
+# --- kiosks and the help already there ----------------------------------------------------------
+
+# Help that is there without any mobile service: the baseline of coverage comparisons.
+FIXED_HELP = (ServiceKind.FRANCE_SERVICES, ServiceKind.MEDIATION, ServiceKind.BORNE)
+KIOSK_SITING = SolverOptions(time_limit=30.0, workers=1, seed=0)  # one worker: deterministic
+
+
+def fixed_help_inputs(
+    f: ScenarioFile,
+    db: str | None = None,
+    *,
+    router: Router | None = None,
+    codes: Iterable[str] = (),
+    resolver: _Resolver | None = None,
+) -> CoverageInputs | None:
+    """The scenario's territory with the help that is there without any mobile service — fixed
+    France Services, lieux de médiation and existing bornes (partial) — at its ``[coverage]``
+    threshold; None for a standalone scenario. Without a ``[territory]``, the territory is the
+    départements of the communes ``codes`` (e.g. the plan's stops)."""
+    url = resolver.url if resolver is not None else database_url(f, db)
+    if url is None:
+        return None
+    resolver = resolver or _Resolver(f, url)
+    if f.scenario.territory.empty:
+        resolver.need_communes(((c, ()) for c in codes), point=False)
+        area = _around(resolver)
+    else:
+        area = resolver.area()
+    cov = f.scenario.coverage
+    return CoverageInputs(
+        tuple(c for c in area if c.lon is not None and c.lat is not None),
+        tuple(query.services(url, kinds=FIXED_HELP)), threshold=cov.threshold,
+        router=router or router_of(f), borne_reach=cov.borne_reach,
+    )  # fmt: skip
+
+
+def _kiosks(f: ScenarioFile, resolver: _Resolver, router: Router, notes: list[str]) -> list[KioskInfo]:
+    """The ``[kiosks]`` listed, or chosen by maximal covering (kind borne) among the territory's
+    communes; a choice that covers nothing more is filled with the communes farthest from any
+    human help (said in ``notes``)."""
+    k = f.scenario.kiosks
+    if k is None:
+        return []
+    if k.communes:
+        resolver.need_communes((c, ("kiosks", "communes", i)) for i, c in enumerate(k.communes))
+        found = [resolver.communes[c] for c in k.communes]
+        return [KioskInfo(c.code, c.name, c.lon, c.lat) for c in found]  # type: ignore[arg-type]
+    assert k.choose is not None
+    if k.candidates:
+        resolver.need_communes((c, ("kiosks", "candidates", i)) for i, c in enumerate(k.candidates))
+    inputs = fixed_help_inputs(f, router=router, codes=k.candidates or (), resolver=resolver)
+    assert inputs is not None  # standalone scenarios have no [kiosks] (planner.scenario)
+    try:
+        result = maximal_covering(inputs, k.choose, kind="borne", candidates=k.candidates,
+                                  options=KIOSK_SITING)  # fmt: skip
+    except (ScenarioError, UnknownAreaError) as exc:
+        raise f.error(("kiosks", "choose"), str(exc)) from None
+    gains = dict(zip(result.chosen, result.gains))
+    chosen = [code for code in result.chosen if gains[code] > 0]
+    base = result.comparison.before.communes
+    if len(chosen) < k.choose:
+        pool = base.loc[list(k.candidates)] if k.candidates else base
+        pool = pool.drop(index=[c for c in chosen if c in pool.index])
+        far = np.fmin(pool["france_services_minutes"].to_numpy(dtype=float),
+                      pool["mediation_minutes"].to_numpy(dtype=float))  # fmt: skip
+        far = np.nan_to_num(far, nan=np.inf)
+        order = sorted(range(len(pool)), key=lambda n: (-far[n], pool.index[n]))
+        filled = [pool.index[n] for n in order[: k.choose - len(chosen)]]
+        reach_min = f"{inputs.borne_threshold:g}".replace(".", ",")
+        notes.append(
+            f"{len(filled)} des {k.choose} bornes ne couvrent aucune commune de plus (portée "
+            f"{reach_min} min, communes sans aide humaine) : elles sont placées dans les communes "
+            "les plus éloignées d'une aide humaine."
+        )
+        chosen += filled
+    points = {c.code: c for c in inputs.communes}
+    return [
+        KioskInfo(code, points[code].name, points[code].lon, points[code].lat, chosen=True,  # type: ignore[arg-type]
+                  gain=float(gains.get(code, 0.0)))  # fmt: skip
+        for code in chosen
+    ]
 
 
 def _around(resolver: _Resolver) -> list[CommunePoint]:

@@ -752,18 +752,43 @@ class CoverageSection(_Model):
 
 
 class CostsSection(_Model):
-    """Rates of the cost comparison (issue 5); every default is documented in docs/scenarios.md."""
+    """Rates of the yearly cost model (:mod:`planner.costs`, ``itinerance compare``).
+
+    Every default is documented with its source, or marked as an assumption, in docs/compare.md.
+    A vehicle's own ``purchase_cost``, ``lifetime_years``, ``upkeep_per_year``,
+    ``fuel_l_per_100km``, ``co2_kg_per_km`` and ``staff`` override these for that vehicle.
+    """
 
     fuel_price_per_l: float = Field(default=1.70, ge=0)
     co2_kg_per_l: float = Field(default=3.1, ge=0)
     fuel_l_per_100km: float = Field(default=11.0, ge=0)
-    staff_cost_per_hour: float = Field(default=30.0, ge=0)
+    staff_cost_per_hour: float = Field(default=25.0, ge=0)
+    purchase_cost: float = Field(default=90000.0, ge=0)
     upkeep_per_year: float = Field(default=3000.0, ge=0)
     lifetime_years: float = Field(default=10.0, gt=0)
+    interest_rate: float = Field(default=0.0, ge=0, le=0.5)
     working_weeks_per_year: float = Field(default=47.0, gt=0, le=52.18)
+    kiosk_purchase_cost: float = Field(default=8000.0, ge=0)
+    kiosk_lifetime_years: float = Field(default=5.0, gt=0)
+    kiosk_upkeep_per_year: float = Field(default=1000.0, ge=0)
+    kiosk_connectivity_per_year: float = Field(default=600.0, ge=0)
     public_aid_operating_per_year: float = Field(default=30000.0, ge=0)
     public_aid_investment: float = Field(default=68000.0, ge=0)
+    aided_vehicles: int | None = Field(default=None, ge=0)  # None: every vehicle
     include_public_aid: bool = False
+
+
+class KiosksSection(_Model):
+    """Self-service kiosks (bornes interactives) the scenario adds: partial coverage, costed.
+
+    ``communes`` lists them; ``choose = k`` lets the maximal covering model
+    (:func:`planner.siting.maximal_covering`, kind borne) place ``k`` among the territory's
+    communes (or ``candidates``) when the problem is built.
+    """
+
+    communes: list[Insee] = []
+    choose: int | None = Field(default=None, ge=1, le=1000)
+    candidates: list[Insee] | None = None
 
 
 class AsisSection(_Model):
@@ -789,6 +814,7 @@ class Scenario(_Model):
     solver: SolverSection = SolverSection()
     coverage: CoverageSection = CoverageSection()
     costs: CostsSection = CostsSection()
+    kiosks: KiosksSection | None = None
     asis: AsisSection | None = None
 
 
@@ -1203,6 +1229,31 @@ def _check(f: ScenarioFile) -> None:
 
     _check_stops(f)
     _check_requests(f)
+    _check_kiosks(f)
+
+
+def _check_kiosks(f: ScenarioFile) -> None:
+    k = f.scenario.kiosks
+    if k is None:
+        return
+    loc: Loc = ("kiosks",)
+    if f.scenario.data.standalone:
+        raise f.error(loc, "kiosks are placed in communes of the database: not in a standalone scenario")
+    if (k.choose is None) == (not k.communes):
+        raise f.error(loc, "give communes = [...] (the kiosks' communes) or choose = N, not both")
+    if k.candidates is not None and k.choose is None:
+        raise f.error(loc + ("candidates",), "candidates go with choose = N")
+    if k.choose is not None and f.scenario.territory.empty and not k.candidates:
+        raise f.error(loc + ("choose",), "choose = N needs a [territory] or kiosks.candidates")
+    for key in ("communes", "candidates"):
+        seen: set[str] = set()
+        for i, code in enumerate(getattr(k, key) or []):
+            if code in seen:
+                raise f.error(loc + (key, i), f"commune {code} is listed twice")
+            seen.add(code)
+    if k.choose is not None and k.candidates and k.choose > len(k.candidates):
+        raise f.error(loc + ("choose",),
+                      f"choose = {k.choose} but only {len(k.candidates)} candidate communes")  # fmt: skip
 
 
 def _work_span(v: VehicleSpec) -> float:

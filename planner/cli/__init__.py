@@ -16,11 +16,14 @@ from planner.cli.common import err_console
 # Command modules register themselves on import.
 from planner.cli import (  # noqa: F401,E402
     bench,
+    compare,
     coverage,
     data,
     demo,
+    export,
     map_commands,
     planning,
+    sweep,
 )
 
 __all__ = ["app", "main"]

@@ -1,0 +1,221 @@
+"""``itinerance compare A.toml B.toml …``: scenarios side by side, with their yearly costs.
+
+Thin: every scenario file is read and validated first (a bad one stops everything before any
+planning), then each is planned — or, for ``[asis]``, read — and measured by
+:func:`planner.compare.evaluate_scenario`; :func:`planner.compare.compare` lines them up against
+the first one. The comparison goes to the terminal (a table, ``--format csv`` or ``json``); with
+``-o comparaison.html`` the HTML report (:mod:`maps.report`) is written with each scenario's map
+next to it — the tour map (:mod:`maps.tour_map`), or the coverage map when there is no tour —
+all files or none. ``-o`` ending in ``.csv`` or ``.json`` writes that format instead.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from geodata import query
+from geodata.errors import ItineranceError
+from maps.io import OutputError, check_writable, write_files
+from planner.build import FIXED_HELP, database_url
+from planner.cli.app import app
+from planner.cli.common import DbOption, console, err_console
+from planner.compare import Comparison, Evaluation, compare, evaluate_scenario, unique_labels
+from planner.costs import RATES_FR
+from planner.errors import InfeasibleError
+from planner.pipeline import solve_options
+from planner.report import number_fr
+from planner.scenario import ScenarioFile, load_scenario
+
+__all__ = ["compare_command"]
+
+_SUFFIXES = (".html", ".htm", ".csv", ".json")
+
+
+class CompareFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("compare")
+def compare_command(
+    scenarios: Annotated[
+        list[Path],
+        typer.Argument(help="Scenario files (TOML); the first is the reference.", show_default=False),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o",
+            help="Write the HTML report here (its maps go beside it); .csv or .json: that format.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        CompareFormat, typer.Option("--format", "-f", help="What to print in the terminal.")
+    ] = CompareFormat.table,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Seconds of search per scenario (default: each scenario's).",
+                     show_default=False),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Random seed (default: each scenario's).", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    with_aid: Annotated[
+        bool, typer.Option("--with-aid", help="Add the costs net of the known public aid.")
+    ] = False,
+) -> None:
+    """Plan each scenario and compare coverage, operations and yearly costs (in French)."""
+    if output is not None:
+        if output.suffix.lower() not in _SUFFIXES:
+            raise OutputError(f"{output}: expected a file name ending in .html, .csv or .json")
+        check_writable(output)
+    files = [load_scenario(path) for path in scenarios]
+    labels = unique_labels([f.scenario.name for f in files], [f.path for f in files])
+    evaluations = [_evaluate(f, label, db, time_limit, seed) for f, label in zip(files, labels)]
+    comparison = compare([e.figures for e in evaluations], with_aid=with_aid)
+    if fmt is CompareFormat.json:
+        typer.echo(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2, default=str))
+    elif fmt is CompareFormat.csv:
+        typer.echo("\ufeff" + comparison.to_csv(), nl=False)
+    else:
+        _print_table(comparison)
+    if output is not None:
+        written = _write(comparison, evaluations, files, output, db)
+        for path in written:
+            err_console.print(f"écrit : {path}", highlight=False)
+
+
+def _evaluate(
+    f: ScenarioFile, label: str, db: str | None, time_limit: float | None, seed: int | None
+) -> Evaluation:
+    from planner.engine.progress import live_progress
+
+    options = solve_options(f, time_limit, seed)
+    try:
+        with live_progress(label, options.time_limit, err_console) as progress:
+            return evaluate_scenario(f, db=db, options=options, progress=progress, label=label)
+    except InfeasibleError as exc:
+        first = f": {exc.reasons[0]}" if exc.reasons else ""
+        more = f" (and {len(exc.reasons) - 1} more)" if len(exc.reasons) > 1 else ""
+        raise ItineranceError(f"{exc}{first}{more}") from None
+
+
+# --- the terminal table ---------------------------------------------------------------------------
+
+
+def _print_table(comparison: Comparison) -> None:
+    labels = comparison.labels
+    table = Table(title="Comparaison des scénarios", title_justify="left", show_lines=False)
+    table.add_column("", overflow="fold", min_width=28)
+    for n, label in enumerate(labels):
+        table.add_column(label + (" (référence)" if n == 0 else ""), justify="right", overflow="fold")
+    table.add_column("Meilleur", overflow="fold")
+    for section, rows in comparison.sections():
+        table.add_section()
+        table.add_row(Text(section, style="bold"), *[""] * (len(labels) + 1))
+        for r in rows:
+            cells = []
+            for n, value in enumerate(r.values):
+                text = Text(r.line.format(value), style="bold green" if n in r.best else "")
+                if n and r.differences[n] is not None and r.line.format(r.differences[n]) != "0":
+                    text.append(f" ({r.line.format(r.differences[n], signed=True)})", style="dim")
+                cells.append(text)
+            best = ", ".join(labels[n] for n in r.best)
+            table.add_row(f"{r.label} ({r.line.unit})", *cells, best)
+    console.print(table)
+    console.print("En vert : la meilleure valeur de la ligne ; entre parenthèses : l'écart à la "
+                  "référence.", highlight=False)  # fmt: skip
+    for s in comparison.scenarios:
+        for note in s.notes:
+            console.print(f"[bold]{s.label}[/] : {note}", highlight=False, soft_wrap=True)
+    rates = comparison.scenarios[0].costs.rates
+    shown = ", ".join(
+        f"{RATES_FR[k][0].lower()} {number_fr(rates[k], 2 if rates[k] % 1 else 0)} {RATES_FR[k][1]}"
+        for k in ("fuel_price_per_l", "fuel_l_per_100km", "co2_kg_per_l", "staff_cost_per_hour",
+                  "purchase_cost", "lifetime_years", "working_weeks_per_year")
+    )  # fmt: skip
+    console.print(f"Hypothèses de coût (référence, section costs) : {shown}. Sources : docs/compare.md.",
+                  highlight=False, soft_wrap=True, markup=False)  # fmt: skip
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def _write(
+    comparison: Comparison,
+    evaluations: Sequence[Evaluation],
+    files: Sequence[ScenarioFile],
+    output: Path,
+    db: str | None,
+) -> list[Path]:
+    suffix = output.suffix.lower()
+    if suffix == ".csv":
+        return write_files({output: ("\ufeff" + comparison.to_csv()).encode("utf-8")})
+    if suffix == ".json":
+        text = json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n"
+        return write_files({output: text.encode("utf-8")})
+    from maps.report import map_file_name, write_report
+
+    contents: dict[Path, bytes] = {}
+    maps: list[tuple[str, str | None]] = []
+    for n, (ev, f) in enumerate(zip(evaluations, files)):
+        target = output.with_name(map_file_name(output, n, ev.figures.label))
+        found = _scenario_map(ev, f, target, db)
+        contents.update(found)
+        maps.append((ev.figures.label, target.name if target in found else None))
+    return write_report(comparison, output, maps=maps, files=contents)
+
+
+def _scenario_map(ev: Evaluation, f: ScenarioFile, target: Path, db: str | None) -> dict[Path, bytes]:
+    """The scenario's map (and the files beside it) as bytes: written in a temporary folder next
+    to the report, read back, the folder removed — so that the report writes all files or none."""
+    with tempfile.TemporaryDirectory(prefix=".itinerance-", dir=target.parent) as tmp:
+        path = Path(tmp) / target.name
+        if not _draw_map(ev, f, path, db):
+            return {}
+        return {target.parent / p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir()) if p.is_file()}
+
+
+def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bool:
+    """Write the tour map at ``path`` (or the coverage map without a tour); False: no map."""
+    url = database_url(f, db)
+    communes = None
+    if ev.coverage is not None and url is not None:
+        communes = query.communes(url, codes=list(ev.coverage.before.communes.index))
+    threshold = f.scenario.coverage.threshold
+    try:
+        from maps.tour_map import write_tour_map
+    except ImportError:  # the tour map is not there: the coverage map shows the scenario
+        write_tour_map = None
+    if write_tour_map is not None and ev.plan.routes:
+        kwargs: dict[str, Any] = {"threshold": threshold, "title": ev.figures.label, "problem": ev.problem}
+        if ev.coverage is not None and communes is not None:
+            kwargs |= {"communes": communes, "coverage_before": ev.coverage.before.communes,
+                       "coverage_after": ev.coverage.after.communes}  # fmt: skip
+        write_tour_map(ev.plan, path, **kwargs)
+        return True
+    if ev.coverage is None or communes is None:
+        return False
+    from geodata.records import ServiceKind, ServicePoint
+    from maps.coverage_map import write_coverage_map
+
+    kiosks = [ServicePoint(f"kiosk:{k.insee}", f"Borne — {k.commune}", ServiceKind.BORNE, k.lon, k.lat,
+                           k.insee) for k in ev.figures.kiosks]  # fmt: skip
+    services = query.services(url, kinds=FIXED_HELP) + kiosks
+    write_coverage_map(communes, ev.coverage.after.communes, services, [], path,
+                       title=f"Couverture avec le scénario « {ev.figures.label} »",
+                       threshold=threshold, area_label=f.scenario.name)  # fmt: skip
+    return True
