@@ -20,10 +20,8 @@ from planner.cli import (  # noqa: F401,E402
     coverage,
     data,
     demo,
-    export,
     map_commands,
     planning,
-    sweep,
 )
 
 __all__ = ["app", "main"]
