@@ -20,6 +20,7 @@ from planner.cli import (  # noqa: F401,E402
     coverage,
     data,
     demo,
+    export,
     map_commands,
     planning,
 )

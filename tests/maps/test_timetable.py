@@ -24,8 +24,8 @@ from tests.planner.test_calendar import (
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "area", "base", "source", "wbr"}
 # A person's e-mail or French phone number (the service's contact is checked apart).
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-PHONE = re.compile(r"(?<!\d)0\d(?:[ .]?\d\d){4}(?!\d)")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}\b")
+PHONE = re.compile(r"(?<![\w.])0\d(?:[ .]?\d\d){4}(?!\d)")
 
 
 class CheckedPage(HTMLParser):
