@@ -53,7 +53,8 @@ h1{font-size:46pt;line-height:1.05;margin:10mm 0 6mm;color:#123f7a}
 .phrase{font-size:23pt;line-height:1.35;margin:0 0 6mm}
 .bloc{margin:0 0 6mm}
 h2{font-size:17pt;margin:4mm 0 2mm}
-ul.dates{list-style:none;padding:0;margin:0;columns:2;column-gap:10mm;font-size:16pt;line-height:1.5}
+ul.dates{list-style:none;padding:0;margin:0;columns:2;column-gap:8mm;font-size:15pt;line-height:1.5}
+ul.dates li{white-space:nowrap}
 ul.dates li::before{content:"▸ ";color:#123f7a}
 .ferie{font-size:14pt;margin:2mm 0;padding:2mm 4mm;border-left:3mm solid #c0392b;background:#fbeeee}
 .aide{font-size:15pt;margin:4mm 0}
