@@ -30,7 +30,7 @@ EPS = 1e-7
 # --- time windows ---------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def earliest(tw, twn, s, d, t, lo, hi):
     """Earliest start >= t for stop s on day d within its windows and the band [lo, hi]."""
     if t < lo:
@@ -45,7 +45,7 @@ def earliest(tw, twn, s, d, t, lo, hi):
     return INF
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def latest(tw, twn, s, d, t, lo, hi):
     """Latest start <= t for stop s on day d within its windows and the band [lo, hi]."""
     if t > hi:
@@ -240,7 +240,7 @@ def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
 # --- route caches -----------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def update_route(I, S, r):
     """Recompute the caches of route r: earliest/latest starts, load, driving, cost, feasibility."""
     n = S.rlen[r]
@@ -339,7 +339,7 @@ def _full_check_insert(I, S, r, s, p, lo, hi):
     return ok
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def best_position(I, S, s, r, blink, lo, hi):
     """Cheapest feasible position of stop s in route r: (delta cost, position, e, l).
 
@@ -419,7 +419,7 @@ def best_position(I, S, s, r, blink, lo, hi):
     return INF, -1, 0.0, 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def insert_at(I, S, s, r, p):
     n = S.rlen[r]
     for i in range(n, p, -1):
@@ -428,7 +428,7 @@ def insert_at(I, S, s, r, p):
     S.rlen[r] = n + 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def remove_stop(I, S, s):
     """Remove every visit of stop s (route caches are not updated: see remove_and_update)."""
     c = S.assign[s]
@@ -449,18 +449,17 @@ def remove_stop(I, S, s):
     S.band_hi[s] = INF
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def remove_and_update(I, S, s):
     c = S.assign[s]
     if c < 0:
         return
     k = I.ch_k[c]
-    rs = np.empty(k, dtype=np.int64)
     for j in range(k):
-        rs[j] = S.vslot[s, j]
+        S.try_pos[j] = S.vslot[s, j]  # scratch: the routes to update
     remove_stop(I, S, s)
     for j in range(k):
-        update_route(I, S, rs[j])
+        update_route(I, S, S.try_pos[j])
 
 
 @njit(cache=True)
@@ -565,7 +564,7 @@ def evaluate_stop(I, S, s, blink, stamp):
     return best, best_c, best_lo, best_hi, stamp
 
 
-@njit(cache=True)
+@njit(cache=True, inline='always')
 def insert_stop(I, S, s, c, lo, hi):
     """Insert stop s with choice c at S.ins_slot / S.ins_pos and band [lo, hi]."""
     k = I.ch_k[c]
@@ -716,7 +715,8 @@ def construct(I, S, blink, stamp):
     for i in range(n):
         s = S.removed[i]
         nch = I.ch_ptr[s + 1] - I.ch_ptr[s]
-        keys[i] = -(I.kmax_s[s] * 1e6) + nch * 1e3 - I.depot_dist[s] * 1e-3
+        # most constrained first: fewest choices, then most visits, then farthest
+        keys[i] = nch * 1e6 - I.kmax_s[s] * 1e3 - I.depot_dist[s] * 1e-3 / (1.0 + I.depot_dist[s])
         if I.mandatory[s]:
             keys[i] -= 1e9
     order = np.argsort(keys)
@@ -748,6 +748,14 @@ def copy_state(src, dst):
     dst.band_hi[:] = src.band_hi
 
 
+@njit(cache=True, inline='always')
+def _in(arr, n, x):
+    for i in range(n):
+        if arr[i] == x:
+            return True
+    return False
+
+
 @njit(cache=True)
 def seed_rng(seed):
     np.random.seed(seed)
@@ -770,6 +778,18 @@ def search(I, cur, cand, best, iterations, t_start, t_end, cbar, lmax, blink, st
         temp = t_start * (t_end / t_start) ** frac if t_start > 0 and t_end > 0 else 0.0
         copy_state(cur, cand)
         nrem = ruin(I, cand, cbar, lmax, cand.removed)
+        # Stops left out get another chance: mandatory ones every iteration, optional ones at
+        # random, about 2 * cbar of them per iteration (there may be many that never fit).
+        n_out = 0
+        for s in range(I.n_stops):
+            if cand.assign[s] < 0 and I.ch_ptr[s + 1] > I.ch_ptr[s] and not I.mandatory[s]:
+                n_out += 1
+        p_opt = 1.0 if n_out <= 2 * cbar else 2 * cbar / n_out
+        for s in range(I.n_stops):
+            if cand.assign[s] < 0 and I.ch_ptr[s + 1] > I.ch_ptr[s] and not _in(cand.removed, nrem, s):
+                if I.mandatory[s] or np.random.random() < p_opt:
+                    cand.removed[nrem] = s
+                    nrem += 1
         stamp = recreate(I, cand, cand.removed, nrem, blink, stamp)
         obj = objective(I, cand)
         u = np.random.random()

@@ -27,6 +27,7 @@ This module orchestrates; it must not hold search loops over stops in Python.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import platform
 import time
@@ -40,6 +41,7 @@ from planner.engine.arrays import KernelProblem, warm_up
 from planner.engine.base import Frozen, ProgressCallback, ProgressEvent, SolveOptions
 from planner.engine.data import Choice, Compiled
 from planner.engine.ortools_routing import DayRouting, RoutingParams
+from planner.engine.stop import FirstOf, MaxIterations, MaxRuntime
 from planner.errors import InfeasibleError
 from planner.model import Problem
 from planner.plan import Plan
@@ -55,8 +57,8 @@ class Tuning:
     cbar: float = 10.0  # average number of stops removed per ruin (SISR's c-bar)
     lmax: float = 10.0  # longest string removed from one route (SISR's L-max)
     blink: float = 0.01  # probability of skipping a position when reinserting
-    t_start: float = 1.0  # initial temperature, in average route cost per visit
-    t_end: float = 0.01  # final temperature, same unit
+    t_start: float = 10.0  # initial temperature, in average route cost per visit
+    t_end: float = 0.1  # final temperature, same unit
     polish: bool = True  # OR-Tools local search on the best plan at the end
     polish_share: float = 0.1  # share of the time limit given to the polish (at most)
     iterations_per_second: float = 4000.0  # deterministic budget per second of time limit
@@ -132,6 +134,8 @@ class PeriodicEngine:
         first = run.elapsed()
         run.figures["first_plan_seconds"] = round(first, 3)
         run.figures["construction_cost"] = round(kp.route_cost(best), 4)
+        if not _unserved_mandatory(best, I):
+            run.figures["first_complete_seconds"] = round(first, 3)
         run.report("construction", kp.objective(best), _served(best, I), 0,
                    _unserved_mandatory(best, I), force=True)
 
@@ -228,47 +232,51 @@ class PeriodicEngine:
             I.ch_ptr[s + 1] > I.ch_ptr[s] and not I.stop_frozen[s] for s in range(I.n_stops)
         ):
             return stamp
+        rule, clock = self._stopping_rules(options, run, polish_time)
+        budget = rule.iterations if isinstance(rule, MaxIterations) else None
+        done = 0
+        chunk = 500 if options.deterministic else 50
+        best_obj = kp.objective(best)
+        while not rule(best_obj, done):
+            frac = clock.fraction(done)
+            n = chunk if budget is None else max(1, min(chunk, budget - done))
+            c0 = time.perf_counter()
+            stamp = K.search(I, cur, cand, best, n, _temp(t_hi, t_lo, frac), _temp(t_hi, t_lo, frac),
+                             tune.cbar, tune.lmax, tune.blink, stamp, stats)
+            done += n
+            if not options.deterministic:
+                dt = time.perf_counter() - c0
+                if dt < 0.05:
+                    chunk = min(chunk * 2, 20000)
+                elif dt > 0.2 and chunk > 10:
+                    chunk //= 2
+            best_obj = kp.objective(best)
+            missing = _unserved_mandatory(best, I)
+            if not missing and "first_complete_seconds" not in run.figures:
+                run.figures["first_complete_seconds"] = round(run.elapsed(), 3)
+            run.report("search", best_obj, _served(best, I), done, missing)
+            if options.deterministic and run.remaining() <= polish_time:
+                run.figures["budget_cut_by_time_limit"] = True  # the safety net, see SolveOptions
+                break
+        return stamp
+
+    def _stopping_rules(self, options: SolveOptions, run: _Run, polish_time: float):
+        """(rule deciding when to stop, rule whose fraction sets the temperature).
+
+        Deterministic mode: a fixed iteration budget (the time limit is only a safety net, checked
+        by the caller); otherwise the time left before the polish, or an iteration count if given.
+        """
         if options.deterministic:
             total = options.iterations
             if total is None:
-                total = int(options.time_limit * tune.iterations_per_second)
-            done = 0
-            chunk = 500
-            while done < total and run.remaining() > polish_time:
-                n = min(chunk, total - done)
-                f0 = done / total
-                f1 = (done + n) / total
-                stamp = K.search(I, cur, cand, best, n, _temp(t_hi, t_lo, f0),
-                                 _temp(t_hi, t_lo, f1), tune.cbar, tune.lmax, tune.blink,
-                                 stamp, stats)
-                done += n
-                run.report("search", kp.objective(best), _served(best, I), done,
-                           _unserved_mandatory(best, I))
-            return stamp
-        budget = max(run.remaining() - polish_time, 0.0)
-        start = time.perf_counter()
-        chunk = 50
+                total = int(options.time_limit * self.tuning.iterations_per_second)
+            rule = MaxIterations(total)
+            return rule, rule
+        clock = MaxRuntime(max(run.remaining() - polish_time, 0.0))
         if options.iterations is not None:
-            budget = math.inf
-        done = 0
-        while True:
-            used = time.perf_counter() - start
-            if used >= budget or (options.iterations is not None and done >= options.iterations):
-                break
-            f0 = used / budget if math.isfinite(budget) else done / max(options.iterations or 1, 1)
-            c0 = time.perf_counter()
-            stamp = K.search(I, cur, cand, best, chunk, _temp(t_hi, t_lo, f0),
-                             _temp(t_hi, t_lo, f0), tune.cbar, tune.lmax, tune.blink, stamp,
-                             stats)
-            done += chunk
-            dt = time.perf_counter() - c0
-            if dt < 0.05:
-                chunk = min(chunk * 2, 20000)
-            elif dt > 0.2 and chunk > 10:
-                chunk //= 2
-            run.report("search", kp.objective(best), _served(best, I), done,
-                       _unserved_mandatory(best, I))
-        return stamp
+            its = MaxIterations(options.iterations)
+            return FirstOf(its, clock), its
+        return clock, clock
 
     def _polish(self, kp: KernelProblem, best, spare, run: _Run, options: SolveOptions) -> None:
         """OR-Tools local search on the best plan; keep its result when it is better."""
@@ -361,8 +369,14 @@ class PeriodicEngine:
             "status": "ok",
             "figures": figures,
             "versions": _versions(),
+            "inputs": _inputs(problem),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
+        if options.deterministic:
+            # Same inputs and seed give byte-identical JSON: no clock readings in the plan.
+            del meta["created"]
+            figures = {k: v for k, v in figures.items() if "seconds" not in k}
+            meta["figures"] = figures
         plan = Plan(routes=routes, unserved=unserved, problem=problem.name, meta=meta)
         missing = [s for s in range(I.n_stops) if best.assign[s] < 0 and I.mandatory[s]]
         run.report("done", kp.objective(best), served, int(figures.get("iterations", 0)),
@@ -456,6 +470,22 @@ def _check_feasible(problem: Problem) -> None:
     if reasons:
         more = f" (and {len(reasons) - 1} more reasons)" if len(reasons) > 1 else ""
         raise InfeasibleError(f"the problem is infeasible: {reasons[0]}{more}", reasons)
+
+
+def _inputs(problem: Problem) -> dict:
+    """What the plan was made from: sizes and a digest of the whole problem."""
+    h = hashlib.sha256()
+    h.update(repr((problem.horizon, problem.locations, problem.stops, problem.vehicles,
+                   problem.objective)).encode("utf-8"))
+    h.update(np.ascontiguousarray(problem.durations, dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(problem.distances, dtype=np.float64).tobytes())
+    return {
+        "problem": problem.name,
+        "days": problem.horizon.n_days,
+        "stops": len(problem.stops),
+        "vehicles": len(problem.vehicles),
+        "sha256": h.hexdigest(),
+    }
 
 
 def _versions() -> dict[str, str]:
