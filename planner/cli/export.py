@@ -94,6 +94,12 @@ def parse_start(text: str | None) -> date:
         ) from None
 
 
+def check_months(months: int) -> None:
+    """``--months`` between 1 and :data:`MAX_MONTHS`."""
+    if not 1 <= months <= MAX_MONTHS:
+        raise ItineranceError(f"--months: expected 1 to {MAX_MONTHS}, got {months}")
+
+
 def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]:
     """Requesters' details from the scenario the plan was made from (its recorded path), only
     if that file is unchanged (same sha256). PlanError otherwise."""
@@ -249,8 +255,7 @@ def export_plan(
     """Write the chosen outputs of ``schedule`` into the folder ``to``, all or nothing (a
     temporary folder beside it, moved into place). ``tour_map(path)`` writes the tour map.
     Returns (relative path, French description) of what was written."""
-    if not 1 <= months <= MAX_MONTHS:
-        raise ItineranceError(f"--months: expected 1 to {MAX_MONTHS}, got {months}")
+    check_months(months)
     to = Path(to)
     _check_target(to)
     end = add_months(start, months) - timedelta(days=1)
@@ -341,6 +346,7 @@ def export_command(
     """Write a plan's timetables, posters, calendars, GIS files and tour map into a folder."""
     wanted = parse_formats(formats)
     first = parse_start(start)
+    check_months(months)
     _check_target(to)
     plan = Plan.read(plan_file)
     schedule = Schedule.from_plan(plan, str(plan_file))
