@@ -28,6 +28,7 @@ from planner.calendar import Schedule, occurrences, permanences
 from planner.engine.base import SolveOptions
 from planner.pipeline import plan_scenario
 from planner.scenario import load_scenario
+from tests.cli.test_planning_cli import SMALL
 from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
 from tests.maps.test_poster import DATE, parse_date
 from tests.maps.test_timetable import CheckedPage, no_people_contacts
@@ -35,55 +36,13 @@ from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 
-SCENARIO = """\
-schema_version = 1
-name = "Essai export"
-
-[data]
-standalone = true
-
-[horizon]
-weeks = 2
-
-[[vehicles]]
-id = "van"
-name = "Bus numérique du Blanc"
-base = { name = "Le Blanc", lon = 1.0968, lat = 46.6354 }
-shift = "08:30-17:30"
-
-[stops]
-permanence = 120
-frequency = "fortnightly"
-
-[[stops.list]]
-id = "rosnay"
-name = "Rosnay"
-lon = 1.2043
-lat = 46.7106
-
-[[stops.list]]
-id = "ciron"
-name = "Ciron"
-lon = 1.2420
-lat = 46.6256
-frequency = "weekly"
-
-[[requests]]
-id = "r1"
-lon = 1.1237
-lat = 46.7009
-duration = 45
-windows = ["mardi semaine 1 09:00-12:00"]
-requester_name = "Jeanne Testeuse"
-requester_phone = "01 23 45 67 89"
-requester_email = "jeanne.testeuse@example.org"
-address = "12 rue des Lilas"
-
-[solver]
-time_limit = 2
-seed = 3
-deterministic = true
-"""
+# The planning tests' small scenario, with every personal field a request may carry.
+SCENARIO = SMALL.replace(
+    'requester_phone = "01 23 45 67 89"\n',
+    'requester_phone = "01 23 45 67 89"\nrequester_email = "jeanne.testeuse@example.org"\n'
+    'address = "12 rue des Lilas"\n',
+)
+assert SCENARIO != SMALL
 PERSONAL = ("Jeanne Testeuse", "01 23 45 67 89", "jeanne.testeuse@example.org", "12 rue des Lilas")
 HOME = ("1.1237", "46.7009")
 START = "2027-01-04"
@@ -117,9 +76,9 @@ def test_export_writes_every_format_and_lists_it(run_cli, small_plan, tmp_path):
     assert code == 0, err
     written = files_in(out)
     assert {
-        "index.html", "horaires/bus-numerique-du-blanc.html", "horaires/bus-numerique-du-blanc.csv",
+        "index.html", "horaires/le-van.html", "horaires/le-van.csv",
         "affiches/index.html", "affiches/rosnay.html", "affiches/ciron.html",
-        "calendriers/vehicule-bus-numerique-du-blanc.ics", "calendriers/commune-rosnay.ics",
+        "calendriers/vehicule-le-van.ics", "calendriers/commune-rosnay.ics",
         "calendriers/commune-ciron.ics", "geo/arrets.geojson", "geo/tournees.geojson", "geo/itinerance.gpkg",
     } == set(written)  # fmt: skip
     assert "Documents écrits dans" in stdout and "affiches/index.html" in stdout
@@ -129,9 +88,7 @@ def test_export_writes_every_format_and_lists_it(run_cli, small_plan, tmp_path):
             page = CheckedPage(data.decode("utf-8"))
             assert page.errors == [], rel
             assert "essai.toml" in page.plain, rel  # provenance footer
-    frame = pd.read_csv(
-        io.BytesIO(written["horaires/bus-numerique-du-blanc.csv"]), sep=";", encoding="utf-8-sig"
-    )
+    frame = pd.read_csv(io.BytesIO(written["horaires/le-van.csv"]), sep=";", encoding="utf-8-sig")
     assert {"Rosnay", "Ciron", "Le Blanc"} <= set(frame["Lieu"])
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -170,8 +127,8 @@ def test_nothing_personal_in_any_file_unless_asked(run_cli, small_plan, tmp_path
     code, _, err = run_cli("export", small_plan, "--to", asked, "--start", START, "--formats", formats,
                            "--include-personal-data")  # fmt: skip
     assert code == 0, err
-    crew = {"horaires/bus-numerique-du-blanc.html", "horaires/bus-numerique-du-blanc.csv",
-            "calendriers/vehicule-bus-numerique-du-blanc.ics"}  # fmt: skip
+    crew = {"horaires/le-van.html", "horaires/le-van.csv",
+            "calendriers/vehicule-le-van.ics"}  # fmt: skip
     for rel, data in files_in(asked).items():
         text = data.decode("utf-8", "replace").replace("\r\n ", "")
         if rel in crew:
