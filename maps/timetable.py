@@ -264,7 +264,7 @@ def timetable_html(schedule: Schedule, vehicle: str, anchor: date | None = None)
     for route in routes:
         parts.append(f'<section class="jour">{html_table(_day_table(schedule, route))}</section>')
     parts.append(f'<section class="jour">{html_table(_totals_table(schedule, vehicle))}</section>')
-    notes = [n for n in schedule.notes]
+    notes = schedule.notes
     if notes:
         parts.append('<section class="note"><h2>Remarques</h2><ul>'
                      + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></section>")  # fmt: skip

@@ -55,7 +55,7 @@ import holidays as _holidays
 from planner.build import Built, StopInfo
 from planner.errors import PlanError
 from planner.model import Horizon, Problem
-from planner.plan import Plan
+from planner.plan import Plan, Route
 from planner.wording import day_label_fr, describe_days_fr, format_time_fr, weekday_fr
 
 __all__ = [
@@ -311,7 +311,7 @@ class Schedule:
     def meta(self) -> dict[str, Any]:
         return self.plan.meta
 
-    def routes_of(self, vehicle: str) -> list:
+    def routes_of(self, vehicle: str) -> list[Route]:
         """The vehicle's routes in cycle order."""
         return sorted((r for r in self.plan.routes if r.vehicle == vehicle), key=lambda r: r.day)
 
