@@ -64,10 +64,10 @@ def _num(text: str) -> str:
 def _axis(comparison: Comparison) -> tuple[str, str, list[float | None]]:
     """The coverage axis: people covered after the scenario when that differs between scenarios,
     else the hours of presence (the scenarios cover the same people: presence tells them apart)."""
-    covered = comparison.row("covered_after")
-    values = list(covered.values)
+    covered = next((r for r in comparison.rows if r.line.key == "covered_after"), None)
+    values = list(covered.values) if covered is not None else []
     known = [v for v in values if v is not None]
-    if len(known) == len(values) and len(set(known)) > 1:
+    if covered is not None and len(known) == len(values) and len(set(known)) > 1:
         return "covered_after", covered.label.replace(" — après", "") + " (après)", values
     presence = comparison.row("presence_hours_month")
     return "presence_hours_month", "Heures de présence par mois", list(presence.values)
@@ -84,13 +84,16 @@ def cost_coverage_chart(comparison: Comparison) -> tuple[str, str]:
     with rc_context(rc):
         fig = Figure(figsize=(7.6, 4.4), dpi=100, layout="constrained")
         ax = fig.add_subplot()
-        for n, (label, x, y) in enumerate(zip(comparison.labels, xs, costs)):
-            if x is None or y is None:
-                continue
+        points = [(n, label, x, y) for n, (label, x, y) in enumerate(zip(comparison.labels, xs, costs))
+                  if x is not None and y is not None]  # fmt: skip
+        low = min((p[2] for p in points), default=0.0)
+        high = max((p[2] for p in points), default=0.0)
+        for n, label, x, y in points:
             colour = _COLOURS[n % len(_COLOURS)]
             ax.scatter([x], [y], s=90, color=colour, zorder=3, edgecolor="white", linewidth=1.5)
-            ax.annotate(label, (x, y), xytext=(8, 6), textcoords="offset points", fontsize=9.5,
-                        color="#222222")  # fmt: skip
+            right = high > low and (x - low) / (high - low) > 0.5  # label on the side with room
+            ax.annotate(label, (x, y), xytext=(-9 if right else 9, 6), textcoords="offset points",
+                        fontsize=9.5, color="#222222", ha="right" if right else "left")  # fmt: skip
             if net is not None and net[n] is not None:
                 ax.scatter([x], [net[n]], s=70, facecolor="white", edgecolor=colour, linewidth=1.8, zorder=3)
                 ax.plot([x, x], [y, net[n]], color=colour, linewidth=1, linestyle=":", zorder=2)
@@ -212,8 +215,11 @@ def _table(comparison: Comparison) -> str:
     for section, rows in comparison.sections():
         head = f'<tr><th scope="rowgroup" colspan="{width}">{esc(section)}</th></tr>'
         bodies.append(f'<tbody class="sec">{head}{"".join(_row_html(r, labels) for r in rows)}</tbody>')
+    missing = "" if any(r.line.key == "covered_after" for r in comparison.rows) else (
+        "<p>Couverture non calculée : aucun des scénarios n'a de base de données du territoire "
+        "(scénarios autonomes).</p>")  # fmt: skip
     return (
-        '<div class="scroll"><table id="comparaison">'
+        f'{missing}<div class="scroll"><table id="comparaison">'
         "<caption>Les scénarios ligne à ligne. Sous chaque valeur : l'écart à la référence (premier "
         "scénario). ★ et fond vert : la meilleure valeur de la ligne.</caption>"
         f"<thead>{_head_cells(labels)}</thead>{''.join(bodies)}</table></div>"

@@ -57,6 +57,7 @@ __all__ = [
     "ServiceFigures",
     "compare",
     "evaluate_scenario",
+    "kiosk_points",
     "measure",
     "unique_labels",
 ]
@@ -217,7 +218,7 @@ class ScenarioFigures:
 @dataclass(frozen=True)
 class Evaluation:
     """A scenario planned and measured: its figures, its plan (``meta`` holds the provenance and
-    the context every output needs) and the per-commune coverage before and after (None when the
+    the context every output needs), the per-commune coverage before and after (None when the
     scenario is standalone) and the problem it solves."""
 
     figures: ScenarioFigures
@@ -237,11 +238,13 @@ def _stops_and_kiosks(planned: Planned) -> tuple[list[MobileStop], list[ServiceP
             continue
         stops.append(MobileStop(stop.id, "scenario", built.context.name, info.insee or "",
                                 info.lon, info.lat, stop.frequency, stop.duration / 60.0))  # fmt: skip
-    kiosks = [
-        ServicePoint(f"kiosk:{k.insee}", f"Borne — {k.commune}", ServiceKind.BORNE, k.lon, k.lat, k.insee)
-        for k in built.context.kiosks
-    ]
-    return stops, kiosks
+    return stops, kiosk_points(built.context.kiosks)
+
+
+def kiosk_points(kiosks: Sequence[KioskInfo]) -> list[ServicePoint]:
+    """A scenario's kiosks as borne service points (for coverage analyses and maps)."""
+    return [ServicePoint(f"kiosk:{k.insee}", f"Borne — {k.commune}", ServiceKind.BORNE, k.lon, k.lat, k.insee)
+            for k in kiosks]  # fmt: skip
 
 
 def _coverage(built: Built, planned: Planned, db: str | None) -> BeforeAfter | None:
@@ -595,7 +598,7 @@ def _text(template: str, ref: ScenarioFigures) -> str:
 def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> Comparison:
     """Line the scenarios up against the first one. Aid lines are kept when ``with_aid`` or any
     scenario's ``[costs] include_public_aid`` is set; optional lines only when some scenario has
-    a value."""
+    a value; coverage lines unless no scenario has coverage (all standalone)."""
     if not scenarios:
         raise ValueError("compare() needs at least one scenario")
     labels = [s.label for s in scenarios]
@@ -609,7 +612,7 @@ def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> 
         if line.aid and not with_aid:
             continue
         values = tuple(m[line.key] for m in metrics)
-        if line.optional and not any(values):
+        if line.optional and not any(values) or line.section == _COVERAGE and all(v is None for v in values):
             continue
         base = values[0]
         diffs = tuple(None if n == 0 or v is None or base is None else v - base

@@ -1240,7 +1240,7 @@ def _check_kiosks(f: ScenarioFile) -> None:
     if f.scenario.data.standalone:
         raise f.error(loc, "kiosks are placed in communes of the database: not in a standalone scenario")
     if (k.choose is None) == (not k.communes):
-        raise f.error(loc, "give communes = [...] (the kiosks' communes) or choose = N, not both")
+        raise f.error(loc, "give either communes = [...] (the kiosks' communes) or choose = N")
     if k.candidates is not None and k.choose is None:
         raise f.error(loc + ("candidates",), "candidates go with choose = N")
     if k.choose is not None and f.scenario.territory.empty and not k.candidates:

@@ -28,7 +28,14 @@ from maps.io import OutputError, check_writable, write_files
 from planner.build import FIXED_HELP, database_url
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
-from planner.compare import Comparison, Evaluation, compare, evaluate_scenario, unique_labels
+from planner.compare import (
+    Comparison,
+    Evaluation,
+    compare,
+    evaluate_scenario,
+    kiosk_points,
+    unique_labels,
+)
 from planner.costs import RATES_FR
 from planner.errors import InfeasibleError
 from planner.pipeline import solve_options
@@ -209,12 +216,9 @@ def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bo
         return True
     if ev.coverage is None or communes is None:
         return False
-    from geodata.records import ServiceKind, ServicePoint
     from maps.coverage_map import write_coverage_map
 
-    kiosks = [ServicePoint(f"kiosk:{k.insee}", f"Borne — {k.commune}", ServiceKind.BORNE, k.lon, k.lat,
-                           k.insee) for k in ev.figures.kiosks]  # fmt: skip
-    services = query.services(url, kinds=FIXED_HELP) + kiosks
+    services = query.services(url, kinds=FIXED_HELP) + kiosk_points(ev.figures.kiosks)
     write_coverage_map(communes, ev.coverage.after.communes, services, [], path,
                        title=f"Couverture avec le scénario « {ev.figures.label} »",
                        threshold=threshold, area_label=f.scenario.name)  # fmt: skip

@@ -1,0 +1,75 @@
+"""The HTML comparison report as a reader sees it: headless Chromium, offline (tests/browser.py).
+
+The report is made by ``itinerance compare -o`` — two small standalone scenarios (quick), and
+La Rur@linette as published against optimised on the Indre (slow) — and opened in the browser:
+no JavaScript error, nothing asked of the network, the table and the chart drawn, every map
+loaded in its frame. Screenshots go to test-artifacts/ (their paths are printed).
+"""
+
+# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from maps.tour_map import ROUTE_CLASS, STOP_CLASS
+from tests.cli.test_compare_cli import ASIS, OPTIMISED, TWO_VANS, VAN
+from tests.geodata.conftest import run_cli  # noqa: F401  (a fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def _open(offline_page, report: Path, name: str):
+    probe = offline_page.open_map(report, ready_selector="table#comparaison", screenshot=name)
+    assert probe.js_errors == [] and probe.console_errors == [] and probe.dialogs == []
+    assert probe.unexpected_requests == []
+    return probe
+
+
+def _check_page(probe, n_scenarios: int) -> None:
+    page = probe.page
+    assert probe.visible_count("table#comparaison tbody tr") > 20
+    assert probe.visible_count("table#comparaison thead th") == n_scenarios + 2
+    chart = page.locator("svg.chart")
+    assert chart.count() == 1 and chart.bounding_box()["width"] > 400
+    assert page.locator("svg.chart text", has_text="Coût annuel (€ par an)").count() == 1
+    frames = page.locator(".maps iframe")
+    assert frames.count() == n_scenarios
+    for n in range(n_scenarios):
+        frame = page.frame_locator(".maps iframe").nth(n)
+        frame.locator(".leaflet-container").wait_for(state="attached", timeout=15_000)
+        assert frame.locator(f".{STOP_CLASS}").count() > 0  # the tour's stops
+        assert frame.locator(f"path.{ROUTE_CLASS}").count() > 0  # and its routes
+        box = frames.nth(n).bounding_box()
+        assert box["width"] > 300 and box["height"] > 200
+
+
+def test_standalone_report_in_the_browser(run_cli, offline_page, tmp_path):
+    one, two = tmp_path / "un-van.toml", tmp_path / "deux-vans.toml"
+    one.write_text(VAN, encoding="utf-8")
+    two.write_text(TWO_VANS, encoding="utf-8")
+    report = tmp_path / "rapport.html"
+    code, _, err = run_cli("compare", one, two, "--time-limit", "2", "-o", report)
+    assert code == 0, err
+    probe = _open(offline_page, report, "compare-report-standalone")
+    _check_page(probe, 2)
+    assert probe.page.locator("td.best").count() > 0
+    assert probe.screenshot is not None and probe.screenshot.stat().st_size > 20_000
+
+
+@pytest.mark.slow
+def test_rurlinette_report_in_the_browser(run_cli, offline_page, tmp_path, indre_db):
+    report = tmp_path / "comparaison.html"
+    code, _, err = run_cli("compare", ASIS, OPTIMISED, "--db", indre_db, "--time-limit", "3", "--seed", "0",
+                           "--with-aid", "-o", report)  # fmt: skip
+    assert code == 0, err
+    probe = _open(offline_page, report, "compare-report-indre")
+    _check_page(probe, 2)
+    probe.page.locator("#h-graphique").scroll_into_view_if_needed()
+    probe.take_screenshot("compare-report-indre-chart")
+    probe.page.locator("#h-cartes").scroll_into_view_if_needed()
+    probe.page.wait_for_timeout(300)
+    shot = probe.take_screenshot("compare-report-indre-maps")
+    assert shot.stat().st_size > 50_000
