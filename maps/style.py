@@ -204,3 +204,57 @@ BASE_CSS = """
 .itin-skip{position:absolute;left:-9999px}
 .itin-skip:focus{left:8px;top:8px;z-index:2000;background:#fff;padding:4px}
 """
+
+
+# --- tour routes (tour map) -------------------------------------------------------------------
+# One colour per vehicle-day route. The first ten are strong, well-separated hues drawn as solid
+# lines; the next ten are further distinct hues drawn dashed, so that twenty routes each get
+# their own colour and neighbours in the list differ by pattern too. Beyond twenty (a monthly
+# cycle has up to 21 days: 4 × 5 weekdays and the last day of the month), the first ten come
+# back dotted: every (colour, pattern) stays distinct up to thirty routes.
+ROUTE_COLOURS = (
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79",
+    "#a50026", "#006d2c", "#6a3d9a", "#b15928", "#01665e",
+    "#e6ab02", "#f781bf", "#4d4d4d", "#66a61e", "#8e0152",
+)  # fmt: skip
+ROUTE_DASHES = (None, "10 6", "2 7")  # solid, dashed, dotted (SVG stroke-dasharray)
+
+TOUR_BASE = Symbol("tour_base", "Base du véhicule (départ et retour)", "square", "#1a1a2e", "warehouse", 24)
+
+
+@dataclass(frozen=True)
+class RouteStyle:
+    """How one route is drawn: line colour, dash pattern (None: solid), text colour on it."""
+
+    colour: str
+    dash: str | None
+    text: str
+
+    def line_sample(self, width: int = 30) -> str:
+        """A short line in the route's colour and pattern, for legends (no data in it)."""
+        dash = f' stroke-dasharray="{self.dash}"' if self.dash else ""
+        return (
+            f'<svg class="itin-line-sample" width="{width}" height="10" aria-hidden="true">'
+            f'<line x1="1" y1="5" x2="{width - 1}" y2="5" stroke="{self.colour}" stroke-width="4"'
+            f'{dash} stroke-linecap="round"/></svg>'
+        )
+
+
+def readable_text_on(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (``#rrggbb``), by WCAG luminance."""
+    rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    # contrast with white: 1.05 / (L + 0.05); with black: (L + 0.05) / 0.05
+    return "#111111" if (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+def route_style(index: int) -> RouteStyle:
+    """The style of the ``index``-th route (0-based) of a map."""
+    n = len(ROUTE_COLOURS)
+    if index < n:
+        colour, dash = ROUTE_COLOURS[index], ROUTE_DASHES[0 if index < 10 else 1]
+    else:
+        colour, dash = ROUTE_COLOURS[index % 10], ROUTE_DASHES[2]
+    return RouteStyle(colour, dash, readable_text_on(colour))
