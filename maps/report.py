@@ -48,7 +48,8 @@ def _version() -> str:
 
 
 def map_file_name(report: Path, index: int, label: str) -> str:
-    """``comparaison.html``, 0, "La Rur@linette — actuelle" → ``comparaison-carte-1-la-rur-linette-actuelle.html``."""
+    """The file of a scenario's map beside the report: ``comparaison.html``, 0, "La Rur@linette —
+    actuelle" → ``comparaison-carte-1-la-rur-linette-actuelle.html``."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(label).lower()).strip("-")[:40].strip("-") or "scenario"
     return f"{report.stem}-carte-{index + 1}-{slug}.html"
 
@@ -95,7 +96,15 @@ def cost_coverage_chart(comparison: Comparison) -> tuple[str, str]:
             ax.annotate(label, (x, y), xytext=(-9 if right else 9, 6), textcoords="offset points",
                         fontsize=9.5, color="#222222", ha="right" if right else "left")  # fmt: skip
             if net is not None and net[n] is not None:
-                ax.scatter([x], [net[n]], s=70, facecolor="white", edgecolor=colour, linewidth=1.8, zorder=3)
+                ax.scatter(
+                    [x],
+                    [net[n]],
+                    s=70,
+                    facecolor="white",
+                    edgecolor=colour,
+                    linewidth=1.8,
+                    zorder=3,
+                )
                 ax.plot([x, x], [y, net[n]], color=colour, linewidth=1, linestyle=":", zorder=2)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Coût annuel (€ par an)")
@@ -107,7 +116,14 @@ def cost_coverage_chart(comparison: Comparison) -> tuple[str, str]:
         ax.set_axisbelow(True)
         if net is not None:
             ax.scatter([], [], s=90, color="#555555", label="Coût total")
-            ax.scatter([], [], s=70, facecolor="white", edgecolor="#555555", label="Net des aides publiques")
+            ax.scatter(
+                [],
+                [],
+                s=70,
+                facecolor="white",
+                edgecolor="#555555",
+                label="Net des aides publiques",
+            )
             ax.legend(loc="best", frameon=False, fontsize=9)
         return inline_svg(fig, "chart-caption"), key
 
@@ -121,7 +137,9 @@ def inline_svg(fig: Figure, caption_id: str) -> str:
     svg = out.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", svg, count=1)
-    return svg.replace("<svg ", f'<svg class="chart" role="img" aria-labelledby="{esc(caption_id)}" ', 1)
+    return svg.replace(
+        "<svg ", f'<svg class="chart" role="img" aria-labelledby="{esc(caption_id)}" ', 1
+    )
 
 
 # --- the page --------------------------------------------------------------------------------------
@@ -193,8 +211,9 @@ def _head_cells(labels: Sequence[str]) -> str:
 
 
 def _row_html(row: Row, labels: Sequence[str]) -> str:
-    cells = [f'<th scope="row" title="{esc(row.explain)}">{esc(row.label)} '
-             f'<span class="unit">({esc(row.line.unit)})</span></th>']  # fmt: skip
+    header = (f'<th scope="row" title="{esc(row.explain)}">{esc(row.label)} '
+              f'<span class="unit">({esc(row.line.unit)})</span></th>')  # fmt: skip
+    cells = [header]
     for n, value in enumerate(row.values):
         best = n in row.best
         star = '<span class="star" aria-hidden="true">★</span><span class="sr"> (meilleure valeur)</span>'
@@ -214,7 +233,9 @@ def _table(comparison: Comparison) -> str:
     bodies = []
     for section, rows in comparison.sections():
         head = f'<tr><th scope="rowgroup" colspan="{width}">{esc(section)}</th></tr>'
-        bodies.append(f'<tbody class="sec">{head}{"".join(_row_html(r, labels) for r in rows)}</tbody>')
+        bodies.append(
+            f'<tbody class="sec">{head}{"".join(_row_html(r, labels) for r in rows)}</tbody>'
+        )
     missing = "" if any(r.line.key == "covered_after" for r in comparison.rows) else (
         "<p>Couverture non calculée : aucun des scénarios n'a de base de données du territoire "
         "(scénarios autonomes).</p>")  # fmt: skip
@@ -246,7 +267,9 @@ def _brief(comparison: Comparison) -> str:
         if row.best:
             who = " et ".join(f"« {labels[n]} »" for n in row.best)
             value = _num(row.line.format(row.values[row.best[0]]))
-            items.append(f"<li><strong>{esc(title)}</strong> : {esc(who)} ({value} {esc(row.line.unit)})</li>")
+            items.append(
+                f"<li><strong>{esc(title)}</strong> : {esc(who)} ({value} {esc(row.line.unit)})</li>"
+            )
     if not items:
         items.append("<li>Les scénarios ne se distinguent sur aucune des lignes principales.</li>")
     return f'<ul class="brief">{"".join(items)}</ul>'
@@ -293,8 +316,9 @@ def _vehicles(s: ScenarioFigures) -> str:
 def _rates(scenarios: Sequence[ScenarioFigures]) -> str:
     head = "".join(f'<th scope="col">{esc(s.label)}</th>' for s in scenarios)
     cells = "".join(f"<td>{_vehicles(s)}</td>" for s in scenarios)
-    rows = [f'<tr><th scope="row">Véhicules du scénario</th>{cells}<td>Valeurs propres à chaque '
-            "véhicule ([[vehicles]] du scénario), sinon les valeurs par défaut ci-dessous.</td></tr>"]
+    own = ("Valeurs propres à chaque véhicule ([[vehicles]] du scénario), sinon les valeurs par "
+           "défaut ci-dessous.")  # fmt: skip
+    rows = [f'<tr><th scope="row">Véhicules du scénario</th>{cells}<td>{own}</td></tr>']
     for key, (label, unit, source) in RATES_FR.items():
         values = "".join(f'<td class="num">{_rate(s.costs.rates.get(key))}</td>' for s in scenarios)
         rows.append(f'<tr><th scope="row">{esc(label)} <span class="unit">({esc(unit)})</span></th>'
@@ -308,11 +332,19 @@ def _rates(scenarios: Sequence[ScenarioFigures]) -> str:
 
 
 def _notes(scenarios: Sequence[ScenarioFigures]) -> str:
-    items = [f"<li><strong>{esc(s.label)}</strong> : {esc(note)}</li>" for s in scenarios for note in s.notes]
+    items = [
+        f"<li><strong>{esc(s.label)}</strong> : {esc(note)}</li>"
+        for s in scenarios
+        for note in s.notes
+    ]
     kiosks = [s for s in scenarios if s.kiosks]
     for s in kiosks:
         names = ", ".join(k.commune for k in s.kiosks)
-        how = "choisies par le modèle de couverture maximale" if any(k.chosen for k in s.kiosks) else "listées"
+        how = (
+            "choisies par le modèle de couverture maximale"
+            if any(k.chosen for k in s.kiosks)
+            else "listées"
+        )
         items.append(f"<li><strong>{esc(s.label)}</strong> : {len(s.kiosks)} bornes ({esc(how)}) — "
                      f"{esc(names)}.</li>")  # fmt: skip
     return f'<ul class="notes">{"".join(items)}</ul>' if items else "<p>Aucune.</p>"
@@ -323,9 +355,12 @@ def _provenance(scenarios: Sequence[ScenarioFigures]) -> str:
     for s in scenarios:
         p = s.provenance
         data = p.get("data") or {}
-        datasets = ", ".join(
-            f"{d.get('dataset')} ({d.get('vintage') or '?'})" for d in data.get("datasets", [])
-        ) or "aucune (scénario autonome)"
+        datasets = (
+            ", ".join(
+                f"{d.get('dataset')} ({d.get('vintage') or '?'})" for d in data.get("datasets", [])
+            )
+            or "aucune (scénario autonome)"
+        )
         versions = ", ".join(f"{k} {v}" for k, v in (p.get("versions") or {}).items() if v)
         validation = p.get("validation") or {}
         rows = [
@@ -362,6 +397,8 @@ def render_report(
     about = ("les habitants à portée d'une aide humaine après le scénario" if key == "covered_after"
              else "les heures de présence par mois (les scénarios couvrent les mêmes habitants)")  # fmt: skip
     aid = " Cercles vides : coût net des aides publiques connues." if comparison.with_aid else ""
+    maps_section = (f'<section aria-labelledby="h-cartes"><h2 id="h-cartes">Les cartes</h2>'
+                    f"{_maps_html(maps)}</section>\n") if maps else ""  # fmt: skip
     scenario_list = "".join(
         f"<li>{esc(s.label)}{' (référence)' if n == 0 else ''}{' — tournée publiée' if s.asis else ''}</li>"
         for n, s in enumerate(comparison.scenarios)
@@ -381,7 +418,7 @@ def render_report(
         f'<figcaption id="chart-caption">Coût annuel de chaque scénario (€ par an, avant aides) selon '
         f"{esc(about)}. En haut à gauche : cher pour peu ; en bas à droite : peu cher pour beaucoup."
         f"{aid}</figcaption></figure></section>\n"
-        f'<section aria-labelledby="h-cartes"><h2 id="h-cartes">Les cartes</h2>{_maps_html(maps)}</section>\n'
+        f"{maps_section}"
         f'<section aria-labelledby="h-lecture"><h2 id="h-lecture">Lire le tableau</h2>{_lecture(comparison)}</section>\n'
         f'<section aria-labelledby="h-hyp"><h2 id="h-hyp">Hypothèses de coût</h2>{_rates(comparison.scenarios)}</section>\n'
         f'<section aria-labelledby="h-rem"><h2 id="h-rem">Remarques</h2>{_notes(comparison.scenarios)}</section>\n'

@@ -816,11 +816,8 @@ def _kiosks(f: ScenarioFile, resolver: _Resolver, router: Router, notes: list[st
         )
         chosen += filled
     points = {c.code: c for c in inputs.communes}
-    return [
-        KioskInfo(code, points[code].name, points[code].lon, points[code].lat, chosen=True,  # type: ignore[arg-type]
-                  gain=float(gains.get(code, 0.0)))  # fmt: skip
-        for code in chosen
-    ]
+    where = {code: (points[code].name, points[code].lon, points[code].lat) for code in chosen}
+    return [KioskInfo(code, *where[code], chosen=True, gain=float(gains.get(code, 0.0))) for code in chosen]  # type: ignore[arg-type]
 
 
 def _around(resolver: _Resolver) -> list[CommunePoint]:

@@ -511,7 +511,9 @@ def _best(line: Line, values: Sequence[float | None]) -> tuple[int, ...]:
     value or all shown values are equal."""
     if line.better is None:
         return ()
-    shown = {n: round(v, line.digits) for n, v in enumerate(values) if v is not None and math.isfinite(v)}
+    shown = {
+        n: round(v, line.digits) for n, v in enumerate(values) if v is not None and math.isfinite(v)
+    }
     if len(shown) < 2 or len(set(shown.values())) == 1:
         return ()
     pick: Callable[..., float] = max if line.better == "higher" else min
@@ -557,12 +559,16 @@ class Comparison:
             "scenarios": [s.to_dict() for s in self.scenarios],
             "lines": [
                 {
-                    "key": r.line.key, "section": r.line.section, "label": r.label,
-                    "unit": r.line.unit, "better": r.line.better, "explain": r.explain,
+                    "key": r.line.key,
+                    "section": r.line.section,
+                    "label": r.label,
+                    "unit": r.line.unit,
+                    "better": r.line.better,
+                    "explain": r.explain,
                     "values": dict(zip(labels, r.values)),
                     "differences": dict(zip(labels[1:], r.differences[1:])),
                     "best": [labels[n] for n in r.best],
-                }  # fmt: skip
+                }
                 for r in self.rows
             ],
         }
@@ -612,7 +618,12 @@ def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> 
         if line.aid and not with_aid:
             continue
         values = tuple(m[line.key] for m in metrics)
-        if line.optional and not any(values) or line.section == _COVERAGE and all(v is None for v in values):
+        if (
+            line.optional
+            and not any(values)
+            or line.section == _COVERAGE
+            and all(v is None for v in values)
+        ):
             continue
         base = values[0]
         diffs = tuple(None if n == 0 or v is None or base is None else v - base

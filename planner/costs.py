@@ -47,43 +47,42 @@ __all__ = [
 # Every ``[costs]`` rate: French label, unit and where its default comes from (shown in the HTML
 # comparison; docs/compare.md gives the full references). "Hypothèse" marks an estimate.
 RATES_FR: dict[str, tuple[str, str, str]] = {
-    "fuel_price_per_l": ("Prix du gazole", "€/L",
-                         "Ordre de grandeur du prix moyen à la pompe en France en 2024 (prix des "
-                         "carburants, ministère de la Transition écologique). Hypothèse à actualiser."),
-    "co2_kg_per_l": ("Facteur d'émission du gazole", "kg CO2e/L",
-                     "ADEME Base Carbone, gazole routier B7, amont et combustion (3,1 ; l'arrêté du "
-                     "26 avril 2017 sur l'information GES des transports donne 3,17)."),
-    "fuel_l_per_100km": ("Consommation du véhicule", "L/100 km",
-                         "Fourgon aménagé ou minibus : 9 à 12 L/100 km selon le gabarit "
-                         "(consommations publiées des camping-cars). Hypothèse."),
-    "staff_cost_per_hour": ("Coût horaire employeur d'un agent", "€/h",
-                            "Hypothèse : médiateur rémunéré un peu au-dessus du SMIC, charges "
-                            "comprises ; la subvention d'État d'un conseiller numérique (50 000 € "
-                            "sur 2 ans pour un poste au SMIC) en donne le plancher (≈ 16 €/h)."),
-    "purchase_cost": ("Prix d'un véhicule aménagé", "€",
-                      "Hypothèse : fourgon ou camping-car aménagé (deux postes d'accueil, "
-                      "connexion, accès PMR) ; l'aide nationale à l'investissement plafonne à "
-                      "68 000 €."),
+    "fuel_price_per_l": ("Prix du gazole", "€/L", (
+        "Ordre de grandeur du prix moyen à la pompe en France en 2024 (prix des carburants, "
+        "ministère de la Transition écologique). Hypothèse à actualiser.")),
+    "co2_kg_per_l": ("Facteur d'émission du gazole", "kg CO2e/L", (
+        "ADEME Base Carbone, gazole routier B7, amont et combustion (3,1 ; l'arrêté du 26 avril "
+        "2017 sur l'information GES des transports donne 3,17).")),
+    "fuel_l_per_100km": ("Consommation du véhicule", "L/100 km", (
+        "Fourgon aménagé ou minibus : 9 à 12 L/100 km selon le gabarit (consommations publiées "
+        "des camping-cars). Hypothèse.")),
+    "staff_cost_per_hour": ("Coût horaire employeur d'un agent", "€/h", (
+        "Hypothèse : médiateur rémunéré un peu au-dessus du SMIC, charges comprises ; la "
+        "subvention d'État d'un conseiller numérique (50 000 € sur 2 ans pour un poste au SMIC) "
+        "en donne le plancher (≈ 16 €/h).")),
+    "purchase_cost": ("Prix d'un véhicule aménagé", "€", (
+        "Hypothèse : fourgon ou camping-car aménagé (deux postes d'accueil, connexion, accès PMR) ; "
+        "l'aide nationale à l'investissement plafonne à 68 000 €.")),
     "upkeep_per_year": ("Entretien et assurance", "€/an/véhicule", "Hypothèse."),
     "lifetime_years": ("Durée de vie d'un véhicule", "ans", "Hypothèse (amortissement linéaire)."),
     "interest_rate": ("Taux d'intérêt de l'emprunt", "par an",
                       "0 : amortissement linéaire sans frais financiers."),
     "working_weeks_per_year": ("Semaines de service par an", "semaines",
-                               "52 semaines moins 5 semaines de congés payés (Code du travail, "
-                               "art. L3141-3)."),
+                               ("52 semaines moins 5 semaines de congés payés (Code du travail, "
+                                "art. L3141-3).")),
     "kiosk_purchase_cost": ("Prix d'une borne", "€",
-                            "Hypothèse : borne ou visio-guichet avec écran, caméra, scanner et "
-                            "imprimante, installée."),
+                            ("Hypothèse : borne ou visio-guichet avec écran, caméra, scanner et "
+                             "imprimante, installée.")),
     "kiosk_lifetime_years": ("Durée de vie d'une borne", "ans", "Hypothèse."),
     "kiosk_upkeep_per_year": ("Maintenance d'une borne", "€/an", "Hypothèse (matériel, logiciel)."),
     "kiosk_connectivity_per_year": ("Connexion d'une borne", "€/an",
                                     "Hypothèse : abonnement internet professionnel (≈ 50 €/mois)."),
-    "public_aid_operating_per_year": ("Soutien au fonctionnement d'un bus France Services",
-                                      "€/an", "État, par bus labellisé (la ministre de la Cohésion "
-                                      "des territoires à l'Assemblée nationale, 2020)."),
+    "public_aid_operating_per_year": ("Soutien au fonctionnement d'un bus France Services", "€/an", (
+        "État, par bus labellisé (la ministre de la Cohésion des territoires à l'Assemblée "
+        "nationale, 2020).")),
     "public_aid_investment": ("Aide à l'investissement d'un bus France Services", "€",
-                              "État et Banque des Territoires, jusqu'à 68 000 € par projet (même "
-                              "source)."),
+                              ("État et Banque des Territoires, jusqu'à 68 000 € par projet "
+                               "(même source).")),
 }  # fmt: skip
 
 

@@ -57,12 +57,15 @@ class CompareFormat(str, Enum):
 def compare_command(
     scenarios: Annotated[
         list[Path],
-        typer.Argument(help="Scenario files (TOML); the first is the reference.", show_default=False),
+        typer.Argument(
+            help="Scenario files (TOML); the first is the reference.", show_default=False
+        ),
     ],
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o",
+            "--output",
+            "-o",
             help="Write the HTML report here (its maps go beside it); .csv or .json: that format.",
             show_default=False,
         ),
@@ -72,8 +75,11 @@ def compare_command(
     ] = CompareFormat.table,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", help="Seconds of search per scenario (default: each scenario's).",
-                     show_default=False),
+        typer.Option(
+            "--time-limit",
+            help="Seconds of search per scenario (default: each scenario's).",
+            show_default=False,
+        ),
     ] = None,
     seed: Annotated[
         int | None,
@@ -128,7 +134,9 @@ def _print_table(comparison: Comparison) -> None:
     table = Table(title="Comparaison des scénarios", title_justify="left", show_lines=False)
     table.add_column("", overflow="fold", min_width=28)
     for n, label in enumerate(labels):
-        table.add_column(label + (" (référence)" if n == 0 else ""), justify="right", overflow="fold")
+        table.add_column(
+            label + (" (référence)" if n == 0 else ""), justify="right", overflow="fold"
+        )
     table.add_column("Meilleur", overflow="fold")
     for section, rows in comparison.sections():
         table.add_section()
@@ -186,14 +194,20 @@ def _write(
     return write_report(comparison, output, maps=maps, files=contents)
 
 
-def _scenario_map(ev: Evaluation, f: ScenarioFile, target: Path, db: str | None) -> dict[Path, bytes]:
+def _scenario_map(
+    ev: Evaluation, f: ScenarioFile, target: Path, db: str | None
+) -> dict[Path, bytes]:
     """The scenario's map (and the files beside it) as bytes: written in a temporary folder next
     to the report, read back, the folder removed — so that the report writes all files or none."""
     with tempfile.TemporaryDirectory(prefix=".itinerance-", dir=target.parent) as tmp:
         path = Path(tmp) / target.name
         if not _draw_map(ev, f, path, db):
             return {}
-        return {target.parent / p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir()) if p.is_file()}
+        return {
+            target.parent / p.name: p.read_bytes()
+            for p in sorted(Path(tmp).iterdir())
+            if p.is_file()
+        }
 
 
 def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bool:
@@ -208,7 +222,11 @@ def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bo
     except ImportError:  # the tour map is not there: the coverage map shows the scenario
         write_tour_map = None
     if write_tour_map is not None and ev.plan.routes:
-        kwargs: dict[str, Any] = {"threshold": threshold, "title": ev.figures.label, "problem": ev.problem}
+        kwargs: dict[str, Any] = {
+            "threshold": threshold,
+            "title": ev.figures.label,
+            "problem": ev.problem,
+        }
         if ev.coverage is not None and communes is not None:
             kwargs |= {"communes": communes, "coverage_before": ev.coverage.before.communes,
                        "coverage_after": ev.coverage.after.communes}  # fmt: skip

@@ -20,15 +20,17 @@ from pathlib import Path
 import pytest
 
 from planner.compare import LINES
-from tests.planner.test_compare import SMALL
 from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.planner.test_compare import SMALL
 from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 ASIS = REPO / "scenarios" / "rurlinette-actuelle.toml"
 OPTIMISED = REPO / "scenarios" / "rurlinette-optimisee.toml"
 VAN = SMALL  # one van, one day a week, four optional 2-hour permanences
-TWO_VANS = SMALL.replace('name = "Un van"', 'name = "Deux vans"').replace('id = "van"', 'id = "van"\ncount = 2')
+TWO_VANS = SMALL.replace('name = "Un van"', 'name = "Deux vans"').replace(
+    'id = "van"', 'id = "van"\ncount = 2'
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +66,18 @@ def test_rurlinette_as_is_against_optimised(indre, run_cli, tmp_path):
     assert code == 0, err
     data = json.loads(out)
     actual, optimised = "La Rur@linette — tournée actuelle", "La Rur@linette — tournée optimisée"
-    assert data["reference"] == actual and [s["label"] for s in data["scenarios"]] == [actual, optimised]
+    assert data["reference"] == actual and [s["label"] for s in data["scenarios"]] == [
+        actual,
+        optimised,
+    ]
     # every line of the comparison, with the aid lines (--with-aid); no kiosk or home-visit line
     expected = [line.key for line in LINES if not line.optional]
     assert [line["key"] for line in data["lines"]] == expected
     digits = {line.key: line.digits for line in LINES}
     for line in data["lines"]:
-        assert line["best"] == expected_best(line["values"], line["better"], digits[line["key"]]), line
+        assert line["best"] == expected_best(line["values"], line["better"], digits[line["key"]]), (
+            line
+        )
         v = line["values"]
         if v[actual] is not None and v[optimised] is not None:
             assert line["differences"][optimised] == pytest.approx(v[optimised] - v[actual])
@@ -86,7 +93,10 @@ def test_rurlinette_as_is_against_optimised(indre, run_cli, tmp_path):
     assert asis["asis"] and asis["provenance"]["engine"] == "asis"
     assert data["scenarios"][1]["provenance"]["seed"] == 0
     assert data["scenarios"][1]["provenance"]["time_limit"] == 3
-    assert {d["dataset"] for d in asis["provenance"]["data"]["datasets"]} >= {"communes", "france-services"}
+    assert {d["dataset"] for d in asis["provenance"]["data"]["datasets"]} >= {
+        "communes",
+        "france-services",
+    }
     assert any("Avail" in note for note in asis["notes"])  # the name the rota parser left out
 
     # the HTML report: one table row per line, every label, one map per scenario beside it
@@ -110,7 +120,15 @@ def test_csv_output_parses_back_with_french_numbers(vans, run_cli, tmp_path):
     assert raw.startswith("\ufeff".encode())  # UTF-8 with a byte-order mark, for spreadsheets
     assert stdout.startswith("\ufeff") and stdout.lstrip("\ufeff") == raw.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["rubrique", "ligne", "unité", "Un van", "Deux vans", "écart Deux vans − Un van", "meilleur"]
+    assert rows[0] == [
+        "rubrique",
+        "ligne",
+        "unité",
+        "Un van",
+        "Deux vans",
+        "écart Deux vans − Un van",
+        "meilleur",
+    ]
     by_label = {r[1]: r for r in rows[1:]}
     vehicles = by_label["Véhicules"]
     assert vehicles[3:6] == ["1", "2", "1"]
@@ -198,7 +216,9 @@ def test_an_infeasible_scenario_is_one_line_and_nothing_is_written(vans, run_cli
                           encoding="utf-8")  # fmt: skip
     out = tmp_path / "sortie"
     out.mkdir()
-    code, _, err = run_cli("compare", vans[0], impossible, "--time-limit", "2", "-o", out / "r.html")
+    code, _, err = run_cli(
+        "compare", vans[0], impossible, "--time-limit", "2", "-o", out / "r.html"
+    )
     assert_one_line_error(code, err, str(impossible), "infeasible")
     assert list(out.iterdir()) == []
 
@@ -218,7 +238,17 @@ def test_a_scenario_without_tour_gets_its_coverage_map(indre, tmp_path):
     idle = replace(ev, plan=replace(ev.plan, routes=[]))
     target = tmp_path / "r-carte-1-cdb.html"
     files = _scenario_map(idle, f, target, indre)
-    assert sorted(p.name for p in files) == ["r-carte-1-cdb-tableau.html", "r-carte-1-cdb.csv", "r-carte-1-cdb.html"]
+    assert sorted(p.name for p in files) == [
+        "r-carte-1-cdb-tableau.html",
+        "r-carte-1-cdb.csv",
+        "r-carte-1-cdb.html",
+    ]
     page = files[target].decode("utf-8")
-    assert "Couverture avec le scénario" in page and "Nouvelle borne" not in page and "Borne — " in page
-    assert list(tmp_path.iterdir()) == []  # built in a temporary folder, nothing left: the report writes
+    assert (
+        "Couverture avec le scénario" in page
+        and "Nouvelle borne" not in page
+        and "Borne — " in page
+    )
+    assert (
+        list(tmp_path.iterdir()) == []
+    )  # built in a temporary folder, nothing left: the report writes

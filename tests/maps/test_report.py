@@ -82,12 +82,18 @@ def test_best_values_are_highlighted_and_said_in_words(comparison):
     covered = comparison.row("covered_after")
     assert covered.best == (1,)
     row_html = html.split(f">{esc(covered.label)} <span")[1].split("</tr>")[0]
-    assert row_html.count('class="num best"') == 1 and "950" in row_html.split('class="num best"')[1][:40]
+    assert (
+        row_html.count('class="num best"') == 1
+        and "950" in row_html.split('class="num best"')[1][:40]
+    )
 
 
 def test_data_is_escaped_and_the_page_has_no_script(comparison):
     html = render_report(comparison, made=DAY)
-    assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in html
+    assert (
+        "<script>" not in html
+        and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in html
+    )
     assert parsed(html).scripts == 0
     assert html.startswith('<!DOCTYPE html>\n<html lang="fr">')
 

@@ -35,14 +35,33 @@ from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 CDB = REPO / "scenarios" / "coeur-de-brenne.toml"
-CDB_COMMUNES = {"36010", "36096", "36113", "36123", "36124", "36145", "36153", "36193", "36204",
-                "36212", "36246"}  # fmt: skip  (epci.json, CC Coeur de Brenne 243600343)
+CDB_COMMUNES = {
+    "36010",
+    "36096",
+    "36113",
+    "36123",
+    "36124",
+    "36145",
+    "36153",
+    "36193",
+    "36204",
+    "36212",
+    "36246",
+}  # fmt: skip  (epci.json, CC Coeur de Brenne 243600343)
 
 # --- hand-made figures ----------------------------------------------------------------------------
 
 
-def figures(label: str, *, covered_after: int = 900, cost_km: float = 1000.0, presence: float = 40.0,
-            communes: int = 5, coverage: bool = True, kiosks: int = 0) -> ScenarioFigures:
+def figures(
+    label: str,
+    *,
+    covered_after: int = 900,
+    cost_km: float = 1000.0,
+    presence: float = 40.0,
+    communes: int = 5,
+    coverage: bool = True,
+    kiosks: int = 0,
+) -> ScenarioFigures:
     """A scenario's figures built by hand: 1 000 inhabitants, 800 covered before."""
     cov = CoverageFigures(threshold=30, borne_reach=10, communes=10, population=1000, need=7000,
                           covered_before=800, covered_after=covered_after, need_covered_before=5600,
@@ -231,7 +250,10 @@ def test_two_vans_cost_more_and_serve_at_least_as_much(one_and_two):
     c = compare([one, two])
     assert c.row("cost_total").best == (0,)
     assert c.row("communes_served").best == (1,)
-    assert c.row("communes_served").differences[1] == two.service.communes_served - one.service.communes_served
+    assert (
+        c.row("communes_served").differences[1]
+        == two.service.communes_served - one.service.communes_served
+    )
 
 
 def test_standalone_figures_have_no_coverage_and_say_so(one_and_two):
@@ -246,8 +268,12 @@ def test_standalone_figures_have_no_coverage_and_say_so(one_and_two):
 def test_figures_match_the_validator_and_carry_provenance(one_and_two):
     ev = one_and_two[1]
     f = ev.figures
-    assert f.operations.km_per_month == pytest.approx(ev.plan.meta["validation"]["figures"]["km_per_month"])
-    assert f.operations.staff_hours_per_month == pytest.approx(f.operations.work_hours_per_month)  # 1 agent
+    assert f.operations.km_per_month == pytest.approx(
+        ev.plan.meta["validation"]["figures"]["km_per_month"]
+    )
+    assert f.operations.staff_hours_per_month == pytest.approx(
+        f.operations.work_hours_per_month
+    )  # 1 agent
     assert f.provenance["engine"] == "periodic" and "context" not in f.provenance
     assert f.provenance["inputs"][0]["sha256"] == f.sha256
     assert f.operations.co2_kg_per_year == pytest.approx(f.costs.km * 11 / 100 * 3.1)
@@ -290,14 +316,19 @@ def kiosk_error(kiosks: str, extra: str = "") -> str:
 
 
 def test_kiosk_section_errors_name_the_line_and_key():
-    assert "k.toml:14: kiosks: give either communes" in kiosk_error('communes = ["36212"]\nchoose = 2')
+    assert "k.toml:14: kiosks: give either communes" in kiosk_error(
+        'communes = ["36212"]\nchoose = 2'
+    )
     assert "give either communes" in kiosk_error("")
     assert "k.toml:16: kiosks.communes[2]: commune 36212 is listed twice" in kiosk_error(
-        'communes = ["36246",\n "36212", "36212"]')
+        'communes = ["36246",\n "36212", "36212"]'
+    )
     assert "kiosks.candidates: candidates go with choose" in kiosk_error(
-        'communes = ["36212"]\ncandidates = ["36212"]')
+        'communes = ["36212"]\ncandidates = ["36212"]'
+    )
     assert "kiosks.choose: choose = 3 but only 2 candidate communes" in kiosk_error(
-        'choose = 3\ncandidates = ["36212", "36246"]')
+        'choose = 3\ncandidates = ["36212", "36246"]'
+    )
     assert "kiosks.communes[0]: expected an INSEE commune code" in kiosk_error('communes = ["362"]')
     no_territory = KIOSK_BASE.replace('[territory]\nepcis = ["243600343"]\n', "")
     with pytest.raises(ScenarioError, match=r"kiosks\.choose: choose = N needs a \[territory\]"):
@@ -306,7 +337,9 @@ def test_kiosk_section_errors_name_the_line_and_key():
 
 def test_standalone_scenario_refuses_kiosks():
     text = SMALL + '\n[kiosks]\ncommunes = ["36212"]\n'
-    with pytest.raises(ScenarioError, match=r"kiosks: kiosks are placed in communes of the database"):
+    with pytest.raises(
+        ScenarioError, match=r"kiosks: kiosks are placed in communes of the database"
+    ):
         parse_scenario(text, "s.toml")
 
 
@@ -325,7 +358,9 @@ def test_listed_kiosks_are_placed_at_their_commune_and_recorded(indre, tmp_path)
     assert all(k.lon and k.lat for k in built.context.kiosks)
     assert [k["insee"] for k in built.context.to_dict()["kiosks"]] == ["36212", "36246"]
     path.write_text(KIOSK_BASE.format(kiosks='communes = ["36999"]'), encoding="utf-8")
-    with pytest.raises(ScenarioError, match=r"k\.toml:15: kiosks\.communes\[0\]: unknown commune 36999"):
+    with pytest.raises(
+        ScenarioError, match=r"k\.toml:15: kiosks\.communes\[0\]: unknown commune 36999"
+    ):
         build(load_scenario(path), db=indre)
 
 
@@ -340,9 +375,9 @@ def test_kiosks_chosen_by_the_siting_model_cover_the_communes_without_help(indre
     gains = [k.gain for k in kiosks]
     assert gains == sorted(gains, reverse=True) and gains[0] > 0
     # the kiosks with a gain bring every commune without human help within reach of a kiosk
+    from geodata.records import ServiceKind, ServicePoint
     from planner.build import fixed_help_inputs
     from planner.coverage import analyse, before_after
-    from geodata.records import ServiceKind, ServicePoint
 
     base = fixed_help_inputs(f, indre)
     uncovered = analyse(base).communes.query("~covered_human")
@@ -369,4 +404,21 @@ def test_coeur_de_brenne_measured_before_and_after(indre):
     assert ev.figures.costs.kiosks.total == pytest.approx(7 * (8000 / 5 + 1000 + 600))
     assert ev.figures.costs.aid == 0  # aided_vehicles = 0 in the example
     assert ev.figures.metrics()["cost_per_newly_covered"] == pytest.approx(
-        ev.figures.costs.total / cov.newly_covered)
+        ev.figures.costs.total / cov.newly_covered
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_postgresql_gives_the_same_kiosks_and_coverage(indre, pg_url):
+    from geodata.load import load_area
+
+    load_area(pg_url, departement="36")
+    f = load_scenario(CDB)
+    options = solve_options(f, time_limit=2, seed=0)
+    on_pg = evaluate_scenario(f, db=pg_url, options=options).figures
+    on_sqlite = evaluate_scenario(f, db=indre, options=options).figures
+    assert [k.insee for k in on_pg.kiosks] == [k.insee for k in on_sqlite.kiosks]
+    assert on_pg.coverage == on_sqlite.coverage
+    assert on_pg.costs.kiosks == on_sqlite.costs.kiosks
+    assert on_pg.service.population_served == on_sqlite.service.population_served
