@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from maps.tour_map import ROUTE_CLASS, STOP_CLASS
+from planner.compare import LINES
 from tests.cli.test_compare_cli import ASIS, OPTIMISED, TWO_VANS, VAN
 from tests.geodata.conftest import run_cli  # noqa: F401  (a fixture)
 
@@ -67,6 +68,17 @@ def test_rurlinette_report_in_the_browser(run_cli, offline_page, tmp_path, indre
     assert code == 0, err
     probe = _open(offline_page, report, "compare-report-indre")
     _check_page(probe, 2)
+    # every line of the comparison is a row; its best values are marked; the maps sit beside it
+    page = probe.page
+    labels = page.locator("table#comparaison tbody th[scope=row]").all_inner_texts()
+    assert len(labels) == sum(1 for line in LINES if not line.optional)
+    assert any(
+        text.startswith("Habitants à moins de 30 min d'une aide humaine — après") for text in labels
+    )
+    assert page.locator("td.best").count() == page.locator("td.winner:not(:empty)").count() > 5
+    frames = page.locator(".maps iframe").evaluate_all("els => els.map(e => e.getAttribute('src'))")
+    assert len(frames) == 2 and all((tmp_path / name).is_file() for name in frames)
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no temporary left
     probe.page.locator("#h-graphique").scroll_into_view_if_needed()
     probe.take_screenshot("compare-report-indre-chart")
     probe.page.locator("#h-cartes").scroll_into_view_if_needed()
