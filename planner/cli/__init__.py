@@ -23,6 +23,7 @@ from planner.cli import (  # noqa: F401,E402
     export,
     map_commands,
     planning,
+    sweep,
 )
 
 __all__ = ["app", "main"]

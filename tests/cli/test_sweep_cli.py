@@ -1,0 +1,131 @@
+"""``itinerance sweep`` end to end, in-process: bad inputs give one ``error:`` line, exit code 2
+and no file; a small standalone sweep writes its HTML page, CSV and JSON, all consistent.
+"""
+
+# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.planner.test_sweep import SMALL
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    path = tmp_path / "balayage.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path
+
+
+def _closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (
+            ["--vary", "vans=1,2"],
+            ["--vary vans: unknown variable", "vehicles, threshold, frequency"],
+        ),
+        (["--vary", "vehicles=1,zéro"], ["--vary vehicles=1,zéro", "got 'zéro'"]),
+        (["--vary", "vehicles=60"], ["--vary vehicles=60", "vehicles[0].count"]),
+        (["--vary", "candidates=3"], ["the scenario has no candidates table"]),
+        (["--vary", "vehicles=1", "--axis", "population"], ["--axis population", "standalone"]),
+        (["--vary", "vehicles=1", "--axis", "joie"], ["--axis joie: expected one of"]),
+        (["--vary", "vehicles=1", "--time-limit", "-3"], ["--time-limit"]),
+        (["--vary", "vehicles=1", "--workers", "0"], ["--workers: expected at least 1"]),
+    ],
+)
+def test_bad_sweep_options_give_one_line_and_write_nothing(run_cli, small, tmp_path, args, needles):
+    out = tmp_path / "front.html"
+    code, stdout, err = run_cli("sweep", small, *args, "-o", out)
+    assert_one_line_error(code, err, *needles)
+    assert not out.exists() and stdout == ""
+
+
+def test_an_unwritable_or_unknown_output_is_refused_before_the_sweep(run_cli, small, tmp_path):
+    code, _, err = run_cli(
+        "sweep", small, "--vary", "vehicles=1", "-o", tmp_path / "nope" / "f.html"
+    )
+    assert_one_line_error(code, err, "does not exist")
+    code, _, err = run_cli("sweep", small, "--vary", "vehicles=1", "-o", tmp_path / "front.png")
+    assert_one_line_error(code, err, "expected a file name ending in .html, .csv or .json")
+    assert list(tmp_path.iterdir()) == [small]
+
+
+def test_a_missing_scenario_is_one_line(run_cli, tmp_path):
+    code, _, err = run_cli("sweep", tmp_path / "absent.toml", "--vary", "vehicles=1,2")
+    assert_one_line_error(code, err, "absent.toml: no such scenario file")
+
+
+def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(run_cli, small, tmp_path):
+    out = tmp_path / "front.json"
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    code, stdout, err = run_cli("sweep", small, "--vary", "vehicles=1", "--scheduler", address,
+                                "--connect-timeout", "2", "-o", out)  # fmt: skip
+    assert_one_line_error(code, err, f"--scheduler {address}: cannot reach the Dask scheduler")
+    assert not out.exists() and stdout == ""
+    code, _, err = run_cli("sweep", small, "--vary", "vehicles=1", "--scheduler", "localhost:8786")
+    assert_one_line_error(code, err, "expected an address like tcp://host:8786")
+
+
+@pytest.mark.slow
+def test_a_small_sweep_writes_its_page_csv_and_json(run_cli, small, tmp_path):
+    html, table, data = tmp_path / "front.html", tmp_path / "front.csv", tmp_path / "front.json"
+    code, stdout, err = run_cli(
+        "sweep", small, "--vary", "vehicles=1,2", "--vary", "frequency=monthly,fortnightly",
+        "--iterations", "200", "--workers", "2", "-o", html, "-o", table, "-o", data,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Balayage d'essai — 4 combinaisons, 4 planifiées, 3 sur le front de Pareto" in stdout
+    assert "★ 2 véhicules, tous les 15 jours" in stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["balayage.toml", "front.html", "front.csv", "front.json"]
+    )  # no temporary file left
+
+    doc = json.loads(data.read_text(encoding="utf-8"))
+    assert doc["axis"] == "presence" and doc["cost_figure"] == "cost_per_year"
+    assert (
+        doc["meta"]["inputs"][0]["sha256"]
+        == __import__("hashlib").sha256(small.read_bytes()).hexdigest()
+    )
+    assert doc["meta"]["sweep"]["iterations"] == 200 and doc["meta"]["sweep"]["seeds"] == [7]
+    assert doc["meta"]["versions"]["itinerance"]
+    points = doc["points"]
+    assert [p["values"] for p in points] == [
+        {"vehicles": 1, "frequency": "monthly"}, {"vehicles": 1, "frequency": "fortnightly"},
+        {"vehicles": 2, "frequency": "monthly"}, {"vehicles": 2, "frequency": "fortnightly"},
+    ]  # fmt: skip
+    assert [p["front"] for p in points] == [True, True, False, True]
+    assert all(p["status"] == "ok" and p["plan_sha256"] for p in points)
+
+    rows = list(csv.reader(io.StringIO(table.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["n°", "véhicules", "fréquence"]
+    assert [r[3] for r in rows[1:]] == ["oui", "oui", "", "oui"]
+    cost = rows[0].index("Coût annuel (€)")
+    assert [int(r[cost]) for r in rows[1:]] == [
+        round(p["figures"]["cost_per_year"]) for p in points
+    ]
+
+    page = html.read_text(encoding="utf-8")
+    assert page.count("<svg") == 1 and "Front de Pareto" in page
+    assert "Combinaison dominée" in page and "2 véhicules, mensuel" in page
+    assert page.count("<tr>") >= 5 and "balayage.toml" in page and "sha256" in page
+
+    # The same plan again, printed as JSON: the first point does not depend on the rest.
+    code, stdout, err = run_cli("sweep", small, "--vary", "vehicles=1", "--iterations", "200",
+                                "--workers", "1", "--format", "json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(stdout)["points"][0]["plan_sha256"] == points[0]["plan_sha256"]
