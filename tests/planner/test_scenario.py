@@ -382,8 +382,15 @@ def indre_url(tmp_path_factory) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "path", [p for p in SCENARIOS if p.name != "exemple-autonome.toml"], ids=lambda p: p.name
-)
+    "path",
+    [
+        p for p in SCENARIOS
+        if p.name != "exemple-autonome.toml"
+        # Examples of other départements (Cher, Loiret) are built in tests/test_example_scenarios.py.
+        and set(load_scenario(p).scenario.territory.departements) <= {"36"}
+    ],
+    ids=lambda p: p.name,
+)  # fmt: skip
 def test_example_scenarios_needing_data_build_against_indre(path, indre_url):
     built = build(load_scenario(path), db=indre_url)
     p = built.problem
