@@ -50,7 +50,11 @@ def _version() -> str:
 def map_file_name(report: Path, index: int, label: str) -> str:
     """The file of a scenario's map beside the report: ``comparaison.html``, 0, "La Rur@linette —
     actuelle" → ``comparaison-carte-1-la-rur-linette-actuelle.html``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(label).lower()).strip("-")[:40].strip("-") or "scenario"
+    text = label.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
+    if len(slug) > 40:  # cut at a word boundary
+        slug = slug[:41].rsplit("-", 1)[0]
+    slug = slug or "scenario"
     return f"{report.stem}-carte-{index + 1}-{slug}.html"
 
 

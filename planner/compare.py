@@ -593,8 +593,12 @@ class Comparison:
         return out.getvalue()
 
 
-def _text(template: str, ref: ScenarioFigures) -> str:
+def _text(template: str, ref: ScenarioFigures, same_threshold: bool = True) -> str:
+    """A line's label or explanation with the reference's threshold, kiosk reach and CO2 factor;
+    "du seuil" instead of a number of minutes when the scenarios' thresholds differ."""
     cov = ref.coverage
+    if not same_threshold:
+        template = template.replace("de {t} min", "du seuil")
     t = number_fr(cov.threshold, 0) if cov is not None else "30"
     r = number_fr(min(cov.borne_reach, cov.threshold), 0) if cov is not None else "10"
     co2 = number_fr(ref.operations.co2_kg_per_l, 2)
@@ -613,6 +617,7 @@ def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> 
     with_aid = with_aid or any(s.costs.rates.get("include_public_aid") for s in scenarios)
     metrics = [s.metrics() for s in scenarios]
     ref = scenarios[0]
+    same = len({s.coverage.threshold for s in scenarios if s.coverage is not None}) <= 1
     rows = []
     for line in LINES:
         if line.aid and not with_aid:
@@ -628,8 +633,8 @@ def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> 
         base = values[0]
         diffs = tuple(None if n == 0 or v is None or base is None else v - base
                       for n, v in enumerate(values))  # fmt: skip
-        rows.append(Row(line, _text(line.label, ref), _text(line.explain, ref), values, diffs,
-                        _best(line, values)))  # fmt: skip
+        label, explain = _text(line.label, ref, same), _text(line.explain, ref, same)
+        rows.append(Row(line, label, explain, values, diffs, _best(line, values)))
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     return Comparison(tuple(scenarios), tuple(rows), with_aid, created)
 

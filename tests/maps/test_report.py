@@ -134,6 +134,8 @@ def test_map_file_names_are_slugs_next_to_the_report():
     assert map_file_name(Path("out/comparaison.html"), 0, "La Rur@linette — tournée actuelle") == (
         "comparaison-carte-1-la-rur-linette-tournee-actuelle.html")  # fmt: skip
     assert map_file_name(Path("r.html"), 2, "«»") == "r-carte-3-scenario.html"
+    long = "Cœur de Brenne — 7 bornes et un bus tous les 15 jours"  # œ spelt out, cut between words
+    assert map_file_name(Path("r.html"), 0, long) == "r-carte-1-coeur-de-brenne-7-bornes-et-un-bus-tous.html"
 
 
 def test_write_report_writes_every_file_or_none(comparison, tmp_path):

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,15 @@ def test_threshold_appears_in_the_labels_and_explanations():
     assert "30 min" in row.explain and "{t}" not in row.explain
     assert "10 min" in c.row("borne_only_after").explain
     assert "3,10 kg CO2e" in c.row("co2_year").explain
+
+
+def test_labels_say_the_threshold_only_when_every_scenario_has_the_same():
+    b = figures("B")
+    ten = replace(b, coverage=replace(b.coverage, threshold=10))
+    c = compare([figures("A"), ten])
+    assert c.row("threshold").values == (30, 10)
+    assert c.row("covered_after").label == "Habitants à moins du seuil d'une aide humaine — après"
+    assert "30 min" not in c.row("beyond_after").label
 
 
 def test_csv_and_json_parse_back():
