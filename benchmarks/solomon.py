@@ -2,7 +2,7 @@
 
     uv run --group bench python benchmarks/solomon.py [--time-limit 10] [--jobs 2]
         [--instances C101,R201] [--solvers itinerance,ortools,vroom,pyvrp] [--seed 0]
-        [--json results.json] [--markdown]
+        [--clock wall|cpu] [--json results.json] [--markdown]
 
 Protocol (see docs/benchmarks.md): DIMACS convention (edge lengths truncated to one decimal,
 travel time = length), distance-only objective, the instance's fleet (25 vehicles), gap to
@@ -82,22 +82,24 @@ def _int_matrix(problem):
     return np.rint(problem.distances * SCALE).astype(int)
 
 
-def run_itinerance(problem, time_limit, seed):
+def run_itinerance(problem, time_limit, seed, clock):
     from planner.engine import SolveOptions
     from planner.engine.periodic import PeriodicEngine
 
     t = time.perf_counter()
-    engine = PeriodicEngine()  # loads the compiled kernel
+    engine = PeriodicEngine(clock=time.process_time if clock == "cpu" else time.perf_counter)
     startup = time.perf_counter() - t
     with Clock() as clock:
         plan = engine.solve(problem, SolveOptions(time_limit=time_limit, seed=seed))
     index = {s.id: i for i, s in enumerate(problem.stops)}
     routes = [[index[v.stop] for v in r.visits] for r in plan.routes]
-    return routes, clock, {"startup": round(startup, 2),
-                           "iterations": plan.meta["figures"].get("iterations")}
+    figures = plan.meta["figures"]
+    return routes, clock, {"startup": round(startup, 2), "iterations": figures.get("iterations"),
+                           "search_cost": figures.get("search_cost"),
+                           "polish": figures.get("polish")}
 
 
-def run_ortools(problem, time_limit, seed):
+def run_ortools(problem, time_limit, seed, clock):
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     d = _int_matrix(problem)
@@ -122,6 +124,11 @@ def run_ortools(problem, time_limit, seed):
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(int(time_limit * 1000))
+    if clock == "cpu":  # stop on CPU seconds; the wall-clock limit becomes a safety net
+        params.time_limit.FromMilliseconds(int(time_limit * 1000 * 30))
+        c0 = time.process_time()
+        routing.AddSearchMonitor(
+            routing.solver().CustomLimit(lambda: time.process_time() - c0 >= time_limit))
     with Clock() as clock:
         sol = routing.SolveWithParameters(params)
     routes = []
@@ -135,7 +142,7 @@ def run_ortools(problem, time_limit, seed):
     return routes, clock, {}
 
 
-def run_vroom(problem, time_limit, seed):
+def run_vroom(problem, time_limit, seed, clock):
     import vroom
 
     d = _int_matrix(problem)
@@ -159,7 +166,18 @@ def run_vroom(problem, time_limit, seed):
     return routes, clock, {}
 
 
-def run_pyvrp(problem, time_limit, seed):
+class MaxCpu:
+    """PyVRP stopping criterion on CPU seconds of this process (``--clock cpu``)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.start = time.process_time()
+
+    def __call__(self, best_cost: float) -> bool:
+        return time.process_time() - self.start >= self.seconds
+
+
+def run_pyvrp(problem, time_limit, seed, clock):
     from pyvrp import Model
     from pyvrp.stop import MaxRuntime
 
@@ -179,8 +197,9 @@ def run_pyvrp(problem, time_limit, seed):
     for i, a in enumerate(locs):
         for j, b in enumerate(locs):
             m.add_edge(a, b, distance=int(d[i, j]), duration=int(d[i, j]))
+    stop = MaxCpu(time_limit) if clock == "cpu" else MaxRuntime(time_limit)
     with Clock() as clock:
-        res = m.solve(stop=MaxRuntime(time_limit), seed=seed, display=False)
+        res = m.solve(stop=stop, seed=seed, display=False)
     # a route iterates over its activities; a client activity's idx is the client's index
     routes = [[a.idx for a in r if a.is_client()] for r in res.best.routes()]
     return routes, clock, {"feasible": res.is_feasible()}
@@ -191,12 +210,12 @@ RUNNERS = {"itinerance": run_itinerance, "ortools": run_ortools, "vroom": run_vr
 
 
 def task(args):
-    solver, name, time_limit, seed = args
+    solver, name, time_limit, seed, clock_kind = args
     from planner.instances.solomon import read_solomon
     from planner.validator import validate
 
     inst = read_solomon(FOLDER / f"{name}.txt")
-    routes, clock, extra = RUNNERS[solver](inst.problem, time_limit, seed)
+    routes, clock, extra = RUNNERS[solver](inst.problem, time_limit, seed, clock_kind)
     seconds, cpu = clock.seconds, clock.cpu
     report = validate(inst.problem, vrptw_plan(inst.problem, routes))
     cost = report.figures.km
@@ -217,16 +236,20 @@ def main(argv=None) -> None:
     ap.add_argument("--instances", default="", help="comma-separated subset, e.g. C101,R201")
     ap.add_argument("--solvers", default=",".join(SOLVERS))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="time limits in wall-clock seconds (the protocol) or CPU seconds of each "
+                         "run's process (fair on a shared, loaded machine; VROOM has no limit)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--markdown", action="store_true", help="print the per-instance table in Markdown")
     args = ap.parse_args(argv)
     names = [n.strip().upper() for n in args.instances.split(",") if n.strip()] or sorted(
         p.stem for p in FOLDER.glob("*.txt"))
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
-    tasks = [(s, n, args.time_limit, args.seed) for n in names for s in solvers]
+    tasks = [(s, n, args.time_limit, args.seed, args.clock) for n in names for s in solvers]
     print("command: uv run --group bench python benchmarks/solomon.py " + " ".join(sys.argv[1:] if argv is None else argv))
     print(f"date {date.today()}, machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{args.jobs} runs at once, one core each")
+          f"{args.jobs} runs at once, one core each; {args.time_limit:g} s of "
+          f"{'CPU' if args.clock == 'cpu' else 'wall-clock'} time per run")
     ctx = mp.get_context("spawn")
     results = []
     with ctx.Pool(args.jobs, maxtasksperchild=1) as pool:

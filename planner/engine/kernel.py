@@ -72,17 +72,20 @@ def latest(tw, twn, s, d, t, lo, hi):
 
 @njit(cache=True)
 def _act(I, r, seq, n, mode, lp, i):
-    """(location, duration, is_lunch_wait, lunch_inside) of activity i of an expanded route."""
-    # Expanded activities: visits, plus a lunch activity before visit lp in mode 3.
+    """(location, duration) of activity i of a route expanded for its lunch mode.
+
+    In mode 3 the lunch is an extra activity at position ``lp``, at the next visit's place; in
+    mode 4 the visit at ``lp`` lasts its duration plus the lunch.
+    """
     if mode == 3:
         if i == lp:
-            return I.loc[seq[lp]], I.r_lunch[r, 2], True, False
+            return I.loc[seq[lp]], I.r_lunch[r, 2]
         j = i if i < lp else i - 1
-        return I.loc[seq[j]], I.svc[seq[j]], False, False
+        return I.loc[seq[j]], I.svc[seq[j]]
     s = seq[i]
     if mode == 4 and i == lp:
-        return I.loc[s], I.svc[s] + I.r_lunch[r, 2], False, True
-    return I.loc[s], I.svc[s], False, False
+        return I.loc[s], I.svc[s] + I.r_lunch[r, 2]
+    return I.loc[s], I.svc[s]
 
 
 @njit(cache=True)
@@ -152,19 +155,17 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
     nxt_t = b_bound
     nxt_loc = end_loc
     for i in range(m - 1, -1, -1):
-        loc, du, _, _ = _act(I, r, seq, n, mode, lp, i)
+        loc, du = _act(I, r, seq, n, mode, lp, i)
         s = _stop_of(seq, mode, lp, i)
         lo, hi = _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi)
-        travel = T[loc, nxt_loc] if (s >= 0 or nxt_loc != loc) else 0.0
-        if s < 0:
-            travel = 0.0  # the lunch is taken where the next visit happens
+        travel = 0.0 if s < 0 else T[loc, nxt_loc]  # a lunch is taken at the next visit's place
         t = _latest_act(I, r, d, s, nxt_t - travel - du, lo, hi)
         if t <= -INF / 2:
             return False, 0.0, 0.0
         starts[i] = t
         nxt_t = t
         nxt_loc = loc
-    loc0, _, _, _ = _act(I, r, seq, n, mode, lp, 0)
+    loc0, _ = _act(I, r, seq, n, mode, lp, 0)
     depart = starts[0] - T[start_loc, loc0]
     if depart < a_bound - EPS:
         return False, 0.0, 0.0
@@ -172,7 +173,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
     t = depart
     prev = start_loc
     for i in range(m):
-        loc, du, _, _ = _act(I, r, seq, n, mode, lp, i)
+        loc, du = _act(I, r, seq, n, mode, lp, i)
         s = _stop_of(seq, mode, lp, i)
         lo, hi = _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi)
         travel = T[prev, loc]
@@ -232,7 +233,8 @@ def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
                 for i in range(m):
                     best_starts[i] = starts[i]
         if best_ok and mode == 2:
-            # A lunch at the base costs no working time: inside the route it can only be longer.
+            # A lunch at the base adds no working time; one inside the route adds its duration,
+            # so the day is (almost always) longer: stop here.
             return True, best_mode, best_lp, best_dep, best_ret
     return best_ok, best_mode, best_lp, best_dep, best_ret
 
@@ -579,11 +581,6 @@ def insert_stop(I, S, s, c, lo, hi):
 
 
 # --- ruin and recreate ------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def _route_of(S, s):
-    return S.vslot[s, 0]
 
 
 @njit(cache=True)

@@ -73,6 +73,7 @@ class RoutingParams:
     neighbors_ratio: float | None = None
     min_neighbors: int | None = None
     log: bool = False
+    stop_when: Callable[[], bool] | None = None  # extra stop test (e.g. a CPU-time budget)
 
 
 @dataclass(slots=True)
@@ -362,6 +363,8 @@ class DayRouting:
                 on_solution(cost_var.Max() / self.cscale)
 
             routing.AddAtSolutionCallback(_cb)
+        if params.stop_when is not None:
+            routing.AddSearchMonitor(self.solver.CustomLimit(params.stop_when))
         t0 = time.perf_counter()
         sol = None
         if initial is not None:

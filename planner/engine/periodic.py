@@ -31,6 +31,7 @@ import hashlib
 import math
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -71,14 +72,15 @@ class _Run:
     deadline: float
     progress: ProgressCallback | None
     total: int
+    clock: Callable[[], float] = time.perf_counter
     last_report: float = -1.0
     figures: dict = field(default_factory=dict)
 
     def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
+        return self.clock() - self.t0
 
     def remaining(self) -> float:
-        return self.deadline - time.perf_counter()
+        return self.deadline - self.clock()
 
     def report(self, phase: str, best: float | None, served: int, iteration: int,
                unserved_mandatory: int, force: bool = False) -> None:
@@ -97,8 +99,12 @@ class PeriodicEngine:
 
     name = ENGINE_NAME
 
-    def __init__(self, tuning: Tuning | None = None, *, warm: bool = True):
+    def __init__(self, tuning: Tuning | None = None, *, warm: bool = True,
+                 clock: Callable[[], float] = time.perf_counter):
+        """``clock`` measures the time limit: wall-clock by default; ``time.process_time`` makes
+        it CPU seconds of this process (benchmarks on a shared machine)."""
         self.tuning = tuning or Tuning()
+        self.clock = clock
         if warm:
             warm_up()
 
@@ -113,12 +119,14 @@ class PeriodicEngine:
         frozen: Frozen | None = None,
         progress: ProgressCallback | None = None,
     ) -> Plan:
-        t0 = time.perf_counter()
-        run = _Run(t0, t0 + options.time_limit, progress, len(problem.stops))
+        t0 = self.clock()
+        run = _Run(t0, t0 + options.time_limit, progress, len(problem.stops), self.clock)
         _check_feasible(problem)
         cp = Compiled(problem)
         frozen = frozen or Frozen()
-        kp, start_routes, start_bands = self._kernel_problem(cp, initial, frozen, options)
+        kp, start_routes, start_bands, ignored = self._kernel_problem(cp, initial, frozen, options)
+        if ignored:  # routes of the initial plan on days or vehicles the problem lacks
+            run.figures["initial_routes_ignored"] = ignored
         tune = self.tuning
         I = kp.inst
         cur, cand, best = kp.new_state(), kp.new_state(), kp.new_state()
@@ -156,11 +164,12 @@ class PeriodicEngine:
 
     def _kernel_problem(self, cp: Compiled, initial: Plan | None, frozen: Frozen,
                         options: SolveOptions):
-        """Kernel arrays with frozen parts and change penalties; the initial routes, if any."""
+        """Kernel arrays with frozen parts and change penalties; the initial routes and bands, if
+        any, and the initial routes that fit no (vehicle, working day) of the problem."""
         if initial is None:
             if frozen:
                 raise ValueError("freezing parts of a plan needs the plan (initial=...)")
-            return KernelProblem(cp, neighbours=self.tuning.neighbours), None, None
+            return KernelProblem(cp, neighbours=self.tuning.neighbours), None, None, []
         routes: dict[int, list[int]] = {}
         starts: dict[int, list[float]] = {}
         unknown = []
@@ -218,8 +227,7 @@ class PeriodicEngine:
                 if len(ts) > 1:
                     lo = max(ts) - cp.tolerance
                     bands[s] = (lo, lo + cp.tolerance)
-        self._initial_choices = choice_of
-        return kp, routes, bands
+        return kp, routes, bands, unknown
 
     def _search(self, kp, cur, cand, best, stats, stamp, run: _Run, options: SolveOptions,
                 polish_time: float) -> int:
@@ -272,7 +280,7 @@ class PeriodicEngine:
                 total = int(options.time_limit * self.tuning.iterations_per_second)
             rule = MaxIterations(total)
             return rule, rule
-        clock = MaxRuntime(max(run.remaining() - polish_time, 0.0))
+        clock = MaxRuntime(max(run.remaining() - polish_time, 0.0), clock=self.clock)
         if options.iterations is not None:
             its = MaxIterations(options.iterations)
             return FirstOf(its, clock), its
@@ -290,9 +298,8 @@ class PeriodicEngine:
             if c < 0:
                 continue
             ch = kp.flat[c]
-            if I.stop_frozen[s]:
-                continue
-            if len(ch.pattern) >= 2 or I.ch_ptr[s + 1] - I.ch_ptr[s] == 1:
+            # Stops of frozen routes stay pinned (their visits on frozen days are not in the model).
+            if I.stop_frozen[s] or len(ch.pattern) >= 2 or I.ch_ptr[s + 1] - I.ch_ptr[s] == 1:
                 pinned[s] = ch
             else:
                 free.append(s)
@@ -306,6 +313,10 @@ class PeriodicEngine:
             return
         limit = max(run.remaining() - 0.05, 0.05)
         params = RoutingParams(metaheuristic="GUIDED_LOCAL_SEARCH", time_limit=limit)
+        if self.clock is not time.perf_counter:  # another clock: OR-Tools' limit is a safety net
+            deadline = run.deadline - 0.05
+            params = RoutingParams(metaheuristic="GUIDED_LOCAL_SEARCH", time_limit=30 * limit,
+                                   stop_when=lambda: self.clock() >= deadline)
         if options.deterministic:
             params = RoutingParams(metaheuristic="GREEDY_DESCENT", time_limit=limit,
                                    solution_limit=10_000)

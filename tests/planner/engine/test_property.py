@@ -7,6 +7,7 @@ valid plan that serves every mandatory stop; it may not answer InfeasibleError.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from strategies import feasible_problems
 
@@ -17,6 +18,7 @@ ENGINE = get_engine("periodic")
 OPTIONS = SolveOptions(time_limit=5, seed=0, deterministic=True, iterations=300)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(feasible_problems())
 def test_engine_plans_pass_the_validator(case):
@@ -27,6 +29,7 @@ def test_engine_plans_pass_the_validator(case):
     assert report.figures.mandatory_served == report.figures.mandatory_total
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(feasible_problems(calendar=True, max_stops=5))
 def test_warm_start_from_the_reference_plan_stays_valid(case):
