@@ -183,37 +183,28 @@ def measure(inputs: CoverageInputs, repeat: int = 3) -> tuple[float, float, obje
 
 def main() -> None:
     print(
-        f"# coverage_speed — {date.today()} — {platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+        f"# coverage_speed — {date.today()} — {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores"
     )
     print("# command: uv run python benchmarks/coverage_speed.py")
     fs, cnfs = france_services(), cnfs_lieux()
-
-    region = CoverageInputs(tuple(region_communes("24")), tuple(fs + cnfs), threshold=30.0)
-    seconds, peak, result = measure(region)
-    fs_row = result.totals.loc["france_services"]
-    print(
-        f"region 24: {len(region.communes)} communes × {len(region.services)} services (FS + CNFS): "
-        f"{seconds:.3f} s, peak {peak:.0f} MB (target < 1 s); "
-        f"population beyond 30 min of a fixed FS: {fs_row.population_not_covered:,}"
-    )
-
-    national = CoverageInputs(
-        tuple(national_communes()),
-        tuple(s for s in fs if s.kind is ServiceKind.FRANCE_SERVICES),
-        threshold=30.0,
-    )
-    seconds, peak, result = measure(national)
-    fs_row = result.totals.loc["france_services"]
-    print(
-        f"national: {len(national.communes)} communes × {len(national.services)} fixed France Services: "
-        f"{seconds:.3f} s, peak {peak:.0f} MB (target < 5 s); "
-        f"share of population within 30 min: {fs_row.share_population_covered:.1%}"
-    )
-    # The dense float32 matrix the same comparison would need, for the record:
-    cells = len(national.communes) * len(national.services)
-    print(
-        f"(a dense float32 matrix of the national case would take {cells * 4 / 1e6:.0f} MB per quantity; none is built)"
-    )
+    fixed = tuple(s for s in fs if s.kind is ServiceKind.FRANCE_SERVICES)
+    cases = [
+        ("region 24", "services (FS + CNFS)", region_communes("24"), fs + cnfs, 1.0),
+        ("national", "fixed France Services", national_communes(), fixed, 5.0),
+    ]
+    for name, what, communes, services, target in cases:
+        inputs = CoverageInputs(tuple(communes), tuple(services), threshold=30.0)
+        seconds, peak, result = measure(inputs)
+        fs_row = result.totals.loc["france_services"]
+        print(
+            f"{name}: {len(inputs.communes)} communes × {len(inputs.services)} {what}: "
+            f"{seconds:.3f} s, peak {peak:.0f} MB (target < {target:g} s); population beyond "
+            f"30 min of a fixed FS: {fs_row.population_not_covered:,} "
+            f"({1 - fs_row.share_population_covered:.1%}); "
+            f"a dense float32 matrix would take {len(communes) * len(services) * 4 / 1e6:.0f} MB, "
+            "none is built"
+        )
 
 
 if __name__ == "__main__":
