@@ -7,9 +7,9 @@ A sweep starts from one scenario file and varies named **variables** (:data:`VAR
 slowest) is planned with :func:`planner.pipeline.plan_scenario` in the engine's
 **deterministic mode** with an explicit work budget (an iteration count, not wall-clock time),
 so a point's plan does not depend on which process, machine or cluster solved it, nor on how
-loaded it was. Its figures (yearly cost, population and IFN-weighted population covered) come
-from the comparison module (:func:`planner.compare.evaluate_scenario` and :mod:`planner.costs`)
-when present; the sweep holds no cost model of its own.
+loaded it was. Its figures (yearly cost, population and IFN-weighted population covered, hours
+of presence…) come from the comparison module (:func:`planner.compare.measure`, with the cost
+model of :mod:`planner.costs`): the sweep holds no cost model of its own.
 
 Execution always goes through Dask: a :class:`dask.distributed.LocalCluster` of worker
 processes by default, or the cluster whose scheduler address is given. Workers receive the
@@ -18,13 +18,16 @@ planner, never the CLI nor :mod:`maps`. A combination that fails (an invalid sce
 infeasible problem, a plan the validator rejects) becomes an :class:`Outcome` with its reason;
 it never stops the sweep.
 
-The front minimises the yearly cost and maximises coverage (the population within the
-threshold of human help, or the IFN-weighted population: :data:`AXES`). A point is on the front
+The front minimises the yearly cost and maximises coverage (:data:`AXES`: the population within
+the threshold of human help, the same weighted by the IFN, the hours of presence, or the need of
+the optional stops served). A point is on the front
 when no other successful point costs no more and covers no less while being strictly better on
 one of the two; points with equal figures are all on the front.
 
-This module prints nothing and writes no file; ``planner/cli/sweep.py`` shows and writes, and
-``maps/sweep_report.py`` draws.
+This module prints nothing and writes no output (a worker without the scenario file only copies
+its text to a temporary folder, since plans hash their scenario file); ``planner/cli/sweep.py``
+shows and writes, and ``maps/sweep_report.py`` draws. It must not import the CLI nor
+:mod:`maps`.
 """
 
 from __future__ import annotations
@@ -739,8 +742,9 @@ def _client(scheduler: str | None, workers: int, connect_timeout: float) -> tupl
                 f"--scheduler {scheduler}: cannot reach the Dask scheduler within "
                 f"{connect_timeout:g} s ({detail[:160]})"
             ) from None
+    # The scheduler's HTTP server on a free local port (8787, the dashboard's, may be taken).
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
+                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)  # fmt: skip
     return Client(cluster), cluster
 
 
@@ -940,11 +944,16 @@ def cell_text(outcome: Outcome, column: Column, *, spreadsheet: bool = False) ->
 
 def to_csv(sweep: Sweep) -> str:
     """French spreadsheet CSV (``;``, decimal comma, no thousands separator, as ``compare``):
-    one row per combination, every figure, the seed, budget and plan fingerprint of each."""
+    one row per combination, every figure, the seed, budget and plan fingerprint of each, and
+    on every row the scenario file, its sha256 and the version of itinerance (provenance that
+    survives copying rows into another sheet)."""
     cols = columns(sweep, full=True)
+    scenario = (sweep.meta.get("inputs") or [{}])[0]
+    version = sweep.meta.get("versions", {}).get("itinerance") or ""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.header for c in cols])
+    writer.writerow([c.header for c in cols] + ["scénario", "sha256 du scénario", "itinerance"])
     for o in sweep.outcomes:
-        writer.writerow([cell_text(o, c, spreadsheet=True) for c in cols])
+        writer.writerow([cell_text(o, c, spreadsheet=True) for c in cols]
+                        + [scenario.get("path", ""), scenario.get("sha256", ""), version])  # fmt: skip
     return out.getvalue()

@@ -7,6 +7,7 @@ and no file; a small standalone sweep writes its HTML page, CSV and JSON, all co
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import socket
@@ -81,51 +82,87 @@ def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(run_cli, sm
     assert_one_line_error(code, err, "expected an address like tcp://host:8786")
 
 
+def test_a_sweep_where_no_combination_can_be_planned_exits_with_1(run_cli, tmp_path):
+    weekly = tmp_path / "hebdo.toml"
+    weekly.write_text(
+        SMALL.replace('frequency = "monthly"', 'frequency = "weekly"'), encoding="utf-8"
+    )
+    out = tmp_path / "front.json"
+    code, stdout, err = run_cli("sweep", weekly, "--vary", "weeks=1", "--vary",
+                                "frequency=fortnightly", "-o", out)  # fmt: skip
+    assert code == 1, err
+    assert "combinaison invalide" in stdout and "0 planifiées" in stdout
+    doc = json.loads(out.read_text(encoding="utf-8"))  # written all the same: it says why
+    assert doc["points"][0]["status"] == "scenario"
+    assert "at least 2 weeks" in doc["points"][0]["reason"]
+
+
 @pytest.mark.slow
 def test_a_small_sweep_writes_its_page_csv_and_json(run_cli, small, tmp_path):
     html, table, data = tmp_path / "front.html", tmp_path / "front.csv", tmp_path / "front.json"
     code, stdout, err = run_cli(
-        "sweep", small, "--vary", "vehicles=1,2", "--vary", "frequency=monthly,fortnightly",
+        "sweep", small, "--vary", "frequency=monthly,fortnightly", "--vary", "max_drive=8h,5",
         "--iterations", "200", "--workers", "2", "-o", html, "-o", table, "-o", data,
     )  # fmt: skip
     assert code == 0, err
-    assert "Balayage d'essai — 4 combinaisons, 4 planifiées, 3 sur le front de Pareto" in stdout
-    assert "★ 2 véhicules, tous les 15 jours" in stdout
+    assert "Balayage d'essai — 4 combinaisons, 2 planifiées, 2 sur le front de Pareto" in stdout
+    assert "★ tous les 15 jours, conduite ≤ 8h" in stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["balayage.toml", "front.html", "front.csv", "front.json"]
     )  # no temporary file left
 
+    sha = hashlib.sha256(small.read_bytes()).hexdigest()
     doc = json.loads(data.read_text(encoding="utf-8"))
     assert doc["axis"] == "presence" and doc["cost_figure"] == "cost_per_year"
-    assert (
-        doc["meta"]["inputs"][0]["sha256"]
-        == __import__("hashlib").sha256(small.read_bytes()).hexdigest()
-    )
+    assert doc["meta"]["inputs"][0]["sha256"] == sha
     assert doc["meta"]["sweep"]["iterations"] == 200 and doc["meta"]["sweep"]["seeds"] == [7]
     assert doc["meta"]["versions"]["itinerance"]
     points = doc["points"]
     assert [p["values"] for p in points] == [
-        {"vehicles": 1, "frequency": "monthly"}, {"vehicles": 1, "frequency": "fortnightly"},
-        {"vehicles": 2, "frequency": "monthly"}, {"vehicles": 2, "frequency": "fortnightly"},
+        {"frequency": "monthly", "max_drive": "8h"}, {"frequency": "monthly", "max_drive": 5},
+        {"frequency": "fortnightly", "max_drive": "8h"}, {"frequency": "fortnightly", "max_drive": 5},
     ]  # fmt: skip
-    assert [p["front"] for p in points] == [True, True, False, True]
-    assert all(p["status"] == "ok" and p["plan_sha256"] for p in points)
+    assert [p["status"] for p in points] == ["ok", "infeasible", "ok", "infeasible"]
+    assert [p["front"] for p in points] == [True, False, True, False]
+    assert all(p["plan_sha256"] for p in points[::2]) and points[1]["figures"] == {}
+    assert "Mézières-en-Brenne" in points[1]["reason"]  # the mandatory stop it cannot reach
 
     rows = list(csv.reader(io.StringIO(table.read_text(encoding="utf-8-sig")), delimiter=";"))
-    assert rows[0][:3] == ["n°", "véhicules", "fréquence"]
-    assert [r[3] for r in rows[1:]] == ["oui", "oui", "", "oui"]
+    assert rows[0][:4] == ["n°", "fréquence", "conduite max", "front de Pareto"]
+    assert [r[3] for r in rows[1:]] == ["oui", "", "oui", ""]
     cost = rows[0].index("Coût annuel (€)")
-    assert [int(r[cost]) for r in rows[1:]] == [
-        round(p["figures"]["cost_per_year"]) for p in points
+    assert [r[cost] for r in rows[1:]] == [
+        str(round(p["figures"]["cost_per_year"])) if p["status"] == "ok" else "" for p in points
     ]
+    result = rows[0].index("résultat")
+    assert rows[2][result].startswith("infaisable : ") and rows[1][result] == "réalisé"
+    assert {r[-2] for r in rows[1:]} == {sha}
 
     page = html.read_text(encoding="utf-8")
     assert page.count("<svg") == 1 and "Front de Pareto" in page
-    assert "Combinaison dominée" in page and "2 véhicules, mensuel" in page
-    assert page.count("<tr>") >= 5 and "balayage.toml" in page and "sha256" in page
+    assert "2 combinaison(s) sans plan n" in page and "infaisable" in page
+    assert page.count("<tr>") >= 5 and "balayage.toml" in page and sha in page
 
-    # The same plan again, printed as JSON: the first point does not depend on the rest.
-    code, stdout, err = run_cli("sweep", small, "--vary", "vehicles=1", "--iterations", "200",
-                                "--workers", "1", "--format", "json")  # fmt: skip
+    # The first point again, alone, on one worker, printed as JSON: the same plan.
+    code, stdout, err = run_cli("sweep", small, "--vary", "frequency=monthly", "--vary",
+                                "max_drive=8h", "--iterations", "200", "--workers", "1",
+                                "--format", "json")  # fmt: skip
     assert code == 0, err
     assert json.loads(stdout)["points"][0]["plan_sha256"] == points[0]["plan_sha256"]
+
+
+def test_the_progress_line_shows_the_front_so_far():
+    from planner.cli.sweep import _best_so_far
+    from planner.sweep import Outcome
+
+    def done(i: int, cost: float, hours: float) -> Outcome:
+        return Outcome(i, {"vehicles": i + 1},
+                       figures={"cost_per_year": cost, "presence_hours_per_month": hours})  # fmt: skip
+
+    seen = [done(0, 50_000, 10.0), done(1, 60_000, 20.0), done(2, 70_000, 15.0)]
+    assert _best_so_far(seen, "presence", False) == (
+        "front : 2 point(s) ; le plus couvrant : 20 h pour 60 000 € par an"
+    )
+    seen.append(Outcome(3, {"vehicles": 4}, status="infeasible", reason="trop loin"))
+    assert _best_so_far(seen, "presence", False).endswith(" ; 1 sans plan")
+    assert _best_so_far(seen[3:], "presence", False) == "1 sans plan"

@@ -308,7 +308,8 @@ def test_the_front_is_sorted_by_cost_and_the_table_marks_it():
     assert header[4] == "Présence par mois (h)"
     assert [r[2] for r in rows[1:]] == ["oui", "oui", ""]
     assert rows[1][3] == "300" and rows[1][4] == "30,0"
-    assert len(header) == len(columns(sweep, full=True)) == len(rows[1])
+    assert len(header) == len(columns(sweep, full=True)) + 3 == len(rows[1])
+    assert header[-3:] == ["scénario", "sha256 du scénario", "itinerance"]
 
 
 # --- solving ------------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ def test_local_processes_and_a_dask_cluster_give_the_same_sweep(small):
     assert local.meta["sweep"]["scheduler"] == "local"
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:  # fmt: skip
+                      dashboard_address="127.0.0.1:0") as cluster:  # fmt: skip
         remote = run_sweep(
             f, variations, scheduler=cluster.scheduler_address, iterations=ITERATIONS
         )
