@@ -35,6 +35,21 @@ def _isolated_settings(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("ITINERANCE_OSRM_URL", raising=False)
 
 
+def load_indre(tmp_path_factory) -> str:
+    """A SQLite database of the Indre (36) loaded from the pinned data; its URL."""
+    from geodata.load import load_area
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('indre') / 'indre.sqlite'}"
+    load_area(url, departement="36")
+    return url
+
+
+@pytest.fixture(scope="session")
+def indre_url(tmp_path_factory) -> str:
+    """Indre (36) loaded once for the whole run: tests only read it (loading takes 3–10 s)."""
+    return load_indre(tmp_path_factory)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED_DATA / "MANIFEST.json").exists():

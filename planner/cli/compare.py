@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -42,7 +43,7 @@ from planner.pipeline import solve_options
 from planner.report import number_fr
 from planner.scenario import ScenarioFile, load_scenario
 
-__all__ = ["compare_command"]
+__all__ = ["compare_command", "print_comparison", "write_comparison"]
 
 _SUFFIXES = (".html", ".htm", ".csv", ".json")
 
@@ -104,9 +105,9 @@ def compare_command(
     elif fmt is CompareFormat.csv:
         typer.echo("\ufeff" + comparison.to_csv(), nl=False)
     else:
-        _print_table(comparison)
+        print_comparison(comparison)
     if output is not None:
-        written = _write(comparison, evaluations, files, output, db)
+        written = write_comparison(comparison, evaluations, files, output, db)
         for path in written:
             err_console.print(f"écrit : {path}", highlight=False)
 
@@ -129,7 +130,9 @@ def _evaluate(
 # --- the terminal table ---------------------------------------------------------------------------
 
 
-def _print_table(comparison: Comparison) -> None:
+def print_comparison(comparison: Comparison, out: Console | None = None) -> None:
+    """The comparison as a French terminal table, with the cost assumptions below it."""
+    out = out or console
     labels = comparison.labels
     table = Table(title="Comparaison des scénarios", title_justify="left", show_lines=False)
     table.add_column("", overflow="fold", min_width=28)
@@ -150,26 +153,26 @@ def _print_table(comparison: Comparison) -> None:
                 cells.append(text)
             best = ", ".join(labels[n] for n in r.best)
             table.add_row(f"{r.label} ({r.line.unit})", *cells, best)
-    console.print(table)
-    console.print("En vert : la meilleure valeur de la ligne ; entre parenthèses : l'écart à la "
+    out.print(table)
+    out.print("En vert : la meilleure valeur de la ligne ; entre parenthèses : l'écart à la "
                   "référence.", highlight=False)  # fmt: skip
     for s in comparison.scenarios:
         for note in s.notes:
-            console.print(f"[bold]{s.label}[/] : {note}", highlight=False, soft_wrap=True)
+            out.print(f"[bold]{s.label}[/] : {note}", highlight=False, soft_wrap=True)
     rates = comparison.scenarios[0].costs.rates
     shown = ", ".join(
         f"{RATES_FR[k][0].lower()} {number_fr(rates[k], 2 if rates[k] % 1 else 0)} {RATES_FR[k][1]}"
         for k in ("fuel_price_per_l", "fuel_l_per_100km", "co2_kg_per_l", "staff_cost_per_hour",
                   "purchase_cost", "lifetime_years", "working_weeks_per_year")
     )  # fmt: skip
-    console.print(f"Hypothèses de coût (référence, section costs) : {shown}. Sources : docs/compare.md.",
+    out.print(f"Hypothèses de coût (référence, section costs) : {shown}. Sources : docs/compare.md.",
                   highlight=False, soft_wrap=True, markup=False)  # fmt: skip
 
 
 # --- files ----------------------------------------------------------------------------------------
 
 
-def _write(
+def write_comparison(
     comparison: Comparison,
     evaluations: Sequence[Evaluation],
     files: Sequence[ScenarioFile],

@@ -22,7 +22,6 @@ import pytest
 from planner.compare import LINES
 from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
 from tests.planner.test_compare import SMALL
-from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 ASIS = REPO / "scenarios" / "rurlinette-actuelle.toml"
@@ -34,8 +33,8 @@ TWO_VANS = SMALL.replace('name = "Un van"', 'name = "Deux vans"').replace(
 
 
 @pytest.fixture(scope="module")
-def indre(tmp_path_factory) -> str:
-    return load_indre(tmp_path_factory)
+def indre(indre_url: str) -> str:
+    return indre_url
 
 
 @pytest.fixture

@@ -24,13 +24,8 @@ from tests.planner.test_osrm import FakeOsrm
 
 
 @pytest.fixture(scope="module")
-def indre(tmp_path_factory) -> str:
-    """A SQLite database holding Indre (36), loaded once for this module (about 10 s)."""
-    from geodata.load import load_area
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('indre') / 'indre.sqlite'}"
-    load_area(url, departement="36")
-    return url
+def indre(indre_url: str) -> str:
+    return indre_url
 
 
 def test_coverage_table_in_french(run_cli, indre):

@@ -32,7 +32,6 @@ from tests.cli.test_planning_cli import SMALL
 from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
 from tests.maps.test_poster import DATE, parse_date
 from tests.maps.test_timetable import CheckedPage, no_people_contacts
-from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -255,9 +254,6 @@ def test_personal_data_needs_the_unchanged_scenario(run_cli, small_plan, tmp_pat
 # --- La Rur@linette, for real ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def indre_url(tmp_path_factory) -> str:
-    return load_indre(tmp_path_factory)
 
 
 @pytest.mark.slow

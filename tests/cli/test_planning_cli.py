@@ -21,7 +21,6 @@ from planner.provenance import sha256_of
 from planner.scenario import load_scenario
 from planner.validator import validate
 from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
-from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -197,9 +196,6 @@ def test_evaluate_needs_a_plan_or_a_rota(small, run_cli):
 # --- La Rur@linette, from the real data -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def indre_url(tmp_path_factory) -> str:
-    return load_indre(tmp_path_factory)
 
 
 @pytest.mark.slow

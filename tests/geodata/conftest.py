@@ -1,4 +1,4 @@
-"""Fixtures of the geodata tests: an Indre database loaded once, table snapshots, the CLI."""
+"""Fixtures of the geodata tests: table snapshots, the CLI (the Indre database: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,6 @@ INDRE = "36"
 # Surrogate keys and load times change on every load; everything else must not.
 _VOLATILE = {"id", "loaded_at"}
 _SURROGATE_TABLES = {"opening_hours", "rota_stops", "rota_issues", "dataset_loads"}
-
-
-@pytest.fixture(scope="session")
-def indre_url(tmp_path_factory) -> str:
-    """A SQLite database holding Indre (36), loaded once for the read-only tests."""
-    from geodata.load import load_area
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('indre') / 'indre.sqlite'}"
-    load_area(url, departement=INDRE)
-    return url
 
 
 def snapshot(url: str) -> dict[str, list[tuple]]:

@@ -17,13 +17,9 @@ def tiny_inputs() -> MapInputs:
 
 
 @pytest.fixture(scope="session")
-def indre_db(tmp_path_factory) -> str:
-    """A SQLite database holding Indre (36) loaded from the pinned open data (about 10 s)."""
-    from geodata.load import load_area
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('indre') / 'indre.sqlite'}"
-    load_area(url, departement="36")
-    return url
+def indre_db(indre_url: str) -> str:
+    """The session's Indre (36) database (tests/conftest.py)."""
+    return indre_url
 
 
 @pytest.fixture(scope="session")

@@ -27,16 +27,12 @@ from planner.model import Frequency
 from planner.report import render
 from planner.scenario import load_scenario
 from planner.validator import validate
-from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 HOURS = (Interval(600, 750), Interval(810, 960))  # 10:00–12:30 / 13:30–16:00
 WEEK = {d: HOURS for d in range(5)}
 
 
-@pytest.fixture(scope="module")
-def indre_url(tmp_path_factory) -> str:
-    return load_indre(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

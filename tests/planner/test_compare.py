@@ -32,7 +32,6 @@ from planner.costs import VehicleUse, yearly_costs
 from planner.errors import ScenarioError
 from planner.pipeline import solve_options
 from planner.scenario import CostsSection, load_scenario, parse_scenario
-from tests.planner.test_scenario import load_indre
 
 REPO = Path(__file__).resolve().parents[2]
 CDB = REPO / "scenarios" / "coeur-de-brenne.toml"
@@ -354,8 +353,8 @@ def test_standalone_scenario_refuses_kiosks():
 
 
 @pytest.fixture(scope="module")
-def indre(tmp_path_factory) -> str:
-    return load_indre(tmp_path_factory)
+def indre(indre_url: str) -> str:
+    return indre_url
 
 
 @pytest.mark.slow

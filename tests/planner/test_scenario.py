@@ -366,20 +366,6 @@ def test_every_example_scenario_loads(path):
 # --- against the Indre database -------------------------------------------------------------------
 
 
-def load_indre(tmp_path_factory) -> str:
-    """A SQLite database of the Indre (36) loaded from the pinned data; its URL."""
-    from geodata.load import load_area
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('indre') / 'indre.sqlite'}"
-    load_area(url, departement="36")
-    return url
-
-
-@pytest.fixture(scope="module")
-def indre_url(tmp_path_factory) -> str:
-    return load_indre(tmp_path_factory)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
