@@ -596,12 +596,19 @@ def _add_point_layers(fmap: folium.Map, pts: _Points) -> list[tuple[ServiceKind,
 
 _LEGEND_TEXT = {
     "time": ("Temps d’accès à la France Services fixe la plus proche",
-             "Seuil de {thr} min : promesse de l’État pour les France Services."),
+             "Seuil de {thr} min{promise}."),
     "ifn": ("Indice de fragilité numérique (0 à 10)",
             "Plus l’indice est élevé, plus la commune est fragile (La MedNum)."),
     "status": ("Aide à moins de {thr} min",
                "Aide fixe : France Services ou lieu de médiation. La borne n’est qu’une aide partielle."),
 }  # fmt: skip
+
+
+def _promise_fr(threshold: float) -> str:
+    """The State's promise (a France Services within 30 minutes), said the right way round."""
+    if threshold == 30:
+        return " : la promesse de l’État pour les France Services"
+    return " (la promesse de l’État pour les France Services : 30 min)"
 
 
 def _legends(
@@ -619,7 +626,7 @@ def _legends(
         labels = [*classes.labels, classes.missing_label]
         entries.append(
             LegendEntry(
-                key=classes.key, title=title.format(thr=thr), note=note.format(thr=thr), layers=[layer],
+                key=classes.key, title=title.format(thr=thr), note=note.format(thr=thr, promise=_promise_fr(threshold)), layers=[layer],
                 items=[LegendItem(swatch(c), label) for c, label in zip(classes.palette, labels)],
             )
         )

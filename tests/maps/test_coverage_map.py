@@ -140,3 +140,18 @@ def test_render_map_is_french_and_names_its_generator(tiny_inputs):
     assert re.search(r'<meta name="generator" content="itinerance [^"]+"', html)
     assert np.isnan(result.frame.loc[3, "ifn"])  # Delta has no IFN: shown as "non disponible"
     assert "non disponible" in html
+
+
+@pytest.mark.parametrize(
+    ("threshold", "said", "not_said"),
+    [
+        (30, "Seuil de 30 min : la promesse de l’État", "(la promesse"),
+        (15, "Seuil de 15 min (la promesse de l’État pour les France Services : 30 min)",
+         "Seuil de 15 min : la promesse"),
+    ],
+)  # fmt: skip
+def test_the_legend_says_the_states_promise_is_30_minutes(tiny_inputs, threshold, said, not_said):
+    result = make_coverage_map(tiny_inputs.communes, tiny_inputs.coverage, tiny_inputs.services,
+                               tiny_inputs.rotas, **{**OPTIONS, "threshold": threshold})  # fmt: skip
+    html = render_map(result)
+    assert said in html and not_said not in html
