@@ -14,14 +14,13 @@ It formats a :class:`planner.sweep.Sweep`; it must not plan, measure or read dat
 from __future__ import annotations
 
 import datetime as dt
-import io
-import re
 from importlib import metadata
 from typing import Any
 
 import pandas as pd
 
 from maps._html import NNBSP, esc, fmt_date
+from maps.report import inline_svg
 from maps.tables import Table, html_table
 from planner.sweep import AXES, FIGURES, VARIABLES, Outcome, Sweep, cell, columns, label_fr
 
@@ -66,7 +65,7 @@ def front_chart(sweep: Sweep) -> str | None:
     digits = FIGURES[axis.figure][2]
     xs = [x for _, x, _ in points]
     x_digits = digits if max(xs) - min(xs) < 10 else 0
-    rc = {"svg.fonttype": "none", "svg.hashsalt": "itinerance-sweep", "font.size": 10,
+    rc = {"font.size": 10,
           "font.family": ["DejaVu Sans"], "axes.spines.top": False, "axes.spines.right": False}  # fmt: skip
     with rc_context(rc):
         fig = Figure(figsize=(8.4, 5.0), dpi=100, layout="constrained")
@@ -91,12 +90,7 @@ def front_chart(sweep: Sweep) -> str | None:
         ax.grid(True, color="#e5e5e5", linewidth=0.8)
         ax.set_axisbelow(True)
         ax.legend(loc="upper left", frameon=False, fontsize=9)
-        out = io.StringIO()
-        fig.savefig(out, format="svg", metadata={"Date": None})
-    svg = out.getvalue()
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r"<svg \1", svg, count=1)
-    return svg.replace("<svg ", '<svg class="chart" role="img" aria-labelledby="legende" ', 1)
+        return inline_svg(fig, "legende")
 
 
 def _table(sweep: Sweep) -> Table:

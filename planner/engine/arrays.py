@@ -307,7 +307,6 @@ class KernelProblem:
 
     def timed_routes(self, st: State) -> tuple[list[Route], list[int]]:
         """Plan routes with exact times; also the slots that could not be timed (bugs)."""
-        cp = self.cp
         I = self.inst
         out: list[Route] = []
         bad: list[int] = []
