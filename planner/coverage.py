@@ -40,12 +40,12 @@ from geodata.records import (
     ServiceKind,
     ServicePoint,
 )
+from planner.defaults import DEFAULT_THRESHOLD
 from planner.errors import ScenarioError
 from planner.matrices import Points, Reach, Router, reach
 from planner.model import WEEKS_PER_MONTH, Frequency
 from planner.travel import OfflineModel
 
-DEFAULT_THRESHOLD = 30.0  # minutes: the State's promise of a France Services within 30 minutes
 DEFAULT_BORNE_REACH = 10.0  # minutes: a self-service kiosk helps the people of its own surroundings
 DEFAULT_VISIT_HOURS = (
     3.0  # hours of a permanence when neither the rota nor the service says (half-day)

@@ -16,32 +16,22 @@ import tempfile
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from geodata import query
 from geodata.errors import ItineranceError
 from maps.io import OutputError, check_writable, write_files
-from planner.build import FIXED_HELP, database_url
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
-from planner.compare import (
-    Comparison,
-    Evaluation,
-    compare,
-    evaluate_scenario,
-    kiosk_points,
-    unique_labels,
-)
-from planner.costs import RATES_FR
 from planner.errors import InfeasibleError
-from planner.pipeline import solve_options
-from planner.report import number_fr
-from planner.scenario import ScenarioFile, load_scenario
+
+if TYPE_CHECKING:
+    from planner.compare import Comparison, Evaluation
+    from planner.scenario import ScenarioFile
 
 __all__ = ["compare_command", "print_comparison", "write_comparison"]
 
@@ -92,6 +82,9 @@ def compare_command(
     ] = False,
 ) -> None:
     """Plan each scenario and compare coverage, operations and yearly costs (in French)."""
+    from planner.compare import compare, unique_labels
+    from planner.scenario import load_scenario
+
     if output is not None:
         if output.suffix.lower() not in _SUFFIXES:
             raise OutputError(f"{output}: expected a file name ending in .html, .csv or .json")
@@ -115,7 +108,9 @@ def compare_command(
 def _evaluate(
     f: ScenarioFile, label: str, db: str | None, time_limit: float | None, seed: int | None
 ) -> Evaluation:
+    from planner.compare import evaluate_scenario
     from planner.engine.progress import live_progress
+    from planner.pipeline import solve_options
 
     options = solve_options(f, time_limit, seed)
     try:
@@ -132,6 +127,9 @@ def _evaluate(
 
 def print_comparison(comparison: Comparison, out: Console | None = None) -> None:
     """The comparison as a French terminal table, with the cost assumptions below it."""
+    from planner.costs import RATES_FR
+    from planner.report import number_fr
+
     out = out or console
     labels = comparison.labels
     table = Table(title="Comparaison des scénarios", title_justify="left", show_lines=False)
@@ -215,6 +213,10 @@ def _scenario_map(
 
 def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bool:
     """Write the tour map at ``path`` (or the coverage map without a tour); False: no map."""
+    from geodata import query
+    from planner.build import FIXED_HELP, database_url
+    from planner.compare import kiosk_points
+
     url = database_url(f, db)
     communes = None
     if ev.coverage is not None and url is not None:

@@ -17,32 +17,23 @@ import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from geodata import query
 from geodata.errors import DataError, UnknownAreaError
-from planner.accessibility import two_step_fca
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.cli.data import plural_fr
-from planner.coverage import (
-    DEFAULT_THRESHOLD,
-    CoverageInputs,
-    CoverageResult,
-    analyse,
-    check_threshold,
-    stops_from_rotas,
-)
-from planner.matrices import default_router
-from planner.model import Frequency
-from planner.provenance import provenance
-from planner.report import number_fr
-from planner.siting import SitingResult, SolverOptions, maximal_covering, set_covering
+from planner.defaults import DEFAULT_THRESHOLD
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from planner.coverage import CoverageInputs, CoverageResult
+    from planner.siting import SitingResult, SolverOptions
 
 SERVICE_MARGIN_KM = 30.0  # services this far outside the area still count (across the border)
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -122,6 +113,10 @@ def load_area(
     margin_km: float = SERVICE_MARGIN_KM,
 ) -> Area:
     """Communes, services (with a margin) and mobile stops of an area, and the router to use."""
+    from geodata import query
+    from planner.coverage import CoverageInputs, check_threshold, stops_from_rotas
+    from planner.matrices import default_router
+
     check_threshold(threshold)
     if sum(x is not None for x in (departement, region, epci)) != 1:
         raise UnknownAreaError("give exactly one area: --departement, --region or --epci")
@@ -190,6 +185,8 @@ def _print(parts: list[Table | str], output: Path | None) -> None:
 
 
 def _minutes(x: float) -> str:
+    from planner.report import number_fr
+
     return (
         "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{number_fr(x, 0)} min"
     )
@@ -209,6 +206,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 # --- coverage ----------------------------------------------------------------------------------------
 def coverage_table_fr(result: CoverageResult, label: str, gaps: int) -> list[Table | str]:
     """The French terminal report: headline, totals by kind of help, gap communes by need."""
+    import pandas as pd
+
+    from planner.report import number_fr
+
     t = result.threshold
     fs = result.totals.loc["france_services"]
     human = result.totals.loc["human"]
@@ -323,6 +324,10 @@ def coverage_command(
     ] = False,
 ) -> None:
     """Coverage gaps of an area: time to the nearest help of each kind, totals, communes left out."""
+    from planner.accessibility import two_step_fca
+    from planner.coverage import analyse
+    from planner.provenance import provenance
+
     area = load_area(
         db,
         departement=departement,
@@ -391,6 +396,10 @@ def read_candidates(value: str | None, available: set[str]) -> list[str] | None:
 
 
 def site_report_fr(result: SitingResult, label: str, k: int | None) -> list[Table | str]:
+    import pandas as pd
+
+    from planner.report import number_fr
+
     names = result.names
     frame = result.comparison.before.communes
     what = "bornes" if result.kind == "borne" else "arrêts"
@@ -469,6 +478,8 @@ def site_report_fr(result: SitingResult, label: str, k: int | None) -> list[Tabl
 def _site_json(
     result: SitingResult, label: str, k: int | None, db: str | None, options: SolverOptions
 ) -> dict[str, Any]:
+    from planner.provenance import provenance
+
     names = result.names
     return {
         "area": label,
@@ -565,6 +576,11 @@ def site_command(
     output: OutputOption = None,
 ) -> None:
     """Where to add K stops (or kiosks) to cover the most need, or the fewest to cover everyone."""
+    from planner.coverage import check_threshold
+    from planner.model import Frequency
+    from planner.report import number_fr
+    from planner.siting import SolverOptions, maximal_covering, set_covering
+
     check_threshold(threshold)
     if (new_stops is None) == (not cover_all):
         raise DataError(

@@ -25,7 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from geodata import query, registry, settings
+from geodata import registry, settings
 from geodata.errors import DataError
 from geodata.hours import WEEKDAYS_FR, intervals_fr
 from geodata.records import ParsedRota, ServiceKind
@@ -220,6 +220,8 @@ def status(
     output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
 ) -> None:
     """What the database holds: areas, files (hash, vintage, date) and counts."""
+    from geodata import query
+
     st = query.status(db)
     if output == OutputFormat.json:
         console.print_json(json.dumps({"url": st.url, "loads": st.loads, "departements": st.departements, "user_items": st.user_items}))
@@ -326,6 +328,8 @@ def rota(
     db: DbOption = None,
 ) -> None:
     """The parsed rotas of mobile and multi-site France Services: stops, recurrence, issues."""
+    from geodata import query
+
     found = query.rotas(db, departement=departement, region=region, service_id=service)
     if output == OutputFormat.json:
         console.print_json(json.dumps([rota_to_json(r) for r in found], ensure_ascii=False))

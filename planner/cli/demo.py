@@ -23,20 +23,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rich.console import Console
 from rich.table import Table
 
-from geodata import query
 from geodata.errors import ItineranceError
-from geodata.load import LoadReport, load_area
 from geodata.records import ServiceKind
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.cli.data import fr_float, fr_int, load_summary_fr, plural_fr, services_fr, step_progress
+
+if TYPE_CHECKING:
+    from geodata.load import LoadReport
 
 __all__ = ["DEMO_DEPARTEMENT", "DemoContext", "SECTIONS", "demo_section", "run_demo"]
 
@@ -99,6 +100,8 @@ def _loading(ctx: DemoContext) -> None:
 @demo_section("Le territoire")
 def territory(ctx: DemoContext) -> None:
     """Communes, population, EPCI and services of the département, in a few French lines."""
+    from geodata import query
+
     communes = query.communes(ctx.url, departement=ctx.departement)
     services = query.services(ctx.url, departement=ctx.departement)
     nearby = query.services(ctx.url, departement=ctx.departement, bbox_margin_km=30)
@@ -133,6 +136,8 @@ def territory(ctx: DemoContext) -> None:
 @demo_section(f"Les {FRAGILE_SHOWN} communes les plus fragiles (IFN)")
 def fragile_communes(ctx: DemoContext) -> None:
     """The most fragile communes by IFN (ties: the most populated first)."""
+    from geodata import query
+
     communes = ctx.results.get("communes")
     if communes is None:
         communes = query.communes(ctx.url, departement=ctx.departement)
@@ -148,6 +153,7 @@ def fragile_communes(ctx: DemoContext) -> None:
 @demo_section("Les services itinérants et leurs arrêts")
 def mobile_services(ctx: DemoContext) -> None:
     """Each mobile or multi-site service with its parsed stops, in French."""
+    from geodata import query
     from geodata.rota import describe_recurrence_fr
 
     services = ctx.results.get("services") or query.services(ctx.url, departement=ctx.departement)
@@ -386,6 +392,8 @@ def run_demo(
 ) -> DemoContext:
     """Load Indre (unless ``load`` is False), print every registered section and, with
     ``out_dir``, write the demo's files there (all of them or none)."""
+    from geodata.load import load_area
+
     code, name = DEMO_DEPARTEMENT
     ctx = DemoContext(url, code, name, out, time_limit=time_limit)
     started = time.perf_counter()

@@ -32,25 +32,19 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from geodata.errors import ItineranceError
-from geodata.names import fold
-from maps._html import esc
 from maps.io import OutputError
-from maps.poster import poster_html, poster_index_html
-from maps.timetable import print_page, timetable_csv, timetable_html
-from planner.calendar import Schedule, add_months, date_fr, default_start
 from planner.cli.app import app
 from planner.cli.common import console, err_console
 from planner.errors import PlanError
-from planner.geoexport import write_geo
-from planner.ical import commune_calendar, vehicle_calendar
 from planner.plan import Plan
-from planner.provenance import sha256_of
-from planner.scenario import load_scenario
+
+if TYPE_CHECKING:
+    from planner.calendar import Schedule
 
 __all__ = ["FORMATS", "export_command", "export_plan", "personal_from_scenario"]
 
@@ -59,6 +53,8 @@ MAX_MONTHS = 36
 
 
 def _slug(text: str) -> str:
+    from geodata.names import fold
+
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "x"
 
 
@@ -84,6 +80,8 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 def parse_start(text: str | None) -> date:
     """``--start`` as a date (default: the next Monday after today)."""
+    from planner.calendar import default_start
+
     if text is None:
         return default_start()
     try:
@@ -103,6 +101,9 @@ def check_months(months: int) -> None:
 def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]:
     """Requesters' details from the scenario the plan was made from (its recorded path), only
     if that file is unchanged (same sha256). PlanError otherwise."""
+    from planner.provenance import sha256_of
+    from planner.scenario import load_scenario
+
     recorded = [i for i in plan.meta.get("inputs", []) if i.get("role") == "scenario"]
     if not recorded:
         raise PlanError(
@@ -141,6 +142,13 @@ def _write(folder: Path, rel: str, content: bytes) -> None:
     path.write_bytes(content)
 
 
+def write_geo(schedule: Schedule, folder: Path, anchor: date) -> list[Path]:
+    """:func:`planner.geoexport.write_geo`, imported on first use (it loads geopandas)."""
+    from planner import geoexport
+
+    return geoexport.write_geo(schedule, folder, anchor)
+
+
 def _build(
     schedule: Schedule,
     folder: Path,
@@ -152,6 +160,10 @@ def _build(
     tour_map: Callable[[Path], list[Path]] | None,
 ) -> Written:
     """Write every chosen output into ``folder``; return what was written."""
+    from maps.poster import poster_html, poster_index_html
+    from maps.timetable import timetable_csv, timetable_html
+    from planner.ical import commune_calendar, vehicle_calendar
+
     out: Written = []
     taken: set[str] = set()
     vehicle_files = {vid: _unique(_slug(v.name), taken) for vid, v in schedule.vehicles.items()}
@@ -215,6 +227,10 @@ def _build(
 
 
 def _index(schedule: Schedule, written: Written, start: date, end: date) -> str:
+    from maps._html import esc
+    from maps.timetable import print_page
+    from planner.calendar import date_fr
+
     items = "".join(
         f'<li><a href="{esc(rel)}">{esc(rel)}</a> — {esc(what)}</li>' for rel, what in written
     )
@@ -255,6 +271,8 @@ def export_plan(
     """Write the chosen outputs of ``schedule`` into the folder ``to``, all or nothing (a
     temporary folder beside it, moved into place). ``tour_map(path)`` writes the tour map.
     Returns (relative path, French description) of what was written."""
+    from planner.calendar import add_months
+
     check_months(months)
     to = Path(to)
     _check_target(to)
@@ -344,6 +362,8 @@ def export_command(
     ] = False,
 ) -> None:
     """Write a plan's timetables, posters, calendars, GIS files and tour map into a folder."""
+    from planner.calendar import Schedule, date_fr
+
     wanted = parse_formats(formats)
     first = parse_start(start)
     check_months(months)

@@ -12,36 +12,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import geopandas as gpd
-import pandas as pd
 import typer
 
-from geodata import query
 from geodata.errors import UnknownAreaError
 from geodata.records import ParsedRota, ServicePoint
-from maps.coverage_map import DEFAULT_VINTAGES, write_coverage_map
 from maps.io import check_writable
-from maps.tour_map import check_map_path, write_tour_map
-from planner.build import build, database_url, router_of
 from planner.cli.app import map_app
 from planner.cli.common import DbOption, console, err_console
-from planner.coverage import (
-    DEFAULT_THRESHOLD,
-    CoverageInputs,
-    CoverageResult,
-    MobileStop,
-    analyse,
-    check_threshold,
-    stops_from_rotas,
-)
-from planner.model import Frequency, Problem, StopKind
-from planner.pipeline import check_plan_matches
+from planner.defaults import DEFAULT_THRESHOLD
 from planner.plan import Plan
-from planner.provenance import provenance, sha256_of
-from planner.scenario import ScenarioFile, load_scenario
-from planner.travel import OfflineModel
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from planner.coverage import CoverageResult, MobileStop
+    from planner.model import Problem
+    from planner.scenario import ScenarioFile
+    from planner.travel import OfflineModel
 
 # Services this far outside the area still count (the France Services across the border).
 SERVICE_MARGIN_KM = 30.0
@@ -92,6 +82,9 @@ def _area_label(departement: str | None, region: str | None, epci: str | None, c
 
 def _vintages(db: str | None, departements: set[str], region: str | None) -> dict[str, str]:
     """Caption vintages from the database's provenance records (defaults when none)."""
+    from geodata import query
+    from maps.coverage_map import DEFAULT_VINTAGES
+
     areas = {f"departement:{d}" for d in departements} | ({f"region:{region}"} if region else set())
     found: dict[str, str] = {}
     for load in query.status(db).loads:
@@ -111,6 +104,10 @@ def area_coverage(
     router: OfflineModel | None = None,
 ) -> AreaCoverage:
     """Read an area from the database and compute its coverage (offline model by default)."""
+    from geodata import query
+    from planner.coverage import CoverageInputs, analyse, stops_from_rotas
+    from planner.travel import OfflineModel
+
     router = router or OfflineModel()
     if not (departement or region or epci):
         raise UnknownAreaError("no area given: pass --departement, --region or --epci")
@@ -142,6 +139,8 @@ def area_coverage(
 
 def method_note_fr(router: object) -> str:
     """How the map's travel times were obtained, in French."""
+    from planner.travel import OfflineModel
+
     if isinstance(router, OfflineModel):
         circuity = f"{router.circuity:g}".replace(".", ",")
         return (
@@ -162,6 +161,10 @@ def coverage_map(
     db: DbOption = None,
 ) -> None:
     """Write the coverage map of an area (HTML), its table page (HTML) and CSV, in French."""
+    from maps.coverage_map import write_coverage_map
+    from planner.coverage import check_threshold
+    from planner.provenance import provenance
+
     check_threshold(threshold)
     check_writable(output)  # fail before the work, not after
     area = area_coverage(db, departement=departement, region=region, epci=epci, threshold=threshold)
@@ -192,6 +195,9 @@ def plan_mobile_stops(plan: Plan, problem: Problem) -> list[MobileStop]:
     """The plan's permanences as mobile stops for :mod:`planner.coverage`: one per stop served
     (home visits are not public permanences and are left out), at its place, with its visits
     per month turned into a frequency and its mean hours of presence per visit."""
+    from planner.coverage import MobileStop
+    from planner.model import Frequency, StopKind
+
     stops = problem.stop_by_id
     visits: dict[str, list[float]] = {}
     for route in plan.routes:
@@ -218,6 +224,12 @@ def tour_coverage(db: str | None, plan: Plan, problem: Problem, *, threshold: fl
     """Coverage of the départements of the plan's stops, before (fixed places only: France
     Services, lieux de médiation, bornes) and after adding the tour's stops. None when no stop
     has a commune code (a standalone scenario)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geodata import query
+    from planner.coverage import CoverageInputs, analyse
+
     stops = plan_mobile_stops(plan, problem)
     codes = sorted({s.insee for s in stops if s.insee})
     if not codes:
@@ -236,6 +248,9 @@ def tour_coverage(db: str | None, plan: Plan, problem: Problem, *, threshold: fl
 def _plan_scenario(plan: Plan, plan_file: Path, given: Path | None) -> ScenarioFile | None:
     """The scenario a plan was made from: ``--scenario``, else the one its provenance names
     (as written, or beside the plan); None with a warning when it cannot be found."""
+    from planner.provenance import sha256_of
+    from planner.scenario import load_scenario
+
     if given is not None:
         return load_scenario(given)
     for record in plan.meta.get("inputs") or []:
@@ -266,6 +281,11 @@ def tour_map_command(
     db: DbOption = None,
 ) -> None:
     """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in French."""
+    from maps.tour_map import check_map_path, write_tour_map
+    from planner.build import build, database_url, router_of
+    from planner.coverage import check_threshold
+    from planner.pipeline import check_plan_matches
+
     if threshold is not None:
         check_threshold(threshold)
     check_map_path(output)

@@ -19,27 +19,34 @@ from __future__ import annotations
 import json
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from geodata import settings
 from geodata.errors import ItineranceError
 from maps.io import check_writable, write_files
-from planner import feasibility
-from planner.asis import load_asis
-from planner.build import Built, build, database_url, router_of
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.errors import InfeasibleError, ScenarioError
-from planner.pipeline import check_plan_matches, plan_scenario, solve_options
 from planner.plan import Plan
-from planner.provenance import provenance
-from planner.report import render
-from planner.scenario import load_scenario
-from planner.validator import ValidationReport, validate
+
+if TYPE_CHECKING:
+    from planner.build import Built
+    from planner.validator import ValidationReport
 
 __all__ = ["evaluate_command", "plan_command", "write_json"]
+
+_PIPELINE = ("plan_scenario", "solve_options")  # importable from here (docs/scenarios.md)
+
+
+def __getattr__(name: str) -> Any:
+    """:mod:`planner.pipeline`'s ``plan_scenario`` and ``solve_options``, imported on first use."""
+    if name in _PIPELINE:
+        from planner import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def write_json(data: Any, path: Path) -> None:
@@ -80,7 +87,11 @@ def plan_command(
     ] = False,
 ) -> None:
     """Plan the tours of a scenario, check the plan, print the rota and write it as JSON."""
+    from planner import feasibility
+    from planner.build import build
     from planner.engine.progress import live_progress
+    from planner.pipeline import plan_scenario, solve_options
+    from planner.scenario import load_scenario
 
     f = load_scenario(scenario)
     if output is not None:
@@ -119,6 +130,8 @@ def plan_command(
 
 
 def _print(built: Built, plan: Plan, report: ValidationReport, quiet: bool) -> None:
+    from planner.report import render
+
     text = render(built.problem, plan, report, built.context, brief=quiet)
     console.print(text, highlight=False, markup=False, soft_wrap=True)
 
@@ -164,6 +177,13 @@ def evaluate_command(
 
     Exit code 1 when the plan breaks constraints, 2 on bad input.
     """
+    from planner.asis import load_asis
+    from planner.build import build, database_url, router_of
+    from planner.pipeline import check_plan_matches
+    from planner.provenance import provenance
+    from planner.scenario import load_scenario
+    from planner.validator import validate
+
     if plan_file is not None and rota is not None:
         raise ItineranceError("give --plan or --rota, not both")
     f = load_scenario(scenario) if scenario is not None else None

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,25 +28,11 @@ from rich.table import Table
 from maps.io import OutputError, check_writable, write_files
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
-from planner.report import number_fr
-from planner.scenario import ScenarioFile, load_scenario
-from planner.sweep import (
-    AXES,
-    VARIABLES,
-    Outcome,
-    ResultCallback,
-    Sweep,
-    SweepError,
-    cell_text,
-    columns,
-    cost_figure,
-    default_axis,
-    label_fr,
-    pareto_front,
-    parse_variations,
-    run_sweep,
-    to_csv,
-)
+from planner.sweep_variables import VARIABLES
+
+if TYPE_CHECKING:
+    from planner.scenario import ScenarioFile
+    from planner.sweep import Outcome, ResultCallback, Sweep
 
 __all__ = ["sweep_command"]
 
@@ -152,6 +138,9 @@ def sweep_command(
     ] = 10.0,
 ) -> None:
     """Plan every combination of scenario variables and show the cost–coverage Pareto front."""
+    from planner.scenario import load_scenario
+    from planner.sweep import AXES, SweepError, default_axis, parse_variations, run_sweep, to_csv
+
     variations = parse_variations(vary)
     if axis is not None and axis not in AXES:
         raise SweepError(f"--axis {axis}: expected one of: {', '.join(AXES)}")
@@ -189,6 +178,8 @@ def sweep_command(
 
 def _base(f: ScenarioFile, time_limit: float | None, seed: int | None) -> ScenarioFile:
     """The scenario with ``--time-limit`` and ``--seed`` applied (a varied value still wins)."""
+    from planner.sweep import SweepError
+
     values: dict[str, float | int] = {}
     if time_limit is not None:
         if not time_limit > 0:
@@ -204,6 +195,8 @@ def _base(f: ScenarioFile, time_limit: float | None, seed: int | None) -> Scenar
 
 
 def _render(sweep: Sweep, path: Path) -> bytes:
+    from planner.sweep import to_csv
+
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return ("\ufeff" + to_csv(sweep)).encode("utf-8")
@@ -221,6 +214,9 @@ def _render(sweep: Sweep, path: Path) -> bytes:
 
 def _best_so_far(done: list[Outcome], axis: str, aid: bool) -> str:
     """``front : 3 points ; le plus couvrant : 12 345 habitants pour 48 000 € par an``."""
+    from planner.report import number_fr
+    from planner.sweep import AXES, cost_figure, pareto_front
+
     ok = [o for o in done if o.ok]
     failed = len(done) - len(ok)
     parts = [f"{failed} sans plan"] if failed else []
@@ -259,6 +255,8 @@ def _progress(total: int, axis: str, aid: bool) -> Iterator[ResultCallback]:
 
 
 def _print_table(sweep: Sweep) -> None:
+    from planner.sweep import AXES, cell_text, columns, label_fr
+
     cols = columns(sweep)
     ok = sum(o.ok for o in sweep.outcomes)
     title = (f"{sweep.scenario} — {len(sweep.outcomes)} combinaisons, {ok} planifiées, "
