@@ -430,11 +430,12 @@ def site_report_fr(result: SitingResult, label: str, k: int | None) -> list[Tabl
         out.append(f"Aucun {what[:-1]} n'apporte de couverture nouvelle à moins de {t} min.")
     if k is not None and 0 < len(result.chosen) < k:
         out.append(
-            f"Seuls {len(result.chosen)} {what} couvrent quelqu'un de nouveau ; les autres n'apporteraient rien."
+            (f"Seul 1 {what[:-1]} couvre" if len(result.chosen) == 1 else f"Seuls {len(result.chosen)} {what} couvrent")
+            + " quelqu'un de nouveau ; les autres n'apporteraient rien."
         )
     out.append(
         f"Besoin nouvellement couvert : [bold]{number_fr(result.need_covered)}[/] (population × IFN), "
-        f"soit {number_fr(result.population_covered)} habitants dans {len(result.newly_covered)} communes"
+        f"soit {plural_fr(int(result.population_covered), 'habitant')} dans {plural_fr(len(result.newly_covered), 'commune')}"
         + (" (couverture partielle : bornes)" if result.kind == "borne" else "")
     )
     if result.status == "OPTIMAL":

@@ -253,3 +253,11 @@ def test_a_commune_without_coordinates_is_named(run_cli, indre, tmp_path_factory
         conn.execute("UPDATE communes SET lon = NULL, lat = NULL WHERE code = '36044'")
     code, _, err = run_cli("coverage", "-d", "36", "--db", f"sqlite:///{copy}", "-o", target)
     assert_one_line_error(code, err, "without valid coordinates", "36044")
+
+
+def test_site_says_when_fewer_stops_than_asked_bring_anything(run_cli, indre):
+    # At 15 min, only Rouvres-les-Bois (281 inhabitants) is beyond every human help in Indre.
+    code, out, err = run_cli("site", "-d", "36", "--new-stops", "20", "--threshold", "15", "--db", indre)
+    assert code == 0, err
+    assert "Seul 1 arrêt couvre quelqu'un de nouveau" in out
+    assert "soit 281 habitants dans 1 commune" in out.replace("\n", " ")
