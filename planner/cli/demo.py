@@ -289,6 +289,10 @@ def rota_optimised(ctx: DemoContext) -> None:
     """The same van and monthly cycle, days and order chosen by the engine; its rota printed."""
     from planner.report import render
 
+    warming = ctx.results.pop("warm_up", None)
+    if warming is not None:  # the engine's compiled kernel, loaded (or compiled) meanwhile
+        with err_console.status("Préparation du moteur d'optimisation (la première fois : compilation, environ une minute)…"):
+            warming.join()
     planned = _planned(ctx, OPTIMISED, ctx.time_limit)
     ctx.results["optimised"] = planned
     text = render(planned.built.problem, planned.plan, planned.report, planned.built.context)
@@ -407,6 +411,10 @@ def run_demo(
         except OSError as exc:
             raise ItineranceError(f"{out_dir}: cannot write beside it ({exc.strerror})") from None
         ctx.out_dir = temp
+    if any(section is rota_optimised for _, section in SECTIONS):
+        from planner.engine import warm_up_in_background
+
+        ctx.results["warm_up"] = warm_up_in_background()  # overlaps loading and coverage
     try:
         if load:
             with step_progress() as hook:

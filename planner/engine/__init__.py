@@ -8,10 +8,14 @@ compiled ruin-and-recreate search over visit patterns and routes. See ``docs/eng
 from __future__ import annotations
 
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 
 from planner.engine.base import Engine, Frozen, ProgressEvent, SolveOptions
 
-__all__ = ["Engine", "Frozen", "ProgressEvent", "SolveOptions", "ENGINES", "get_engine", "solve"]
+__all__ = [
+    "Engine", "Frozen", "ProgressEvent", "SolveOptions", "ENGINES", "get_engine", "solve",
+    "warm_up_in_background",
+]  # fmt: skip
 
 
 def _periodic() -> Engine:
@@ -35,3 +39,24 @@ def get_engine(name: str = DEFAULT_ENGINE) -> Engine:
 def solve(problem, options: SolveOptions | None = None, **kwargs):
     """Solve with the default engine (shortcut for ``get_engine().solve(...)``)."""
     return get_engine().solve(problem, options or SolveOptions(), **kwargs)
+
+
+def _warm_up() -> None:
+    from planner.engine.arrays import warm_up
+
+    warm_up()
+
+
+def warm_up_in_background() -> BaseProcess:
+    """Load the default engine's compiled kernel in another process, now.
+
+    The first run on a machine compiles the kernel (numba, about a minute of one core) and
+    leaves it in numba's on-disk cache; later runs only load it. Started early, the compilation
+    overlaps other work (loading data, coverage) on another core. ``join()`` the process before
+    solving; if it failed, the solving process compiles the kernel itself.
+    """
+    import multiprocessing as mp
+
+    process = mp.get_context("spawn").Process(target=_warm_up, name="itinerance-warm-up", daemon=True)
+    process.start()
+    return process
