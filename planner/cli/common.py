@@ -18,3 +18,8 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
+
+ScenarioSeedOption = Annotated[
+    int | None,
+    typer.Option("--seed", help="Random seed (default: the scenario's).", show_default=False),
+]

@@ -27,7 +27,7 @@ from geodata import settings
 from geodata.errors import ItineranceError
 from maps.io import check_writable, write_files
 from planner.cli.app import app
-from planner.cli.common import DbOption, console, err_console
+from planner.cli.common import DbOption, ScenarioSeedOption, console, err_console
 from planner.errors import InfeasibleError, ScenarioError
 from planner.plan import Plan
 
@@ -77,10 +77,7 @@ def plan_command(
             show_default=False,
         ),
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", help="Random seed (default: the scenario's).", show_default=False),
-    ] = None,
+    seed: ScenarioSeedOption = None,
     db: DbOption = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the figures and the validation.")

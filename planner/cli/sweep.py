@@ -27,7 +27,7 @@ from rich.table import Table
 
 from maps.io import OutputError, check_writable, write_files
 from planner.cli.app import app
-from planner.cli.common import DbOption, console, err_console
+from planner.cli.common import DbOption, ScenarioSeedOption, console, err_console
 from planner.sweep_variables import VARIABLES
 
 if TYPE_CHECKING:
@@ -109,10 +109,7 @@ def sweep_command(
             show_default=False,
         ),
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", help="Random seed (default: the scenario's).", show_default=False),
-    ] = None,
+    seed: ScenarioSeedOption = None,
     axis: Annotated[
         str | None,
         typer.Option(
