@@ -14,7 +14,7 @@ from typing import Any
 from planner import feasibility
 from planner.build import Built, build, database_url
 from planner.calendar import schedule_meta
-from planner.engine.base import ProgressCallback, SolveOptions
+from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
 from planner.model import Problem
 from planner.plan import Plan
@@ -23,7 +23,7 @@ from planner.report import summary
 from planner.scenario import ScenarioFile
 from planner.validator import ValidationReport, validate
 
-__all__ = ["Planned", "check_plan_matches", "plan_scenario", "solve_options"]
+__all__ = ["Planned", "check_plan_matches", "frozen_parts", "plan_scenario", "solve_options"]
 
 
 def check_plan_matches(problem: Problem, plan: Plan, source: str, scenario: str) -> None:
@@ -97,6 +97,25 @@ def solve_options(
     )  # fmt: skip
 
 
+def frozen_parts(
+    problem: Problem, initial: Plan, *, weeks: set[int] = frozenset(), stops: set[str] = frozenset()
+) -> Frozen:
+    """What re-planning keeps from ``initial``: the days of the cycle's ``weeks`` (numbered from
+    1; a monthly cycle's "last day of the month" goes with week 4) and the visits of ``stops``.
+    PlanError (one line) for a week outside the cycle or a stop the initial plan does not serve."""
+    n_weeks = problem.horizon.weeks if problem.horizon.plain_days is None else 1
+    bad = sorted(w for w in weeks if not 1 <= w <= n_weeks)
+    if bad:
+        raise PlanError(f"--freeze-weeks: week {bad[0]} is not in the {n_weeks}-week cycle")
+    served = initial.served_stops()
+    unknown = sorted(stops - served)
+    if unknown:
+        raise PlanError(f"--freeze-stops: {unknown[0]!r} is not served by the initial plan "
+                        f"(stops served: {', '.join(sorted(served)[:8])}…)")  # fmt: skip
+    days = frozenset(d.index for d in problem.horizon.days if min(d.week, n_weeks - 1) + 1 in weeks)
+    return Frozen(days=days, stops=frozenset(stops))
+
+
 def plan_scenario(
     f: ScenarioFile,
     *,
@@ -104,13 +123,17 @@ def plan_scenario(
     options: SolveOptions | None = None,
     progress: ProgressCallback | None = None,
     built: Built | None = None,
+    initial: tuple[Plan, Path] | None = None,
+    frozen: Frozen | None = None,
 ) -> Planned:
     """Build, check feasibility, solve (or read the ``[asis]`` rota) and validate; no printing.
 
     Raises :class:`InfeasibleError` (reasons stop by stop in ``.reasons``) before any search when
     :func:`planner.feasibility.explain` finds reasons, or when the engine cannot place every
-    mandatory stop. ``built`` saves building the problem again. Shared by ``plan`` and the
-    commands that compare and sweep scenarios.
+    mandatory stop. ``built`` saves building the problem again. ``initial`` (a plan and the file
+    it was read from, recorded in the provenance) warm-starts the search, which then moves as
+    few visits as it can; ``frozen`` keeps parts of it exactly (:func:`frozen_parts`). Shared by
+    ``plan`` and the commands that compare and sweep scenarios.
     """
     from planner.engine import get_engine
 
@@ -127,13 +150,21 @@ def plan_scenario(
         used = options or solve_options(f)
         engine = f.scenario.solver.engine
         try:
-            plan = get_engine(engine).solve(built.problem, used, progress=progress)
+            start = None
+            if initial is not None:
+                check_plan_matches(built.problem, initial[0], str(initial[1]), str(f.path))
+                start = initial[0]
+            plan = get_engine(engine).solve(built.problem, used, initial=start, frozen=frozen,
+                                            progress=progress)  # fmt: skip
         except InfeasibleError as exc:
             reasons = exc.reasons or [str(exc)]
             raise InfeasibleError(f"{f.path}: no plan serves every mandatory stop ({len(reasons)} reason(s))",
                                   reasons) from None  # fmt: skip
     report = validate(built.problem, plan)
     plan.problem = built.problem.name
-    plan.meta = _meta(built, plan, url, engine, used, [("scenario", f.path)])
+    inputs = [("scenario", f.path)] + ([("initial plan", initial[1])] if initial else [])
+    plan.meta = _meta(built, plan, url, engine, used, inputs)
+    if frozen:
+        plan.meta["frozen"] = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
     plan.meta["validation"] = summary(report)
     return Planned(built, plan, report)

@@ -59,6 +59,21 @@ def write_json(data: Any, path: Path) -> None:
     write_files({Path(path): (text + "\n").encode("utf-8")})
 
 
+def parse_weeks(text: str) -> set[int]:
+    """``"1-2,4"`` → ``{1, 2, 4}``; ItineranceError (one line) otherwise."""
+    weeks: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        try:
+            lo, hi = int(first), int(last or first)
+        except ValueError:
+            raise ItineranceError(f"--freeze-weeks: expected week numbers like 1 or 1-2,4, got {text!r}") from None
+        if lo > hi:
+            raise ItineranceError(f"--freeze-weeks: {part.strip()!r} is an empty range")
+        weeks.update(range(lo, hi + 1))
+    return weeks
+
+
 @app.command("plan")
 def plan_command(
     scenario: Annotated[
@@ -82,20 +97,58 @@ def plan_command(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the figures and the validation.")
     ] = False,
+    initial: Annotated[
+        Path | None,
+        typer.Option(
+            "--initial",
+            help="Re-plan from this plan (JSON): the search starts from it and moves as few visits as it can.",
+            show_default=False,
+        ),
+    ] = None,
+    freeze_weeks: Annotated[
+        str | None,
+        typer.Option(
+            "--freeze-weeks",
+            help="With --initial: weeks of the cycle kept exactly as they are, e.g. 1 or 1-2 (committed weeks).",
+            show_default=False,
+        ),
+    ] = None,
+    freeze_stops: Annotated[
+        str | None,
+        typer.Option(
+            "--freeze-stops",
+            help="With --initial: stops (ids as in the plan, e.g. INSEE codes) that keep their days and vehicle, comma-separated.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Plan the tours of a scenario, check the plan, print the rota and write it as JSON."""
+    """Plan the tours of a scenario, check the plan, print the rota and write it as JSON.
+
+    With --initial, re-plan an existing plan (after a change to the scenario) changing as little
+    as possible, keeping --freeze-weeks and --freeze-stops exactly."""
     from planner import feasibility
     from planner.build import build
     from planner.engine.progress import live_progress
-    from planner.pipeline import plan_scenario, solve_options
+    from planner.pipeline import check_plan_matches, frozen_parts, plan_scenario, solve_options
     from planner.scenario import load_scenario
 
+    if (freeze_weeks or freeze_stops) and initial is None:
+        raise ItineranceError("--freeze-weeks and --freeze-stops need --initial PLAN.json (the plan to keep parts of)")
+    weeks = parse_weeks(freeze_weeks) if freeze_weeks else set()
     f = load_scenario(scenario)
     if output is not None:
         check_writable(output)
     options = solve_options(f, time_limit, seed)
+    start = Plan.read(initial) if initial is not None else None
     with console.status("Construction du problème…") if not quiet else nullcontext():
         built = build(f, db=db)
+    frozen = None
+    if start is not None:
+        if built.is_asis:
+            raise ItineranceError(f"--initial: {scenario} evaluates a published rota ([asis]); there is nothing to re-plan")
+        check_plan_matches(built.problem, start, str(initial), str(scenario))
+        stops = {s.strip() for s in (freeze_stops or "").split(",") if s.strip()}
+        frozen = frozen_parts(built.problem, start, weeks=weeks, stops=stops)
     if not quiet and not built.is_asis:
         for line in feasibility.warnings(built.problem):
             err_console.print(f"attention : {line}", highlight=False, soft_wrap=True, markup=False)
@@ -106,7 +159,9 @@ def plan_command(
     )
     try:
         with display as progress:
-            done = plan_scenario(f, db=db, options=options, progress=progress, built=built)
+            done = plan_scenario(f, db=db, options=options, progress=progress, built=built,
+                                 initial=(start, initial) if start is not None else None,
+                                 frozen=frozen)  # fmt: skip
     except InfeasibleError as exc:
         err_console.print(
             "Pas de plan qui desserve tous les arrêts obligatoires :", highlight=False

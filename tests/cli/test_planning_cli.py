@@ -267,3 +267,80 @@ def test_deterministic_plans_are_reproducible(run_cli, tmp_path):
     )
     if not cut:  # the engine's work budget, not the clock, ended both searches: the same file
         assert outs[0].read_bytes() == outs[1].read_bytes()
+
+
+# --- re-planning from an existing plan ----------------------------------------------------------
+
+PAULNAY = """
+[[stops.list]]
+name = "Paulnay"
+id = "paulnay"
+lon = 1.1615
+lat = 46.8461
+"""
+
+
+def _routes(plan: dict) -> dict[tuple[str, int], list[str]]:
+    return {(r["vehicle"], r["day"]): [v["stop"] for v in r["visits"]] for r in plan["routes"]}
+
+
+@pytest.fixture
+def first_plan(run_cli, tmp_path) -> tuple[Path, Path, Path]:
+    """The standalone example planned, and the same scenario with one more stop (Paulnay)."""
+    example = REPO / "scenarios" / "exemple-autonome.toml"
+    text = example.read_text(encoding="utf-8")
+    before, after = tmp_path / "avant.toml", tmp_path / "apres.toml"
+    before.write_text(text, encoding="utf-8")
+    after.write_text(text.replace("[[requests]]", PAULNAY + "\n[[requests]]", 1), encoding="utf-8")
+    plan = tmp_path / "p1.json"
+    code, _, err = run_cli("plan", before, "-o", plan, "--time-limit", "2", "-q")
+    assert code == 0, err
+    return before, after, plan
+
+
+def test_replanning_keeps_the_frozen_week_and_places_the_new_stop(run_cli, first_plan, tmp_path):
+    _, after, p1 = first_plan
+    p2 = tmp_path / "p2.json"
+    code, out, err = run_cli("plan", after, "--initial", p1, "--freeze-weeks", "1",
+                             "--freeze-stops", "mezieres", "-o", p2, "--time-limit", "2", "-q")  # fmt: skip
+    assert code == 0, err
+    assert "Plan valide" in out
+    old, new = json.loads(p1.read_text(encoding="utf-8")), json.loads(p2.read_text(encoding="utf-8"))
+    week1 = set(new["meta"]["frozen"]["days"])
+    assert week1 == {0, 1, 2, 3, 4}
+    assert {k: v for k, v in _routes(old).items() if k[1] in week1} == {
+        k: v for k, v in _routes(new).items() if k[1] in week1
+    }  # the committed week, visit for visit
+    mezieres = lambda p: sorted(k for k, v in _routes(p).items() if "mezieres" in v)  # noqa: E731
+    assert mezieres(old) == mezieres(new)  # a frozen stop keeps its days and vehicle
+    assert "paulnay" in {s for v in _routes(new).values() for s in v}
+    assert new["meta"]["frozen"]["stops"] == ["mezieres"]
+    initial = next(i for i in new["meta"]["inputs"] if i["role"] == "initial plan")
+    assert initial["sha256"] == sha256_of(p1)
+    f = load_scenario(after)
+    assert validate(build(f).problem, Plan.read(p2)).ok
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--freeze-weeks", "1"], "need --initial"),
+        (["--initial", "{plan}", "--freeze-weeks", "3"], "week 3 is not in the 2-week cycle"),
+        (["--initial", "{plan}", "--freeze-weeks", "un"], "expected week numbers"),
+        (["--initial", "{plan}", "--freeze-stops", "paris"], "'paris' is not served by the initial plan"),
+    ],
+)  # fmt: skip
+def test_bad_replanning_options_are_one_line_errors(run_cli, first_plan, tmp_path, args, needle):
+    _, after, p1 = first_plan
+    out = tmp_path / "p2.json"
+    code, _, err = run_cli("plan", after, *[a.format(plan=p1) for a in args], "-o", out)
+    assert_one_line_error(code, err, needle)
+    assert not out.exists()
+
+
+def test_an_initial_plan_of_another_scenario_is_refused(run_cli, first_plan, tmp_path):
+    _, _, p1 = first_plan
+    other = tmp_path / "autre.toml"
+    other.write_text(SMALL, encoding="utf-8")
+    code, _, err = run_cli("plan", other, "--initial", p1)
+    assert_one_line_error(code, err, "does not match scenario")
