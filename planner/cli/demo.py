@@ -294,7 +294,7 @@ def rota_optimised(ctx: DemoContext) -> None:
 
     warming = ctx.results.pop("warm_up", None)
     if warming is not None:  # the engine's compiled kernel, loaded (or compiled) meanwhile
-        with err_console.status("Préparation du moteur d'optimisation (la première fois : compilation, environ une minute)…"):
+        with err_console.status("Préparation du moteur d'optimisation (la première fois : compilation, une à deux minutes)…"):
             warming.join()
     planned = _planned(ctx, OPTIMISED, ctx.time_limit)
     ctx.results["optimised"] = planned

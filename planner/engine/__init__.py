@@ -8,13 +8,14 @@ compiled ruin-and-recreate search over visit patterns and routes. See ``docs/eng
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 
 from planner.engine.base import Engine, Frozen, ProgressEvent, SolveOptions
 
 __all__ = [
     "Engine", "Frozen", "ProgressEvent", "SolveOptions", "ENGINES", "get_engine", "solve",
-    "warm_up_in_background",
+    "WarmUp", "warm_up_in_background",
 ]  # fmt: skip
 
 
@@ -41,22 +42,40 @@ def solve(problem, options: SolveOptions | None = None, **kwargs):
     return get_engine().solve(problem, options or SolveOptions(), **kwargs)
 
 
-def _warm_up() -> None:
+def _warm_up(part: str) -> None:
     from planner.engine.arrays import warm_up
 
-    warm_up()
+    warm_up(part)
 
 
-def warm_up_in_background() -> BaseProcess:
-    """Load the default engine's compiled kernel in another process, now.
+@dataclass
+class WarmUp:
+    """Processes loading (or compiling) the kernel; :meth:`join` before solving."""
 
-    The first run on a machine compiles the kernel (numba, about a minute of one core) and
-    leaves it in numba's on-disk cache; later runs only load it. Started early, the compilation
-    overlaps other work (loading data, coverage) on another core. ``join()`` the process before
-    solving; if it failed, the solving process compiles the kernel itself.
+    processes: list[BaseProcess]
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for every process; True when all of them ended cleanly."""
+        for process in self.processes:
+            process.join(timeout)
+        return all(p.exitcode == 0 for p in self.processes)
+
+
+def warm_up_in_background() -> WarmUp:
+    """Load the default engine's compiled kernel in other processes, now.
+
+    The first run on a machine compiles the kernel (numba: about two minutes of CPU) and leaves
+    it in numba's on-disk cache; later runs only load it. Two processes compile the search loop
+    and the rest in parallel, overlapping other work (loading data, coverage). ``join()`` before
+    solving; if they failed, the solving process compiles the kernel itself.
     """
     import multiprocessing as mp
 
-    process = mp.get_context("spawn").Process(target=_warm_up, name="itinerance-warm-up", daemon=True)
-    process.start()
-    return process
+    ctx = mp.get_context("spawn")
+    processes = [
+        ctx.Process(target=_warm_up, args=(part,), name=f"itinerance-warm-up-{part}", daemon=True)
+        for part in ("search", "build")
+    ]
+    for process in processes:
+        process.start()
+    return WarmUp(processes)

@@ -366,12 +366,14 @@ class KernelProblem:
 _WARM = False
 
 
-def warm_up() -> None:
+def warm_up(part: str = "all") -> None:
     """Load the compiled kernel (numba's cache) once per process, on a two-stop problem.
 
     The first call into numba costs seconds (its start-up, then loading each function from the
     on-disk cache, or compiling it the very first time); doing it here keeps that cost out of the
-    engine's time limit.
+    engine's time limit. ``part`` = ``"search"`` or ``"build"`` loads only the functions of the
+    search loop, or only the others, so that two processes can compile the kernel in parallel
+    the first time (:func:`planner.engine.warm_up_in_background`).
     """
     global _WARM
     if _WARM:
@@ -395,13 +397,16 @@ def warm_up() -> None:
     I = kp.inst
     cur, cand, best = kp.new_state(), kp.new_state(), kp.new_state()
     K.seed_rng(0)
-    for r in range(I.n_slots):
-        K.update_route(I, cur, r)
-    stamp = K.construct(I, cur, 0.0, 1)
-    K.copy_state(cur, best)
-    K.objective(I, cur)
-    stats = np.zeros(3, dtype=np.int64)
-    stamp = K.search(I, cur, cand, best, 2, 1.0, 1.0, 10.0, 10.0, 0.01, stamp, stats)
-    K.evaluate_stop(I, cur, 0, 0.0, stamp)
-    kp.timed_routes(best)
-    _WARM = True
+    stamp = 1
+    if part != "search":
+        for r in range(I.n_slots):
+            K.update_route(I, cur, r)
+        stamp = K.construct(I, cur, 0.0, 1)
+        K.copy_state(cur, best)
+        K.objective(I, cur)
+        kp.timed_routes(best)
+    if part != "build":
+        stats = np.zeros(3, dtype=np.int64)
+        stamp = K.search(I, cur, cand, best, 2, 1.0, 1.0, 10.0, 10.0, 0.01, stamp, stats)
+        K.evaluate_stop(I, cur, 0, 0.0, stamp)
+    _WARM = part == "all"
