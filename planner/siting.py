@@ -53,6 +53,7 @@ from planner.model import Frequency
 
 DEFAULT_WEIGHT_SCALE = 100.0
 _STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE"}
+SOLVERS = ("cp-sat", "scip")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class SolverOptions:
     # portfolio does not bound at all (docs/benchmarks.md).
     subsolvers: tuple[str, ...] = ("max_lp",)
     on_solution: Callable[[float, float], None] | None = None  # (objective, bound) in real units
+    # Maximal covering only: "scip" solves the same reduced model as a MIP with SCIP (bundled
+    # with OR-Tools), whose branch-and-bound closes large-K instances that CP-SAT leaves at a
+    # small gap (docs/benchmarks.md); "cp-sat" is the default.
+    solver: str = "cp-sat"
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.time_limit) and self.time_limit > 0):
@@ -76,6 +81,8 @@ class SolverOptions:
             )
         if self.workers < 1:
             raise ScenarioError(f"workers: expected at least 1, got {self.workers}")
+        if self.solver not in SOLVERS:
+            raise ScenarioError(f"solver: expected one of {', '.join(SOLVERS)}, got {self.solver!r}")
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,44 @@ def _solve(
     return solver, _STATUS[status], seconds
 
 
+def _solve_mip(
+    sets: Sequence[Sequence[int]], int_w: np.ndarray, n_cols: int, k: int, hint: set[int],
+    options: SolverOptions,
+) -> tuple[list[int], float, float, str, float]:
+    """The maximal covering model as a MIP for SCIP (x binary, y relaxed to [0, 1]: integral at
+    an optimum): chosen columns, objective and bound (scaled), status, seconds."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None:  # pragma: no cover (SCIP ships with OR-Tools' wheels)
+        raise ScenarioError("solver scip: not available in this OR-Tools build; use cp-sat")
+    x = [solver.BoolVar(f"x{j}") for j in range(n_cols)]
+    y = [solver.NumVar(0.0, 1.0, f"y{i}") for i in range(len(sets))]
+    for yi, cols in zip(y, sets):
+        solver.Add(yi <= solver.Sum([x[j] for j in cols]))
+    solver.Add(solver.Sum(x) <= k)
+    solver.Maximize(solver.Sum([float(v) * yi for yi, v in zip(y, int_w)]))
+    if hint:
+        solver.SetHint(x, [1.0 if j in hint else 0.0 for j in range(n_cols)])
+    solver.SetTimeLimit(int(options.time_limit * 1000))
+    start = time.perf_counter()
+    status = solver.Solve()
+    seconds = time.perf_counter() - start
+    names = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE"}
+    if status not in names:
+        raise InfeasibleError(
+            f"SCIP found no solution within {options.time_limit:g} s; raise the time limit"
+        )
+    picked = [j for j, xj in enumerate(x) if xj.solution_value() > 0.5]
+    objective = solver.Objective()
+    taken = set(picked)
+    value = sum(float(v) for v, cols in zip(int_w, sets) if any(j in taken for j in cols))
+    bound = objective.BestBound() if status != pywraplp.Solver.OPTIMAL else objective.Value()
+    if options.on_solution is not None:
+        options.on_solution(value / options.weight_scale, bound / options.weight_scale)
+    return picked, value, max(bound, value), names[status], seconds
+
+
 def _covered(cover: sparse.csr_matrix, columns: Sequence[int]) -> np.ndarray:
     """Rows covered by at least one of ``columns``."""
     if not columns:
@@ -261,6 +306,16 @@ def solve_mclp(
     sets, merged_w = _merge_rows(reduced[weights > 0], weights[weights > 0])
     int_w = np.rint(merged_w * scale).astype(np.int64)
 
+    hint: set[int] = set()
+    if len(keep):  # the greedy + interchange solution, where both solvers start
+        positive = reduced[weights > 0]
+        w_pos = weights[weights > 0]
+        hint = set(_swap_improve(positive, w_pos, _greedy(positive, w_pos, k)))
+    if options.solver == "scip":
+        picked, value, bound, status, seconds = _solve_mip(sets, int_w, len(keep), k, hint, options)
+        chosen = [int(keep[j]) for j in picked]
+        return _selection(cover, weights, chosen, value, bound, status, seconds, scale)
+
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{j}") for j in range(len(keep))]
     y = [model.new_bool_var(f"y{i}") for i in range(len(sets))]
@@ -268,11 +323,7 @@ def solve_mclp(
         model.add_bool_or([~yi, *(x[j] for j in cols)])
     model.add(sum(x) <= k)
     model.maximize(cp_model.LinearExpr.weighted_sum(y, [int(v) for v in int_w]))
-    if len(keep):
-        # A complete hint (x and y) so that CP-SAT starts from the greedy + interchange solution.
-        positive = reduced[weights > 0]
-        w_pos = weights[weights > 0]
-        hint = set(_swap_improve(positive, w_pos, _greedy(positive, w_pos, k)))
+    if hint:  # a complete hint (x and y)
         for j, xj in enumerate(x):
             model.add_hint(xj, j in hint)
         for yi, cols in zip(y, sets):
@@ -280,12 +331,20 @@ def solve_mclp(
     solver, status, seconds = _solve(model, options, scale)
 
     chosen = [int(keep[j]) for j, xj in enumerate(x) if solver.boolean_value(xj)]
+    return _selection(cover, weights, chosen, solver.objective_value, solver.best_objective_bound,
+                      status, seconds, scale)  # fmt: skip
+
+
+def _selection(
+    cover: sparse.csr_matrix, weights: np.ndarray, chosen: list[int], value: float, bound: float,
+    status: str, seconds: float, scale: float,
+) -> Selection:
+    """The chosen sites in greedy order of gain, without those that add nothing."""
     order, gains = greedy_order(cover, weights, chosen)
-    # Sites that add nothing once the others are placed (CP-SAT may pick them: "at most k") go.
+    # Sites that add nothing once the others are placed (the model says "at most k") go.
     useful = [i for i, g in enumerate(gains) if g > 0]
     order, gains = [order[i] for i in useful], [gains[i] for i in useful]
     covered = _covered(cover, order)
-    value, bound = solver.objective_value, solver.best_objective_bound
     return Selection(
         tuple(order),
         tuple(gains),

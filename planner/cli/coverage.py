@@ -395,7 +395,9 @@ def read_candidates(value: str | None, available: set[str]) -> list[str] | None:
     return list(dict.fromkeys(codes))
 
 
-def site_report_fr(result: SitingResult, label: str, k: int | None) -> list[Table | str]:
+def site_report_fr(
+    result: SitingResult, label: str, k: int | None, solver: str = "cp-sat"
+) -> list[Table | str]:
     import pandas as pd
 
     from planner.report import number_fr
@@ -439,7 +441,7 @@ def site_report_fr(result: SitingResult, label: str, k: int | None) -> list[Tabl
         + (" (couverture partielle : bornes)" if result.kind == "borne" else "")
     )
     if result.status == "OPTIMAL":
-        out.append(f"Optimalité : optimum prouvé par CP-SAT en {number_fr(result.seconds, 1)} s")
+        out.append(f"Optimalité : optimum prouvé par {solver.upper()} en {number_fr(result.seconds, 1)} s")
     else:
         out.append(
             f"Optimalité : solution réalisable, écart à la borne ≤ {number_fr(100 * result.gap, 2)} % "
@@ -505,10 +507,10 @@ def _site_json(
         "difference": _records(result.comparison.difference),
         "meta": provenance(
             database=db,
-            engine="cp-sat",
+            engine=options.solver,
             seed=options.seed,
             time_limit=options.time_limit,
-            deterministic=options.workers == 1,
+            deterministic=options.workers == 1 or options.solver == "scip",
             router=result.comparison.before.router,
         ),
     }
@@ -568,6 +570,10 @@ def site_command(
         int, typer.Option("--workers", help="CP-SAT workers (1 = deterministic).")
     ] = 2,
     seed: Annotated[int, typer.Option("--seed", help="CP-SAT random seed.")] = 0,
+    solver: Annotated[
+        str,
+        typer.Option("--solver", help="cp-sat, or scip (maximal covering only: closes large K faster)."),
+    ] = "cp-sat",
     fmt: Annotated[
         SiteFormat, typer.Option("--format", "-f", help="table (French report) or json.")
     ] = SiteFormat.table,
@@ -595,7 +601,9 @@ def site_command(
         raise DataError(
             f"--frequency: expected weekly, fortnightly or monthly, got {frequency!r}"
         ) from None
-    options = SolverOptions(time_limit=time_limit, workers=workers, seed=seed)
+    if cover_all and solver != "cp-sat":
+        raise DataError("--solver scip: only for maximal covering (--new-stops); --cover-all uses cp-sat")
+    options = SolverOptions(time_limit=time_limit, workers=workers, seed=seed, solver=solver)
     area = load_area(
         db,
         departement=departement,
@@ -612,13 +620,15 @@ def site_command(
             f"--new-stops: asked for {new_stops}, but there are only {n_candidates} candidate communes"
         )
 
-    with err_console.status("CP-SAT : recherche…") as status:
+    name = solver.upper()
+    with err_console.status(f"{name} : recherche…") as status:
         options = SolverOptions(
             time_limit=time_limit,
             workers=workers,
             seed=seed,
+            solver=solver,
             on_solution=lambda v, b: status.update(
-                f"CP-SAT : meilleure solution {number_fr(v)}, borne {number_fr(b)}"
+                f"{name} : meilleure solution {number_fr(v)}, borne {number_fr(b)}"
             ),
         )
         common = {
@@ -642,4 +652,4 @@ def site_command(
             output,
         )
     else:
-        _print(site_report_fr(result, area.label, new_stops), output)
+        _print(site_report_fr(result, area.label, new_stops, solver), output)

@@ -261,3 +261,18 @@ def test_site_says_when_fewer_stops_than_asked_bring_anything(run_cli, indre):
     assert code == 0, err
     assert "Seul 1 arrêt couvre quelqu'un de nouveau" in out
     assert "soit 281 habitants dans 1 commune" in out.replace("\n", " ")
+
+
+def test_site_with_scip_proves_the_same_optimum(run_cli, indre):
+    args = ("site", "-d", "36", "--new-stops", "20", "--threshold", "10", "--db", indre, "-f", "json")
+    cpsat, scip = run_cli(*args), run_cli(*args, "--solver", "scip")
+    assert cpsat[0] == scip[0] == 0, cpsat[2] + scip[2]
+    a, b = json.loads(cpsat[1]), json.loads(scip[1])
+    assert a["status"] == b["status"] == "OPTIMAL"
+    assert b["need_newly_covered"] == pytest.approx(a["need_newly_covered"])
+    assert b["meta"]["engine"] == "scip"
+
+
+def test_set_covering_with_scip_is_refused(run_cli, indre):
+    code, _, err = run_cli("site", "-d", "36", "--cover-all", "--solver", "scip", "--db", indre)
+    assert_one_line_error(code, err, "only for maximal covering")

@@ -163,3 +163,21 @@ def test_maximal_and_set_covering_match_brute_force_on_random_instances(seed):
     lscp, uncoverable = solve_lscp(cover, ONE_WORKER)
     assert lscp.objective == _brute_lscp(cover)
     assert uncoverable.tolist() == (~cover.any(axis=1)).tolist()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_scip_finds_the_brute_force_optimum_too(seed):
+    rng = np.random.default_rng(100 + seed)
+    n, m = int(rng.integers(4, 14)), int(rng.integers(2, 8))
+    cover = rng.random((n, m)) < 0.3
+    weights = rng.integers(0, 50, n) + rng.random(n).round(2)
+    k = int(rng.integers(1, m + 1))
+    selection = solve_mclp(cover, weights, k, SolverOptions(time_limit=20, solver="scip"))
+    assert selection.status == "OPTIMAL" and selection.gap == pytest.approx(0.0, abs=1e-9)
+    assert selection.objective == pytest.approx(_brute_mclp(cover, weights, k), abs=1e-6)
+    assert len(selection.chosen) <= k
+
+
+def test_an_unknown_solver_is_refused():
+    with pytest.raises(ScenarioError, match="solver: expected one of cp-sat, scip, got 'cbc'"):
+        SolverOptions(solver="cbc")
