@@ -11,7 +11,9 @@ where a missing server is a failure.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,25 @@ def load_indre(tmp_path_factory) -> str:
 def indre_url(tmp_path_factory) -> str:
     """Indre (36) loaded once for the whole run: tests only read it (loading takes 3–10 s)."""
     return load_indre(tmp_path_factory)
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
+    """Run ``itinerance ARGS`` in-process as the console script does: (exit code, stdout, stderr)."""
+    from planner.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["itinerance", *map(str, args)])
+        monkeypatch.setenv("COLUMNS", "200")
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
 
 
 @pytest.fixture(scope="session")

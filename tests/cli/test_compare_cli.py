@@ -7,8 +7,6 @@ small standalone scenarios cover the rest quickly; bad inputs give one ``error:`
 code 2 and no file.
 """
 
-# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
-
 from __future__ import annotations
 
 import csv
@@ -20,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from planner.compare import LINES
-from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.geodata.conftest import assert_one_line_error
 from tests.planner.test_compare import SMALL
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,8 +3,6 @@
 Bad input must give one ``error:`` line on stderr, exit code 2, no traceback, and write nothing.
 """
 
-# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
-
 from __future__ import annotations
 
 import io
@@ -19,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.geodata.conftest import assert_one_line_error
 from tests.planner.test_osrm import FakeOsrm
 
 

@@ -8,8 +8,6 @@ posters for Migné give second Mondays, with 8 May 2028 said as a holiday, and i
 expands to the same dates.
 """
 
-# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
-
 from __future__ import annotations
 
 import importlib.util
@@ -29,7 +27,7 @@ from planner.engine.base import SolveOptions
 from planner.pipeline import plan_scenario
 from planner.scenario import load_scenario
 from tests.cli.test_planning_cli import SMALL
-from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.geodata.conftest import assert_one_line_error
 from tests.maps.test_poster import DATE, parse_date
 from tests.maps.test_timetable import CheckedPage, no_people_contacts
 

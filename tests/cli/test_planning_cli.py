@@ -6,8 +6,6 @@ code 2 and no output file. La Rur@linette's rota is evaluated from an Indre data
 once for the module.
 """
 
-# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
-
 from __future__ import annotations
 
 import json
@@ -20,7 +18,7 @@ from planner.plan import Plan
 from planner.provenance import sha256_of
 from planner.scenario import load_scenario
 from planner.validator import validate
-from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.geodata.conftest import assert_one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
 

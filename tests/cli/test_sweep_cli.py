@@ -2,8 +2,6 @@
 and no file; a small standalone sweep writes its HTML page, CSV and JSON, all consistent.
 """
 
-# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
-
 from __future__ import annotations
 
 import csv
@@ -15,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.geodata.conftest import assert_one_line_error
 from tests.planner.test_sweep import SMALL
 
 

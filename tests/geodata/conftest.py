@@ -1,11 +1,8 @@
-"""Fixtures of the geodata tests: table snapshots, the CLI (the Indre database: tests/conftest.py)."""
+"""Helpers of the geodata and CLI tests: table snapshots, the one-line error contract (the Indre
+database and the ``run_cli`` fixture: tests/conftest.py)."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-
-import pytest
 import sqlalchemy as sa
 
 from geodata import db
@@ -29,25 +26,6 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
             rows = conn.execute(sa.select(*cols)).all()
             out[name] = sorted((tuple(r) for r in rows), key=repr)
     return out
-
-
-@pytest.fixture
-def run_cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
-    """Run ``itinerance ARGS`` in-process as the console script does: (exit code, stdout, stderr)."""
-    from planner.cli import main
-
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["itinerance", *map(str, args)])
-        monkeypatch.setenv("COLUMNS", "200")
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 def assert_one_line_error(code: int, err: str, *needles: str) -> None:

@@ -6,8 +6,6 @@ no JavaScript error, nothing asked of the network, the table and the chart drawn
 loaded in its frame. Screenshots go to test-artifacts/ (their paths are printed).
 """
 
-# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
-
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,7 +15,6 @@ import pytest
 from maps.tour_map import ROUTE_CLASS, STOP_CLASS
 from planner.compare import LINES
 from tests.cli.test_compare_cli import ASIS, OPTIMISED, TWO_VANS, VAN
-from tests.geodata.conftest import run_cli  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,6 @@ the first Monday with its lunch break taken on site. Its times are chosen so tha
 the map shows can be checked by hand.
 """
 
-# ruff: noqa: F811  (tests take the imported run_cli fixture as a parameter)
-
 from __future__ import annotations
 
 import csv
@@ -50,7 +48,7 @@ from planner.model import (
 from planner.pipeline import Planned, plan_scenario
 from planner.plan import Plan, Route, Visit
 from planner.scenario import load_scenario
-from tests.geodata.conftest import assert_one_line_error, run_cli  # noqa: F401  (run_cli: a fixture)
+from tests.geodata.conftest import assert_one_line_error
 
 HOME = (46.70091, 1.12371)  # the home of the on-demand visit: must never reach an output by default
 GAMMA = (46.7262, 1.1512)  # the point of its commune (99004, "Gamma")

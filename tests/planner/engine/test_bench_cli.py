@@ -3,23 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
-
-from planner.cli import main
-
-
-def _run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["itinerance", *map(str, args)])
-    monkeypatch.setenv("COLUMNS", "200")
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +12,8 @@ def c101(bench_dir):
     return bench_dir / "solomon" / "solomon_format" / "C101.txt"
 
 
-def test_bench_json_on_c101(monkeypatch, capsys, c101):
-    code, out, err = _run(monkeypatch, capsys, "bench", "solomon", c101, "--time-limit", "2",
-                          "--format", "json")
+def test_bench_json_on_c101(run_cli, c101):
+    code, out, err = run_cli("bench", "solomon", c101, "--time-limit", "2", "--format", "json")
     assert code == 0, err
     [rec] = json.loads(out)
     assert rec["instance"] == "C101" and rec["valid"] and rec["violations"] == []
@@ -40,24 +24,23 @@ def test_bench_json_on_c101(monkeypatch, capsys, c101):
     assert served == list(range(1, 101))
 
 
-def test_bench_table_prints_the_gap(monkeypatch, capsys, c101):
-    code, out, err = _run(monkeypatch, capsys, "bench", "solomon", c101, "--time-limit", "2")
+def test_bench_table_prints_the_gap(run_cli, c101):
+    code, out, err = run_cli("bench", "solomon", c101, "--time-limit", "2")
     assert code == 0, err
     assert "C101" in out and "gap %" in out and "1/1 plans valid" in out
 
 
-def test_bench_pvrp_instance(monkeypatch, capsys, bench_dir):
+def test_bench_pvrp_instance(run_cli, bench_dir):
     p14 = bench_dir / "pvrp_cordeau" / "instances" / "p14"
-    code, out, err = _run(monkeypatch, capsys, "bench", "pvrp", p14, "--time-limit", "2",
-                          "--format", "json")
+    code, out, err = run_cli("bench", "pvrp", p14, "--time-limit", "2", "--format", "json")
     assert code == 0, err
     [rec] = json.loads(out)
     assert rec["valid"] and rec["best_known"] == pytest.approx(954.81)
     assert {r["day"] for r in rec["routes"]} <= {0, 1, 2, 3}
 
 
-def test_bench_missing_file_is_a_one_line_error(monkeypatch, capsys, tmp_path):
-    code, out, err = _run(monkeypatch, capsys, "bench", "solomon", tmp_path / "nope.txt")
+def test_bench_missing_file_is_a_one_line_error(run_cli, tmp_path):
+    code, out, err = run_cli("bench", "solomon", tmp_path / "nope.txt")
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ")
     assert "nope.txt: no such instance file" in lines[0] and "Traceback" not in err
