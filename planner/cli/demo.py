@@ -364,13 +364,18 @@ def documents(ctx: DemoContext) -> None:
     )
 
 
+def _check_demo_target(target: Path) -> None:
+    """A folder the demo may write: absent, or written by an earlier demo (it holds MARKER)."""
+    if target.exists() and not (target / MARKER).is_file():
+        raise ItineranceError(
+            f"{target}: exists and was not written by the demo; move it away or pass --out"
+        )
+
+
 def _replace_demo_folder(temp: Path, target: Path) -> None:
     """Move the finished demo folder into place; replace a previous demo's, never anything else."""
+    _check_demo_target(target)  # again: the folder may have appeared while the demo ran
     if target.exists():
-        if not (target / MARKER).is_file():
-            raise ItineranceError(
-                f"{target}: exists and was not written by the demo; move it away or pass --out"
-            )
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, old)
         os.replace(temp, target)
@@ -407,8 +412,7 @@ def run_demo(
     temp: Path | None = None
     if out_dir is not None:
         out_dir = Path(out_dir)
-        if out_dir.exists() and not (out_dir / MARKER).is_file():
-            raise ItineranceError(f"{out_dir}: exists and was not written by the demo; move it away or pass --out")
+        _check_demo_target(out_dir)
         try:
             temp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
         except OSError as exc:

@@ -129,7 +129,7 @@ def plan_command(
     from planner import feasibility
     from planner.build import build
     from planner.engine.progress import live_progress
-    from planner.pipeline import check_plan_matches, frozen_parts, plan_scenario, solve_options
+    from planner.pipeline import frozen_parts, plan_scenario, solve_options
     from planner.scenario import load_scenario
 
     if (freeze_weeks or freeze_stops) and initial is None:
@@ -146,7 +146,6 @@ def plan_command(
     if start is not None:
         if built.is_asis:
             raise ItineranceError(f"--initial: {scenario} evaluates a published rota ([asis]); there is nothing to re-plan")
-        check_plan_matches(built.problem, start, str(initial), str(scenario))
         stops = {s.strip() for s in (freeze_stops or "").split(",") if s.strip()}
         frozen = frozen_parts(built.problem, start, weeks=weeks, stops=stops)
     if not quiet and not built.is_asis:
