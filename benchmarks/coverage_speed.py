@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from geodata.records import CommunePoint, Interval, ServiceKind, ServicePoint
-from planner.coverage import CoverageInputs, analyse
+from planner.access.coverage import CoverageInputs, analyse
 
 DATA = Path(os.environ.get("ITINERANCE_DATA_DIR", REPO.parent / "shared" / "data"))
 FIXED_FORMATS = {"Fixe", "Fixe_antenne(s)", "Multisites"}
@@ -165,7 +165,7 @@ def cnfs_lieux() -> list[ServicePoint]:
     ]
 
 
-# --- measurement ------------------------------------------------------------------------------------
+# --- measurement ----------------------------------------------------------------------------------
 def measure(inputs: CoverageInputs, repeat: int = 3) -> tuple[float, float, object]:
     """Best wall time of ``repeat`` runs after a warm-up, peak traced memory (MB), last result."""
     result = analyse(inputs)

@@ -4,7 +4,7 @@
         [--seed 0] [--clock wall|cpu] [--json results.json]
 
 Two instances, based in Châteauroux (36044), with the offline travel model
-(:class:`planner.travel.OfflineModel`) between communes' representative points
+(:class:`planner.access.routers.OfflineModel`) between communes' representative points
 (``gregoiredavid_france-geojson/communes-centre-val-de-loire.geojson``):
 
 - **monthly**: one camper van (La Rur@linette-like), a 4-week monthly cycle (n-th weekday of the
@@ -19,7 +19,7 @@ Two instances, based in Châteauroux (36044), with the offline travel model
 
 Candidates are the communes of the Indre without a fixed France Services (2024 list), ranked by
 value = population (COG 2026) × IFN (indice de fragilité numérique). Each run's plan goes through
-``planner.validator``. Prints the time to a first valid plan (construction only), then for each
+``planner.tours.validator``. Prints the time to a first valid plan (construction only), then for each
 time limit the value served, stops served, mandatory served, km and driving hours per month.
 """
 
@@ -43,10 +43,19 @@ sys.path.insert(0, str(REPO))
 
 from planner.engine import SolveOptions  # noqa: E402
 from planner.engine.periodic import PeriodicEngine, Tuning  # noqa: E402
-from planner.model import (  # noqa: E402
-    Frequency, Horizon, Location, Lunch, Objective, Problem, Stop, StopKind, TimeWindow, Vehicle,
+from planner.tours.model import (  # noqa: E402
+    Frequency,
+    Horizon,
+    Location,
+    Lunch,
+    Objective,
+    Problem,
+    Stop,
+    StopKind,
+    TimeWindow,
+    Vehicle,
 )
-from planner.validator import validate  # noqa: E402
+from planner.tours.validator import validate  # noqa: E402
 
 DATA = Path(os.environ.get("ITINERANCE_DATA_DIR", REPO.parent / "shared" / "data"))
 BASE = "36044"  # Châteauroux
@@ -57,8 +66,11 @@ def communes_36() -> list[dict]:
     """Indre communes with a representative point, population and IFN (value = pop × IFN)."""
     from shapely.geometry import shape
 
-    gj = json.loads((DATA / "gregoiredavid_france-geojson" /
-                     "communes-centre-val-de-loire.geojson").read_text(encoding="utf-8"))
+    gj = json.loads(
+        (DATA / "gregoiredavid_france-geojson" / "communes-centre-val-de-loire.geojson").read_text(
+            encoding="utf-8"
+        )
+    )
     points = {}
     for f in gj["features"]:
         code = f["properties"]["code"]
@@ -66,8 +78,14 @@ def communes_36() -> list[dict]:
             p = shape(f["geometry"]).representative_point()
             points[code] = (f["properties"]["nom"], p.x, p.y)
     pop = {}
-    for c in json.loads((DATA / "etalab_decoupage-administratif" / "communes.json").read_text(encoding="utf-8")):
-        if c.get("departement") == "36" and c.get("type") == "commune-actuelle" and "population" in c:
+    for c in json.loads(
+        (DATA / "etalab_decoupage-administratif" / "communes.json").read_text(encoding="utf-8")
+    ):
+        if (
+            c.get("departement") == "36"
+            and c.get("type") == "commune-actuelle"
+            and "population" in c
+        ):
             pop[c["code"]] = c["population"]
     ifn = {}
     with open(DATA / "inclusion-numerique" / "ifn-city-all-variation.csv", encoding="utf-8") as fh:
@@ -77,26 +95,41 @@ def communes_36() -> list[dict]:
     out = []
     for code, (name, lon, lat) in sorted(points.items()):
         if code in pop and code in ifn:
-            out.append({"code": code, "name": name, "lon": lon, "lat": lat,
-                        "population": pop[code], "ifn": ifn[code],
-                        "value": pop[code] * ifn[code]})
+            out.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "lon": lon,
+                    "lat": lat,
+                    "population": pop[code],
+                    "ifn": ifn[code],
+                    "value": pop[code] * ifn[code],
+                }
+            )
     return out
 
 
 def fixed_france_services() -> set[str]:
-    with open(DATA / "anct-carto_france_services" / "liste-fs-20240801.csv", encoding="utf-8") as fh:
-        return {r["insee_com"] for r in csv.DictReader(fh)
-                if r["insee_dep"] == "36" and r["format_fs"] in FIXED_FS}
+    with open(
+        DATA / "anct-carto_france_services" / "liste-fs-20240801.csv", encoding="utf-8"
+    ) as fh:
+        return {
+            r["insee_com"]
+            for r in csv.DictReader(fh)
+            if r["insee_dep"] == "36" and r["format_fs"] in FIXED_FS
+        }
 
 
 def travel(points: list[dict]) -> tuple[np.ndarray, np.ndarray, str]:
     """Minutes and km between points with the offline model (a haversine placeholder before)."""
-    from planner.matrices import Points
-    from planner.travel import OfflineModel
+    from planner.access.routers import OfflineModel, Points
 
     model = OfflineModel()
-    pts = Points(tuple(p["code"] + f"#{i}" for i, p in enumerate(points)),
-                 np.array([p["lon"] for p in points]), np.array([p["lat"] for p in points]))
+    pts = Points(
+        tuple(p["code"] + f"#{i}" for i, p in enumerate(points)),
+        np.array([p["lon"] for p in points]),
+        np.array([p["lat"] for p in points]),
+    )
     minutes, km = model.table(pts, pts)
     minutes = np.asarray(minutes, dtype=float)
     km = np.asarray(km, dtype=float)
@@ -120,17 +153,44 @@ def monthly_case() -> Problem:
     horizon = Horizon(weeks=4, weekdays=(0, 1, 2, 3, 4), monthly=True)
     half_days = (TimeWindow(600, 600), TimeWindow(810, 810))  # 10:00 or 13:30
     stops = tuple(
-        Stop(c["code"], c["name"], i + 1, 150.0, Frequency.MONTHLY, windows=half_days,
-             mandatory=i < 10, value=0.0 if i < 10 else round(c["value"], 1), insee=c["code"])
+        Stop(
+            c["code"],
+            c["name"],
+            i + 1,
+            150.0,
+            Frequency.MONTHLY,
+            windows=half_days,
+            mandatory=i < 10,
+            value=0.0 if i < 10 else round(c["value"], 1),
+            insee=c["code"],
+        )
         for i, c in enumerate(cands)
     )
-    van = Vehicle("rurlinette", "Camping-car France Services", 0, 0,
-                  shift=TimeWindow(8 * 60, 18 * 60), max_work=570.0, max_drive=240.0,
-                  lunch=Lunch(TimeWindow(12 * 60, 13 * 60 + 30), 45.0),
-                  features=frozenset({"pmr"}), seats=1, cost_per_km=0.6, cost_per_hour=30.0)
-    return Problem(horizon, _locations(points), minutes, km, stops, (van,),
-                   Objective(value_weight=1.0, km_weight=1.0),
-                   name="indre-monthly-1-vehicle-40", meta={"travel": model})
+    van = Vehicle(
+        "rurlinette",
+        "Camping-car France Services",
+        0,
+        0,
+        shift=TimeWindow(8 * 60, 18 * 60),
+        max_work=570.0,
+        max_drive=240.0,
+        lunch=Lunch(TimeWindow(12 * 60, 13 * 60 + 30), 45.0),
+        features=frozenset({"pmr"}),
+        seats=1,
+        cost_per_km=0.6,
+        cost_per_hour=30.0,
+    )
+    return Problem(
+        horizon,
+        _locations(points),
+        minutes,
+        km,
+        stops,
+        (van,),
+        Objective(value_weight=1.0, km_weight=1.0),
+        name="indre-monthly-1-vehicle-40",
+        meta={"travel": model},
+    )
 
 
 def fortnight_case(seed: int = 0) -> Problem:
@@ -144,30 +204,83 @@ def fortnight_case(seed: int = 0) -> Problem:
     stops = []
     for i, c in enumerate(cands):
         weekly = i < 10
-        stops.append(Stop(c["code"], c["name"], i + 1, 150.0,
-                          Frequency.WEEKLY if weekly else Frequency.FORTNIGHTLY,
-                          windows=half_days, mandatory=weekly,
-                          value=0.0 if weekly else round(c["value"], 1), insee=c["code"]))
+        stops.append(
+            Stop(
+                c["code"],
+                c["name"],
+                i + 1,
+                150.0,
+                Frequency.WEEKLY if weekly else Frequency.FORTNIGHTLY,
+                windows=half_days,
+                mandatory=weekly,
+                value=0.0 if weekly else round(c["value"], 1),
+                insee=c["code"],
+            )
+        )
     for j, h in enumerate(homes):
         day = rng.randrange(horizon.n_days)
-        stops.append(Stop(f"visite-{j + 1:02d}", f"Visite à domicile {j + 1} ({h['name']})",
-                          len(cands) + j + 1, 60.0, Frequency.ONCE, kind=StopKind.REQUEST,
-                          windows=(TimeWindow(9 * 60, 16 * 60, frozenset({day})),),
-                          features=frozenset({"pmr"}) if j < 5 else frozenset(),
-                          seats=1 if j < 5 else 0))
+        stops.append(
+            Stop(
+                f"visite-{j + 1:02d}",
+                f"Visite à domicile {j + 1} ({h['name']})",
+                len(cands) + j + 1,
+                60.0,
+                Frequency.ONCE,
+                kind=StopKind.REQUEST,
+                windows=(TimeWindow(9 * 60, 16 * 60, frozenset({day})),),
+                features=frozenset({"pmr"}) if j < 5 else frozenset(),
+                seats=1 if j < 5 else 0,
+            )
+        )
     lunch = Lunch(TimeWindow(12 * 60, 14 * 60), 45.0)
     vehicles = (
-        Vehicle("bus-pmr", "Bus accessible", 0, 0, shift=TimeWindow(510, 1050), max_work=510.0,
-                lunch=lunch, features=frozenset({"pmr"}), seats=2, cost_per_km=0.8,
-                cost_per_hour=35.0),
-        Vehicle("van-1", "Conseiller numérique 1", 0, 0, shift=TimeWindow(510, 1050),
-                max_work=510.0, lunch=lunch, cost_per_km=0.4, cost_per_hour=30.0),
-        Vehicle("van-2", "Conseiller numérique 2", 0, 0, shift=TimeWindow(510, 1050),
-                max_work=510.0, lunch=lunch, cost_per_km=0.4, cost_per_hour=30.0),
+        Vehicle(
+            "bus-pmr",
+            "Bus accessible",
+            0,
+            0,
+            shift=TimeWindow(510, 1050),
+            max_work=510.0,
+            lunch=lunch,
+            features=frozenset({"pmr"}),
+            seats=2,
+            cost_per_km=0.8,
+            cost_per_hour=35.0,
+        ),
+        Vehicle(
+            "van-1",
+            "Conseiller numérique 1",
+            0,
+            0,
+            shift=TimeWindow(510, 1050),
+            max_work=510.0,
+            lunch=lunch,
+            cost_per_km=0.4,
+            cost_per_hour=30.0,
+        ),
+        Vehicle(
+            "van-2",
+            "Conseiller numérique 2",
+            0,
+            0,
+            shift=TimeWindow(510, 1050),
+            max_work=510.0,
+            lunch=lunch,
+            cost_per_km=0.4,
+            cost_per_hour=30.0,
+        ),
     )
-    return Problem(horizon, _locations(points), minutes, km, tuple(stops), vehicles,
-                   Objective(value_weight=1.0, km_weight=1.0, regularity_tolerance=0.0),
-                   name="indre-fortnight-3-vehicles-120+15", meta={"travel": model})
+    return Problem(
+        horizon,
+        _locations(points),
+        minutes,
+        km,
+        tuple(stops),
+        vehicles,
+        Objective(value_weight=1.0, km_weight=1.0, regularity_tolerance=0.0),
+        name="indre-fortnight-3-vehicles-120+15",
+        meta={"travel": model},
+    )
 
 
 def _locations(points: list[dict]) -> tuple[Location, ...]:
@@ -182,13 +295,21 @@ def measure(problem: Problem, engine: PeriodicEngine, limit: float, seed: int) -
     rep = validate(problem, plan)
     f = rep.figures
     return {
-        "limit": limit, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-        "valid": rep.ok, "violations": rep.lines(3),
-        "value_served": round(f.value_served), "value_total": round(f.value_total),
-        "stops_served": f.stops_served, "stops_total": f.stops_total,
-        "requests_served": f.requests_served, "requests_total": f.requests_total,
-        "mandatory_served": f.mandatory_served, "mandatory_total": f.mandatory_total,
-        "km_per_month": round(f.km_per_month, 1), "drive_hours_per_month": round(f.drive_hours_per_month, 1),
+        "limit": limit,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "valid": rep.ok,
+        "violations": rep.lines(3),
+        "value_served": round(f.value_served),
+        "value_total": round(f.value_total),
+        "stops_served": f.stops_served,
+        "stops_total": f.stops_total,
+        "requests_served": f.requests_served,
+        "requests_total": f.requests_total,
+        "mandatory_served": f.mandatory_served,
+        "mandatory_total": f.mandatory_total,
+        "km_per_month": round(f.km_per_month, 1),
+        "drive_hours_per_month": round(f.drive_hours_per_month, 1),
         "iterations": plan.meta["figures"].get("iterations"),
     }
 
@@ -205,8 +326,10 @@ def first_plan(problem: Problem, seed: int, limit: float = 60.0, clock=time.perf
 
     plan = engine.solve(problem, SolveOptions(time_limit=limit, seed=seed), progress=progress)
     first = plan.meta["figures"].get("first_complete_seconds")
-    return {"seconds": first if first is not None else (seen[0] if seen else None),
-            "valid": validate(problem, plan).ok}
+    return {
+        "seconds": first if first is not None else (seen[0] if seen else None),
+        "valid": validate(problem, plan).ok,
+    }
 
 
 def main(argv=None) -> None:
@@ -214,14 +337,23 @@ def main(argv=None) -> None:
     ap.add_argument("--limits", default="10,60,300")
     ap.add_argument("--cases", default="monthly,fortnight")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                    help="time limits in wall-clock or CPU seconds (fair on a loaded machine)")
+    ap.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time limits in wall-clock or CPU seconds (fair on a loaded machine)",
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     limits = [float(x) for x in args.limits.split(",") if x]
-    print("command: uv run python benchmarks/indre_realistic.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    print(f"date {date.today()}, machine: {platform.machine()}, {os.cpu_count()} cores; "
-          f"limits in {'CPU' if args.clock == 'cpu' else 'wall-clock'} seconds")
+    print(
+        "command: uv run python benchmarks/indre_realistic.py "
+        + " ".join(sys.argv[1:] if argv is None else argv)
+    )
+    print(
+        f"date {date.today()}, machine: {platform.machine()}, {os.cpu_count()} cores; "
+        f"limits in {'CPU' if args.clock == 'cpu' else 'wall-clock'} seconds"
+    )
     t = time.perf_counter()
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     engine = PeriodicEngine(clock=clock)
@@ -230,21 +362,26 @@ def main(argv=None) -> None:
     results = {}
     for name in args.cases.split(","):
         problem = builders[name]()
-        print(f"\n{problem.name}: {len(problem.stops)} stops, {len(problem.vehicles)} vehicle(s), "
-              f"{problem.horizon.n_days} days; {problem.meta['travel']}")
+        print(
+            f"\n{problem.name}: {len(problem.stops)} stops, {len(problem.vehicles)} vehicle(s), "
+            f"{problem.horizon.n_days} days; {problem.meta['travel']}"
+        )
         fp = first_plan(problem, args.seed, min(limits), clock)
         print(f"  first plan serving every mandatory stop: {fp['seconds']} s")
         rows = [fp]
         for limit in limits:
             r = measure(problem, engine, limit, args.seed)
             rows.append(r)
-            print(f"  {limit:5.0f} s: valid {r['valid']}, value {r['value_served']:,}/{r['value_total']:,}, "
-                  f"stops {r['stops_served']}/{r['stops_total']}, requests "
-                  f"{r['requests_served']}/{r['requests_total']}, mandatory "
-                  f"{r['mandatory_served']}/{r['mandatory_total']}, {r['km_per_month']:,} km/month, "
-                  f"{r['drive_hours_per_month']} h driving/month, {r['iterations']:,} iterations "
-                  f"({r['seconds']} s, cpu {r['cpu_seconds']} s)"
-                  + ("" if r["valid"] else f" INVALID: {r['violations']}"), flush=True)
+            print(
+                f"  {limit:5.0f} s: valid {r['valid']}, value {r['value_served']:,}/{r['value_total']:,}, "
+                f"stops {r['stops_served']}/{r['stops_total']}, requests "
+                f"{r['requests_served']}/{r['requests_total']}, mandatory "
+                f"{r['mandatory_served']}/{r['mandatory_total']}, {r['km_per_month']:,} km/month, "
+                f"{r['drive_hours_per_month']} h driving/month, {r['iterations']:,} iterations "
+                f"({r['seconds']} s, cpu {r['cpu_seconds']} s)"
+                + ("" if r["valid"] else f" INVALID: {r['violations']}"),
+                flush=True,
+            )
         results[name] = rows
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -1,4 +1,4 @@
-"""Benchmark: maximal covering with CP-SAT (planner.siting) against PySAL spopt's MCLP (PuLP/CBC).
+"""Benchmark: maximal covering with CP-SAT (planner.access.siting) against PySAL spopt's MCLP (PuLP/CBC).
 
     uv run --group bench python benchmarks/siting_vs_spopt.py [--k 10 20 40] [--threshold 20]
 
@@ -6,7 +6,7 @@ Instance (the issue's protocol): region 24's 1,754 communes (COG 2026) as demand
 candidates, weights = need (population × IFN), offline travel model, coverage within 20 minutes,
 no existing service (pure MCLP), K = 10, 20, 40. Both solvers get the **same** cost matrix and
 the same weights: spopt through ``MCLP.from_cost_matrix(...).solve(pulp.PULP_CBC_CMD(msg=False))``
-(its documented default solver), ours through :func:`planner.siting.solve_mclp` on the 0/1
+(its documented default solver), ours through :func:`planner.access.siting.solve_mclp` on the 0/1
 matrix ``cost <= threshold``. Times are wall-clock seconds from the cost matrix to the answer
 (model building included), one run each; objective values must agree (ours are rounded to
 1/100 of a person × IFN point, so they may differ by at most n/200). 'to spopt value' is when
@@ -31,9 +31,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from coverage_speed import region_communes
 
-from planner.matrices import Points, travel_matrix
-from planner.siting import SolverOptions, solve_mclp
-from planner.travel import OfflineModel
+from planner.access.matrices import travel_matrix
+from planner.access.routers import OfflineModel, Points
+from planner.access.siting import SolverOptions, solve_mclp
 
 
 def main() -> None:
@@ -43,8 +43,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--solver", choices=("cp-sat", "scip"), default="cp-sat")
-    parser.add_argument("--without-spopt", action="store_true",
-                        help="time our solver only (spopt's K = 40 run takes over 20 minutes)")
+    parser.add_argument(
+        "--without-spopt",
+        action="store_true",
+        help="time our solver only (spopt's K = 40 run takes over 20 minutes)",
+    )
     args = parser.parse_args()
 
     import pulp
@@ -73,7 +76,9 @@ def main() -> None:
         theirs, theirs_s, built = math.nan, math.nan, math.nan
         if not args.without_spopt:
             start = time.perf_counter()
-            model = MCLP.from_cost_matrix(cost, weights, service_radius=args.threshold, p_facilities=k)
+            model = MCLP.from_cost_matrix(
+                cost, weights, service_radius=args.threshold, p_facilities=k
+            )
             built = time.perf_counter() - start
             model.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
             theirs_s = time.perf_counter() - start

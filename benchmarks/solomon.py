@@ -12,7 +12,7 @@ counted from the ``solve`` call, the one-off loading of its compiled kernel repo
 ``startup``), plain OR-Tools routing (PARALLEL_CHEAPEST_INSERTION then GUIDED_LOCAL_SEARCH, same
 time limit), VROOM (pyvroom, exploration level 5, one thread, no time limit) and PyVRP
 (``MaxRuntime``, same time limit). Every solution, whichever solver made it, is turned into a plan
-timed from scratch (earliest starts) and checked by ``planner.validator``; its cost is the
+timed from scratch (earliest starts) and checked by ``planner.tours.validator``; its cost is the
 validator's distance. Prints per instance the cost, gap, seconds and validity, then per solver
 the mean gap, the CPU share it got, and the peak memory (RSS of the worker process).
 """
@@ -41,7 +41,7 @@ SCALE = 10  # DIMACS lengths have one decimal: times and lengths are exact integ
 
 def vrptw_plan(problem, routes):
     """A plan for routes (lists of stop indices) with earliest starts, leaving at shift start."""
-    from planner.plan import Plan, Route, Visit
+    from planner.tours.plan import Plan, Route, Visit
 
     out = []
     for k, seq in enumerate(routes):
@@ -94,9 +94,16 @@ def run_itinerance(problem, time_limit, seed, clock):
     index = {s.id: i for i, s in enumerate(problem.stops)}
     routes = [[index[v.stop] for v in r.visits] for r in plan.routes]
     figures = plan.meta["figures"]
-    return routes, clock, {"startup": round(startup, 2), "iterations": figures.get("iterations"),
-                           "search_cost": figures.get("search_cost"),
-                           "polish": figures.get("polish")}
+    return (
+        routes,
+        clock,
+        {
+            "startup": round(startup, 2),
+            "iterations": figures.get("iterations"),
+            "search_cost": figures.get("search_cost"),
+            "polish": figures.get("polish"),
+        },
+    )
 
 
 def run_ortools(problem, time_limit, seed, clock):
@@ -113,7 +120,8 @@ def run_ortools(problem, time_limit, seed, clock):
     routing.SetArcCostEvaluatorOfAllVehicles(dist)
     demand = routing.RegisterUnaryTransitVector([0] + [int(s.demand) for s in problem.stops])
     routing.AddDimensionWithVehicleCapacity(
-        demand, 0, [int(v.capacity) for v in problem.vehicles], True, "load")
+        demand, 0, [int(v.capacity) for v in problem.vehicles], True, "load"
+    )
     horizon = int(problem.vehicles[0].shift.end * SCALE)
     routing.AddDimension(travel, horizon, horizon, False, "time")
     tdim = routing.GetDimensionOrDie("time")
@@ -121,14 +129,19 @@ def run_ortools(problem, time_limit, seed, clock):
         w = s.windows[0]
         tdim.CumulVar(manager.NodeToIndex(i)).SetRange(int(w.start * SCALE), int(w.end * SCALE))
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
     params.time_limit.FromMilliseconds(int(time_limit * 1000))
     if clock == "cpu":  # stop on CPU seconds; the wall-clock limit becomes a safety net
         params.time_limit.FromMilliseconds(int(time_limit * 1000 * 30))
         c0 = time.process_time()
         routing.AddSearchMonitor(
-            routing.solver().CustomLimit(lambda: time.process_time() - c0 >= time_limit))
+            routing.solver().CustomLimit(lambda: time.process_time() - c0 >= time_limit)
+        )
     with Clock() as clock:
         sol = routing.SolveWithParameters(params)
     routes = []
@@ -150,19 +163,32 @@ def run_vroom(problem, time_limit, seed, clock):
     inp.set_durations_matrix("car", d.tolist())
     inp.set_costs_matrix("car", d.tolist())
     for k, v in enumerate(problem.vehicles):
-        inp.add_vehicle(vroom.Vehicle(
-            k + 1, start=0, end=0, capacity=[int(v.capacity)],
-            time_window=vroom.TimeWindow(int(v.shift.start * SCALE), int(v.shift.end * SCALE))))
+        inp.add_vehicle(
+            vroom.Vehicle(
+                k + 1,
+                start=0,
+                end=0,
+                capacity=[int(v.capacity)],
+                time_window=vroom.TimeWindow(int(v.shift.start * SCALE), int(v.shift.end * SCALE)),
+            )
+        )
     for i, s in enumerate(problem.stops, start=1):
         w = s.windows[0]
-        inp.add_job(vroom.Job(i, location=i, default_service=int(round(s.duration * SCALE)),
-                              delivery=[int(s.demand)],
-                              time_windows=[vroom.TimeWindow(int(w.start * SCALE), int(w.end * SCALE))]))
+        inp.add_job(
+            vroom.Job(
+                i,
+                location=i,
+                default_service=int(round(s.duration * SCALE)),
+                delivery=[int(s.demand)],
+                time_windows=[vroom.TimeWindow(int(w.start * SCALE), int(w.end * SCALE))],
+            )
+        )
     with Clock() as clock:
         sol = inp.solve(exploration_level=5, nb_threads=1)
     df = sol.routes
-    routes = [[int(j) - 1 for j in g.loc[g["type"] == "job", "id"]]
-              for _, g in df.groupby("vehicle_id")]
+    routes = [
+        [int(j) - 1 for j in g.loc[g["type"] == "job", "id"]] for _, g in df.groupby("vehicle_id")
+    ]
     return routes, clock, {}
 
 
@@ -185,15 +211,26 @@ def run_pyvrp(problem, time_limit, seed, clock):
     m = Model()
     locs = [m.add_location(x=0, y=0) for _ in problem.locations]
     veh = problem.vehicles[0]
-    depot = m.add_depot(locs[0], tw_early=int(veh.shift.start * SCALE), tw_late=int(veh.shift.end * SCALE))
-    m.add_vehicle_type(num_available=len(problem.vehicles), capacity=int(veh.capacity),
-                       start_depot=depot, end_depot=depot,
-                       tw_early=int(veh.shift.start * SCALE), tw_late=int(veh.shift.end * SCALE))
+    depot = m.add_depot(
+        locs[0], tw_early=int(veh.shift.start * SCALE), tw_late=int(veh.shift.end * SCALE)
+    )
+    m.add_vehicle_type(
+        num_available=len(problem.vehicles),
+        capacity=int(veh.capacity),
+        start_depot=depot,
+        end_depot=depot,
+        tw_early=int(veh.shift.start * SCALE),
+        tw_late=int(veh.shift.end * SCALE),
+    )
     for s in problem.stops:
         w = s.windows[0]
-        m.add_client(locs[s.location], delivery=int(s.demand),
-                     service_duration=int(round(s.duration * SCALE)),
-                     tw_early=int(w.start * SCALE), tw_late=int(w.end * SCALE))
+        m.add_client(
+            locs[s.location],
+            delivery=int(s.demand),
+            service_duration=int(round(s.duration * SCALE)),
+            tw_early=int(w.start * SCALE),
+            tw_late=int(w.end * SCALE),
+        )
     for i, a in enumerate(locs):
         for j, b in enumerate(locs):
             m.add_edge(a, b, distance=int(d[i, j]), duration=int(d[i, j]))
@@ -205,14 +242,18 @@ def run_pyvrp(problem, time_limit, seed, clock):
     return routes, clock, {"feasible": res.is_feasible()}
 
 
-RUNNERS = {"itinerance": run_itinerance, "ortools": run_ortools, "vroom": run_vroom,
-           "pyvrp": run_pyvrp}
+RUNNERS = {
+    "itinerance": run_itinerance,
+    "ortools": run_ortools,
+    "vroom": run_vroom,
+    "pyvrp": run_pyvrp,
+}
 
 
 def task(args):
     solver, name, time_limit, seed, clock_kind = args
     from planner.instances.solomon import read_solomon
-    from planner.validator import validate
+    from planner.tours.validator import validate
 
     inst = read_solomon(FOLDER / f"{name}.txt")
     routes, clock, extra = RUNNERS[solver](inst.problem, time_limit, seed, clock_kind)
@@ -220,10 +261,16 @@ def task(args):
     report = validate(inst.problem, vrptw_plan(inst.problem, routes))
     cost = report.figures.km
     return {
-        "instance": name, "solver": solver, "cost": round(cost, 2),
-        "best_known": inst.best_known, "gap_percent": round(100 * inst.gap(cost), 3),
-        "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "valid": report.ok,
-        "violations": report.lines(3), "vehicles": sum(1 for r in routes if r),
+        "instance": name,
+        "solver": solver,
+        "cost": round(cost, 2),
+        "best_known": inst.best_known,
+        "gap_percent": round(100 * inst.gap(cost), 3),
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "valid": report.ok,
+        "violations": report.lines(3),
+        "vehicles": sum(1 for r in routes if r),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         **extra,
     }
@@ -236,29 +283,43 @@ def main(argv=None) -> None:
     ap.add_argument("--instances", default="", help="comma-separated subset, e.g. C101,R201")
     ap.add_argument("--solvers", default=",".join(SOLVERS))
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                    help="time limits in wall-clock seconds (the protocol) or CPU seconds of each "
-                         "run's process (fair on a shared, loaded machine; VROOM has no limit)")
+    ap.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="time limits in wall-clock seconds (the protocol) or CPU seconds of each "
+        "run's process (fair on a shared, loaded machine; VROOM has no limit)",
+    )
     ap.add_argument("--json", type=Path)
-    ap.add_argument("--markdown", action="store_true", help="print the per-instance table in Markdown")
+    ap.add_argument(
+        "--markdown", action="store_true", help="print the per-instance table in Markdown"
+    )
     args = ap.parse_args(argv)
     names = [n.strip().upper() for n in args.instances.split(",") if n.strip()] or sorted(
-        p.stem for p in FOLDER.glob("*.txt"))
+        p.stem for p in FOLDER.glob("*.txt")
+    )
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
     tasks = [(s, n, args.time_limit, args.seed, args.clock) for n in names for s in solvers]
-    print("command: uv run --group bench python benchmarks/solomon.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    print(f"date {date.today()}, machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{args.jobs} runs at once, one core each; {args.time_limit:g} s of "
-          f"{'CPU' if args.clock == 'cpu' else 'wall-clock'} time per run")
+    print(
+        "command: uv run --group bench python benchmarks/solomon.py "
+        + " ".join(sys.argv[1:] if argv is None else argv)
+    )
+    print(
+        f"date {date.today()}, machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{args.jobs} runs at once, one core each; {args.time_limit:g} s of "
+        f"{'CPU' if args.clock == 'cpu' else 'wall-clock'} time per run"
+    )
     ctx = mp.get_context("spawn")
     results = []
     with ctx.Pool(args.jobs, maxtasksperchild=1) as pool:
         for rec in pool.imap_unordered(task, tasks):
             results.append(rec)
-            print(f"  {rec['instance']:6} {rec['solver']:10} cost {rec['cost']:9.2f} gap "
-                  f"{rec['gap_percent']:6.2f}% {rec['seconds']:6.1f}s cpu {rec['cpu_seconds']:5.1f}s "
-                  f"{'valid' if rec['valid'] else 'INVALID ' + '; '.join(rec['violations'])}",
-                  flush=True)
+            print(
+                f"  {rec['instance']:6} {rec['solver']:10} cost {rec['cost']:9.2f} gap "
+                f"{rec['gap_percent']:6.2f}% {rec['seconds']:6.1f}s cpu {rec['cpu_seconds']:5.1f}s "
+                f"{'valid' if rec['valid'] else 'INVALID ' + '; '.join(rec['violations'])}",
+                flush=True,
+            )
     results.sort(key=lambda r: (r["instance"], solvers.index(r["solver"])))
     print()
     print("solver      instances  mean gap %  max gap %  mean s  mean cpu s  valid  peak RSS MB")
@@ -267,10 +328,12 @@ def main(argv=None) -> None:
         if not rs:
             continue
         gaps = [r["gap_percent"] for r in rs]
-        print(f"{s:11} {len(rs):9d}  {sum(gaps) / len(gaps):10.3f}  {max(gaps):9.3f}  "
-              f"{sum(r['seconds'] for r in rs) / len(rs):6.1f}  "
-              f"{sum(r['cpu_seconds'] for r in rs) / len(rs):10.1f}  "
-              f"{sum(r['valid'] for r in rs):2d}/{len(rs):<2d}  {max(r['peak_rss_mb'] for r in rs):9.0f}")
+        print(
+            f"{s:11} {len(rs):9d}  {sum(gaps) / len(gaps):10.3f}  {max(gaps):9.3f}  "
+            f"{sum(r['seconds'] for r in rs) / len(rs):6.1f}  "
+            f"{sum(r['cpu_seconds'] for r in rs) / len(rs):10.1f}  "
+            f"{sum(r['valid'] for r in rs):2d}/{len(rs):<2d}  {max(r['peak_rss_mb'] for r in rs):9.0f}"
+        )
     if args.markdown:
         print()
         print("| instance | BKS | " + " | ".join(f"{s} gap %" for s in solvers) + " |")
@@ -278,8 +341,12 @@ def main(argv=None) -> None:
         for n in names:
             row = {r["solver"]: r for r in results if r["instance"] == n}
             bks = next(iter(row.values()))["best_known"]
-            cells = [f"{row[s]['gap_percent']:.2f}" + ("" if row[s]["valid"] else " (invalid)")
-                     if s in row else "—" for s in solvers]
+            cells = [
+                f"{row[s]['gap_percent']:.2f}" + ("" if row[s]["valid"] else " (invalid)")
+                if s in row
+                else "—"
+                for s in solvers
+            ]
             print(f"| {n} | {bks} | " + " | ".join(cells) + " |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

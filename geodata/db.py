@@ -23,7 +23,16 @@ from sqlalchemy.engine import make_url
 from geodata import settings
 from geodata.errors import DatabaseError
 
-__all__ = ["normalise_url", "safe_url", "engine", "upgrade", "ready", "transaction", "dispose", "MIGRATIONS"]
+__all__ = [
+    "normalise_url",
+    "safe_url",
+    "engine",
+    "upgrade",
+    "ready",
+    "transaction",
+    "dispose",
+    "MIGRATIONS",
+]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -64,7 +73,9 @@ def engine(url: str | None = None) -> sa.Engine:
         try:
             parsed = make_url(url)
         except sa.exc.ArgumentError:
-            raise DatabaseError(f"invalid database URL {url!r}: expected e.g. sqlite:///file.sqlite or postgresql+psycopg://user@host/db") from None
+            raise DatabaseError(
+                f"invalid database URL {url!r}: expected e.g. sqlite:///file.sqlite or postgresql+psycopg://user@host/db"
+            ) from None
         kwargs: dict = {}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
@@ -75,7 +86,9 @@ def engine(url: str | None = None) -> sa.Engine:
         try:
             eng = sa.create_engine(parsed, **kwargs)
         except (sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
-            raise DatabaseError(f"database {safe_url(url)}: driver not available ({_first_line(exc)})") from None
+            raise DatabaseError(
+                f"database {safe_url(url)}: driver not available ({_first_line(exc)})"
+            ) from None
         if eng.dialect.name == "sqlite":
             sa.event.listen(eng, "connect", _sqlite_pragmas)
         _engines[url] = eng
@@ -114,7 +127,9 @@ def upgrade(url: str | None = None) -> None:
         raise DatabaseError(f"database {safe_url(url)}: {_first_line(exc)}") from None
     except Exception as exc:  # alembic: unknown revision (a newer itinerance wrote this database)
         if type(exc).__module__.startswith("alembic"):
-            raise DatabaseError(f"database {safe_url(url)} has an unknown schema version: {_first_line(exc)}") from None
+            raise DatabaseError(
+                f"database {safe_url(url)} has an unknown schema version: {_first_line(exc)}"
+            ) from None
         raise
     _upgraded.add(url)
 
@@ -133,7 +148,9 @@ def transaction(url: str | None = None) -> Iterator[sa.Connection]:
         with eng.begin() as conn:
             yield conn
     except sa.exc.OperationalError as exc:
-        raise DatabaseError(f"database {safe_url(normalise_url(url))}: {_first_line(exc)}") from None
+        raise DatabaseError(
+            f"database {safe_url(normalise_url(url))}: {_first_line(exc)}"
+        ) from None
 
 
 def dispose(url: str | None = None) -> None:

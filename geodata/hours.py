@@ -171,7 +171,9 @@ def parse_osm(text: str | None) -> dict[int, tuple[Interval, ...]]:
             for span in times.split(","):
                 m = _OSM_TIME.match(span.strip())
                 if not m:
-                    raise OddHours(raw, f"cannot read {span.strip()!r} as a time range like 09:00-12:00")
+                    raise OddHours(
+                        raw, f"cannot read {span.strip()!r} as a time range like 09:00-12:00"
+                    )
                 h1, m1, h2, m2 = m.groups()
                 found.append(Interval(_minutes(h1, m1, raw), _minutes(h2, m2, raw)))
             intervals = _check(found, raw)

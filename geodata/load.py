@@ -16,11 +16,11 @@ lieux, unresolved rota names) are counted in the :class:`LoadReport`, never inve
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from geodata import db, registry
 from geodata.errors import DataError, UnknownAreaError
+from geodata.hours import OddHours, parse_osm, weekly_minutes
 from geodata.models import (
     Commune,
     DatasetLoad,
@@ -52,7 +53,6 @@ from geodata.readers import ifn as ifn_reader
 from geodata.readers import mediation as mediation_reader
 from geodata.readers._common import to_float
 from geodata.readers.france_services import OddHoursReport
-from geodata.hours import OddHours, parse_osm, weekly_minutes
 from geodata.records import ParsedRota, ServiceKind, ServicePoint
 
 if TYPE_CHECKING:
@@ -149,7 +149,9 @@ def resolve_area(
 ) -> Area:
     """The area a région or département code names; UnknownAreaError listing valid codes."""
     if (region is None) == (departement is None):
-        raise UnknownAreaError("give exactly one of a région (--region) or a département (--departement)")
+        raise UnknownAreaError(
+            "give exactly one of a région (--region) or a département (--departement)"
+        )
     if region is not None:
         by_region = cog_reader.departements_of_region(communes)
         code = _normalise_code(region)
@@ -161,7 +163,9 @@ def resolve_area(
     valid = sorted(communes["departement"].dropna().unique())
     code = _normalise_code(departement)  # type: ignore[arg-type]
     if code not in valid:
-        raise UnknownAreaError(f"unknown département {departement!r}; valid codes: {', '.join(valid)}")
+        raise UnknownAreaError(
+            f"unknown département {departement!r}; valid codes: {', '.join(valid)}"
+        )
     return Area(f"departement:{code}", (code,))
 
 
@@ -208,7 +212,9 @@ def current_communes() -> pd.DataFrame:
 def insee_reference() -> tuple[frozenset[str], dict[str, str]]:
     """Current INSEE codes, and former codes → current commune, for validating users' files."""
     cog = _read_cog(registry.fetch("communes"))
-    return frozenset(cog.communes["code"].tolist()), {k: v for k, v in cog.code_index.items() if k != v}
+    return frozenset(cog.communes["code"].tolist()), {
+        k: v for k, v in cog.code_index.items() if k != v
+    }
 
 
 @lru_cache(maxsize=2)
@@ -221,9 +227,13 @@ def _read_epcis(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _area_contours(
-    contours: Path | None, code_column: str, layer: str | None, area: Area,
-    code_index: Mapping[str, str], used: list[Provenance],
-) -> tuple[gpd.GeoDataFrame | None, str | None]:  # fmt: skip
+    contours: Path | None,
+    code_column: str,
+    layer: str | None,
+    area: Area,
+    code_index: Mapping[str, str],
+    used: list[Provenance],
+) -> tuple[gpd.GeoDataFrame | None, str | None]:
     """Contours of the whole file (for locating points) and the name of their source."""
     if contours is not None:
         path = Path(contours)
@@ -238,7 +248,9 @@ def _area_contours(
     return contour_reader.read_contours(path, code_index), DEFAULT_CONTOURS
 
 
-def _locate_in_polygons(contours: gpd.GeoDataFrame | None, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def _locate_in_polygons(
+    contours: gpd.GeoDataFrame | None, lon: np.ndarray, lat: np.ndarray
+) -> np.ndarray:
     """Commune code of the contour containing each point, or None."""
     result = np.full(len(lon), None, dtype=object)
     ok = ~(np.isnan(lon) | np.isnan(lat))
@@ -258,7 +270,9 @@ def _locate_in_polygons(contours: gpd.GeoDataFrame | None, lon: np.ndarray, lat:
     return result
 
 
-def _service_row(point: ServicePoint, departement: str | None, hours_text: str | None = None) -> dict:
+def _service_row(
+    point: ServicePoint, departement: str | None, hours_text: str | None = None
+) -> dict:
     return {
         "id": point.id,
         "name": point.name,
@@ -362,9 +376,12 @@ class _Context:
 
 
 def _read_communes(
-    ctx: _Context, contours: Path | None, code_column: str, layer: str | None,
+    ctx: _Context,
+    contours: Path | None,
+    code_column: str,
+    layer: str | None,
     step: Callable[[int], None],
-) -> tuple[list[dict], list[dict], list[dict]]:  # fmt: skip
+) -> tuple[list[dict], list[dict], list[dict]]:
     """Rows of the area's communes, their EPCI and IFN scores (steps 0–2)."""
     report, deps = ctx.report, set(ctx.area.departements)
     france = ctx.cog.communes
@@ -372,15 +389,20 @@ def _read_communes(
     communes = france[france["departement"].isin(deps)].reset_index(drop=True)
     ctx.used[0].rows = len(communes)
     epcis, members = _read_epcis(_dataset("epci", ctx.used))
-    communes["epci"] = communes["code"].map(dict(zip(members["commune"].tolist(), members["epci"].tolist())))
+    communes["epci"] = communes["code"].map(
+        dict(zip(members["commune"].tolist(), members["epci"].tolist()))
+    )
     epcis = epcis[epcis["code"].isin(set(communes["epci"].dropna()))]
     ctx.used[-1].rows = len(epcis)
 
     step(1)
-    ctx.contours, report.contour_source = _area_contours(contours, code_column, layer, ctx.area, ctx.cog.code_index, ctx.used)
+    ctx.contours, report.contour_source = _area_contours(
+        contours, code_column, layer, ctx.area, ctx.cog.code_index, ctx.used
+    )
     if ctx.contours is not None:
         geo = gpd.GeoSeries(
-            ctx.contours.set_index("code").geometry.reindex(communes["code"]).values, crs=contour_reader.WGS84
+            ctx.contours.set_index("code").geometry.reindex(communes["code"]).values,
+            crs=contour_reader.WGS84,
         )
         ctx.used[-1].rows = int(geo.notna().sum())
     else:
@@ -391,9 +413,12 @@ def _read_communes(
     ctx.surroundings = contour_reader.Surroundings(geo[has_geom])
     ctx.communes = communes
     ctx.point_of = {
-        c: (x, y) for c, x, y in zip(communes["code"].tolist(), communes["lon"].tolist(), communes["lat"].tolist())
+        c: (x, y)
+        for c, x, y in zip(
+            communes["code"].tolist(), communes["lon"].tolist(), communes["lat"].tolist()
+        )
         if not (np.isnan(x) or np.isnan(y))
-    }  # fmt: skip
+    }
     wkb = shapely.to_wkb(geo.values)
     commune_rows = [
         {
@@ -412,7 +437,12 @@ def _read_communes(
         for i, c in enumerate(communes.itertuples(index=False))
     ]
     epci_rows = [
-        {"code": e.code, "name": e.name, "type": e.type, "population": None if pd.isna(e.population) else int(e.population)}
+        {
+            "code": e.code,
+            "name": e.name,
+            "type": e.type,
+            "population": None if pd.isna(e.population) else int(e.population),
+        }
         for e in epcis.itertuples(index=False)
     ]
 
@@ -436,7 +466,13 @@ class _Services:
     fringe: list[dict] = field(default_factory=list)
     hours: list[dict] = field(default_factory=list)
 
-    def add(self, point: ServicePoint, departement: str | None, inside: bool, hours_text: str | None = None) -> None:
+    def add(
+        self,
+        point: ServicePoint,
+        departement: str | None,
+        inside: bool,
+        hours_text: str | None = None,
+    ) -> None:
         (self.area if inside else self.fringe).append(_service_row(point, departement, hours_text))
         self.hours.extend(_hour_rows(point))
 
@@ -470,24 +506,38 @@ def _read_cnfs(ctx: _Context, out: _Services) -> None:
     unlocated = np.array([c is None for c in insee], dtype=bool)
     if unlocated.any():  # by postal code: those that may be in the area, and those near it
         insee[unlocated] = mediation_reader.postal_code_communes(
-            lieux.loc[unlocated, "postal_code"], lieux.loc[unlocated, "town"], ctx.cog.communes,
-            departements=deps, always=near[unlocated],
+            lieux.loc[unlocated, "postal_code"],
+            lieux.loc[unlocated, "town"],
+            ctx.cog.communes,
+            departements=deps,
+            always=near[unlocated],
         )
     dep = np.array([ctx.dep_of.get(c) if c else None for c in insee], dtype=object)
     inside = np.isin(dep, list(deps))
     keep = inside | near
     for i in np.flatnonzero(keep):
         row = lieux.iloc[i]
-        x, y = (row.lon, row.lat) if not (np.isnan(row.lon) or np.isnan(row.lat)) else ctx.point_of.get(insee[i], (None, None))
+        x, y = (
+            (row.lon, row.lat)
+            if not (np.isnan(row.lon) or np.isnan(row.lat))
+            else ctx.point_of.get(insee[i], (None, None))
+        )
         if x is None and inside[i]:
             ctx.report.mediation_unlocated += 1
         hours_text = _text(row.hours_text)
         hours, odd = mediation_reader.cnfs_hours(hours_text)
         point = ServicePoint(
-            id=f"cnfs:{row.id}", name=row["name"], kind=ServiceKind.MEDIATION, lon=x, lat=y,
-            insee=insee[i], address=_text(row.address), hours=hours, source="cnfs",
+            id=f"cnfs:{row.id}",
+            name=row["name"],
+            kind=ServiceKind.MEDIATION,
+            lon=x,
+            lat=y,
+            insee=insee[i],
+            address=_text(row.address),
+            hours=hours,
+            source="cnfs",
             capacity=weekly_minutes(hours) / 60 if hours else None,
-        )  # fmt: skip
+        )
         if odd and inside[i]:
             ctx.report.odd_hours.append(OddHoursReport(point.id, None, hours_text or "", odd))
         out.add(point, dep[i], bool(inside[i]), hours_text)
@@ -502,24 +552,39 @@ def _text(value: object) -> str | None:
 def _read_aidants_connect(ctx: _Context, out: _Services) -> None:
     """Active Aidants Connect structures of the area, at their commune's point (step 4)."""
     deps = set(ctx.area.departements)
-    structures = mediation_reader.read_aidants_connect(_dataset("aidants-connect", ctx.used), ctx.cog.code_index)
-    structures = structures[[ctx.dep_of.get(c) in deps if c else False for c in structures["insee"].tolist()]]
+    structures = mediation_reader.read_aidants_connect(
+        _dataset("aidants-connect", ctx.used), ctx.cog.code_index
+    )
+    structures = structures[
+        [ctx.dep_of.get(c) in deps if c else False for c in structures["insee"].tolist()]
+    ]
     for row in structures.itertuples(index=False):
         x, y = ctx.point_of.get(row.insee, (None, None))
         ctx.report.mediation_unlocated += int(x is None)
         point = ServicePoint(
-            id=f"ac:{row.id}", name=row.name, kind=ServiceKind.MEDIATION, lon=x, lat=y,
-            insee=row.insee, address=_text(row.address), source="aidants_connect",
+            id=f"ac:{row.id}",
+            name=row.name,
+            kind=ServiceKind.MEDIATION,
+            lon=x,
+            lat=y,
+            insee=row.insee,
+            address=_text(row.address),
+            source="aidants_connect",
             format="France Services" if row.france_services_label else None,
-        )  # fmt: skip
+        )
         out.add(point, ctx.dep_of.get(row.insee), True)
     ctx.used[-1].rows = len(structures)
 
 
 def _read(
-    cog: cog_reader.Cog, area: Area, contours: Path | None, code_column: str, layer: str | None,
-    report: LoadReport, step: Callable[[int], None],
-) -> _Payload:  # fmt: skip
+    cog: cog_reader.Cog,
+    area: Area,
+    contours: Path | None,
+    code_column: str,
+    layer: str | None,
+    report: LoadReport,
+    step: Callable[[int], None],
+) -> _Payload:
     ctx = _Context(cog, area, report)
     commune_rows, epci_rows, ifn_rows = _read_communes(ctx, contours, code_column, layer, step)
     services = _Services()
@@ -534,16 +599,27 @@ def _read(
 
     report.services_by_kind = dict(sorted(Counter(s["kind"] for s in services.area).items()))
     report.mediation_by_source = dict(
-        sorted(Counter(s["source"] for s in services.area if s["kind"] == ServiceKind.MEDIATION.value).items())
+        sorted(
+            Counter(
+                s["source"] for s in services.area if s["kind"] == ServiceKind.MEDIATION.value
+            ).items()
+        )
     )
     report.rotas = len(rota_rows)
     report.rota_stops = len(stop_rows)
     report.unresolved_stops = sum(1 for s in stop_rows if s["insee"] is None)
     report.rota_issues = len(issue_rows)
     return _Payload(
-        commune_rows, epci_rows, ifn_rows, services.area, services.fringe, services.hours,
-        rota_rows, stop_rows, issue_rows,
-    )  # fmt: skip
+        commune_rows,
+        epci_rows,
+        ifn_rows,
+        services.area,
+        services.fringe,
+        services.hours,
+        rota_rows,
+        stop_rows,
+        issue_rows,
+    )
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -553,13 +629,20 @@ def _write(conn: sa.Connection, area: Area, payload: _Payload, report: LoadRepor
     deps = list(area.departements)
     sp, oh = ServicePointRow.__table__, OpeningHours.__table__
     rota, stops, issues = Rota.__table__, RotaStopRow.__table__, RotaIssue.__table__
-    communes, ifn, epcis, loads = Commune.__table__, IfnIndicator.__table__, Epci.__table__, DatasetLoad.__table__
+    communes, ifn, epcis, loads = (
+        Commune.__table__,
+        IfnIndicator.__table__,
+        Epci.__table__,
+        DatasetLoad.__table__,
+    )
 
     area_rotas = sa.select(rota.c.service_id).where(rota.c.departement.in_(deps))
     conn.execute(sa.delete(issues).where(issues.c.service_id.in_(area_rotas)))
     conn.execute(sa.delete(stops).where(stops.c.service_id.in_(area_rotas)))
     conn.execute(sa.delete(rota).where(rota.c.departement.in_(deps)))
-    area_services = sa.select(sp.c.id).where(sp.c.departement.in_(deps), sp.c.source.in_(PUBLIC_SOURCES))
+    area_services = sa.select(sp.c.id).where(
+        sp.c.departement.in_(deps), sp.c.source.in_(PUBLIC_SOURCES)
+    )
     # rotas of other départements may point at these services (none do in the national list)
     conn.execute(sa.delete(issues).where(issues.c.service_id.in_(area_services)))
     conn.execute(sa.delete(stops).where(stops.c.service_id.in_(area_services)))
@@ -583,7 +666,7 @@ def _write(conn: sa.Connection, area: Area, payload: _Payload, report: LoadRepor
     new_ids = {s["id"] for s in payload.services} | {s["id"] for s in fringe}
     hours = [h for h in payload.hours if h["service_id"] in new_ids]
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for table, rows in (
         (communes, payload.communes),
         (epcis, payload.epcis),
@@ -593,14 +676,23 @@ def _write(conn: sa.Connection, area: Area, payload: _Payload, report: LoadRepor
         (rota, payload.rotas),
         (stops, payload.rota_stops),
         (issues, payload.rota_issues),
-        (loads, [{"area": area.key, "loaded_at": now, **_provenance_row(p)} for p in report.provenance]),
+        (
+            loads,
+            [{"area": area.key, "loaded_at": now, **_provenance_row(p)} for p in report.provenance],
+        ),
     ):
         if rows:
             conn.execute(table.insert(), rows)
 
 
 def _provenance_row(p: Provenance) -> dict:
-    return {"dataset": p.dataset, "file": p.file, "sha256": p.sha256, "vintage": p.vintage, "rows": p.rows}
+    return {
+        "dataset": p.dataset,
+        "file": p.file,
+        "sha256": p.sha256,
+        "vintage": p.vintage,
+        "rows": p.rows,
+    }
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
@@ -642,7 +734,13 @@ def load_area(
     db.ready(url)  # fail fast on an unreachable database, before reading the other files
     report = LoadReport(area=area, provenance=used)
     payload = _read(
-        cog, area, Path(contours) if contours else None, contours_code_column, contours_layer, report, step
+        cog,
+        area,
+        Path(contours) if contours else None,
+        contours_code_column,
+        contours_layer,
+        report,
+        step,
     )
     step(6)
     with db.transaction(url) as conn:
@@ -669,32 +767,65 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
 
 
-_USER_TABLES = {"borne": ServicePointRow, "service": ServicePointRow, "host_site": HostSite, "vehicle": Vehicle}
+_USER_TABLES = {
+    "borne": ServicePointRow,
+    "service": ServicePointRow,
+    "host_site": HostSite,
+    "vehicle": Vehicle,
+}
 
 
 def _user_id(kind: str, record_id: str) -> str:
     return f"user:{kind}:{record_id}" if kind in ("borne", "service") else record_id
 
 
-def _locate_user_items(conn: sa.Connection, records: list[dict], lon_key: str, lat_key: str, insee_key: str, report: ImportReport) -> None:
+def _locate_user_items(
+    conn: sa.Connection,
+    records: list[dict],
+    lon_key: str,
+    lat_key: str,
+    insee_key: str,
+    report: ImportReport,
+) -> None:
     """Fill a missing INSEE code from loaded contours, and missing coordinates from the commune."""
     c = Commune.__table__.c
-    need_insee = [r for r in records if not r.get(insee_key) and r.get(lon_key) is not None and r.get(lat_key) is not None]
+    need_insee = [
+        r
+        for r in records
+        if not r.get(insee_key) and r.get(lon_key) is not None and r.get(lat_key) is not None
+    ]
     if need_insee:
         rows = conn.execute(sa.select(c.code, c.geometry).where(c.geometry.is_not(None))).all()
         if rows:
-            frame = gpd.GeoDataFrame({"code": [r[0] for r in rows]}, geometry=shapely.from_wkb([r[1] for r in rows]), crs=contour_reader.WGS84)
+            frame = gpd.GeoDataFrame(
+                {"code": [r[0] for r in rows]},
+                geometry=shapely.from_wkb([r[1] for r in rows]),
+                crs=contour_reader.WGS84,
+            )
             lon = np.array([r[lon_key] for r in need_insee], dtype=float)
             lat = np.array([r[lat_key] for r in need_insee], dtype=float)
             for record, code in zip(need_insee, _locate_in_polygons(frame, lon, lat)):
                 if code:
                     record[insee_key] = code
                     report.located_by_contour += 1
-    need_point = sorted({r[insee_key] for r in records if r.get(insee_key) and (r.get(lon_key) is None or r.get(lat_key) is None)})
+    need_point = sorted(
+        {
+            r[insee_key]
+            for r in records
+            if r.get(insee_key) and (r.get(lon_key) is None or r.get(lat_key) is None)
+        }
+    )
     if need_point:
-        points = {code: (x, y) for code, x, y in conn.execute(sa.select(c.code, c.lon, c.lat).where(c.code.in_(need_point)))}
+        points = {
+            code: (x, y)
+            for code, x, y in conn.execute(
+                sa.select(c.code, c.lon, c.lat).where(c.code.in_(need_point))
+            )
+        }
         for record in records:
-            if record.get(insee_key) in points and (record.get(lon_key) is None or record.get(lat_key) is None):
+            if record.get(insee_key) in points and (
+                record.get(lon_key) is None or record.get(lat_key) is None
+            ):
                 x, y = points[record[insee_key]]
                 if x is not None:
                     record[lon_key], record[lat_key] = x, y
@@ -706,7 +837,9 @@ def _locate_user_items(conn: sa.Connection, records: list[dict], lon_key: str, l
             )
 
 
-def _user_rows(kind: str, records: list[dict], source: str, dep_of: Mapping[str, str], report: ImportReport) -> tuple[list[dict], list[dict]]:
+def _user_rows(
+    kind: str, records: list[dict], source: str, dep_of: Mapping[str, str], report: ImportReport
+) -> tuple[list[dict], list[dict]]:
     rows, hours = [], []
     for r in records:
         if kind in ("borne", "service"):
@@ -715,39 +848,72 @@ def _user_rows(kind: str, records: list[dict], source: str, dep_of: Mapping[str,
                 try:
                     parsed = parse_osm(r["hours"])
                 except OddHours:
-                    report.warnings.append(f"{r['id']}: hours {r['hours']!r} kept as text (no weekdays in OpenStreetMap form)")
+                    report.warnings.append(
+                        f"{r['id']}: hours {r['hours']!r} kept as text (no weekdays in OpenStreetMap form)"
+                    )
             sid = _user_id(kind, str(r["id"]))
             rows.append(
                 {
-                    "id": sid, "name": r["name"], "kind": ServiceKind.BORNE.value if kind == "borne" else ServiceKind(r.get("kind") or "other").value,
-                    "format": r.get("format"), "source": source, "insee": r.get("insee"), "departement": dep_of.get(r.get("insee") or ""),
-                    "lon": r.get("lon"), "lat": r.get("lat"), "address": r.get("address"),
-                    "capacity": weekly_minutes(parsed) / 60 if parsed else None, "hours_text": r.get("hours"),
+                    "id": sid,
+                    "name": r["name"],
+                    "kind": ServiceKind.BORNE.value
+                    if kind == "borne"
+                    else ServiceKind(r.get("kind") or "other").value,
+                    "format": r.get("format"),
+                    "source": source,
+                    "insee": r.get("insee"),
+                    "departement": dep_of.get(r.get("insee") or ""),
+                    "lon": r.get("lon"),
+                    "lat": r.get("lat"),
+                    "address": r.get("address"),
+                    "capacity": weekly_minutes(parsed) / 60 if parsed else None,
+                    "hours_text": r.get("hours"),
                     "operator": r.get("operator"),
                 }
-            )  # fmt: skip
+            )
             hours.extend(
                 {"service_id": sid, "weekday": d, "start_minute": iv.start, "end_minute": iv.end}
-                for d, ivs in sorted(parsed.items()) for iv in ivs
-            )  # fmt: skip
+                for d, ivs in sorted(parsed.items())
+                for iv in ivs
+            )
         elif kind == "host_site":
             rows.append(
                 {
-                    "id": str(r["id"]), "name": r["name"], "insee": r.get("insee"), "departement": dep_of.get(r.get("insee") or ""),
-                    "lon": r.get("lon"), "lat": r.get("lat"), "address": r.get("address"), "pmr": r.get("pmr"),
-                    "internet": r.get("internet"), "weekdays": r.get("weekdays"), "hours": r.get("hours"),
-                    "capacity": r.get("capacity"), "source": source,
+                    "id": str(r["id"]),
+                    "name": r["name"],
+                    "insee": r.get("insee"),
+                    "departement": dep_of.get(r.get("insee") or ""),
+                    "lon": r.get("lon"),
+                    "lat": r.get("lat"),
+                    "address": r.get("address"),
+                    "pmr": r.get("pmr"),
+                    "internet": r.get("internet"),
+                    "weekdays": r.get("weekdays"),
+                    "hours": r.get("hours"),
+                    "capacity": r.get("capacity"),
+                    "source": source,
                 }
-            )  # fmt: skip
+            )
         else:
-            rows.append({"id": str(r["id"]), "source": source, **{k: r.get(k) for k in _VEHICLE_FIELDS}})
+            rows.append(
+                {"id": str(r["id"]), "source": source, **{k: r.get(k) for k in _VEHICLE_FIELDS}}
+            )
     return rows, hours
 
 
 _VEHICLE_FIELDS = (
-    "name", "base_insee", "base_lon", "base_lat", "features", "wheelchair_places", "seats",
-    "cost_per_km", "cost_per_hour", "purchase_cost", "lifetime_years",
-)  # fmt: skip
+    "name",
+    "base_insee",
+    "base_lon",
+    "base_lat",
+    "features",
+    "wheelchair_places",
+    "seats",
+    "cost_per_km",
+    "cost_per_hour",
+    "purchase_cost",
+    "lifetime_years",
+)
 
 
 def store_import(url: str | None, result: ImportResult, *, replace: bool = False) -> ImportReport:
@@ -771,7 +937,11 @@ def store_import(url: str | None, result: ImportResult, *, replace: bool = False
     with db.transaction(url) as conn:
         stored: dict[str, str] = {}
         for chunk in _chunks(ids):
-            stored.update(conn.execute(sa.select(table.c.id, table.c.source).where(table.c.id.in_(chunk))).all())
+            stored.update(
+                conn.execute(
+                    sa.select(table.c.id, table.c.source).where(table.c.id.in_(chunk))
+                ).all()
+            )
         clashes = sorted(i for i, s in stored.items() if s != source)
         if clashes and not replace:
             others = sorted({stored[i] for i in clashes})
@@ -800,8 +970,17 @@ def store_import(url: str | None, result: ImportResult, *, replace: bool = False
         conn.execute(sa.delete(loads).where(loads.c.area == area, loads.c.file == result.source))
         conn.execute(
             loads.insert(),
-            [{"area": area, "dataset": kind, "file": result.source, "sha256": result.sha256, "vintage": None,
-              "loaded_at": datetime.now(timezone.utc), "rows": len(rows)}],
-        )  # fmt: skip
+            [
+                {
+                    "area": area,
+                    "dataset": kind,
+                    "file": result.source,
+                    "sha256": result.sha256,
+                    "vintage": None,
+                    "loaded_at": datetime.now(UTC),
+                    "rows": len(rows),
+                }
+            ],
+        )
     report.stored = len(rows)
     return report

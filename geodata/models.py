@@ -111,7 +111,10 @@ class OpeningHours(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     service_id: str = Field(
         sa_column=sa.Column(
-            sa.String, sa.ForeignKey("service_points.id", ondelete="CASCADE"), index=True, nullable=False
+            sa.String,
+            sa.ForeignKey("service_points.id", ondelete="CASCADE"),
+            index=True,
+            nullable=False,
         )
     )
     weekday: int  # Monday = 0
@@ -139,7 +142,10 @@ class RotaStopRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     service_id: str = Field(
         sa_column=sa.Column(
-            sa.String, sa.ForeignKey("rotas.service_id", ondelete="CASCADE"), index=True, nullable=False
+            sa.String,
+            sa.ForeignKey("rotas.service_id", ondelete="CASCADE"),
+            index=True,
+            nullable=False,
         )
     )
     position: int
@@ -164,7 +170,10 @@ class RotaIssue(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     service_id: str = Field(
         sa_column=sa.Column(
-            sa.String, sa.ForeignKey("rotas.service_id", ondelete="CASCADE"), index=True, nullable=False
+            sa.String,
+            sa.ForeignKey("rotas.service_id", ondelete="CASCADE"),
+            index=True,
+            nullable=False,
         )
     )
     position: int
@@ -224,6 +233,15 @@ class DatasetLoad(SQLModel, table=True):
 
 
 TABLES = [
-    Commune, Epci, IfnIndicator, ServicePointRow, OpeningHours, Rota, RotaStopRow, RotaIssue,
-    HostSite, Vehicle, DatasetLoad,
-]  # fmt: skip
+    Commune,
+    Epci,
+    IfnIndicator,
+    ServicePointRow,
+    OpeningHours,
+    Rota,
+    RotaStopRow,
+    RotaIssue,
+    HostSite,
+    Vehicle,
+    DatasetLoad,
+]

@@ -64,9 +64,18 @@ __all__ = [
 WGS84 = "EPSG:4326"
 IFN_FIELDS = ("ifn", "ifn_no_thd", "ifn_no_4g", "ifn_poverty", "ifn_older_65", "ifn_no_diploma")
 COMMUNE_COLUMNS = (
-    "code", "name", "departement", "region", "epci", "epci_name", "population", *IFN_FIELDS,
-    "lon", "lat", "geometry",
-)  # fmt: skip
+    "code",
+    "name",
+    "departement",
+    "region",
+    "epci",
+    "epci_name",
+    "population",
+    *IFN_FIELDS,
+    "lon",
+    "lat",
+    "geometry",
+)
 
 
 def _code(value: str | int) -> str:
@@ -81,11 +90,16 @@ def _area_hint(departement: str | None, region: str | None, epci: str | None) ->
         return f"région {region} is not loaded; run `itinerance data load --region {region}` first"
     if epci is not None:
         return f"no loaded commune belongs to EPCI {epci}; load its département with `itinerance data load` first"
-    return "no commune is loaded; run `itinerance data load --departement 36` (or --region 24) first"
+    return (
+        "no commune is loaded; run `itinerance data load --departement 36` (or --region 24) first"
+    )
 
 
 def _commune_filter(
-    departement: str | int | None, region: str | int | None, epci: str | None, codes: Iterable[str] | None
+    departement: str | int | None,
+    region: str | int | None,
+    epci: str | None,
+    codes: Iterable[str] | None,
 ) -> list[sa.ColumnElement[bool]]:
     c = Commune.__table__.c
     where = []
@@ -117,10 +131,23 @@ def communes(
     c, e, i = Commune.__table__.c, Epci.__table__.c, IfnIndicator.__table__.c
     stmt = (
         sa.select(
-            c.code, c.name, c.departement, c.region, c.epci, e.name.label("epci_name"),
-            c.population, *(i[f] for f in IFN_FIELDS), c.lon, c.lat, c.geometry,
-        )  # fmt: skip
-        .select_from(Commune.__table__.outerjoin(Epci.__table__, c.epci == e.code).outerjoin(IfnIndicator.__table__, c.code == i.code))
+            c.code,
+            c.name,
+            c.departement,
+            c.region,
+            c.epci,
+            e.name.label("epci_name"),
+            c.population,
+            *(i[f] for f in IFN_FIELDS),
+            c.lon,
+            c.lat,
+            c.geometry,
+        )
+        .select_from(
+            Commune.__table__.outerjoin(Epci.__table__, c.epci == e.code).outerjoin(
+                IfnIndicator.__table__, c.code == i.code
+            )
+        )
         .where(*_commune_filter(departement, region, epci, codes))
         .order_by(c.code)
     )
@@ -152,11 +179,15 @@ def commune_points(
     frame = communes(url, departement=departement, region=region, epci=epci, codes=codes)
     return [
         CommunePoint(
-            code=r.code, name=r.name, departement=r.departement,
-            lon=None if np.isnan(r.lon) else float(r.lon), lat=None if np.isnan(r.lat) else float(r.lat),
+            code=r.code,
+            name=r.name,
+            departement=r.departement,
+            lon=None if np.isnan(r.lon) else float(r.lon),
+            lat=None if np.isnan(r.lat) else float(r.lat),
             population=0 if pd.isna(r.population) else int(r.population),
-            ifn=None if np.isnan(r.ifn) else float(r.ifn), epci=r.epci,
-        )  # fmt: skip
+            ifn=None if np.isnan(r.ifn) else float(r.ifn),
+            epci=r.epci,
+        )
         for r in frame.itertuples(index=False)
     ]
 
@@ -171,7 +202,9 @@ def loaded_departements(url: str | None = None, region: str | int | None = None)
         return list(conn.execute(stmt).scalars())
 
 
-def _area_departements(url: str | None, departement: str | int | None, region: str | int | None) -> list[str] | None:
+def _area_departements(
+    url: str | None, departement: str | int | None, region: str | int | None
+) -> list[str] | None:
     """The départements an area query covers (None: no area given); UnknownAreaError if not loaded."""
     if departement is None and region is None:
         return None
@@ -186,7 +219,9 @@ def _area_departements(url: str | None, departement: str | int | None, region: s
     return loaded
 
 
-def _hours_of(conn: sa.Connection, ids: Sequence[str]) -> dict[str, dict[int, tuple[Interval, ...]]]:
+def _hours_of(
+    conn: sa.Connection, ids: Sequence[str]
+) -> dict[str, dict[int, tuple[Interval, ...]]]:
     h = OpeningHours.__table__.c
     found: dict[str, dict[int, list[Interval]]] = defaultdict(lambda: defaultdict(list))
     for start in range(0, len(ids), 500):
@@ -201,19 +236,36 @@ def _hours_of(conn: sa.Connection, ids: Sequence[str]) -> dict[str, dict[int, tu
 
 
 def _service_rows(
-    url: str | None, departement: str | int | None, region: str | int | None,
-    kinds: Iterable[ServiceKind | str] | None, bbox_margin_km: float,
-) -> pd.DataFrame:  # fmt: skip
+    url: str | None,
+    departement: str | int | None,
+    region: str | int | None,
+    kinds: Iterable[ServiceKind | str] | None,
+    bbox_margin_km: float,
+) -> pd.DataFrame:
     s = ServicePointRow.__table__.c
     deps = _area_departements(url, departement, region)
     kind_values = None if kinds is None else [ServiceKind(k).value for k in kinds]
     where = [] if kind_values is None else [s.kind.in_(kind_values)]
-    columns = [s.id, s.name, s.kind, s.format, s.source, s.insee, s.departement, s.lon, s.lat, s.address, s.capacity]
+    columns = [
+        s.id,
+        s.name,
+        s.kind,
+        s.format,
+        s.source,
+        s.insee,
+        s.departement,
+        s.lon,
+        s.lat,
+        s.address,
+        s.capacity,
+    ]
     with db.ready(url).connect() as conn:
         if deps is None:
             rows = conn.execute(sa.select(*columns).where(*where).order_by(s.id)).all()
         else:
-            rows = conn.execute(sa.select(*columns).where(*where, s.departement.in_(deps)).order_by(s.id)).all()
+            rows = conn.execute(
+                sa.select(*columns).where(*where, s.departement.in_(deps)).order_by(s.id)
+            ).all()
             if bbox_margin_km > 0:
                 rows += _nearby(conn, url, deps, columns, where, bbox_margin_km)
     frame = pd.DataFrame(rows, columns=[c.name for c in columns])
@@ -221,7 +273,12 @@ def _service_rows(
 
 
 def _nearby(
-    conn: sa.Connection, url: str | None, deps: list[str], columns: list, where: list, margin_km: float
+    conn: sa.Connection,
+    url: str | None,
+    deps: list[str],
+    columns: list,
+    where: list,
+    margin_km: float,
 ) -> list:
     """Services outside the area's départements within ``margin_km`` of its communes."""
     c, s = Commune.__table__.c, ServicePointRow.__table__.c
@@ -269,10 +326,18 @@ def services(
         hours = _hours_of(conn, frame["id"].tolist())
     return [
         ServicePoint(
-            id=r.id, name=r.name, kind=ServiceKind(r.kind), lon=_num(r.lon), lat=_num(r.lat),
-            insee=_str(r.insee), address=_str(r.address), format=_str(r.format), hours=hours.get(r.id, {}),
-            capacity=_num(r.capacity), source=r.source,
-        )  # fmt: skip
+            id=r.id,
+            name=r.name,
+            kind=ServiceKind(r.kind),
+            lon=_num(r.lon),
+            lat=_num(r.lat),
+            insee=_str(r.insee),
+            address=_str(r.address),
+            format=_str(r.format),
+            hours=hours.get(r.id, {}),
+            capacity=_num(r.capacity),
+            source=r.source,
+        )
         for r in frame.itertuples(index=False)
     ]
 
@@ -298,7 +363,9 @@ def services_frame(
     frame = frame.rename(columns={"capacity": "weekly_hours"})
     for col in ("lon", "lat", "weekly_hours"):
         frame[col] = frame[col].astype(float)
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84
+    )
 
 
 def rotas(
@@ -314,7 +381,9 @@ def rotas(
     """
     r, st, iss = Rota.__table__.c, RotaStopRow.__table__.c, RotaIssue.__table__.c
     deps = _area_departements(url, departement, region)
-    stmt = sa.select(r.service_id, r.service_name, r.base_insee, r.departement, r.raw_text).order_by(r.service_id)
+    stmt = sa.select(
+        r.service_id, r.service_name, r.base_insee, r.departement, r.raw_text
+    ).order_by(r.service_id)
     if deps is not None:
         stmt = stmt.where(r.departement.in_(deps))
     if service_id is not None:
@@ -323,14 +392,22 @@ def rotas(
     with db.ready(url).connect() as conn:
         found = [ParsedRota(*row) for row in conn.execute(stmt)]
         if service_id is not None and not found:
-            raise DataError(f"no parsed rota for service {service_id!r} in the database (see `itinerance data rota`)")
+            raise DataError(
+                f"no parsed rota for service {service_id!r} in the database (see `itinerance data rota`)"
+            )
         ids = [p.service_id for p in found]
         by_id = {p.service_id: p for p in found}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for row in conn.execute(sa.select(st).where(st.service_id.in_(chunk)).order_by(st.service_id, st.position)):
+            for row in conn.execute(
+                sa.select(st).where(st.service_id.in_(chunk)).order_by(st.service_id, st.position)
+            ):
                 by_id[row.service_id].stops.append(_stop(row))
-            for row in conn.execute(sa.select(iss).where(iss.service_id.in_(chunk)).order_by(iss.service_id, iss.position)):
+            for row in conn.execute(
+                sa.select(iss)
+                .where(iss.service_id.in_(chunk))
+                .order_by(iss.service_id, iss.position)
+            ):
                 by_id[row.service_id].issues.append(row.message)
         hours = _hours_of(conn, ids)
     for p in found:
@@ -340,13 +417,22 @@ def rotas(
 
 def _stop(row: sa.Row) -> RotaStop:
     match = NameMatch(
-        query=row.raw_name, insee=row.insee, name=row.matched_name, confidence=row.confidence,
-        candidates=tuple((c[0], c[1], float(c[2])) for c in (row.candidates or ())), reason=row.match_reason,
-    )  # fmt: skip
+        query=row.raw_name,
+        insee=row.insee,
+        name=row.matched_name,
+        confidence=row.confidence,
+        candidates=tuple((c[0], c[1], float(c[2])) for c in (row.candidates or ())),
+        reason=row.match_reason,
+    )
     recurrence = Recurrence(
-        kind=RecurrenceKind(row.recurrence_kind), weekday=row.weekday, nth=row.nth,
-        start=row.start_minute, end=row.end_minute, part_of_day=row.part_of_day, text=row.recurrence_text,
-    )  # fmt: skip
+        kind=RecurrenceKind(row.recurrence_kind),
+        weekday=row.weekday,
+        nth=row.nth,
+        start=row.start_minute,
+        end=row.end_minute,
+        part_of_day=row.part_of_day,
+        text=row.recurrence_text,
+    )
     return RotaStop(row.service_id, row.position, row.raw_name, match, recurrence, row.place)
 
 
@@ -377,12 +463,19 @@ class DataStatus:
     url: str  # password hidden
     loads: list[dict] = field(default_factory=list)  # provenance rows, by area then dataset
     departements: list[dict] = field(default_factory=list)  # per département: counts
-    user_items: dict[str, int] = field(default_factory=dict)  # host_site, vehicle, user services by kind
+    user_items: dict[str, int] = field(
+        default_factory=dict
+    )  # host_site, vehicle, user services by kind
 
 
 def status(url: str | None = None) -> DataStatus:
     """Loaded areas with their files (hash, vintage, date, rows) and per-département counts."""
-    c, s, r, st = Commune.__table__.c, ServicePointRow.__table__.c, Rota.__table__.c, RotaStopRow.__table__.c
+    c, s, r, st = (
+        Commune.__table__.c,
+        ServicePointRow.__table__.c,
+        Rota.__table__.c,
+        RotaStopRow.__table__.c,
+    )
     d = DatasetLoad.__table__.c
     result = DataStatus(url=db.safe_url(db.normalise_url(url)))
     with db.ready(url).connect() as conn:
@@ -396,26 +489,36 @@ def status(url: str | None = None) -> DataStatus:
             result.loads.append(item)
         per_dep = conn.execute(
             sa.select(
-                c.departement, sa.func.count(), sa.func.coalesce(sa.func.sum(c.population), 0),
+                c.departement,
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(c.population), 0),
                 sa.func.count(c.geometry),
-            ).group_by(c.departement).order_by(c.departement)
-        ).all()  # fmt: skip
+            )
+            .group_by(c.departement)
+            .order_by(c.departement)
+        ).all()
         kinds = defaultdict(dict)
         for dep, kind, n in conn.execute(
-            sa.select(s.departement, s.kind, sa.func.count()).where(s.source.not_like("user:%")).group_by(s.departement, s.kind)
+            sa.select(s.departement, s.kind, sa.func.count())
+            .where(s.source.not_like("user:%"))
+            .group_by(s.departement, s.kind)
         ):
             kinds[dep][kind] = n
         stops = dict(
             conn.execute(
                 sa.select(r.departement, sa.func.count(st.id))
-                .select_from(Rota.__table__.outerjoin(RotaStopRow.__table__, r.service_id == st.service_id))
+                .select_from(
+                    Rota.__table__.outerjoin(RotaStopRow.__table__, r.service_id == st.service_id)
+                )
                 .group_by(r.departement)
             ).all()
         )
         unresolved = dict(
             conn.execute(
                 sa.select(r.departement, sa.func.count(st.id))
-                .select_from(Rota.__table__.join(RotaStopRow.__table__, r.service_id == st.service_id))
+                .select_from(
+                    Rota.__table__.join(RotaStopRow.__table__, r.service_id == st.service_id)
+                )
                 .where(st.insee.is_(None))
                 .group_by(r.departement)
             ).all()
@@ -423,15 +526,26 @@ def status(url: str | None = None) -> DataStatus:
         for dep, n, pop, with_geom in per_dep:
             result.departements.append(
                 {
-                    "departement": dep, "communes": n, "population": int(pop), "with_contour": with_geom,
+                    "departement": dep,
+                    "communes": n,
+                    "population": int(pop),
+                    "with_contour": with_geom,
                     "services": dict(sorted(kinds.get(dep, {}).items())),
-                    "rota_stops": stops.get(dep, 0), "unresolved_stops": unresolved.get(dep, 0),
+                    "rota_stops": stops.get(dep, 0),
+                    "unresolved_stops": unresolved.get(dep, 0),
                 }
-            )  # fmt: skip
+            )
         user = conn.execute(
-            sa.select(s.kind, sa.func.count()).where(s.source.like("user:%")).group_by(s.kind).order_by(s.kind)
+            sa.select(s.kind, sa.func.count())
+            .where(s.source.like("user:%"))
+            .group_by(s.kind)
+            .order_by(s.kind)
         ).all()
         result.user_items = {f"service:{k}": n for k, n in user}
-        result.user_items["host_site"] = conn.execute(sa.select(sa.func.count()).select_from(HostSite.__table__)).scalar_one()
-        result.user_items["vehicle"] = conn.execute(sa.select(sa.func.count()).select_from(Vehicle.__table__)).scalar_one()
+        result.user_items["host_site"] = conn.execute(
+            sa.select(sa.func.count()).select_from(HostSite.__table__)
+        ).scalar_one()
+        result.user_items["vehicle"] = conn.execute(
+            sa.select(sa.func.count()).select_from(Vehicle.__table__)
+        ).scalar_one()
     return result

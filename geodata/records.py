@@ -65,7 +65,9 @@ class ServicePoint:
     insee: str | None
     address: str | None = None
     format: str | None = None  # France Services format_fs (Fixe, Bus_équivalent, ...)
-    hours: dict[int, tuple[Interval, ...]] = field(default_factory=dict)  # weekday (Mon=0) -> intervals
+    hours: dict[int, tuple[Interval, ...]] = field(
+        default_factory=dict
+    )  # weekday (Mon=0) -> intervals
     capacity: float | None = None  # e.g. weekly opening hours, for 2SFCA
     source: str | None = None
 
@@ -98,7 +100,9 @@ class NameMatch:
     name: str | None
     confidence: float  # 0..1
     candidates: tuple[tuple[str, str, float], ...] = ()  # (insee, name, score), best first
-    reason: str = ""  # why it was (not) resolved: "exact", "alias", "fuzzy", "ambiguous", "no match"
+    reason: str = (
+        ""  # why it was (not) resolved: "exact", "alias", "fuzzy", "ambiguous", "no match"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,7 +263,9 @@ def _missing_message(ds: Dataset) -> str:
     )
 
 
-def fetch(name: str, *, progress: ProgressHook | None = None, replace_corrupt: bool = False) -> Path:
+def fetch(
+    name: str, *, progress: ProgressHook | None = None, replace_corrupt: bool = False
+) -> Path:
     """Local path of the verified file ``name``, downloading (or deriving) it when missing.
 
     A present file whose hash does not match raises DataError, unless ``replace_corrupt`` asks to

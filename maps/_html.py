@@ -14,12 +14,22 @@ import json
 import math
 from typing import Any
 
-from planner.wording import format_duration_fr
+from planner.tours.wording import format_duration_fr
 
 MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
 

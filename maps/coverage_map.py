@@ -1,13 +1,13 @@
 """The coverage map: who is far from any help, in French, for a set of communes.
 
-:func:`build_coverage_map` turns communes, their coverage (from :mod:`planner.coverage`), the
+:func:`build_coverage_map` turns communes, their coverage (from :mod:`planner.access.coverage`), the
 service points and the parsed rotas of mobile services into a Folium map: communes coloured by
 travel time to the nearest fixed France Services, switchable to the IFN and to the coverage
 status, each with its own legend; gap communes outlined; service points by kind; mobile
 services' stops with their recurrence. :func:`write_coverage_map` writes that map with the same
 information as an accessible HTML table page and a CSV.
 
-This module presents results; it must not compute coverage (that is :mod:`planner.coverage`) nor
+This module presents results; it must not compute coverage (that is :mod:`planner.access.coverage`) nor
 read the database (the CLI hands it the data).
 """
 
@@ -68,7 +68,7 @@ from maps.style import (
     time_classes,
 )
 from maps.tables import Table, csv_text, table_page
-from planner.coverage import FREQUENCY_LABEL_FR
+from planner.access.coverage import FREQUENCY_LABEL_FR
 
 COMMUNE_CLASS = "itin-commune"  # CSS class of every commune shape (the browser test counts them)
 GAP_CLASS = "itin-gap"
@@ -80,7 +80,7 @@ DEFAULT_VINTAGES: dict[str, str] = {
     "IFN": "La MedNum",
 }
 
-# Columns of planner.coverage's per-commune frame (CoverageResult.communes, index "code").
+# Columns of planner.access.coverage's per-commune frame (CoverageResult.communes, index "code").
 COV_T_FS = "france_services_minutes"
 COV_NEAREST_FS = "france_services_name"
 COV_T_MEDIATION = "mediation_minutes"
@@ -94,11 +94,15 @@ COV_STATUS = "status"
 COV_NEED = "need"
 
 _STATUS_SYNONYMS = {
-    "couverte": "covered", "covered": "covered",
-    "bus": "mobile", "mobile": "mobile",
-    "borne seulement": "borne_only", "borne_only": "borne_only",
-    "non couverte": "not_covered", "not_covered": "not_covered",
-}  # fmt: skip
+    "couverte": "covered",
+    "covered": "covered",
+    "bus": "mobile",
+    "mobile": "mobile",
+    "borne seulement": "borne_only",
+    "borne_only": "borne_only",
+    "non couverte": "not_covered",
+    "not_covered": "not_covered",
+}
 _GAP_STATUSES = ("borne_only", "not_covered")
 
 _REQUIRED_COMMUNE_COLUMNS = ("code", "name", "geometry")
@@ -131,8 +135,10 @@ def _status_ids(cov: pd.DataFrame, threshold: float) -> np.ndarray:
     travel times (fixed human help, then a mobile stop, then a kiosk)."""
     n = len(cov)
     derived = np.full(n, None, dtype=object)
-    times = {k: pd.to_numeric(cov.get(k, pd.Series(np.nan, index=cov.index)), errors="coerce").to_numpy()
-             for k in (COV_T_FS, COV_T_MEDIATION, COV_T_MOBILE, COV_T_BORNE)}  # fmt: skip
+    times = {
+        k: pd.to_numeric(cov.get(k, pd.Series(np.nan, index=cov.index)), errors="coerce").to_numpy()
+        for k in (COV_T_FS, COV_T_MEDIATION, COV_T_MOBILE, COV_T_BORNE)
+    }
     known = np.zeros(n, dtype=bool)
     for t in times.values():
         known |= ~np.isnan(t)
@@ -151,7 +157,7 @@ def _status_ids(cov: pd.DataFrame, threshold: float) -> np.ndarray:
 
 
 def _status_id(value: object) -> str | None:
-    """planner.coverage's French status → our class (``couverte par un bus (mensuel)`` → mobile)."""
+    """planner.access.coverage's French status → our class (``couverte par un bus (mensuel)`` → mobile)."""
     if is_missing(value):
         return None
     text = str(value).strip().lower()
@@ -160,17 +166,23 @@ def _status_id(value: object) -> str | None:
     return _STATUS_SYNONYMS.get(text)
 
 
-def coverage_frame(communes: gpd.GeoDataFrame, coverage: pd.DataFrame, threshold: float) -> pd.DataFrame:
+def coverage_frame(
+    communes: gpd.GeoDataFrame, coverage: pd.DataFrame, threshold: float
+) -> pd.DataFrame:
     """One row per commune (in ``communes`` order) with everything the map and tables show."""
     missing = [c for c in _REQUIRED_COMMUNE_COLUMNS if c not in communes.columns]
     if missing:
-        raise MapError(f"communes: missing column(s) {', '.join(missing)}; expected {', '.join(_REQUIRED_COMMUNE_COLUMNS)}")
+        raise MapError(
+            f"communes: missing column(s) {', '.join(missing)}; expected {', '.join(_REQUIRED_COMMUNE_COLUMNS)}"
+        )
     if len(communes) == 0:
-        raise MapError("communes: no commune to map (is the area loaded? see `itinerance data load`)")
+        raise MapError(
+            "communes: no commune to map (is the area loaded? see `itinerance data load`)"
+        )
     cov = coverage.copy()
     if len(cov) and COV_T_FS not in cov.columns:
         raise MapError(
-            f"coverage: no column {COV_T_FS!r}; expected planner.coverage's per-commune frame "
+            f"coverage: no column {COV_T_FS!r}; expected planner.access.coverage's per-commune frame "
             f"(columns: {', '.join(map(str, cov.columns[:12]))})"
         )
     if "code" in cov.columns:
@@ -181,9 +193,15 @@ def coverage_frame(communes: gpd.GeoDataFrame, coverage: pd.DataFrame, threshold
 
     def col(frame: pd.DataFrame, name: str, numeric: bool = True) -> np.ndarray:
         if name not in frame.columns:
-            return np.full(len(frame), np.nan if numeric else None, dtype=float if numeric else object)
+            return np.full(
+                len(frame), np.nan if numeric else None, dtype=float if numeric else object
+            )
         values = frame[name]
-        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float) if numeric else values.to_numpy(dtype=object)
+        return (
+            pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            if numeric
+            else values.to_numpy(dtype=object)
+        )
 
     population = col(communes, "population")
     ifn = col(communes, "ifn")
@@ -217,7 +235,11 @@ def _gaps(cov: pd.DataFrame, status: np.ndarray) -> np.ndarray:
     """Gap communes: no human help within the threshold (a kiosk alone does not count)."""
     if COV_COVERED_HUMAN in cov.columns:
         human = cov[COV_COVERED_HUMAN]
-        return np.where(human.isna(), np.isin(status.astype(str), _GAP_STATUSES), ~human.fillna(True).astype(bool))
+        return np.where(
+            human.isna(),
+            np.isin(status.astype(str), _GAP_STATUSES),
+            ~human.fillna(True).astype(bool),
+        )
     return np.isin(status.astype(str), _GAP_STATUSES)
 
 
@@ -230,8 +252,12 @@ def _frequency_fr(value: object) -> str:
 def coverage_table(frame: pd.DataFrame, threshold: float) -> Table:
     """The commune table in French, gap communes first by need, then the others by need."""
     severity = {s: i for i, s in enumerate(reversed(STATUS_ORDER))}
-    order = np.lexsort((-np.nan_to_num(frame["need"].to_numpy(dtype=float), nan=-1.0),
-                        frame["status"].map(lambda s: severity.get(s, len(severity))).to_numpy()))  # fmt: skip
+    order = np.lexsort(
+        (
+            -np.nan_to_num(frame["need"].to_numpy(dtype=float), nan=-1.0),
+            frame["status"].map(lambda s: severity.get(s, len(severity))).to_numpy(),
+        )
+    )
     f = frame.iloc[order]
     thr = fmt_int(threshold)
     table = pd.DataFrame(
@@ -279,7 +305,12 @@ def _commune_popup(row: pd.Series, threshold: float) -> str:
     rows: list[tuple[str, str]] = [("Population", f"{fmt_int(row['population'])} hab.")]
     if not is_missing(row["epci_name"]) and row["epci_name"]:
         rows.append(("EPCI", str(row["epci_name"])))
-    rows.append(("IFN", f"{fmt_decimal(row['ifn'])} / 10" if not is_missing(row["ifn"]) else "non disponible"))
+    rows.append(
+        (
+            "IFN",
+            f"{fmt_decimal(row['ifn'])} / 10" if not is_missing(row["ifn"]) else "non disponible",
+        )
+    )
     fs = fmt_minutes(row["t_fs"])
     if not is_missing(row["nearest_fs"]) and row["nearest_fs"]:
         fs = f"{fs} ({row['nearest_fs']})"
@@ -294,7 +325,12 @@ def _commune_popup(row: pd.Series, threshold: float) -> str:
         if not is_missing(row["mobile_hours"]) and row["mobile_hours"] > 0:
             parts.append(f"{fmt_minutes(60 * row['mobile_hours'])} de présence par mois")
         rows.append(("Arrêt itinérant", ", ".join(parts)))
-    rows.append(("Statut", f"{STATUS_LABELS.get(row['status'], 'non calculé')} (seuil {fmt_int(threshold)} min)"))
+    rows.append(
+        (
+            "Statut",
+            f"{STATUS_LABELS.get(row['status'], 'non calculé')} (seuil {fmt_int(threshold)} min)",
+        )
+    )
     return commune_popup(f"{row['name']} ({row['code']})", rows)
 
 
@@ -331,7 +367,12 @@ def _points(
     by_id = {s.id: s for s in services}
     for service in services:
         kind = _kind(service)
-        if service.lat is None or service.lon is None or is_missing(service.lat) or is_missing(service.lon):
+        if (
+            service.lat is None
+            or service.lon is None
+            or is_missing(service.lat)
+            or is_missing(service.lon)
+        ):
             no_coords += 1
             continue
         popup = service_popup(service, kind.label_fr)
@@ -364,11 +405,23 @@ def _points(
             commune = names.get(insee, group[0].raw_name)
             lat, lon = positions[insee]
             stops.append(
-                MapPoint(lat, lon, "stop", stop_popup(rota.service_name, commune, passages, places),
-                         f"{esc(commune)} — {esc(passages)}")
-            )  # fmt: skip
-            stop_rows.append({"service": rota.service_name, "commune": commune, "code": insee,
-                              "passages": passages, "place": places or ""})  # fmt: skip
+                MapPoint(
+                    lat,
+                    lon,
+                    "stop",
+                    stop_popup(rota.service_name, commune, passages, places),
+                    f"{esc(commune)} — {esc(passages)}",
+                )
+            )
+            stop_rows.append(
+                {
+                    "service": rota.service_name,
+                    "commune": commune,
+                    "code": insee,
+                    "passages": passages,
+                    "place": places or "",
+                }
+            )
             if base_pos is not None and base_pos != (lat, lon):
                 lines.append([base_pos, (lat, lon)])
     skipped = []
@@ -377,7 +430,9 @@ def _points(
     if outside:
         skipped.append(f"{outside} arrêt(s) hors de la zone cartographiée non représenté(s)")
     if unresolved:
-        skipped.append(f"{unresolved} arrêt(s) dont la commune n’a pas été reconnue non représenté(s)")
+        skipped.append(
+            f"{unresolved} arrêt(s) dont la commune n’a pas été reconnue non représenté(s)"
+        )
     return _Points(by_kind, stops, lines, stop_rows, skipped)
 
 
@@ -450,7 +505,7 @@ def make_coverage_map(
 ) -> CoverageMap:
     """The French coverage map of ``communes``, with the frame, tables and counts it holds.
 
-    ``coverage`` is :mod:`planner.coverage`'s per-commune frame (keyed by ``code``); ``services``
+    ``coverage`` is :mod:`planner.access.coverage`'s per-commune frame (keyed by ``code``); ``services``
     are drawn by kind (only :func:`services_to_show` unless ``all_services``); ``rotas`` give the
     mobile services' stops. ``vintages`` (label → vintage) go in the caption (default
     :data:`DEFAULT_VINTAGES`) with ``method_note`` (how travel times were estimated) and
@@ -473,16 +528,22 @@ def make_coverage_map(
         "s": STATUS_CLASSES.classify(frame["status"].to_numpy()),
     }
     props = [
-        {"n": esc(row["name"]), "h": _commune_popup(row, threshold), "g": int(bool(row["gap"])),
-         **{k: int(v[n]) for k, v in index.items()}}
+        {
+            "n": esc(row["name"]),
+            "h": _commune_popup(row, threshold),
+            "g": int(bool(row["gap"])),
+            **{k: int(v[n]) for k, v in index.items()},
+        }
         for n, (_, row) in enumerate(frame.iterrows())
-    ]  # fmt: skip
+    ]
     data = SharedData(feature_collection(geoms, props))
     if not all_services:
         services = services_to_show(services, coverage, frame["code"], geoms[has_geom])
     pts = _points(services, rotas, frame, _positions(communes, frame))
 
-    caption = [f"Sources — {' ; '.join(f'{k} : {v}' for k, v in (vintages or DEFAULT_VINTAGES).items())}."]
+    caption = [
+        f"Sources — {' ; '.join(f'{k} : {v}' for k, v in (vintages or DEFAULT_VINTAGES).items())}."
+    ]
     if method_note:
         caption.append(method_note)
     caption += [s[:1].upper() + s[1:] + "." for s in pts.skipped]
@@ -510,21 +571,35 @@ def make_coverage_map(
         )
     ):
         layer = GeoJsonLayer(
-            data, name=name, class_name=f"{COMMUNE_CLASS} itin-commune-{classes[prop].key}",
-            style=base_style, class_property=prop, fill_palette=classes[prop].palette,
-            popup_property="h", tooltip_property="n", highlight=True, overlay=False, show=(n == 0),
-        )  # fmt: skip
+            data,
+            name=name,
+            class_name=f"{COMMUNE_CLASS} itin-commune-{classes[prop].key}",
+            style=base_style,
+            class_property=prop,
+            fill_palette=classes[prop].palette,
+            popup_property="h",
+            tooltip_property="n",
+            highlight=True,
+            overlay=False,
+            show=(n == 0),
+        )
         fmap.add_child(layer)
         choropleths.append((classes[prop], layer))
     gap_layer = GeoJsonLayer(
-        data, name="Contour des communes non couvertes", class_name=GAP_CLASS,
+        data,
+        name="Contour des communes non couvertes",
+        class_name=GAP_CLASS,
         style={"fill": False, "color": GAP_OUTLINE, "weight": 3, "opacity": 0.9},
-        filter_property="g", interactive=False, pane=OUTLINE_PANE,
-    )  # fmt: skip
+        filter_property="g",
+        interactive=False,
+        pane=OUTLINE_PANE,
+    )
     fmap.add_child(gap_layer)
     point_layers = _add_point_layers(fmap, pts)
     n_gap = int(frame["gap"].sum())
-    fmap.add_child(LegendPanel(_legends(choropleths, gap_layer, point_layers, pts, threshold, n_gap)))
+    fmap.add_child(
+        LegendPanel(_legends(choropleths, gap_layer, point_layers, pts, threshold, n_gap))
+    )
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
 
     return CoverageMap(
@@ -539,7 +614,10 @@ def make_coverage_map(
 
 
 def services_to_show(
-    services: Sequence[ServicePoint], coverage: pd.DataFrame, codes: Iterable[str], shapes: np.ndarray
+    services: Sequence[ServicePoint],
+    coverage: pd.DataFrame,
+    codes: Iterable[str],
+    shapes: np.ndarray,
 ) -> list[ServicePoint]:
     """The services worth drawing: those of the area's communes, and those outside it that are
     the nearest of their kind for some commune of the area (the France Services just across the
@@ -553,8 +631,12 @@ def services_to_show(
     keep = []
     for s in services:
         located = s.insee is None and s.lon is not None and s.lat is not None
-        if s.insee in area or s.id in nearest or (
-            located and minx <= s.lon <= maxx and miny <= s.lat <= maxy  # type: ignore[operator]
+        if (
+            s.insee in area
+            or s.id in nearest
+            or (
+                located and minx <= s.lon <= maxx and miny <= s.lat <= maxy  # type: ignore[operator]
+            )
         ):
             keep.append(s)
     return keep
@@ -587,21 +669,32 @@ def _add_point_layers(fmap: folium.Map, pts: _Points) -> list[tuple[ServiceKind,
         if not points:
             continue
         symbols = {k: _symbol_html(k) for k in sorted({p.symbol for p in points})}
-        layer = PointLayer(points, name=f"{label} ({len(points)})", symbols=symbols,
-                           class_name=f"itin-point-{kind.value}", lines=lines)  # fmt: skip
+        layer = PointLayer(
+            points,
+            name=f"{label} ({len(points)})",
+            symbols=symbols,
+            class_name=f"itin-point-{kind.value}",
+            lines=lines,
+        )
         fmap.add_child(layer)
         layers.append((kind, layer))
     return layers
 
 
 _LEGEND_TEXT = {
-    "time": ("Temps d’accès à la France Services fixe la plus proche",
-             "Seuil de {thr} min{promise}."),
-    "ifn": ("Indice de fragilité numérique (0 à 10)",
-            "Plus l’indice est élevé, plus la commune est fragile (La MedNum)."),
-    "status": ("Aide à moins de {thr} min",
-               "Aide fixe : France Services ou lieu de médiation. La borne n’est qu’une aide partielle."),
-}  # fmt: skip
+    "time": (
+        "Temps d’accès à la France Services fixe la plus proche",
+        "Seuil de {thr} min{promise}.",
+    ),
+    "ifn": (
+        "Indice de fragilité numérique (0 à 10)",
+        "Plus l’indice est élevé, plus la commune est fragile (La MedNum).",
+    ),
+    "status": (
+        "Aide à moins de {thr} min",
+        "Aide fixe : France Services ou lieu de médiation. La borne n’est qu’une aide partielle.",
+    ),
+}
 
 
 def _promise_fr(threshold: float) -> str:
@@ -626,14 +719,24 @@ def _legends(
         labels = [*classes.labels, classes.missing_label]
         entries.append(
             LegendEntry(
-                key=classes.key, title=title.format(thr=thr), note=note.format(thr=thr, promise=_promise_fr(threshold)), layers=[layer],
+                key=classes.key,
+                title=title.format(thr=thr),
+                note=note.format(thr=thr, promise=_promise_fr(threshold)),
+                layers=[layer],
                 items=[LegendItem(swatch(c), label) for c, label in zip(classes.palette, labels)],
             )
         )
     entries.append(
         LegendEntry(
-            key="gap", title="Communes non couvertes", layers=[gap_layer],
-            items=[LegendItem(swatch("transparent", GAP_OUTLINE, 3), f"aucune aide humaine à moins de {thr} min")],
+            key="gap",
+            title="Communes non couvertes",
+            layers=[gap_layer],
+            items=[
+                LegendItem(
+                    swatch("transparent", GAP_OUTLINE, 3),
+                    f"aucune aide humaine à moins de {thr} min",
+                )
+            ],
             note=None if n_gap else "Aucune commune dans ce cas ici.",
         )
     )
@@ -665,7 +768,9 @@ def _title_html(
         f"humaine à portée.</p>"
     )
     if table_href:
-        html += f'<p><a href="{esc(table_href)}">Les mêmes informations en tableau</a> (sans carte)</p>'
+        html += (
+            f'<p><a href="{esc(table_href)}">Les mêmes informations en tableau</a> (sans carte)</p>'
+        )
     return html
 
 
@@ -706,16 +811,23 @@ def write_coverage_map(
     if path.suffix.lower() not in (".html", ".htm"):
         raise MapError(f"{path}: expected an output file name ending in .html")
     tpath = table_path(path)
-    result = make_coverage_map(communes, coverage, services, rotas, table_href=tpath.name, **options)
+    result = make_coverage_map(
+        communes, coverage, services, rotas, table_href=tpath.name, **options
+    )
     title = f"{options['title']} — {options['area_label']}"
     page = table_page(
         title,
         result.tables,
         intro=[
-            (f"Ces tableaux donnent les mêmes informations que la carte {path.name}, pour une lecture "
-            "sans carte (lecteur d’écran, tableur)."),
+            (
+                f"Ces tableaux donnent les mêmes informations que la carte {path.name}, pour une lecture "
+                "sans carte (lecteur d’écran, tableur)."
+            ),
         ],
-        links=[("Voir la carte", path.name), ("Télécharger le tableau des communes (CSV)", path.with_suffix(".csv").name)],
+        links=[
+            ("Voir la carte", path.name),
+            ("Télécharger le tableau des communes (CSV)", path.with_suffix(".csv").name),
+        ],
     )
     return write_files(
         {

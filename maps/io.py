@@ -25,9 +25,13 @@ def check_writable(path: Path) -> None:
     """Raise :class:`OutputError` if ``path`` cannot be created or replaced as a file."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"{path}: folder {folder} does not exist; create it or choose another output")
+        raise OutputError(
+            f"{path}: folder {folder} does not exist; create it or choose another output"
+        )
     if path.is_dir():
-        raise OutputError(f"{path}: is a folder; expected a file name such as {path / 'carte.html'}")
+        raise OutputError(
+            f"{path}: is a folder; expected a file name such as {path / 'carte.html'}"
+        )
     if not os.access(folder, os.W_OK):
         raise OutputError(f"{path}: folder {folder} is not writable")
 

@@ -239,8 +239,14 @@ class PointLayer(Layer):
         self.lines_json = js_json(self.lines)
         self.line_pane = LINE_PANE
         self.line_style_json = js_json(
-            line_style or {"color": "#e66101", "weight": 1.6, "opacity": 0.8, "dashArray": "5 5",
-                           "className": "itin-line"}
+            line_style
+            or {
+                "color": "#e66101",
+                "weight": 1.6,
+                "opacity": 0.8,
+                "dashArray": "5 5",
+                "className": "itin-line",
+            }
         )
 
 
@@ -440,9 +446,13 @@ def base_map(
     fmap.get_root().title = esc(page_title)  # branca writes the title unescaped
     if tiles:
         folium.TileLayer(
-            tiles, attr=attribution, name="Fond de carte", control=False, opacity=0.75,
+            tiles,
+            attr=attribution,
+            name="Fond de carte",
+            control=False,
+            opacity=0.75,
             max_zoom=19,
-        ).add_to(fmap)  # fmt: skip
+        ).add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     Css(css).add_to(fmap)
     HtmlBox(title_html, position="topleft", css_class="itin-title").add_to(fmap)

@@ -14,7 +14,7 @@ from geodata.hours import WEEKDAYS_FR
 from geodata.records import Interval, Recurrence, ServiceKind, ServicePoint
 from geodata.rota import describe_recurrence_fr
 from maps._html import esc
-from planner.wording import format_range_fr
+from planner.tours.wording import format_range_fr
 
 _FORMATS_FR = {
     "fixe": "fixe",
@@ -38,7 +38,9 @@ def hours_lines(hours: Mapping[int, Iterable[Interval]]) -> list[str]:
     for day in sorted(hours):
         intervals = sorted(hours[day], key=lambda iv: iv.start)
         if intervals and 0 <= day < 7:
-            lines.append(f"{WEEKDAYS_FR[day]} : " + ", ".join(interval_text(iv) for iv in intervals))
+            lines.append(
+                f"{WEEKDAYS_FR[day]} : " + ", ".join(interval_text(iv) for iv in intervals)
+            )
     return lines
 
 
@@ -64,7 +66,9 @@ def recurrence_text(rec: Recurrence) -> str:
 
 def _rows(rows: Iterable[tuple[str, str]]) -> str:
     """``(label, html)`` pairs as table rows; labels are ours, values already escaped."""
-    body = "".join(f'<tr><th scope="row">{label}</th><td>{value}</td></tr>' for label, value in rows)
+    body = "".join(
+        f'<tr><th scope="row">{label}</th><td>{value}</td></tr>' for label, value in rows
+    )
     return f"<table>{body}</table>"
 
 

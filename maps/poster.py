@@ -2,7 +2,7 @@
 
 Each poster says, in large type, who comes, where, which day and at what hours — "Le bus France
 services La Rur@linette vient à Migné le 2e lundi du mois, de 10 h à 12 h 30 et de 13 h 30 à
-16 h" (words from :mod:`planner.calendar` and :mod:`planner.wording`, poster-style times) — then
+16 h" (words from :mod:`planner.outputs.calendar` and :mod:`planner.tours.wording`, poster-style times) — then
 the next dates from the real calendar, and the public holidays on which there is no permanence
 ("Le lundi 8 mai 2028 (Fête de la Victoire) : pas de permanence."). The service's name and
 contact (a service's, never a person's) come from the caller. An index page lists every
@@ -11,7 +11,7 @@ poster. Pages print on A4 (``@page { size: A4 }``), one poster per sheet.
 Home visits never get a poster and never appear on one. The footer gives the period, the
 holiday source and the plan's provenance.
 
-This module presents; it must not compute dates (:mod:`planner.calendar` does) nor write files.
+This module presents; it must not compute dates (:mod:`planner.outputs.calendar` does) nor write files.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import date
 
 from maps._html import esc
 from maps.timetable import print_page
-from planner.calendar import (
+from planner.outputs.calendar import (
     CommuneStops,
     Occurrence,
     Permanence,
@@ -136,9 +136,10 @@ def poster_html(
     anchored at ``start``). ``service`` names who comes (default: the vehicle's name);
     ``contact`` is the service's (printed as given)."""
     perms = [
-        p for p in permanences(schedule, start)
+        p
+        for p in permanences(schedule, start)
         if p.stop in commune.stops and not schedule.is_request(p.stop)
-    ]  # fmt: skip
+    ]
     vehicles = sorted({schedule.vehicles[p.vehicle].name for p in perms})
     banner = service or ", ".join(vehicles) or schedule.name
     body = [

@@ -9,7 +9,7 @@ side in ``<iframe>``s (the map files are written next to the report by the calle
 line means; the cost rates with their sources; the scenarios' remarks; and the provenance of
 each plan (scenario file and sha256, engine, seed, data, versions).
 
-It formats a :class:`planner.compare.Comparison`; it must not plan, measure or read data.
+It formats a :class:`planner.analysis.compare.Comparison`; it must not plan, measure or read data.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from matplotlib.ticker import FuncFormatter
 from geodata.names import fold
 from maps._html import NNBSP, esc, fmt_date
 from maps.io import write_files
-from planner.compare import Comparison, Row, ScenarioFigures
-from planner.costs import RATES_FR
+from planner.analysis.compare import Comparison, Row, ScenarioFigures
+from planner.analysis.costs import RATES_FR
 
 __all__ = ["cost_coverage_chart", "inline_svg", "map_file_name", "render_report", "write_report"]
 
@@ -63,7 +63,7 @@ def _num(text: str) -> str:
     return esc(text).replace(" ", NNBSP)
 
 
-# --- the chart -------------------------------------------------------------------------------------
+# --- the chart ------------------------------------------------------------------------------------
 
 
 def _axis(comparison: Comparison) -> tuple[str, str, list[float | None]]:
@@ -84,21 +84,35 @@ def cost_coverage_chart(comparison: Comparison) -> tuple[str, str]:
     costs = comparison.row("cost_total").values
     net = comparison.row("cost_total_with_aid").values if comparison.with_aid else None
     french = FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", NNBSP))
-    rc = {"font.size": 10,
-          "font.family": ["DejaVu Sans"], "axes.spines.top": False, "axes.spines.right": False}  # fmt: skip
+    rc = {
+        "font.size": 10,
+        "font.family": ["DejaVu Sans"],
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
     with rc_context(rc):
         fig = Figure(figsize=(7.6, 4.4), dpi=100, layout="constrained")
         ax = fig.add_subplot()
-        points = [(n, label, x, y) for n, (label, x, y) in enumerate(zip(comparison.labels, xs, costs))
-                  if x is not None and y is not None]  # fmt: skip
+        points = [
+            (n, label, x, y)
+            for n, (label, x, y) in enumerate(zip(comparison.labels, xs, costs))
+            if x is not None and y is not None
+        ]
         low = min((p[2] for p in points), default=0.0)
         high = max((p[2] for p in points), default=0.0)
         for n, label, x, y in points:
             colour = _COLOURS[n % len(_COLOURS)]
             ax.scatter([x], [y], s=90, color=colour, zorder=3, edgecolor="white", linewidth=1.5)
             right = high > low and (x - low) / (high - low) > 0.5  # label on the side with room
-            ax.annotate(label, (x, y), xytext=(-9 if right else 9, 6), textcoords="offset points",
-                        fontsize=9.5, color="#222222", ha="right" if right else "left")  # fmt: skip
+            ax.annotate(
+                label,
+                (x, y),
+                xytext=(-9 if right else 9, 6),
+                textcoords="offset points",
+                fontsize=9.5,
+                color="#222222",
+                ha="right" if right else "left",
+            )
             if net is not None and net[n] is not None:
                 ax.scatter(
                     [x],
@@ -146,7 +160,7 @@ def inline_svg(fig: Figure, caption_id: str) -> str:
     )
 
 
-# --- the page --------------------------------------------------------------------------------------
+# --- the page -------------------------------------------------------------------------------------
 
 _CSS = """
 :root{--ink:#1a1a1a;--muted:#555;--line:#d0d5dd;--head:#eef2f8;--best:#e2f3e0;--accent:#1d3f8f}
@@ -215,15 +229,20 @@ def _head_cells(labels: Sequence[str]) -> str:
 
 
 def _row_html(row: Row, labels: Sequence[str]) -> str:
-    header = (f'<th scope="row" title="{esc(row.explain)}">{esc(row.label)} '
-              f'<span class="unit">({esc(row.line.unit)})</span></th>')  # fmt: skip
+    header = (
+        f'<th scope="row" title="{esc(row.explain)}">{esc(row.label)} '
+        f'<span class="unit">({esc(row.line.unit)})</span></th>'
+    )
     cells = [header]
     for n, value in enumerate(row.values):
         best = n in row.best
         star = '<span class="star" aria-hidden="true">★</span><span class="sr"> (meilleure valeur)</span>'
         diff = row.differences[n]
-        shown_diff = "" if diff is None or row.line.format(diff) == "0" else \
-            f'<span class="diff">écart {_num(row.line.format(diff, signed=True))}</span>'  # fmt: skip
+        shown_diff = (
+            ""
+            if diff is None or row.line.format(diff) == "0"
+            else f'<span class="diff">écart {_num(row.line.format(diff, signed=True))}</span>'
+        )
         text = _num(row.line.format(value)) + (star if best else "") + (shown_diff if n else "")
         cells.append(f'<td class="num{" best" if best else ""}">{text}</td>')
     winners = ", ".join(esc(labels[n]) for n in row.best)
@@ -240,9 +259,14 @@ def _table(comparison: Comparison) -> str:
         bodies.append(
             f'<tbody class="sec">{head}{"".join(_row_html(r, labels) for r in rows)}</tbody>'
         )
-    missing = "" if any(r.line.key == "covered_after" for r in comparison.rows) else (
-        "<p>Couverture non calculée : aucun des scénarios n'a de base de données du territoire "
-        "(scénarios autonomes).</p>")  # fmt: skip
+    missing = (
+        ""
+        if any(r.line.key == "covered_after" for r in comparison.rows)
+        else (
+            "<p>Couverture non calculée : aucun des scénarios n'a de base de données du territoire "
+            "(scénarios autonomes).</p>"
+        )
+    )
     return (
         f'{missing}<div class="scroll"><table id="comparaison">'
         "<caption>Les scénarios ligne à ligne. Sous chaque valeur : l'écart à la référence (premier "
@@ -283,9 +307,11 @@ def _maps_html(maps: Sequence[tuple[str, str | None]]) -> str:
     figures = []
     for n, (label, href) in enumerate(maps):
         if href:
-            body = (f'<div class="frame" style="--zoom:{MAP_ZOOM}"><iframe src="{esc(href)}" '
-                    f'title="Carte du scénario « {esc(label)} »"></iframe></div>'
-                    f'<p><a href="{esc(href)}">Ouvrir la carte en plein écran</a></p>')  # fmt: skip
+            body = (
+                f'<div class="frame" style="--zoom:{MAP_ZOOM}"><iframe src="{esc(href)}" '
+                f'title="Carte du scénario « {esc(label)} »"></iframe></div>'
+                f'<p><a href="{esc(href)}">Ouvrir la carte en plein écran</a></p>'
+            )
         else:
             body = '<p class="none">Pas de carte : scénario sans base de données du territoire.</p>'
         figures.append(f'<figure id="carte-{n + 1}"><h3>{esc(label)}</h3>{body}</figure>')
@@ -320,13 +346,17 @@ def _vehicles(s: ScenarioFigures) -> str:
 def _rates(scenarios: Sequence[ScenarioFigures]) -> str:
     head = "".join(f'<th scope="col">{esc(s.label)}</th>' for s in scenarios)
     cells = "".join(f"<td>{_vehicles(s)}</td>" for s in scenarios)
-    own = ("Valeurs propres à chaque véhicule ([[vehicles]] du scénario), sinon les valeurs par "
-           "défaut ci-dessous.")  # fmt: skip
+    own = (
+        "Valeurs propres à chaque véhicule ([[vehicles]] du scénario), sinon les valeurs par "
+        "défaut ci-dessous."
+    )
     rows = [f'<tr><th scope="row">Véhicules du scénario</th>{cells}<td>{own}</td></tr>']
     for key, (label, unit, source) in RATES_FR.items():
         values = "".join(f'<td class="num">{_rate(s.costs.rates.get(key))}</td>' for s in scenarios)
-        rows.append(f'<tr><th scope="row">{esc(label)} <span class="unit">({esc(unit)})</span></th>'
-                    f"{values}<td>{esc(source)}</td></tr>")  # fmt: skip
+        rows.append(
+            f'<tr><th scope="row">{esc(label)} <span class="unit">({esc(unit)})</span></th>'
+            f"{values}<td>{esc(source)}</td></tr>"
+        )
     return (
         '<div class="scroll"><table id="hypotheses"><caption>Taux utilisés (section [costs] de '
         "chaque scénario ; valeurs par défaut documentées dans docs/compare.md)</caption>"
@@ -349,8 +379,10 @@ def _notes(scenarios: Sequence[ScenarioFigures]) -> str:
             if any(k.chosen for k in s.kiosks)
             else "listées"
         )
-        items.append(f"<li><strong>{esc(s.label)}</strong> : {len(s.kiosks)} bornes ({esc(how)}) — "
-                     f"{esc(names)}.</li>")  # fmt: skip
+        items.append(
+            f"<li><strong>{esc(s.label)}</strong> : {len(s.kiosks)} bornes ({esc(how)}) — "
+            f"{esc(names)}.</li>"
+        )
     return f'<ul class="notes">{"".join(items)}</ul>' if items else "<p>Aucune.</p>"
 
 
@@ -370,17 +402,25 @@ def _provenance(scenarios: Sequence[ScenarioFigures]) -> str:
         rows = [
             ("Fichier", f"<code>{esc(s.path)}</code>"),
             ("sha256", f"<code>{esc(s.sha256)}</code>"),
-            ("Plan", "tournée publiée, évaluée telle quelle" if s.asis else
-             f"moteur {esc(p.get('engine'))}, graine {esc(p.get('seed'))}, limite {esc(p.get('time_limit'))} s"
-             + (", mode déterministe" if p.get("deterministic") else "")),
-            ("Vérification", "plan valide" if validation.get("ok") else
-             f"{esc(validation.get('violations', '?'))} contrainte(s) non respectée(s)"),
+            (
+                "Plan",
+                "tournée publiée, évaluée telle quelle"
+                if s.asis
+                else f"moteur {esc(p.get('engine'))}, graine {esc(p.get('seed'))}, limite {esc(p.get('time_limit'))} s"
+                + (", mode déterministe" if p.get("deterministic") else ""),
+            ),
+            (
+                "Vérification",
+                "plan valide"
+                if validation.get("ok")
+                else f"{esc(validation.get('violations', '?'))} contrainte(s) non respectée(s)",
+            ),
             ("Temps de trajet", esc(p.get("travel") or "")),
             ("Base de données", esc(data.get("database") or "aucune")),
             ("Données", esc(datasets)),
             ("Versions", esc(versions)),
             ("Plan établi le", esc(p.get("created") or "— (mode déterministe)")),
-        ]  # fmt: skip
+        ]
         body = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
         blocks.append(f"<details><summary>{esc(s.label)}</summary><table>{body}</table></details>")
     return "".join(blocks)
@@ -398,11 +438,20 @@ def render_report(
     made = made or dt.date.today()
     labels = comparison.labels
     svg, key = cost_coverage_chart(comparison)
-    about = ("les habitants à portée d'une aide humaine après le scénario" if key == "covered_after"
-             else "les heures de présence par mois (les scénarios couvrent les mêmes habitants)")  # fmt: skip
+    about = (
+        "les habitants à portée d'une aide humaine après le scénario"
+        if key == "covered_after"
+        else "les heures de présence par mois (les scénarios couvrent les mêmes habitants)"
+    )
     aid = " Cercles vides : coût net des aides publiques connues." if comparison.with_aid else ""
-    maps_section = (f'<section aria-labelledby="h-cartes"><h2 id="h-cartes">Les cartes</h2>'
-                    f"{_maps_html(maps)}</section>\n") if maps else ""  # fmt: skip
+    maps_section = (
+        (
+            f'<section aria-labelledby="h-cartes"><h2 id="h-cartes">Les cartes</h2>'
+            f"{_maps_html(maps)}</section>\n"
+        )
+        if maps
+        else ""
+    )
     scenario_list = "".join(
         f"<li>{esc(s.label)}{' (référence)' if n == 0 else ''}{' — tournée publiée' if s.asis else ''}</li>"
         for n, s in enumerate(comparison.scenarios)

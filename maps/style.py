@@ -157,8 +157,12 @@ class Symbol:
 SYMBOLS: dict[str, Symbol] = {
     s.kind: s
     for s in (
-        Symbol("france_services", "France Services (fixe)", "square", "#1d3f8f", "building-columns", 22),
-        Symbol("france_services_mobile", "Base d’un service itinérant", "circle", "#e66101", "bus", 24),
+        Symbol(
+            "france_services", "France Services (fixe)", "square", "#1d3f8f", "building-columns", 22
+        ),
+        Symbol(
+            "france_services_mobile", "Base d’un service itinérant", "circle", "#e66101", "bus", 24
+        ),
         Symbol("stop", "Arrêt d’un service itinérant", "dot", "#e66101", None, 12),
         Symbol("mediation", "Lieu de médiation numérique", "circle", "#1b7837", "laptop", 20),
         Symbol("borne", "Borne interactive", "diamond", "#762a83", "desktop", 18),
@@ -213,14 +217,32 @@ BASE_CSS = """
 # cycle has up to 21 days: 4 × 5 weekdays and the last day of the month), the first ten come
 # back dotted: every (colour, pattern) stays distinct up to thirty routes.
 ROUTE_COLOURS = (
-    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79",
-    "#a50026", "#006d2c", "#6a3d9a", "#b15928", "#01665e",
-    "#e6ab02", "#f781bf", "#4d4d4d", "#66a61e", "#8e0152",
-)  # fmt: skip
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#393b79",
+    "#a50026",
+    "#006d2c",
+    "#6a3d9a",
+    "#b15928",
+    "#01665e",
+    "#e6ab02",
+    "#f781bf",
+    "#4d4d4d",
+    "#66a61e",
+    "#8e0152",
+)
 ROUTE_DASHES = (None, "10 6", "2 7")  # solid, dashed, dotted (SVG stroke-dasharray)
 
-TOUR_BASE = Symbol("tour_base", "Base du véhicule (départ et retour)", "square", "#1a1a2e", "warehouse", 24)
+TOUR_BASE = Symbol(
+    "tour_base", "Base du véhicule (départ et retour)", "square", "#1a1a2e", "warehouse", 24
+)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ combination (accessible ``<table>``, the front marked, failed combinations with 
 what the figures mean; the provenance (scenario file and sha256, data, engine, seeds, work
 budget, versions, where it ran).
 
-It formats a :class:`planner.sweep.Sweep`; it must not plan, measure or read data.
+It formats a :class:`planner.analysis.sweep.Sweep`; it must not plan, measure or read data.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pandas as pd
 from maps._html import NNBSP, esc, fmt_date
 from maps.report import inline_svg
 from maps.tables import Table, html_table
-from planner.sweep import AXES, FIGURES, VARIABLES, Outcome, Sweep, cell, columns, label_fr
+from planner.analysis.sweep import AXES, FIGURES, VARIABLES, Outcome, Sweep, cell, columns, label_fr
 
 __all__ = ["front_chart", "sweep_page"]
 
@@ -65,22 +65,46 @@ def front_chart(sweep: Sweep) -> str | None:
     digits = FIGURES[axis.figure][2]
     xs = [x for _, x, _ in points]
     x_digits = digits if max(xs) - min(xs) < 10 else 0
-    rc = {"font.size": 10,
-          "font.family": ["DejaVu Sans"], "axes.spines.top": False, "axes.spines.right": False}  # fmt: skip
+    rc = {
+        "font.size": 10,
+        "font.family": ["DejaVu Sans"],
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
     with rc_context(rc):
         fig = Figure(figsize=(8.4, 5.0), dpi=100, layout="constrained")
         ax = fig.add_subplot()
         dominated = [(o, x, y) for o, x, y in points if not o.front]
         front = sorted(((o, x, y) for o, x, y in points if o.front), key=lambda p: (p[1], p[2]))
         if dominated:
-            ax.scatter([x for _, x, _ in dominated], [y for _, _, y in dominated], s=45,
-                       color=GREY, zorder=2, label="Combinaison dominée")  # fmt: skip
-        ax.plot([x for _, x, _ in front], [y for _, _, y in front], color=ACCENT, linewidth=1.6,
-                zorder=3, marker="o", markersize=8, markeredgecolor="white",
-                label="Front de Pareto")  # fmt: skip
+            ax.scatter(
+                [x for _, x, _ in dominated],
+                [y for _, _, y in dominated],
+                s=45,
+                color=GREY,
+                zorder=2,
+                label="Combinaison dominée",
+            )
+        ax.plot(
+            [x for _, x, _ in front],
+            [y for _, _, y in front],
+            color=ACCENT,
+            linewidth=1.6,
+            zorder=3,
+            marker="o",
+            markersize=8,
+            markeredgecolor="white",
+            label="Front de Pareto",
+        )
         for o, x, y in points:
-            ax.annotate(label_fr(o.values), (x, y), xytext=(7, 5), textcoords="offset points",
-                        fontsize=8, color="#1a1a1a" if o.front else "#6b6b6b")  # fmt: skip
+            ax.annotate(
+                label_fr(o.values),
+                (x, y),
+                xytext=(7, 5),
+                textcoords="offset points",
+                fontsize=8,
+                color="#1a1a1a" if o.front else "#6b6b6b",
+            )
         ax.set_xlabel(f"{axis.label_fr} ({axis.unit_fr})")
         label, unit = FIGURES[sweep.cost_figure][:2]
         ax.set_ylabel(f"{label} ({unit} par an)")
@@ -141,8 +165,14 @@ def _brief(sweep: Sweep) -> str:
 
 def _definitions(sweep: Sweep) -> str:
     axis = AXES[sweep.axis]
-    aid = (" net des aides publiques connues à un bus France Services (30 000 € par an de "
-           "fonctionnement, investissement jusqu'à 68 000 €)") if sweep.with_aid else ""  # fmt: skip
+    aid = (
+        (
+            " net des aides publiques connues à un bus France Services (30 000 € par an de "
+            "fonctionnement, investissement jusqu'à 68 000 €)"
+        )
+        if sweep.with_aid
+        else ""
+    )
     coverage = {
         "population": "les habitants des communes à moins du seuil de temps de trajet d'une aide "
         "humaine (France Services fixe, lieu de médiation numérique, ou arrêt du plan), avec le "
@@ -186,10 +216,15 @@ def _provenance(meta: dict[str, Any]) -> str:
     rows.append(("Moteur", f"{meta.get('engine')}, mode déterministe"))
     rows.append(("Graines", ", ".join(str(s) for s in sweep.get("seeds", [])) or "—"))
     budget = sweep.get("iterations")
-    rows.append(("Budget de recherche par combinaison",
-                 f"{budget} itérations" if budget else
-                 f"[solver] time_limit du scénario ({meta.get('time_limit')} s) × itérations "
-                 "par seconde du moteur"))  # fmt: skip
+    rows.append(
+        (
+            "Budget de recherche par combinaison",
+            f"{budget} itérations"
+            if budget
+            else f"[solver] time_limit du scénario ({meta.get('time_limit')} s) × itérations "
+            "par seconde du moteur",
+        )
+    )
     where = f"{sweep.get('scheduler')}, {sweep.get('workers')} processus, {sweep.get('seconds')} s"
     rows.append(("Calcul", where))
     versions = meta.get("versions", {})
@@ -248,10 +283,12 @@ def sweep_page(sweep: Sweep, *, title: str | None = None, made: dt.date | None =
             f"Pareto ; en gris : les combinaisons dominées (une autre couvre autant pour moins "
             f"cher, ou davantage pour le même prix).{esc(note)}</figcaption></figure>"
         )
-    lead = (f"Scénario de départ : {sweep.scenario}. Variables : {_varied(sweep)}. "
-            f"{len(sweep.outcomes)} combinaisons, {ok} planifiées"
-            f"{f', {failed} sans plan' if failed else ''}, {len(sweep.front)} sur le front de "
-            f"Pareto. Page produite le {fmt_date(made)} par itinerance {_version()}.")  # fmt: skip
+    lead = (
+        f"Scénario de départ : {sweep.scenario}. Variables : {_varied(sweep)}. "
+        f"{len(sweep.outcomes)} combinaisons, {ok} planifiées"
+        f"{f', {failed} sans plan' if failed else ''}, {len(sweep.front)} sur le front de "
+        f"Pareto. Page produite le {fmt_date(made)} par itinerance {_version()}."
+    )
     return (
         '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

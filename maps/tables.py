@@ -54,7 +54,9 @@ def html_table(table: Table, *, table_id: str | None = None) -> str:
         for n, (col, value) in enumerate(zip(cols, values)):
             text = esc(table.cell(col, value))
             attr = ' class="num"' if col in numeric else ""
-            cells.append(f'<th scope="row"{attr}>{text}</th>' if n == 0 else f"<td{attr}>{text}</td>")
+            cells.append(
+                f'<th scope="row"{attr}>{text}</th>' if n == 0 else f"<td{attr}>{text}</td>"
+            )
         rows.append("<tr>" + "".join(cells) + "</tr>")
     ident = f' id="{esc(table_id)}"' if table_id else ""
     note = f'<p class="note">{esc(table.note)}</p>' if table.note else ""
@@ -84,7 +86,11 @@ nav a{margin-right:1em}
 
 
 def table_page(
-    title: str, tables: Sequence[Table], *, intro: Sequence[str] = (), links: Sequence[tuple[str, str]] = ()
+    title: str,
+    tables: Sequence[Table],
+    *,
+    intro: Sequence[str] = (),
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """A complete French HTML page: a title, paragraphs of text, links (label, href), tables."""
     nav = " ".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in links)

@@ -11,7 +11,7 @@ Home visits are "Visite à domicile (commune)"; the requester's details are adde
 schedule carries them (``--include-personal-data``: the vehicle's timetable is the crew's
 document). The footer states the plan's provenance.
 
-This module presents a :class:`~planner.calendar.Schedule`; it must not plan, compute travel
+This module presents a :class:`~planner.outputs.calendar.Schedule`; it must not plan, compute travel
 (legs come from the schedule) nor write files (the CLI does, atomically).
 """
 
@@ -24,9 +24,9 @@ import pandas as pd
 
 from maps._html import esc
 from maps.tables import Table, csv_text, html_table
-from planner.calendar import Schedule, date_fr, day_title_fr
-from planner.plan import Route
-from planner.wording import format_duration_fr, format_range_fr, format_time_fr
+from planner.outputs.calendar import Schedule, date_fr, day_title_fr
+from planner.tours.plan import Route
+from planner.tours.wording import format_duration_fr, format_range_fr, format_time_fr
 
 __all__ = ["PRINT_CSS", "print_page", "timetable_csv", "timetable_html", "timetable_rows"]
 
@@ -98,8 +98,19 @@ def _inside(route: Route, start: float, end: float) -> bool:
 def _day_steps(schedule: Schedule, route: Route) -> list[_Step]:
     vehicle = schedule.vehicles[route.vehicle]
     legs = schedule.legs[(route.vehicle, route.day)]
-    steps = [_Step("Départ", vehicle.base.name, vehicle.base.insee or "", None, route.depart,
-                   None, None, None, None)]  # fmt: skip
+    steps = [
+        _Step(
+            "Départ",
+            vehicle.base.name,
+            vehicle.base.insee or "",
+            None,
+            route.depart,
+            None,
+            None,
+            None,
+            None,
+        )
+    ]
     lunch = route.lunch
     lunch_shown = lunch is None or any(_inside(route, v.start, v.end) for v in route.visits)
     for n, (visit, leg) in enumerate(zip(route.visits, legs, strict=False), start=1):
@@ -111,11 +122,34 @@ def _day_steps(schedule: Schedule, route: Route) -> list[_Step]:
         info = schedule.stops[visit.stop]
         on_site = lunch if _inside(route, visit.start, visit.end) else None
         presence = visit.end - visit.start - ((on_site[1] - on_site[0]) if on_site else 0.0)
-        steps.append(_Step(str(n), _place(schedule, visit.stop), info.insee or "", visit.arrival,
-                           visit.start, visit.end, on_site, leg.minutes, leg.km, presence))  # fmt: skip
+        steps.append(
+            _Step(
+                str(n),
+                _place(schedule, visit.stop),
+                info.insee or "",
+                visit.arrival,
+                visit.start,
+                visit.end,
+                on_site,
+                leg.minutes,
+                leg.km,
+                presence,
+            )
+        )
     back = legs[-1]
-    steps.append(_Step("Retour", vehicle.end.name, vehicle.end.insee or "", route.ret, None, None,
-                       None, back.minutes, back.km))  # fmt: skip
+    steps.append(
+        _Step(
+            "Retour",
+            vehicle.end.name,
+            vehicle.end.insee or "",
+            route.ret,
+            None,
+            None,
+            None,
+            back.minutes,
+            back.km,
+        )
+    )
     if not lunch_shown and lunch is not None:
         steps.append(
             _Step("Pause", "pause déjeuner", "", None, lunch[0], lunch[1], None, None, None)
@@ -123,9 +157,21 @@ def _day_steps(schedule: Schedule, route: Route) -> list[_Step]:
     total_drive = sum(leg.minutes for leg in legs)
     total_km = sum(leg.km for leg in legs)
     presence = sum(s.presence or 0.0 for s in steps)
-    steps.append(_Step("Total du jour", f"travail {format_range_fr(route.depart, route.ret)} "
-                       f"({format_duration_fr(route.ret - route.depart)})", "", None, None, None,
-                       None, total_drive, total_km, presence))  # fmt: skip
+    steps.append(
+        _Step(
+            "Total du jour",
+            f"travail {format_range_fr(route.depart, route.ret)} "
+            f"({format_duration_fr(route.ret - route.depart)})",
+            "",
+            None,
+            None,
+            None,
+            None,
+            total_drive,
+            total_km,
+            presence,
+        )
+    )
     return steps
 
 
@@ -148,12 +194,18 @@ def _day_table(schedule: Schedule, route: Route) -> Table:
             hours = format_range_fr(s.start, s.end)
         else:
             hours = "" if s.presence is None else f"présence {format_duration_fr(s.presence)}"
-        rows.append({
-            "Étape": s.step, "Lieu": s.place, "Code INSEE": s.insee,
-            "Arrivée": _clock(s.arrival), "Horaires": hours,
-            "Pause déjeuner": format_range_fr(*s.lunch) if s.lunch else "",
-            "Conduite": _duration(s.drive), "km": s.km,
-        })  # fmt: skip
+        rows.append(
+            {
+                "Étape": s.step,
+                "Lieu": s.place,
+                "Code INSEE": s.insee,
+                "Arrivée": _clock(s.arrival),
+                "Horaires": hours,
+                "Pause déjeuner": format_range_fr(*s.lunch) if s.lunch else "",
+                "Conduite": _duration(s.drive),
+                "km": s.km,
+            }
+        )
     frame = pd.DataFrame(rows)
     return Table(day_title_fr(schedule.horizon, route.day), frame, {"km": "dec1"})
 
@@ -168,26 +220,46 @@ def timetable_rows(schedule: Schedule, vehicle: str) -> pd.DataFrame:
     for route in routes:
         title = day_title_fr(schedule.horizon, route.day)
         for s in _day_steps(schedule, route):
-            rows.append({
-                "Véhicule": name, "Jour": title, "Jour du cycle": route.day + 1, "Étape": s.step,
-                "Lieu": s.place, "Code INSEE": s.insee, "Arrivée": _clock(s.arrival),
-                "Début": _clock(s.start), "Fin": _clock(s.end),
-                "Pause déjeuner": format_range_fr(*s.lunch) if s.lunch else "",
-                "Conduite (min)": s.drive, "Distance (km)": s.km, "Présence (min)": s.presence,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "Véhicule": name,
+                    "Jour": title,
+                    "Jour du cycle": route.day + 1,
+                    "Étape": s.step,
+                    "Lieu": s.place,
+                    "Code INSEE": s.insee,
+                    "Arrivée": _clock(s.arrival),
+                    "Début": _clock(s.start),
+                    "Fin": _clock(s.end),
+                    "Pause déjeuner": format_range_fr(*s.lunch) if s.lunch else "",
+                    "Conduite (min)": s.drive,
+                    "Distance (km)": s.km,
+                    "Présence (min)": s.presence,
+                }
+            )
         legs = schedule.legs[(vehicle, route.day)]
         totals["drive"] += sum(leg.minutes for leg in legs)
         totals["km"] += sum(leg.km for leg in legs)
         totals["presence"] += rows[-1]["Présence (min)"] or 0.0
         totals["work"] += route.ret - route.depart
     for label, factor in _periods(schedule):
-        rows.append({
-            "Véhicule": name, "Jour": "", "Jour du cycle": None, "Étape": label,
-            "Lieu": f"{len(routes)} jours de tournée par cycle",
-            "Code INSEE": "", "Arrivée": "", "Début": "", "Fin": "", "Pause déjeuner": "",
-            "Conduite (min)": totals["drive"] * factor, "Distance (km)": totals["km"] * factor,
-            "Présence (min)": totals["presence"] * factor,
-        })  # fmt: skip
+        rows.append(
+            {
+                "Véhicule": name,
+                "Jour": "",
+                "Jour du cycle": None,
+                "Étape": label,
+                "Lieu": f"{len(routes)} jours de tournée par cycle",
+                "Code INSEE": "",
+                "Arrivée": "",
+                "Début": "",
+                "Fin": "",
+                "Pause déjeuner": "",
+                "Conduite (min)": totals["drive"] * factor,
+                "Distance (km)": totals["km"] * factor,
+                "Présence (min)": totals["presence"] * factor,
+            }
+        )
     frame = pd.DataFrame(rows)
     frame["Jour du cycle"] = frame["Jour du cycle"].astype("Int64")
     return frame
@@ -224,16 +296,25 @@ def _totals_table(schedule: Schedule, vehicle: str) -> Table:
         work += route.ret - route.depart
         visits += len(route.visits)
     rows = [
-        {"Période": label, "Jours de tournée": len(routes) * f, "Permanences et visites": visits * f,
-         "Distance (km)": km * f, "Conduite": format_duration_fr(drive * f),
-         "Présence": format_duration_fr(presence * f), "Travail (départ → retour)": format_duration_fr(work * f)}
+        {
+            "Période": label,
+            "Jours de tournée": len(routes) * f,
+            "Permanences et visites": visits * f,
+            "Distance (km)": km * f,
+            "Conduite": format_duration_fr(drive * f),
+            "Présence": format_duration_fr(presence * f),
+            "Travail (départ → retour)": format_duration_fr(work * f),
+        }
         for label, f in _periods(schedule)
-    ]  # fmt: skip
+    ]
     return Table(
-        "Totaux", pd.DataFrame(rows),
+        "Totaux",
+        pd.DataFrame(rows),
         {"Jours de tournée": "dec1", "Permanences et visites": "dec1", "Distance (km)": "dec1"},
-        note="Par mois : moyenne sur l'année (52,18 semaines / 12 mois)." if not schedule.horizon.monthly else None,
-    )  # fmt: skip
+        note="Par mois : moyenne sur l'année (52,18 semaines / 12 mois)."
+        if not schedule.horizon.monthly
+        else None,
+    )
 
 
 def _cycle_sentence(schedule: Schedule, anchor: date | None) -> str:
@@ -241,8 +322,10 @@ def _cycle_sentence(schedule: Schedule, anchor: date | None) -> str:
     if h.plain_days is not None:
         return f"Cycle de {h.n_days} jours sans calendrier (jeu d'essai)."
     if h.monthly:
-        return ("Cycle mensuel : chaque jour est repéré par son rang dans le mois "
-                "(« 2e lundi du mois »).")  # fmt: skip
+        return (
+            "Cycle mensuel : chaque jour est repéré par son rang dans le mois "
+            "(« 2e lundi du mois »)."
+        )
     if h.weeks == 1:
         return "Cycle d'une semaine, répété chaque semaine."
     start = f" ; la semaine 1 est celle du {date_fr(anchor)}" if anchor else ""
@@ -266,7 +349,10 @@ def timetable_html(schedule: Schedule, vehicle: str, anchor: date | None = None)
     parts.append(f'<section class="jour">{html_table(_totals_table(schedule, vehicle))}</section>')
     notes = schedule.notes
     if notes:
-        parts.append('<section class="note"><h2>Remarques</h2><ul>'
-                     + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></section>")  # fmt: skip
+        parts.append(
+            '<section class="note"><h2>Remarques</h2><ul>'
+            + "".join(f"<li>{esc(n)}</li>" for n in notes)
+            + "</ul></section>"
+        )
     parts.append(f"<footer>Source : {esc(schedule.provenance_fr())}</footer>")
     return print_page(title, PRINT_CSS, "<main>" + "\n".join(parts) + "</main>")

@@ -1,6 +1,6 @@
 """The tour map: what a plan's vehicles do, day by day, in French, on a Folium map.
 
-:func:`build_tour_map` draws every vehicle-day route of a :class:`~planner.plan.Plan` in its own
+:func:`build_tour_map` draws every vehicle-day route of a :class:`~planner.tours.plan.Plan` in its own
 colour (:func:`maps.style.route_style`): a line base → stops → base in visit order and numbered
 stop markers whose popups give the commune, the day(s) in words, the arrival, the permanence
 hours (split by the lunch break) and the driving time from the previous stop. A control groups
@@ -11,13 +11,13 @@ same information as an accessible table page and a CSV of the stops.
 
 The plan is enough: names and places come from ``plan.meta["context"]``, the cycle's day names
 ("2e lundi du mois"), the bases and the driving times and distances from ``plan.meta["schedule"]``
-(:mod:`planner.calendar`), times from its routes. The :class:`~planner.model.Problem` it was made
+(:mod:`planner.outputs.calendar`), times from its routes. The :class:`~planner.tours.model.Problem` it was made
 for, when given, stands in for a plan written without them.
 
 Privacy: an on-demand home visit shows as its commune and time slot only — placed at the
 commune's point, never at the address, with no requester's name — unless
 ``include_personal_data``. This module presents a plan: it must not plan, validate, compute
-coverage (the caller passes :mod:`planner.coverage` frames) nor read the database.
+coverage (the caller passes :mod:`planner.access.coverage` frames) nor read the database.
 """
 
 from __future__ import annotations
@@ -59,11 +59,12 @@ from maps.layers import (
 from maps.popups import commune_popup
 from maps.style import BASE_CSS, TOUR_BASE, RouteStyle, route_style
 from maps.tables import Table, csv_text, table_page
-from planner.calendar import day_title_fr, horizon_from_dict, schedule_meta
-from planner.model import Horizon, Problem, StopKind
-from planner.plan import Plan, Route, Visit
-from planner.provenance import versions
-from planner.wording import describe_days_fr, format_range_fr, format_time_fr
+from planner.outputs.calendar import day_title_fr
+from planner.scenario.provenance import versions
+from planner.tours.model import Horizon, Problem, StopKind
+from planner.tours.plan import Plan, Route, Visit
+from planner.tours.schedule import horizon_from_dict, schedule_meta
+from planner.tours.wording import describe_days_fr, format_range_fr, format_time_fr
 
 __all__ = [
     "TourMap",
@@ -219,7 +220,7 @@ def _point(place: Mapping[str, Any] | None) -> tuple[float, float] | None:
 
 
 def _schedule(plan: Plan, problem: Problem | None) -> dict[str, Any]:
-    """The cycle, bases and legs (:func:`planner.calendar.schedule_meta`): recomputed from the
+    """The cycle, bases and legs (:func:`planner.outputs.calendar.schedule_meta`): recomputed from the
     problem when given, else the block ``itinerance plan`` records in the plan (may be absent)."""
     if problem is not None:
         return schedule_meta(problem, plan)
@@ -497,7 +498,7 @@ def _number_symbol(style: RouteStyle, number: int, home: bool) -> tuple[str, int
 def _human(frame: pd.DataFrame, which: str) -> pd.Series:
     if "covered_human" not in frame.columns:
         raise MapError(
-            f"coverage_{which}: no column 'covered_human'; expected planner.coverage's per-commune frame"
+            f"coverage_{which}: no column 'covered_human'; expected planner.access.coverage's per-commune frame"
         )
     return frame["covered_human"].astype("boolean")
 
@@ -1056,10 +1057,10 @@ def make_tour_map(
 
     The cycle, the bases and the driving times and distances come from the plan's
     ``meta["schedule"]`` (written by ``itinerance plan``) or, when given, from ``problem`` (the
-    plan's :class:`~planner.model.Problem`); without either, days are numbered, bases are
+    plan's :class:`~planner.tours.model.Problem`); without either, days are numbered, bases are
     placed from ``communes`` by their INSEE code and driving times read from the plan's times. ``communes`` (:func:`geodata.query.communes`) gives
     the shapes of the coverage layer and places stops known only by their commune;
-    ``coverage_before``/``coverage_after`` are :mod:`planner.coverage` per-commune frames
+    ``coverage_before``/``coverage_after`` are :mod:`planner.access.coverage` per-commune frames
     without and with the tour's stops (both needed for the coverage layer). ``threshold``
     is the coverage threshold in minutes. ``include_personal_data`` places home visits at
     their address and names them (default: at their commune's point, as "Visite à domicile").

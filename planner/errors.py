@@ -15,6 +15,7 @@ __all__ = [
     "InfeasibleError",
     "RouterError",
     "PlanError",
+    "ParameterError",
 ]
 
 
@@ -36,3 +37,14 @@ class RouterError(ItineranceError):
 
 class PlanError(ItineranceError):
     """A plan file is unreadable or does not match its scenario."""
+
+
+class ParameterError(ItineranceError, ValueError):
+    """A library function got a parameter out of range. The core names its own parameter
+    (``circuity``, ``workers``); the layer that knows the file or option (the scenario reader,
+    the CLI) says where it came from."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message

@@ -61,7 +61,9 @@ KNOWN_UNMAPPED = (
     "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css",
     "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css",
 )
-TILE_URL = re.compile(r"^https?://[^?#]*/\d+/\d+/\d+(@2x)?\.(png|jpe?g|webp|pbf)(\?.*)?$", re.IGNORECASE)
+TILE_URL = re.compile(
+    r"^https?://[^?#]*/\d+/\d+/\d+(@2x)?\.(png|jpe?g|webp|pbf)(\?.*)?$", re.IGNORECASE
+)
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/x8AAwMCAO+ip1sAAAAASUVORK5CYII="
 )
@@ -94,7 +96,7 @@ class AssetRouter:
         clean = url.split("?", 1)[0].split("#", 1)[0]
         for prefix, target in self.prefixes:
             if clean.startswith(prefix):
-                path = self.assets / (target + clean[len(prefix):])
+                path = self.assets / (target + clean[len(prefix) :])
                 return path if path.is_file() else None
         return None
 
@@ -107,8 +109,11 @@ class AssetRouter:
         if local is not None:
             self.log.served.append(url)
             ctype = mimetypes.guess_type(local.name)[0] or "application/octet-stream"
-            route.fulfill(status=200, body=local.read_bytes(), headers={
-                "content-type": ctype, "access-control-allow-origin": "*"})  # fmt: skip
+            route.fulfill(
+                status=200,
+                body=local.read_bytes(),
+                headers={"content-type": ctype, "access-control-allow-origin": "*"},
+            )
         elif TILE_URL.match(url):
             self.log.tiles.append(url)
             route.fulfill(status=200, body=BLANK_PNG, content_type="image/png")
@@ -235,13 +240,23 @@ class OfflinePage:
             raise FileNotFoundError(path)
         self.page.goto(path.as_uri(), wait_until="networkidle")
         self.page.wait_for_selector(ready_selector, state="attached", timeout=15_000)
-        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        self.page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
         probe = MapProbe(
-            url=path.as_uri(), js_errors=self.js_errors, console_errors=self.console_errors,
-            dialogs=self.dialogs, requests=self.router.log, n_shapes=0, n_markers=0,
-            visible_legends=[], screenshot=None, shape_selector=shape_selector,
-            marker_selector=marker_selector, page=self.page,
-        )  # fmt: skip
+            url=path.as_uri(),
+            js_errors=self.js_errors,
+            console_errors=self.console_errors,
+            dialogs=self.dialogs,
+            requests=self.router.log,
+            n_shapes=0,
+            n_markers=0,
+            visible_legends=[],
+            screenshot=None,
+            shape_selector=shape_selector,
+            marker_selector=marker_selector,
+            page=self.page,
+        )
         probe.refresh()
         probe.screenshot = probe.take_screenshot(screenshot or path.stem)
         return probe
@@ -256,7 +271,9 @@ def chromium_available() -> bool:
 
 def launch(playwright: Any) -> Any:
     """Debian's Chromium, headless, with no background network of its own."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
 
 
 def open_map(html_path: Path | str, **options: Any) -> MapProbe:

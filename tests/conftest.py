@@ -93,7 +93,9 @@ def _pg_admin_url() -> str | None:
     if not url:
         if os.environ.get("ITINERANCE_REQUIRE_PG") == "1":
             pytest.fail("ITINERANCE_REQUIRE_PG=1 but ITINERANCE_TEST_PG_URL is not set")
-        pytest.skip("PostgreSQL tests skipped: set ITINERANCE_TEST_PG_URL (see .ci/run) to run them")
+        pytest.skip(
+            "PostgreSQL tests skipped: set ITINERANCE_TEST_PG_URL (see .ci/run) to run them"
+        )
     return url
 
 

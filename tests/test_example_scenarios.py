@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from planner.pipeline import plan_scenario, solve_options
-from planner.scenario import PERSONAL_FIELDS, ScenarioFile, load_scenario
+from planner.scenario.files import ScenarioFile, load_scenario
+from planner.scenario.pipeline import plan_scenario, solve_options
+from planner.scenario.values import PERSONAL_FIELDS
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))

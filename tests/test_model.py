@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from planner.model import Frequency, Horizon, Location, Problem, Stop, TimeWindow
-from planner.plan import Plan, Route, Visit
+from planner.tours.model import Frequency, Horizon, Location, Problem, Stop, TimeWindow
+from planner.tours.plan import Plan, Route, Visit
 
 
 def test_weekly_pattern_in_a_monthly_horizon_repeats_the_same_weekday_every_week():
@@ -47,7 +47,9 @@ def test_stop_day_windows_restrict_patterns():
 
 
 def test_plan_json_round_trip():
-    plan = Plan([Route("v", 1, 480, 900, [Visit("s", 500, 510, 600)], lunch=(720, 780))], ["x"], "demo")
+    plan = Plan(
+        [Route("v", 1, 480, 900, [Visit("s", 500, 510, 600)], lunch=(720, 780))], ["x"], "demo"
+    )
     again = Plan.from_dict(plan.to_dict())
     assert again.routes[0].visits[0] == Visit("s", 500, 510, 600)
     assert again.routes[0].lunch == (720, 780) and again.unserved == ["x"]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import context
+from sqlmodel import SQLModel
 
 import geodata.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from geodata import settings
-from sqlmodel import SQLModel
 
 config = context.config
 target_metadata = SQLModel.metadata

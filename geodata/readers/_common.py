@@ -64,5 +64,7 @@ def to_float(series: pd.Series) -> pd.Series:
     values = pd.to_numeric(series, errors="coerce").astype(float)
     retry = values.isna() & series.astype(str).str.contains(",", regex=False)
     if retry.any():
-        values[retry] = pd.to_numeric(series[retry].astype(str).str.replace(",", ".", regex=False), errors="coerce")
+        values[retry] = pd.to_numeric(
+            series[retry].astype(str).str.replace(",", ".", regex=False), errors="coerce"
+        )
     return values

@@ -17,7 +17,14 @@ import pandas as pd
 from geodata.errors import DataError
 from geodata.readers._common import paused_gc, read_json, require_columns
 
-__all__ = ["Cog", "read_cog", "read_communes", "read_code_index", "read_epcis", "departements_of_region"]
+__all__ = [
+    "Cog",
+    "read_cog",
+    "read_communes",
+    "read_code_index",
+    "read_epcis",
+    "departements_of_region",
+]
 
 CURRENT = "commune-actuelle"
 
@@ -34,7 +41,9 @@ class Cog(NamedTuple):
 
     communes: pd.DataFrame  # as read_communes
     code_index: dict[str, str]  # as read_code_index
-    aliases: list[tuple[str, str, str]]  # (name of a commune déléguée/associée, current code, département)
+    aliases: list[
+        tuple[str, str, str]
+    ]  # (name of a commune déléguée/associée, current code, département)
 
 
 def read_cog(path: Path) -> Cog:

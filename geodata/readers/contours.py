@@ -75,7 +75,9 @@ def read_contours(
         merged = parts[several].dissolve(by="code", as_index=False)
         merged["geometry"] = shapely.make_valid(merged.geometry.values)
         parts = pd.concat([parts[~several], merged], ignore_index=True)
-    return gpd.GeoDataFrame(parts.sort_values("code", ignore_index=True)[["code", "geometry"]], crs=WGS84)
+    return gpd.GeoDataFrame(
+        parts.sort_values("code", ignore_index=True)[["code", "geometry"]], crs=WGS84
+    )
 
 
 def representative_points(geometries: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:

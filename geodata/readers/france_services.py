@@ -44,9 +44,20 @@ FORMAT_KINDS = {
 }
 ROTA_FORMATS = ("Bus_équivalent", "Itinérante", "Multisites")
 NEEDED = (
-    "id_fs", "insee_dep", "lib_fs", "adresse", "complement_adresse", "insee_com", "code_postal",
-    "lib_com", "latitude", "longitude", *DAY_COLUMNS, "commentaire", "format_fs",
-)  # fmt: skip
+    "id_fs",
+    "insee_dep",
+    "lib_fs",
+    "adresse",
+    "complement_adresse",
+    "insee_com",
+    "code_postal",
+    "lib_com",
+    "latitude",
+    "longitude",
+    *DAY_COLUMNS,
+    "commentaire",
+    "format_fs",
+)
 
 
 @dataclass(frozen=True, slots=True)

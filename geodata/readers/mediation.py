@@ -40,7 +40,9 @@ def read_cnfs(path: Path) -> pd.DataFrame:
     if not isinstance(data, list) or not all(isinstance(o, dict) for o in data):
         raise DataError(f"{path}: expected a JSON array of lieux")
     if data:
-        require_columns(data[0].keys(), ("id", "nom", "code_postal", "commune", "latitude", "longitude"), path)
+        require_columns(
+            data[0].keys(), ("id", "nom", "code_postal", "commune", "latitude", "longitude"), path
+        )
     frame = pd.DataFrame(
         {
             "id": [str(o["id"]) for o in data],
@@ -48,8 +50,12 @@ def read_cnfs(path: Path) -> pd.DataFrame:
             "postal_code": [str(o.get("code_postal") or "").strip() for o in data],
             "town": [str(o.get("commune") or "").strip() for o in data],
             "address": [str(o.get("adresse") or "").strip() or None for o in data],
-            "lon": pd.to_numeric(pd.Series([o.get("longitude") for o in data], dtype=object), errors="coerce").astype(float),
-            "lat": pd.to_numeric(pd.Series([o.get("latitude") for o in data], dtype=object), errors="coerce").astype(float),
+            "lon": pd.to_numeric(
+                pd.Series([o.get("longitude") for o in data], dtype=object), errors="coerce"
+            ).astype(float),
+            "lat": pd.to_numeric(
+                pd.Series([o.get("latitude") for o in data], dtype=object), errors="coerce"
+            ).astype(float),
             "hours_text": [o.get("horaires") or None for o in data],
         }
     )
@@ -113,7 +119,11 @@ def postal_code_communes(
     result = np.full(len(postal_codes), None, dtype=object)
     for i, (postal, town, flag) in enumerate(zip(postal_codes, towns, flags)):
         candidates = by_postal.get(str(postal).strip(), [])
-        if departements is not None and not flag and not any(c[2] in departements for c in candidates):
+        if (
+            departements is not None
+            and not flag
+            and not any(c[2] in departements for c in candidates)
+        ):
             continue
         if len(candidates) == 1:
             result[i] = candidates[0][0]

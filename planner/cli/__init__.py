@@ -10,8 +10,6 @@ from __future__ import annotations
 import sys
 
 from geodata.errors import ItineranceError
-from planner.cli.app import app
-from planner.cli.common import err_console
 
 # Command modules register themselves on import.
 from planner.cli import (  # noqa: F401,E402
@@ -25,6 +23,8 @@ from planner.cli import (  # noqa: F401,E402
     planning,
     sweep,
 )
+from planner.cli.app import app
+from planner.cli.common import err_console
 
 __all__ = ["app", "main"]
 

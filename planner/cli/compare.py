@@ -2,7 +2,7 @@
 
 Thin: every scenario file is read and validated first (a bad one stops everything before any
 planning), then each is planned — or, for ``[asis]``, read — and measured by
-:func:`planner.compare.evaluate_scenario`; :func:`planner.compare.compare` lines them up against
+:func:`planner.analysis.compare.evaluate_scenario`; :func:`planner.analysis.compare.compare` lines them up against
 the first one. The comparison goes to the terminal (a table, ``--format csv`` or ``json``); with
 ``-o comparaison.html`` the HTML report (:mod:`maps.report`) is written with each scenario's map
 next to it — the tour map (:mod:`maps.tour_map`), or the coverage map when there is no tour —
@@ -30,8 +30,8 @@ from planner.cli.common import DbOption, console, err_console
 from planner.errors import InfeasibleError
 
 if TYPE_CHECKING:
-    from planner.compare import Comparison, Evaluation
-    from planner.scenario import ScenarioFile
+    from planner.analysis.compare import Comparison, Evaluation
+    from planner.scenario.files import ScenarioFile
 
 __all__ = ["compare_command", "print_comparison", "write_comparison"]
 
@@ -82,8 +82,8 @@ def compare_command(
     ] = False,
 ) -> None:
     """Plan each scenario and compare coverage, operations and yearly costs (in French)."""
-    from planner.compare import compare, unique_labels
-    from planner.scenario import load_scenario
+    from planner.analysis.compare import compare, unique_labels
+    from planner.scenario.files import load_scenario
 
     if output is not None:
         if output.suffix.lower() not in _SUFFIXES:
@@ -108,9 +108,9 @@ def compare_command(
 def _evaluate(
     f: ScenarioFile, label: str, db: str | None, time_limit: float | None, seed: int | None
 ) -> Evaluation:
-    from planner.compare import evaluate_scenario
+    from planner.analysis.compare import evaluate_scenario
     from planner.engine.progress import live_progress
-    from planner.pipeline import solve_options
+    from planner.scenario.pipeline import solve_options
 
     options = solve_options(f, time_limit, seed)
     try:
@@ -127,8 +127,8 @@ def _evaluate(
 
 def print_comparison(comparison: Comparison, out: Console | None = None) -> None:
     """The comparison as a French terminal table, with the cost assumptions below it."""
-    from planner.costs import RATES_FR
-    from planner.report import number_fr
+    from planner.analysis.costs import RATES_FR
+    from planner.outputs.report import number_fr
 
     out = out or console
     labels = comparison.labels
@@ -152,19 +152,32 @@ def print_comparison(comparison: Comparison, out: Console | None = None) -> None
             best = ", ".join(labels[n] for n in r.best)
             table.add_row(f"{r.label} ({r.line.unit})", *cells, best)
     out.print(table)
-    out.print("En vert : la meilleure valeur de la ligne ; entre parenthèses : l'écart à la "
-                  "référence.", highlight=False)  # fmt: skip
+    out.print(
+        "En vert : la meilleure valeur de la ligne ; entre parenthèses : l'écart à la référence.",
+        highlight=False,
+    )
     for s in comparison.scenarios:
         for note in s.notes:
             out.print(f"[bold]{s.label}[/] : {note}", highlight=False, soft_wrap=True)
     rates = comparison.scenarios[0].costs.rates
     shown = ", ".join(
         f"{RATES_FR[k][0].lower()} {number_fr(rates[k], 2 if rates[k] % 1 else 0)} {RATES_FR[k][1]}"
-        for k in ("fuel_price_per_l", "fuel_l_per_100km", "co2_kg_per_l", "staff_cost_per_hour",
-                  "purchase_cost", "lifetime_years", "working_weeks_per_year")
-    )  # fmt: skip
-    out.print(f"Hypothèses de coût (référence, section costs) : {shown}. Sources : docs/compare.md.",
-                  highlight=False, soft_wrap=True, markup=False)  # fmt: skip
+        for k in (
+            "fuel_price_per_l",
+            "fuel_l_per_100km",
+            "co2_kg_per_l",
+            "staff_cost_per_hour",
+            "purchase_cost",
+            "lifetime_years",
+            "working_weeks_per_year",
+        )
+    )
+    out.print(
+        f"Hypothèses de coût (référence, section costs) : {shown}. Sources : docs/compare.md.",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 # --- files ----------------------------------------------------------------------------------------
@@ -214,8 +227,9 @@ def _scenario_map(
 def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bool:
     """Write the tour map at ``path`` (or the coverage map without a tour); False: no map."""
     from geodata import query
-    from planner.build import FIXED_HELP, database_url
-    from planner.compare import kiosk_points
+    from planner.analysis.compare import kiosk_points
+    from planner.scenario.build import FIXED_HELP
+    from planner.scenario.context import database_url
 
     url = database_url(f, db)
     communes = None
@@ -233,8 +247,11 @@ def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bo
             "problem": ev.problem,
         }
         if ev.coverage is not None and communes is not None:
-            kwargs |= {"communes": communes, "coverage_before": ev.coverage.before.communes,
-                       "coverage_after": ev.coverage.after.communes}  # fmt: skip
+            kwargs |= {
+                "communes": communes,
+                "coverage_before": ev.coverage.before.communes,
+                "coverage_after": ev.coverage.after.communes,
+            }
         write_tour_map(ev.plan, path, **kwargs)
         return True
     if ev.coverage is None or communes is None:
@@ -242,7 +259,14 @@ def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bo
     from maps.coverage_map import write_coverage_map
 
     services = query.services(url, kinds=FIXED_HELP) + kiosk_points(ev.figures.kiosks)
-    write_coverage_map(communes, ev.coverage.after.communes, services, [], path,
-                       title=f"Couverture avec le scénario « {ev.figures.label} »",
-                       threshold=threshold, area_label=f.scenario.name)  # fmt: skip
+    write_coverage_map(
+        communes,
+        ev.coverage.after.communes,
+        services,
+        [],
+        path,
+        title=f"Couverture avec le scénario « {ev.figures.label} »",
+        threshold=threshold,
+        area_label=f.scenario.name,
+    )
     return True

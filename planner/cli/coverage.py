@@ -2,7 +2,7 @@
 
 Thin: read the area from the database (:mod:`geodata.query`: communes, services within a margin
 around the area, parsed rotas), pick the router (offline model, or OSRM with ``--osrm`` /
-``$ITINERANCE_OSRM_URL``), call :mod:`planner.coverage` / :mod:`planner.siting`, print in French.
+``$ITINERANCE_OSRM_URL``), call :mod:`planner.access.coverage` / :mod:`planner.access.siting`, print in French.
 Bad input raises an :class:`~geodata.errors.ItineranceError` before anything is written; files
 asked for with ``--output`` are written to a temporary name and renamed.
 """
@@ -32,8 +32,8 @@ from planner.defaults import DEFAULT_THRESHOLD
 if TYPE_CHECKING:
     import pandas as pd
 
-    from planner.coverage import CoverageInputs, CoverageResult
-    from planner.siting import SitingResult, SolverOptions
+    from planner.access.coverage import CoverageInputs, CoverageResult
+    from planner.access.siting import SitingResult, SolverOptions
 
 SERVICE_MARGIN_KM = 30.0  # services this far outside the area still count (across the border)
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -113,16 +113,16 @@ def load_area(
     margin_km: float = SERVICE_MARGIN_KM,
 ) -> Area:
     """Communes, services (with a margin) and mobile stops of an area, and the router to use."""
-    from geodata import query
-    from planner.coverage import CoverageInputs, check_threshold, stops_from_rotas
-    from planner.matrices import default_router
+    from geodata import query, settings
+    from planner.access.coverage import CoverageInputs, check_threshold, stops_from_rotas
+    from planner.access.matrices import choose_router
 
     check_threshold(threshold)
     if sum(x is not None for x in (departement, region, epci)) != 1:
         raise UnknownAreaError("give exactly one area: --departement, --region or --epci")
     if not (math.isfinite(margin_km) and margin_km >= 0):
         raise DataError(f"--margin-km: expected a distance >= 0 in km, got {margin_km}")
-    router = default_router(osrm)
+    router = choose_router(osrm or settings.osrm_url())
     points = query.commune_points(db, departement=departement, region=region, epci=epci)
     if not points:
         raise UnknownAreaError(
@@ -148,7 +148,7 @@ def load_area(
     return Area(area_label(departement, region, epci), inputs, issues)
 
 
-# --- output helpers --------------------------------------------------------------------------------
+# --- output helpers -------------------------------------------------------------------------------
 def _write_atomically(path: Path, text: str) -> None:
     path = Path(path)
     if not path.parent.is_dir():
@@ -185,7 +185,7 @@ def _print(parts: list[Table | str], output: Path | None) -> None:
 
 
 def _minutes(x: float) -> str:
-    from planner.report import number_fr
+    from planner.outputs.report import number_fr
 
     return (
         "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{number_fr(x, 0)} min"
@@ -203,12 +203,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.reset_index().to_json(orient="records", force_ascii=False))
 
 
-# --- coverage ----------------------------------------------------------------------------------------
+# --- coverage -------------------------------------------------------------------------------------
 def coverage_table_fr(result: CoverageResult, label: str, gaps: int) -> list[Table | str]:
     """The French terminal report: headline, totals by kind of help, gap communes by need."""
     import pandas as pd
 
-    from planner.report import number_fr
+    from planner.outputs.report import number_fr
 
     t = result.threshold
     fs = result.totals.loc["france_services"]
@@ -324,9 +324,9 @@ def coverage_command(
     ] = False,
 ) -> None:
     """Coverage gaps of an area: time to the nearest help of each kind, totals, communes left out."""
-    from planner.accessibility import two_step_fca
-    from planner.coverage import analyse
-    from planner.provenance import provenance
+    from planner.access.accessibility import two_step_fca
+    from planner.access.coverage import analyse
+    from planner.scenario.provenance import provenance
 
     area = load_area(
         db,
@@ -400,7 +400,7 @@ def site_report_fr(
 ) -> list[Table | str]:
     import pandas as pd
 
-    from planner.report import number_fr
+    from planner.outputs.report import number_fr
 
     names = result.names
     frame = result.comparison.before.communes
@@ -432,7 +432,11 @@ def site_report_fr(
         out.append(f"Aucun {what[:-1]} n'apporte de couverture nouvelle à moins de {t} min.")
     if k is not None and 0 < len(result.chosen) < k:
         out.append(
-            (f"Seul 1 {what[:-1]} couvre" if len(result.chosen) == 1 else f"Seuls {len(result.chosen)} {what} couvrent")
+            (
+                f"Seul 1 {what[:-1]} couvre"
+                if len(result.chosen) == 1
+                else f"Seuls {len(result.chosen)} {what} couvrent"
+            )
             + " quelqu'un de nouveau ; les autres n'apporteraient rien."
         )
     out.append(
@@ -441,7 +445,9 @@ def site_report_fr(
         + (" (couverture partielle : bornes)" if result.kind == "borne" else "")
     )
     if result.status == "OPTIMAL":
-        out.append(f"Optimalité : optimum prouvé par {solver.upper()} en {number_fr(result.seconds, 1)} s")
+        out.append(
+            f"Optimalité : optimum prouvé par {solver.upper()} en {number_fr(result.seconds, 1)} s"
+        )
     else:
         out.append(
             f"Optimalité : solution réalisable, écart à la borne ≤ {number_fr(100 * result.gap, 2)} % "
@@ -481,7 +487,7 @@ def site_report_fr(
 def _site_json(
     result: SitingResult, label: str, k: int | None, db: str | None, options: SolverOptions
 ) -> dict[str, Any]:
-    from planner.provenance import provenance
+    from planner.scenario.provenance import provenance
 
     names = result.names
     return {
@@ -572,7 +578,9 @@ def site_command(
     seed: Annotated[int, typer.Option("--seed", help="CP-SAT random seed.")] = 0,
     solver: Annotated[
         str,
-        typer.Option("--solver", help="cp-sat, or scip (maximal covering only: closes large K faster)."),
+        typer.Option(
+            "--solver", help="cp-sat, or scip (maximal covering only: closes large K faster)."
+        ),
     ] = "cp-sat",
     fmt: Annotated[
         SiteFormat, typer.Option("--format", "-f", help="table (French report) or json.")
@@ -583,10 +591,10 @@ def site_command(
     output: OutputOption = None,
 ) -> None:
     """Where to add K stops (or kiosks) to cover the most need, or the fewest to cover everyone."""
-    from planner.coverage import check_threshold
-    from planner.model import Frequency
-    from planner.report import number_fr
-    from planner.siting import SolverOptions, maximal_covering, set_covering
+    from planner.access.coverage import check_threshold
+    from planner.access.siting import SolverOptions, maximal_covering, set_covering
+    from planner.outputs.report import number_fr
+    from planner.tours.model import Frequency
 
     check_threshold(threshold)
     if (new_stops is None) == (not cover_all):
@@ -602,7 +610,9 @@ def site_command(
             f"--frequency: expected weekly, fortnightly or monthly, got {frequency!r}"
         ) from None
     if cover_all and solver != "cp-sat":
-        raise DataError("--solver scip: only for maximal covering (--new-stops); --cover-all uses cp-sat")
+        raise DataError(
+            "--solver scip: only for maximal covering (--new-stops); --cover-all uses cp-sat"
+        )
     options = SolverOptions(time_limit=time_limit, workers=workers, seed=seed, solver=solver)
     area = load_area(
         db,

@@ -32,7 +32,15 @@ from geodata.records import ParsedRota, ServiceKind
 from planner.cli.app import data_app
 from planner.cli.common import DbOption, console, err_console
 
-__all__ = ["fr_int", "fr_float", "plural_fr", "services_fr", "load_summary_fr", "rota_to_json", "step_progress"]
+__all__ = [
+    "fr_int",
+    "fr_float",
+    "plural_fr",
+    "services_fr",
+    "load_summary_fr",
+    "rota_to_json",
+    "step_progress",
+]
 
 
 class OutputFormat(str, Enum):
@@ -98,8 +106,12 @@ def sources() -> None:
 
 @data_app.command("fetch")
 def fetch(
-    names: Annotated[list[str] | None, typer.Argument(help="Dataset names (default: all); see `data sources`.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Download again files whose hash does not match.")] = False,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Dataset names (default: all); see `data sources`.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Download again files whose hash does not match.")
+    ] = False,
 ) -> None:
     """Download missing datasets into the data folder, checking their sha256."""
     wanted = [registry.dataset(n) for n in names] if names else list(registry.DATASETS)
@@ -132,7 +144,10 @@ def step_progress() -> Iterator:
         yield hook
 
 
-_SOURCE_FR = {"cnfs": "lieux de conseillers numériques", "aidants_connect": "structures Aidants Connect"}
+_SOURCE_FR = {
+    "cnfs": "lieux de conseillers numériques",
+    "aidants_connect": "structures Aidants Connect",
+}
 
 
 def load_summary_fr(report) -> list[str]:  # noqa: ANN001 (geodata.load.LoadReport)
@@ -153,15 +168,28 @@ def load_summary_fr(report) -> list[str]:  # noqa: ANN001 (geodata.load.LoadRepo
         )
         + ".",
         f"Indice de fragilité numérique : {fr_int(r.communes - len(r.ifn_missing))} communes avec score"
-        + (f", {fr_int(len(r.ifn_missing))} sans ({', '.join(r.ifn_missing[:8])})" if r.ifn_missing else "")
+        + (
+            f", {fr_int(len(r.ifn_missing))} sans ({', '.join(r.ifn_missing[:8])})"
+            if r.ifn_missing
+            else ""
+        )
         + ".",
         f"Services : {services_fr(r.services_by_kind)}"
         + (
-            " (" + ", ".join(f"{fr_int(n)} {_SOURCE_FR.get(src, src)}" for src, n in r.mediation_by_source.items()) + ")"
+            " ("
+            + ", ".join(
+                f"{fr_int(n)} {_SOURCE_FR.get(src, src)}"
+                for src, n in r.mediation_by_source.items()
+            )
+            + ")"
             if r.mediation_by_source
             else ""
         )
-        + (f" ; {fr_int(r.nearby_services)} services voisins (moins de 50 km) ajoutés" if r.nearby_services else "")
+        + (
+            f" ; {fr_int(r.nearby_services)} services voisins (moins de 50 km) ajoutés"
+            if r.nearby_services
+            else ""
+        )
         + ".",
     ]
     if r.mediation_unlocated:
@@ -171,7 +199,9 @@ def load_summary_fr(report) -> list[str]:  # noqa: ANN001 (geodata.load.LoadRepo
             f"{o.service_id} {WEEKDAYS_FR[o.weekday] if o.weekday is not None else 'semaine'} {o.text!r}"
             for o in r.odd_hours[:5]
         )
-        lines.append(f"Horaires illisibles (laissés de côté) : {fr_int(len(r.odd_hours))} — {shown}{' …' if len(r.odd_hours) > 5 else ''}.")
+        lines.append(
+            f"Horaires illisibles (laissés de côté) : {fr_int(len(r.odd_hours))} — {shown}{' …' if len(r.odd_hours) > 5 else ''}."
+        )
     lines.append(
         f"Tournées : {plural_fr(r.rotas, 'service itinérant ou multisite', 'services itinérants ou multisites')}, "
         f"{plural_fr(r.rota_stops, 'arrêt')}, {plural_fr(r.unresolved_stops, 'nom non résolu', 'noms non résolus')}, "
@@ -182,16 +212,28 @@ def load_summary_fr(report) -> list[str]:  # noqa: ANN001 (geodata.load.LoadRepo
 
 @data_app.command("load")
 def load(
-    region: Annotated[str | None, typer.Option("--region", help="Region code, e.g. 24 (Centre-Val de Loire).")] = None,
-    departement: Annotated[str | None, typer.Option("--departement", help="Département code, e.g. 36 (Indre).")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Region code, e.g. 24 (Centre-Val de Loire).")
+    ] = None,
+    departement: Annotated[
+        str | None, typer.Option("--departement", help="Département code, e.g. 36 (Indre).")
+    ] = None,
     contours: Annotated[
         Path | None,
-        typer.Option("--contours", help="Your own commune contour file (GeoJSON, GeoPackage, Shapefile) instead of the built-in Centre-Val de Loire one."),
+        typer.Option(
+            "--contours",
+            help="Your own commune contour file (GeoJSON, GeoPackage, Shapefile) instead of the built-in Centre-Val de Loire one.",
+        ),
     ] = None,
     contours_code_column: Annotated[
-        str, typer.Option("--contours-code-column", help="Column of the contour file holding INSEE codes.")
+        str,
+        typer.Option(
+            "--contours-code-column", help="Column of the contour file holding INSEE codes."
+        ),
     ] = "code",
-    contours_layer: Annotated[str | None, typer.Option("--contours-layer", help="Layer of a GeoPackage contour file.")] = None,
+    contours_layer: Annotated[
+        str | None, typer.Option("--contours-layer", help="Layer of a GeoPackage contour file.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Load a région or a département (communes, EPCI, IFN, services, rotas) into the database.
@@ -202,9 +244,14 @@ def load(
 
     with step_progress() as hook:
         report = load_area(
-            db, region=region, departement=departement, contours=contours, progress=hook,
-            contours_code_column=contours_code_column, contours_layer=contours_layer,
-        )  # fmt: skip
+            db,
+            region=region,
+            departement=departement,
+            contours=contours,
+            progress=hook,
+            contours_code_column=contours_code_column,
+            contours_layer=contours_layer,
+        )
     for line in load_summary_fr(report):
         console.print(line, highlight=False)
     kind, code = report.area.key.split(":")
@@ -217,42 +264,75 @@ def load(
 @data_app.command("status")
 def status(
     db: DbOption = None,
-    output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json.")
+    ] = OutputFormat.table,
 ) -> None:
     """What the database holds: areas, files (hash, vintage, date) and counts."""
     from geodata import query
 
     st = query.status(db)
     if output == OutputFormat.json:
-        console.print_json(json.dumps({"url": st.url, "loads": st.loads, "departements": st.departements, "user_items": st.user_items}))
+        console.print_json(
+            json.dumps(
+                {
+                    "url": st.url,
+                    "loads": st.loads,
+                    "departements": st.departements,
+                    "user_items": st.user_items,
+                }
+            )
+        )
         return
     console.print(f"Base : {st.url}", highlight=False)
     if not st.departements and not st.loads:
-        console.print("Aucune donnée chargée : itinerance data load --departement 36 (ou --region 24).")
+        console.print(
+            "Aucune donnée chargée : itinerance data load --departement 36 (ou --region 24)."
+        )
         return
     table = Table(title="Territoire chargé")
     kinds = [k for k in ServiceKind if any(d["services"].get(k.value) for d in st.departements)]
-    for col in ("Dép.", "Communes", "Avec contour", "Habitants", *(_KIND_FR[k][1] for k in kinds), "Arrêts de tournée", "Non résolus"):
+    for col in (
+        "Dép.",
+        "Communes",
+        "Avec contour",
+        "Habitants",
+        *(_KIND_FR[k][1] for k in kinds),
+        "Arrêts de tournée",
+        "Non résolus",
+    ):
         table.add_column(col, justify="left" if col == "Dép." else "right")
     for d in st.departements:
         table.add_row(
-            d["departement"], fr_int(d["communes"]), fr_int(d["with_contour"]), fr_int(d["population"]),
+            d["departement"],
+            fr_int(d["communes"]),
+            fr_int(d["with_contour"]),
+            fr_int(d["population"]),
             *(fr_int(d["services"].get(k.value, 0)) for k in kinds),
-            fr_int(d["rota_stops"]), fr_int(d["unresolved_stops"]),
-        )  # fmt: skip
+            fr_int(d["rota_stops"]),
+            fr_int(d["unresolved_stops"]),
+        )
     console.print(table)
     files = Table(title="Fichiers chargés (provenance)")
     for col in ("Zone", "Jeu de données", "Fichier", "Millésime", "sha256", "Chargé le", "Lignes"):
         files.add_column(col, overflow="fold")
     for item in st.loads:
         files.add_row(
-            item["area"], item["dataset"], item["file"], item["vintage"] or "", item["sha256"][:12] + "…",
-            str(item["loaded_at"])[:19].replace("T", " "), fr_int(item["rows"]),
-        )  # fmt: skip
+            item["area"],
+            item["dataset"],
+            item["file"],
+            item["vintage"] or "",
+            item["sha256"][:12] + "…",
+            str(item["loaded_at"])[:19].replace("T", " "),
+            fr_int(item["rows"]),
+        )
     console.print(files)
     user = {k: v for k, v in st.user_items.items() if v}
     if user:
-        console.print("Éléments importés : " + ", ".join(f"{k} {fr_int(v)}" for k, v in user.items()), highlight=False)
+        console.print(
+            "Éléments importés : " + ", ".join(f"{k} {fr_int(v)}" for k, v in user.items()),
+            highlight=False,
+        )
 
 
 # -- rota ---------------------------------------------------------------------------------------
@@ -268,7 +348,10 @@ def rota_to_json(rota: ParsedRota) -> dict:
         "base_insee": rota.base_insee,
         "departement": rota.departement,
         "raw_text": rota.raw_text,
-        "hours": {WEEKDAYS_FR[d]: [[iv.start, iv.end] for iv in ivs] for d, ivs in sorted(rota.hours.items())},
+        "hours": {
+            WEEKDAYS_FR[d]: [[iv.start, iv.end] for iv in ivs]
+            for d, ivs in sorted(rota.hours.items())
+        },
         "stops": [
             {
                 "order": s.order,
@@ -299,10 +382,18 @@ def rota_to_json(rota: ParsedRota) -> dict:
 def _print_rota(rota: ParsedRota, names: dict[str, str]) -> None:
     from geodata.rota import describe_recurrence_fr
 
-    base = f"{names.get(rota.base_insee or '', '?')} ({rota.base_insee})" if rota.base_insee else "inconnue"
-    console.print(f"\n[bold]{rota.service_name}[/] ({rota.service_id}) — base : {base}", highlight=False)
+    base = (
+        f"{names.get(rota.base_insee or '', '?')} ({rota.base_insee})"
+        if rota.base_insee
+        else "inconnue"
+    )
+    console.print(
+        f"\n[bold]{rota.service_name}[/] ({rota.service_id}) — base : {base}", highlight=False
+    )
     if rota.hours:
-        days = ", ".join(f"{WEEKDAYS_FR[d]} {intervals_fr(ivs)}" for d, ivs in sorted(rota.hours.items()))
+        days = ", ".join(
+            f"{WEEKDAYS_FR[d]} {intervals_fr(ivs)}" for d, ivs in sorted(rota.hours.items())
+        )
         console.print(f"Horaires : {days}", highlight=False)
     if rota.stops:
         table = Table()
@@ -311,9 +402,14 @@ def _print_rota(rota: ParsedRota, names: dict[str, str]) -> None:
         for s in rota.stops:
             commune = s.match.name or "[red]non résolu[/]"
             table.add_row(
-                str(s.order), commune, s.match.insee or "—", s.raw_name, describe_recurrence_fr(s.recurrence),
-                s.place or "", f"{s.match.confidence:.2f}",
-            )  # fmt: skip
+                str(s.order),
+                commune,
+                s.match.insee or "—",
+                s.raw_name,
+                describe_recurrence_fr(s.recurrence),
+                s.place or "",
+                f"{s.match.confidence:.2f}",
+            )
         console.print(table)
     for issue in rota.issues:
         console.print(f"  ⚠ {issue}", highlight=False, markup=False)
@@ -321,10 +417,16 @@ def _print_rota(rota: ParsedRota, names: dict[str, str]) -> None:
 
 @data_app.command("rota")
 def rota(
-    departement: Annotated[str | None, typer.Option("--departement", help="Département code, e.g. 36.")] = None,
+    departement: Annotated[
+        str | None, typer.Option("--departement", help="Département code, e.g. 36.")
+    ] = None,
     region: Annotated[str | None, typer.Option("--region", help="Region code, e.g. 24.")] = None,
-    service: Annotated[str | None, typer.Option("--service", help="One service, e.g. fs:2394 or 2394.")] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    service: Annotated[
+        str | None, typer.Option("--service", help="One service, e.g. fs:2394 or 2394.")
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json.")
+    ] = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """The parsed rotas of mobile and multi-site France Services: stops, recurrence, issues."""
@@ -359,7 +461,9 @@ def _mapping(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or []:
         target, sep, source = pair.partition("=")
         if not sep or not target.strip() or not source.strip():
-            raise DataError(f"--map {pair!r}: expected field=column, e.g. --map insee='Code commune'")
+            raise DataError(
+                f"--map {pair!r}: expected field=column, e.g. --map insee='Code commune'"
+            )
         mapping[target.strip()] = source.strip()
     return mapping
 
@@ -373,14 +477,22 @@ class ImportKind(str, Enum):
 
 @data_app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or Windows-1252, ',' or ';'), GeoJSON or GeoPackage.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV (UTF-8 or Windows-1252, ',' or ';'), GeoJSON or GeoPackage.")
+    ],
     kind: Annotated[ImportKind, typer.Option("--kind", help="What the file holds.")],
     map_: Annotated[
         list[str] | None,
-        typer.Option("--map", help="Column mapping field=column (repeatable), e.g. --map insee='Code commune'."),
+        typer.Option(
+            "--map",
+            help="Column mapping field=column (repeatable), e.g. --map insee='Code commune'.",
+        ),
     ] = None,
     layer: Annotated[str | None, typer.Option("--layer", help="GeoPackage layer.")] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Overwrite items whose id was stored from another file.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Overwrite items whose id was stored from another file."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import your own bornes, host sites, services or vehicles (validated, in one transaction)."""
@@ -388,7 +500,9 @@ def import_(
     from geodata.userfiles import import_file
 
     known, former = insee_reference()
-    result = import_file(file, kind.value, _mapping(map_), layer, known_insee=known, former_insee=former)
+    result = import_file(
+        file, kind.value, _mapping(map_), layer, known_insee=known, former_insee=former
+    )
     report = store_import(db, result, replace=replace)
     noun = {
         "borne": ("borne importée", "bornes importées"),
@@ -398,9 +512,21 @@ def import_(
     }[kind.value]
     console.print(
         f"{plural_fr(report.stored, *noun)} depuis {report.source}"
-        + (f" (dont {fr_int(report.replaced)} déjà importé(s) de ce fichier, remplacé(s))" if report.replaced else "")
-        + (f" ; {fr_int(report.located_by_contour)} situé(s) dans leur commune par leurs coordonnées" if report.located_by_contour else "")
-        + (f" ; {fr_int(report.placed_at_commune)} placé(s) au point de leur commune" if report.placed_at_commune else "")
+        + (
+            f" (dont {fr_int(report.replaced)} déjà importé(s) de ce fichier, remplacé(s))"
+            if report.replaced
+            else ""
+        )
+        + (
+            f" ; {fr_int(report.located_by_contour)} situé(s) dans leur commune par leurs coordonnées"
+            if report.located_by_contour
+            else ""
+        )
+        + (
+            f" ; {fr_int(report.placed_at_commune)} placé(s) au point de leur commune"
+            if report.placed_at_commune
+            else ""
+        )
         + ".",
         highlight=False,
     )

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-
 from rich.console import Console
 from rich.table import Table
 
@@ -34,7 +33,14 @@ from geodata.errors import ItineranceError
 from geodata.records import ServiceKind
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
-from planner.cli.data import fr_float, fr_int, load_summary_fr, plural_fr, services_fr, step_progress
+from planner.cli.data import (
+    fr_float,
+    fr_int,
+    load_summary_fr,
+    plural_fr,
+    services_fr,
+    step_progress,
+)
 
 if TYPE_CHECKING:
     from geodata.load import LoadReport
@@ -123,11 +129,18 @@ def territory(ctx: DemoContext) -> None:
     )
     ifn = communes["ifn"].dropna()
     if len(ifn):
-        weighted = float((communes["ifn"] * communes["population"]).sum() / communes.loc[communes["ifn"].notna(), "population"].sum())
+        weighted = float(
+            (communes["ifn"] * communes["population"]).sum()
+            / communes.loc[communes["ifn"].notna(), "population"].sum()
+        )
         out(
             f"Indice de fragilité numérique (0 à 10, 10 = le plus fragile) : médiane {fr_float(float(ifn.median()))}, "
             f"moyenne pondérée par la population {fr_float(weighted)}"
-            + (f" ; {fr_int(len(communes) - len(ifn))} communes sans score" if len(ifn) < len(communes) else "")
+            + (
+                f" ; {fr_int(len(communes) - len(ifn))} communes sans score"
+                if len(ifn) < len(communes)
+                else ""
+            )
             + ".",
             highlight=False,
         )
@@ -141,7 +154,9 @@ def fragile_communes(ctx: DemoContext) -> None:
     communes = ctx.results.get("communes")
     if communes is None:
         communes = query.communes(ctx.url, departement=ctx.departement)
-    ranked = communes[communes["ifn"].notna()].sort_values(["ifn", "population", "code"], ascending=[False, False, True])
+    ranked = communes[communes["ifn"].notna()].sort_values(
+        ["ifn", "population", "code"], ascending=[False, False, True]
+    )
     table = Table()
     for col in ("Commune", "INSEE", "IFN", "Habitants", "EPCI"):
         table.add_column(col)
@@ -159,7 +174,11 @@ def mobile_services(ctx: DemoContext) -> None:
     services = ctx.results.get("services") or query.services(ctx.url, departement=ctx.departement)
     mobile = [s for s in services if s.kind == ServiceKind.FRANCE_SERVICES_MOBILE]
     rotas = {r.service_id: r for r in query.rotas(ctx.url, departement=ctx.departement)}
-    names = dict(zip(ctx.results["communes"]["code"], ctx.results["communes"]["name"])) if "communes" in ctx.results else {}
+    names = (
+        dict(zip(ctx.results["communes"]["code"], ctx.results["communes"]["name"]))
+        if "communes" in ctx.results
+        else {}
+    )
     out = ctx.console.print
     out(
         f"{plural_fr(len(mobile), 'France Services itinérant', 'France Services itinérants')} ; "
@@ -177,11 +196,16 @@ def mobile_services(ctx: DemoContext) -> None:
             out("  Aucun arrêt lisible dans la liste nationale.", highlight=False)
         for stop in rota.stops if rota else ():
             if stop.match.insee:
-                where = f"{stop.match.name} ({stop.match.insee})" + (f", {stop.place}" if stop.place else "")
+                where = f"{stop.match.name} ({stop.match.insee})" + (
+                    f", {stop.place}" if stop.place else ""
+                )
             else:
                 near = ", ".join(f"{n} {c}" for c, n, _ in stop.match.candidates[:3])
                 where = f"« {stop.raw_name} » non résolu" + (f" (proches : {near})" if near else "")
-            out(f"  {stop.order:>2}. {describe_recurrence_fr(stop.recurrence)} — {where}", highlight=False)
+            out(
+                f"  {stop.order:>2}. {describe_recurrence_fr(stop.recurrence)} — {where}",
+                highlight=False,
+            )
         unresolved = sum(1 for s in rota.stops if s.match.insee is None) if rota else 0
         if unresolved:
             out(
@@ -217,14 +241,21 @@ def coverage_gaps(ctx: DemoContext) -> None:
     if target is None:
         return
     from maps.coverage_map import write_coverage_map
-    from planner.provenance import provenance
+    from planner.scenario.provenance import provenance
 
     paths = write_coverage_map(
-        area.communes, area.coverage.communes, area.services, area.rotas, target,
-        title="Accès aux lieux d’aide numérique", threshold=threshold, vintages=area.vintages,
-        area_label=area.label, method_note=area.method_note,
+        area.communes,
+        area.coverage.communes,
+        area.services,
+        area.rotas,
+        target,
+        title="Accès aux lieux d’aide numérique",
+        threshold=threshold,
+        vintages=area.vintages,
+        area_label=area.label,
+        method_note=area.method_note,
         provenance=provenance(database=ctx.url, router=area.coverage.router),
-    )  # fmt: skip
+    )
     for path in paths:
         what = (
             "la même information en tableaux (page accessible)"
@@ -241,8 +272,8 @@ def _planned(ctx: DemoContext, name: str, time_limit: float | None) -> Any:
     coverage threshold the coverage section chose, in the engine's deterministic mode (a work
     budget instead of the clock): the demo gives the same plan on every machine."""
     from planner.engine.progress import live_progress
-    from planner.pipeline import plan_scenario, solve_options
-    from planner.scenario import load_scenario
+    from planner.scenario.files import load_scenario
+    from planner.scenario.pipeline import plan_scenario, solve_options
 
     overrides: dict[str, Any] = {"solver.deterministic": True}  # the same plan on any machine
     if "threshold" in ctx.results:
@@ -257,7 +288,7 @@ def _planned(ctx: DemoContext, name: str, time_limit: float | None) -> Any:
 
 def _summary_fr(ctx: DemoContext, planned: Any) -> None:
     """The validator's figures of a plan in a few French lines, and its violations if any."""
-    from planner.report import number_fr
+    from planner.outputs.report import number_fr
 
     fig, report = planned.report.figures, planned.report
     served = len(planned.plan.served_stops())
@@ -270,9 +301,15 @@ def _summary_fr(ctx: DemoContext, planned: Any) -> None:
         highlight=False,
     )
     if report.ok:
-        out("Vérification indépendante (temps recalculés) : aucune contrainte violée.", highlight=False)
+        out(
+            "Vérification indépendante (temps recalculés) : aucune contrainte violée.",
+            highlight=False,
+        )
     else:
-        out(f"Vérification indépendante : {plural_fr(len(report.violations), 'contrainte violée', 'contraintes violées')} :", highlight=False)
+        out(
+            f"Vérification indépendante : {plural_fr(len(report.violations), 'contrainte violée', 'contraintes violées')} :",
+            highlight=False,
+        )
         for v in report.violations[:5]:
             out(f"  - {v.message}", highlight=False, markup=False)
 
@@ -290,11 +327,13 @@ def rota_as_is(ctx: DemoContext) -> None:
 @demo_section("Une tournée optimisée pour le même bus")
 def rota_optimised(ctx: DemoContext) -> None:
     """The same van and monthly cycle, days and order chosen by the engine; its rota printed."""
-    from planner.report import render
+    from planner.outputs.report import render
 
     warming = ctx.results.pop("warm_up", None)
     if warming is not None:  # the engine's compiled kernel, loaded (or compiled) meanwhile
-        with err_console.status("Préparation du moteur d'optimisation (la première fois : compilation, une à deux minutes)…"):
+        with err_console.status(
+            "Préparation du moteur d'optimisation (la première fois : compilation, une à deux minutes)…"
+        ):
             warming.join()
     planned = _planned(ctx, OPTIMISED, ctx.time_limit)
     ctx.results["optimised"] = planned
@@ -305,8 +344,8 @@ def rota_optimised(ctx: DemoContext) -> None:
 @demo_section("Les deux tournées côte à côte")
 def side_by_side(ctx: DemoContext) -> None:
     """Coverage, operations and yearly costs of both; the HTML report with both tour maps."""
+    from planner.analysis.compare import compare, measure
     from planner.cli.compare import print_comparison, write_comparison
-    from planner.compare import compare, measure
 
     pairs = [(ctx.results["as_is"], "Aujourd'hui"), (ctx.results["optimised"], "Optimisée")]
     evaluations = [measure(p, db=ctx.url, label=label) for p, label in pairs]
@@ -319,12 +358,18 @@ def side_by_side(ctx: DemoContext) -> None:
     from maps.report import map_file_name
 
     files = [p.built.scenario for p, _ in pairs]
-    stems = {Path(map_file_name(target, n, label)).stem: label for n, (_, label) in enumerate(pairs)}
+    stems = {
+        Path(map_file_name(target, n, label)).stem: label for n, (_, label) in enumerate(pairs)
+    }
     for path in write_comparison(comparison, evaluations, files, target, ctx.url):
         if path == target:
             what = "rapport de comparaison (tableau, graphique coût–couverture, cartes)"
         elif path.stem in stems:
-            what = f"carte des tournées « {stems[path.stem]} »" if path.suffix == ".html" else f"arrêts de la carte « {stems[path.stem]} » (CSV)"
+            what = (
+                f"carte des tournées « {stems[path.stem]} »"
+                if path.suffix == ".html"
+                else f"arrêts de la carte « {stems[path.stem]} » (CSV)"
+            )
         else:
             what = f"tableau de la carte « {stems.get(path.stem.removesuffix('-tableau'), '')} »"
         ctx.record(path, what)
@@ -340,22 +385,32 @@ def documents(ctx: DemoContext) -> None:
     if ctx.out_dir is None:
         return
     from maps.tour_map import write_tour_map
-    from planner.calendar import Schedule, date_fr
     from planner.cli.export import export_plan, parse_start
     from planner.cli.planning import write_json
+    from planner.outputs.calendar import Schedule, date_fr
 
-    for key, name in (("as_is", "plan-rurlinette-actuelle.json"), ("optimised", "plan-rurlinette-optimisee.json")):
+    for key, name in (
+        ("as_is", "plan-rurlinette-actuelle.json"),
+        ("optimised", "plan-rurlinette-optimisee.json"),
+    ):
         path = ctx.out_dir / name
         write_json(ctx.results[key].plan.to_json(), path)
-        ctx.record(path, "plan au format JSON (entrées, versions, graine ; itinerance evaluate/export le relisent)")
+        ctx.record(
+            path,
+            "plan au format JSON (entrées, versions, graine ; itinerance evaluate/export le relisent)",
+        )
     plan = ctx.results["optimised"].plan
     schedule = Schedule.from_plan(plan, "plan-rurlinette-optimisee.json")
     start = parse_start(None)
     folder = ctx.out_dir / "documents"
     written = export_plan(
-        schedule, folder, start=start,
-        tour_map=lambda path: write_tour_map(plan, path, title="La Rur@linette — tournée optimisée"),
-    )  # fmt: skip
+        schedule,
+        folder,
+        start=start,
+        tour_map=lambda path: write_tour_map(
+            plan, path, title="La Rur@linette — tournée optimisée"
+        ),
+    )
     for rel, what in written:
         ctx.record(folder / rel, what)
     ctx.console.print(
@@ -414,7 +469,9 @@ def run_demo(
         out_dir = Path(out_dir)
         _check_demo_target(out_dir)
         try:
-            temp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+            temp = Path(
+                tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent)
+            )
         except OSError as exc:
             raise ItineranceError(f"{out_dir}: cannot write beside it ({exc.strerror})") from None
         ctx.out_dir = temp
@@ -432,7 +489,9 @@ def run_demo(
             out.rule(f"[bold]{title}")
             section(ctx)
         if temp is not None and out_dir is not None:
-            (temp / MARKER).write_text(_index_fr(ctx, time.perf_counter() - started), encoding="utf-8")
+            (temp / MARKER).write_text(
+                _index_fr(ctx, time.perf_counter() - started), encoding="utf-8"
+            )
             _replace_demo_folder(temp, out_dir)
             temp = None
             ctx.out_dir = out_dir
@@ -444,7 +503,9 @@ def run_demo(
         out.print(f"Dans {ctx.out_dir}/ (liste aussi dans {MARKER}) :", highlight=False)
         for rel, what in ctx.written:
             out.print(f"  {rel} — {what}", highlight=False, markup=False)
-        out.print(f"Démonstration terminée en {time.perf_counter() - started:.0f} s.", highlight=False)
+        out.print(
+            f"Démonstration terminée en {time.perf_counter() - started:.0f} s.", highlight=False
+        )
     return ctx
 
 
@@ -452,7 +513,12 @@ def run_demo(
 def demo(
     db: DbOption = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for the demo's maps, report and documents (replaced if written by a previous demo).")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for the demo's maps, report and documents (replaced if written by a previous demo).",
+        ),
     ] = DEMO_FOLDER,
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="Seconds of search for the optimised rota.")
@@ -461,5 +527,7 @@ def demo(
     """Built-in demo on Indre (36): territory, coverage gaps, La Rur@linette today and optimised,
     their comparison, and the maps, report, timetables, posters and calendars in ./itinerance-demo/."""
     if not time_limit > 0:
-        raise ItineranceError(f"--time-limit: expected a positive number of seconds, got {time_limit:g}")
+        raise ItineranceError(
+            f"--time-limit: expected a positive number of seconds, got {time_limit:g}"
+        )
     run_demo(db, out_dir=out, time_limit=time_limit)

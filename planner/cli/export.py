@@ -19,8 +19,8 @@ from the plan's scenario file (unchanged since planning), and then only in the v
 timetables and calendars (the crew's documents); posters, commune calendars, GIS files and the
 map never show more than "visite à domicile", a commune and a time slot.
 
-Thin: dates come from :mod:`planner.calendar`, files from :mod:`planner.ical`,
-:mod:`planner.geoexport`, :mod:`maps.timetable`, :mod:`maps.poster` and :mod:`maps.tour_map`.
+Thin: dates come from :mod:`planner.outputs.calendar`, files from :mod:`planner.outputs.ical`,
+:mod:`planner.outputs.geoexport`, :mod:`maps.timetable`, :mod:`maps.poster` and :mod:`maps.tour_map`.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from maps.io import OutputError
 from planner.cli.app import app
 from planner.cli.common import console, err_console
 from planner.errors import PlanError
-from planner.plan import Plan
+from planner.tours.plan import Plan
 
 if TYPE_CHECKING:
-    from planner.calendar import Schedule
+    from planner.outputs.calendar import Schedule
 
 __all__ = ["FORMATS", "export_command", "export_plan", "personal_from_scenario"]
 
@@ -80,7 +80,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 def parse_start(text: str | None) -> date:
     """``--start`` as a date (default: the next Monday after today)."""
-    from planner.calendar import default_start
+    from planner.outputs.calendar import default_start
 
     if text is None:
         return default_start()
@@ -101,8 +101,8 @@ def check_months(months: int) -> None:
 def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]:
     """Requesters' details from the scenario the plan was made from (its recorded path), only
     if that file is unchanged (same sha256). PlanError otherwise."""
-    from planner.provenance import sha256_of
-    from planner.scenario import load_scenario
+    from planner.scenario.files import load_scenario
+    from planner.scenario.provenance import sha256_of
 
     recorded = [i for i in plan.meta.get("inputs", []) if i.get("role") == "scenario"]
     if not recorded:
@@ -143,8 +143,8 @@ def _write(folder: Path, rel: str, content: bytes) -> None:
 
 
 def write_geo(schedule: Schedule, folder: Path, anchor: date) -> list[Path]:
-    """:func:`planner.geoexport.write_geo`, imported on first use (it loads geopandas)."""
-    from planner import geoexport
+    """:func:`planner.outputs.geoexport.write_geo`, imported on first use (it loads geopandas)."""
+    from planner.outputs import geoexport
 
     return geoexport.write_geo(schedule, folder, anchor)
 
@@ -162,7 +162,7 @@ def _build(
     """Write every chosen output into ``folder``; return what was written."""
     from maps.poster import poster_html, poster_index_html
     from maps.timetable import timetable_csv, timetable_html
-    from planner.ical import commune_calendar, vehicle_calendar
+    from planner.outputs.ical import commune_calendar, vehicle_calendar
 
     out: Written = []
     taken: set[str] = set()
@@ -178,8 +178,10 @@ def _build(
                 timetable_html(schedule, vid, start).encode("utf-8"),
             )
             _write(folder, f"horaires/{name}.csv", timetable_csv(schedule, vid))
-            out += [(f"horaires/{name}.html", f"horaires imprimables de {label}"),
-                    (f"horaires/{name}.csv", f"horaires de {label} pour tableur (CSV)")]  # fmt: skip
+            out += [
+                (f"horaires/{name}.html", f"horaires imprimables de {label}"),
+                (f"horaires/{name}.csv", f"horaires de {label} pour tableur (CSV)"),
+            ]
     if "poster" in formats:
         for commune, name in commune_files:
             html = poster_html(schedule, commune, start, end, service=service, contact=contact)
@@ -220,8 +222,16 @@ def _build(
             out.append((f"geo/{path.name}", f"{what[path.suffix]} — {path.stem}"))
     if "map" in formats and tour_map is not None:
         for path in tour_map(folder / "carte-tournees.html"):
-            out.append((path.name, "carte des tournées" if path.suffix == ".html" and "tableau" not in path.stem
-                        else "tableau de la carte" if path.suffix == ".html" else "arrêts par jour (CSV)"))  # fmt: skip
+            out.append(
+                (
+                    path.name,
+                    "carte des tournées"
+                    if path.suffix == ".html" and "tableau" not in path.stem
+                    else "tableau de la carte"
+                    if path.suffix == ".html"
+                    else "arrêts par jour (CSV)",
+                )
+            )
     _write(folder, "index.html", _index(schedule, out, start, end).encode("utf-8"))
     return [("index.html", "page qui relie tous les fichiers"), *out]
 
@@ -229,7 +239,7 @@ def _build(
 def _index(schedule: Schedule, written: Written, start: date, end: date) -> str:
     from maps._html import esc
     from maps.timetable import print_page
-    from planner.calendar import date_fr
+    from planner.outputs.calendar import date_fr
 
     items = "".join(
         f'<li><a href="{esc(rel)}">{esc(rel)}</a> — {esc(what)}</li>' for rel, what in written
@@ -271,7 +281,7 @@ def export_plan(
     """Write the chosen outputs of ``schedule`` into the folder ``to``, all or nothing (a
     temporary folder beside it, moved into place). ``tour_map(path)`` writes the tour map.
     Returns (relative path, French description) of what was written."""
-    from planner.calendar import add_months
+    from planner.outputs.calendar import add_months
 
     check_months(months)
     to = Path(to)
@@ -362,7 +372,7 @@ def export_command(
     ] = False,
 ) -> None:
     """Write a plan's timetables, posters, calendars, GIS files and tour map into a folder."""
-    from planner.calendar import Schedule, date_fr
+    from planner.outputs.calendar import Schedule, date_fr
 
     wanted = parse_formats(formats)
     first = parse_start(start)
@@ -374,10 +384,20 @@ def export_command(
         schedule.personal = personal_from_scenario(plan, str(plan_file))
     tour_map = _tour_map_writer(plan) if "map" in wanted else None
     if "map" in wanted and tour_map is None:
-        err_console.print("attention : la carte des tournées n'est pas disponible dans cette version ; elle n'est pas écrite.",
-                          highlight=False)  # fmt: skip
-    written = export_plan(schedule, to, formats=wanted, start=first, months=months, service=service,
-                          contact=contact, tour_map=tour_map)  # fmt: skip
+        err_console.print(
+            "attention : la carte des tournées n'est pas disponible dans cette version ; elle n'est pas écrite.",
+            highlight=False,
+        )
+    written = export_plan(
+        schedule,
+        to,
+        formats=wanted,
+        start=first,
+        months=months,
+        service=service,
+        contact=contact,
+        tour_map=tour_map,
+    )
     console.print(
         f"Documents écrits dans {to} (dates à partir du {date_fr(first)}) :", highlight=False
     )

@@ -1,7 +1,7 @@
 """``itinerance map ...``: HTML maps — ``map coverage`` (an area) and ``map tour`` (a plan).
 
 Thin: it reads the area from the database (:mod:`geodata.query`), computes its coverage
-(:mod:`planner.coverage`) and hands both to :mod:`maps.coverage_map`, which writes the map, its
+(:mod:`planner.access.coverage`) and hands both to :mod:`maps.coverage_map`, which writes the map, its
 table page and CSV all or nothing. ``map tour`` reads a plan, rebuilds its scenario's problem
 (day names, bases, driving times), computes the coverage without and with the tour's stops
 when the scenario has a database, and hands them to :mod:`maps.tour_map`. It computes nothing
@@ -22,16 +22,16 @@ from maps.io import check_writable
 from planner.cli.app import map_app
 from planner.cli.common import DbOption, console, err_console
 from planner.defaults import DEFAULT_THRESHOLD
-from planner.plan import Plan
+from planner.tours.plan import Plan
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from planner.coverage import CoverageResult, MobileStop
-    from planner.model import Problem
-    from planner.scenario import ScenarioFile
-    from planner.travel import OfflineModel
+    from planner.access.coverage import CoverageResult, MobileStop
+    from planner.access.routers import OfflineModel
+    from planner.scenario.files import ScenarioFile
+    from planner.tours.model import Problem
 
 # Services this far outside the area still count (the France Services across the border).
 SERVICE_MARGIN_KM = 30.0
@@ -69,7 +69,9 @@ class AreaCoverage:
     method_note: str
 
 
-def _area_label(departement: str | None, region: str | None, epci: str | None, communes: gpd.GeoDataFrame) -> str:
+def _area_label(
+    departement: str | None, region: str | None, epci: str | None, communes: gpd.GeoDataFrame
+) -> str:
     if epci:
         names = communes["epci_name"].dropna().unique()
         return f"{names[0]} ({epci})" if len(names) else f"EPCI {epci}"
@@ -105,8 +107,8 @@ def area_coverage(
 ) -> AreaCoverage:
     """Read an area from the database and compute its coverage (offline model by default)."""
     from geodata import query
-    from planner.coverage import CoverageInputs, analyse, stops_from_rotas
-    from planner.travel import OfflineModel
+    from planner.access.coverage import CoverageInputs, analyse, stops_from_rotas
+    from planner.access.routers import OfflineModel
 
     router = router or OfflineModel()
     if not (departement or region or epci):
@@ -117,7 +119,9 @@ def area_coverage(
     services: list[ServicePoint] = []
     rotas: list[ParsedRota] = []
     if departement or region:
-        services = query.services(db, departement=departement, region=region, bbox_margin_km=SERVICE_MARGIN_KM)
+        services = query.services(
+            db, departement=departement, region=region, bbox_margin_km=SERVICE_MARGIN_KM
+        )
         rotas = query.rotas(db, departement=departement, region=region)
     else:  # an EPCI: the services and rotas of its départements
         for dep in deps:
@@ -125,7 +129,9 @@ def area_coverage(
             rotas += query.rotas(db, departement=dep)
         services = list({s.id: s for s in services}.values())
     stops, _issues = stops_from_rotas(rotas, points)
-    result = analyse(CoverageInputs(points, tuple(services), tuple(stops), threshold=threshold, router=router))
+    result = analyse(
+        CoverageInputs(points, tuple(services), tuple(stops), threshold=threshold, router=router)
+    )
     return AreaCoverage(
         label=_area_label(departement, region, epci, communes),
         communes=communes,
@@ -139,7 +145,7 @@ def area_coverage(
 
 def method_note_fr(router: object) -> str:
     """How the map's travel times were obtained, in French."""
-    from planner.travel import OfflineModel
+    from planner.access.routers import OfflineModel
 
     if isinstance(router, OfflineModel):
         circuity = f"{router.circuity:g}".replace(".", ",")
@@ -152,31 +158,56 @@ def method_note_fr(router: object) -> str:
 
 @map_app.command("coverage")
 def coverage_map(
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write (its table page and CSV go beside it).")],
-    departement: Annotated[str | None, typer.Option("--departement", "-d", help="Département code, e.g. 36.")] = None,
-    region: Annotated[str | None, typer.Option("--region", "-r", help="Région code, e.g. 24 (Centre-Val de Loire).")] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="HTML file to write (its table page and CSV go beside it)."
+        ),
+    ],
+    departement: Annotated[
+        str | None, typer.Option("--departement", "-d", help="Département code, e.g. 36.")
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option("--region", "-r", help="Région code, e.g. 24 (Centre-Val de Loire)."),
+    ] = None,
     epci: Annotated[str | None, typer.Option("--epci", help="EPCI SIREN code.")] = None,
-    threshold: Annotated[float, typer.Option("--threshold", "-t", help="Coverage threshold in minutes.")] = DEFAULT_THRESHOLD,
-    title: Annotated[str, typer.Option("--title", help="Map title (French).")] = "Accès aux lieux d’aide numérique",
+    threshold: Annotated[
+        float, typer.Option("--threshold", "-t", help="Coverage threshold in minutes.")
+    ] = DEFAULT_THRESHOLD,
+    title: Annotated[
+        str, typer.Option("--title", help="Map title (French).")
+    ] = "Accès aux lieux d’aide numérique",
     db: DbOption = None,
 ) -> None:
     """Write the coverage map of an area (HTML), its table page (HTML) and CSV, in French."""
     from maps.coverage_map import write_coverage_map
-    from planner.coverage import check_threshold
-    from planner.provenance import provenance
+    from planner.access.coverage import check_threshold
+    from planner.scenario.provenance import provenance
 
     check_threshold(threshold)
     check_writable(output)  # fail before the work, not after
     area = area_coverage(db, departement=departement, region=region, epci=epci, threshold=threshold)
     written = write_coverage_map(
-        area.communes, area.coverage.communes, area.services, area.rotas, output,
-        title=title, threshold=threshold, vintages=area.vintages, area_label=area.label,
+        area.communes,
+        area.coverage.communes,
+        area.services,
+        area.rotas,
+        output,
+        title=title,
+        threshold=threshold,
+        vintages=area.vintages,
+        area_label=area.label,
         method_note=area.method_note,
         provenance=provenance(database=db, router=area.coverage.router),
-    )  # fmt: skip
+    )
     what = {".html": "carte", ".csv": "tableau des communes (CSV)"}
     for path in written:
-        kind = "tableau (HTML accessible)" if path.stem.endswith("-tableau") else what.get(path.suffix, "fichier")
+        kind = (
+            "tableau (HTML accessible)"
+            if path.stem.endswith("-tableau")
+            else what.get(path.suffix, "fichier")
+        )
         size = f"{path.stat().st_size / 1e6:.2f}".replace(".", ",")
         console.print(f"{kind} : {path} ({size} Mo)", highlight=False)
 
@@ -192,11 +223,11 @@ class TourCoverage:
 
 
 def plan_mobile_stops(plan: Plan, problem: Problem) -> list[MobileStop]:
-    """The plan's permanences as mobile stops for :mod:`planner.coverage`: one per stop served
+    """The plan's permanences as mobile stops for :mod:`planner.access.coverage`: one per stop served
     (home visits are not public permanences and are left out), at its place, with its visits
     per month turned into a frequency and its mean hours of presence per visit."""
-    from planner.coverage import MobileStop
-    from planner.model import Frequency, StopKind
+    from planner.access.coverage import MobileStop
+    from planner.tours.model import Frequency, StopKind
 
     stops = problem.stop_by_id
     visits: dict[str, list[float]] = {}
@@ -207,20 +238,39 @@ def plan_mobile_stops(plan: Plan, problem: Problem) -> list[MobileStop]:
                 continue
             lunch = route.lunch
             on_site = lunch is not None and v.start <= lunch[0] and lunch[1] <= v.end
-            visits.setdefault(v.stop, []).append((v.end - v.start - (lunch[1] - lunch[0] if on_site else 0)) / 60)  # type: ignore[index]
+            visits.setdefault(v.stop, []).append(
+                (v.end - v.start - (lunch[1] - lunch[0] if on_site else 0)) / 60
+            )  # type: ignore[index]
     out = []
     for sid, hours in visits.items():
         stop = stops[sid]
         loc = problem.locations[stop.location]
         per_month = len(hours) * problem.horizon.cycles_per_month
-        frequency = Frequency.WEEKLY if per_month >= 3.5 else Frequency.FORTNIGHTLY if per_month >= 1.5 else Frequency.MONTHLY
-        out.append(MobileStop(id=sid, service_id=problem.name, service_name=problem.name,
-                              insee=stop.insee or loc.insee or "", lon=loc.lon, lat=loc.lat,
-                              frequency=frequency, hours_per_visit=sum(hours) / len(hours)))  # fmt: skip
+        frequency = (
+            Frequency.WEEKLY
+            if per_month >= 3.5
+            else Frequency.FORTNIGHTLY
+            if per_month >= 1.5
+            else Frequency.MONTHLY
+        )
+        out.append(
+            MobileStop(
+                id=sid,
+                service_id=problem.name,
+                service_name=problem.name,
+                insee=stop.insee or loc.insee or "",
+                lon=loc.lon,
+                lat=loc.lat,
+                frequency=frequency,
+                hours_per_visit=sum(hours) / len(hours),
+            )
+        )
     return out
 
 
-def tour_coverage(db: str | None, plan: Plan, problem: Problem, *, threshold: float, router: object) -> TourCoverage | None:
+def tour_coverage(
+    db: str | None, plan: Plan, problem: Problem, *, threshold: float, router: object
+) -> TourCoverage | None:
     """Coverage of the départements of the plan's stops, before (fixed places only: France
     Services, lieux de médiation, bornes) and after adding the tour's stops. None when no stop
     has a commune code (a standalone scenario)."""
@@ -228,7 +278,7 @@ def tour_coverage(db: str | None, plan: Plan, problem: Problem, *, threshold: fl
     import pandas as pd
 
     from geodata import query
-    from planner.coverage import CoverageInputs, analyse
+    from planner.access.coverage import CoverageInputs, analyse
 
     stops = plan_mobile_stops(plan, problem)
     codes = sorted({s.insee for s in stops if s.insee})
@@ -238,29 +288,44 @@ def tour_coverage(db: str | None, plan: Plan, problem: Problem, *, threshold: fl
     communes = pd.concat([query.communes(db, departement=d) for d in deps], ignore_index=True)
     communes = gpd.GeoDataFrame(communes, geometry="geometry", crs=4326)
     points = [p for d in deps for p in query.commune_points(db, departement=d)]
-    services = list({s.id: s for d in deps for s in query.services(db, departement=d, bbox_margin_km=SERVICE_MARGIN_KM)}.values())
+    services = list(
+        {
+            s.id: s
+            for d in deps
+            for s in query.services(db, departement=d, bbox_margin_km=SERVICE_MARGIN_KM)
+        }.values()
+    )
     base = CoverageInputs(points, tuple(services), threshold=threshold, router=router)  # type: ignore[arg-type]
     before = analyse(base)
-    after = analyse(base.with_additions(stops=[s for s in stops if s.lon is not None and s.lat is not None]))
+    after = analyse(
+        base.with_additions(stops=[s for s in stops if s.lon is not None and s.lat is not None])
+    )
     return TourCoverage(communes, before.communes, after.communes)
 
 
 def _plan_scenario(plan: Plan, plan_file: Path, given: Path | None) -> ScenarioFile | None:
     """The scenario a plan was made from: ``--scenario``, else the one its provenance names
     (as written, or beside the plan); None with a warning when it cannot be found."""
-    from planner.provenance import sha256_of
-    from planner.scenario import load_scenario
+    from planner.scenario.files import load_scenario
+    from planner.scenario.provenance import sha256_of
 
     if given is not None:
         return load_scenario(given)
     for record in plan.meta.get("inputs") or []:
-        if not isinstance(record, dict) or record.get("role") != "scenario" or not record.get("path"):
+        if (
+            not isinstance(record, dict)
+            or record.get("role") != "scenario"
+            or not record.get("path")
+        ):
             continue
         recorded = Path(str(record["path"]))
         for path in (recorded, plan_file.parent / recorded, plan_file.parent / recorded.name):
             if path.is_file():
                 if record.get("sha256") and sha256_of(path) != record["sha256"]:
-                    err_console.print(f"attention : {path} a changé depuis le plan (sha256 différent).", highlight=False)
+                    err_console.print(
+                        f"attention : {path} a changé depuis le plan (sha256 différent).",
+                        highlight=False,
+                    )
                 return load_scenario(path)
     err_console.print(
         f"attention : scénario de {plan_file} introuvable (--scenario) : carte sans la couverture créée.",
@@ -271,20 +336,56 @@ def _plan_scenario(plan: Plan, plan_file: Path, given: Path | None) -> ScenarioF
 
 @map_app.command("tour")
 def tour_map_command(
-    plan_file: Annotated[Path, typer.Argument(help="Plan JSON written by `itinerance plan`.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write (its table page and CSV go beside it).")],
-    scenario: Annotated[Path | None, typer.Option("--scenario", "-s", help="Scenario of the plan (default: the one recorded in the plan).", show_default=False)] = None,
-    threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Coverage threshold in minutes (default: the scenario's, else 30).", show_default=False)] = None,
+    plan_file: Annotated[
+        Path, typer.Argument(help="Plan JSON written by `itinerance plan`.", show_default=False)
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="HTML file to write (its table page and CSV go beside it)."
+        ),
+    ],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            "-s",
+            help="Scenario of the plan (default: the one recorded in the plan).",
+            show_default=False,
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            "-t",
+            help="Coverage threshold in minutes (default: the scenario's, else 30).",
+            show_default=False,
+        ),
+    ] = None,
     title: Annotated[str, typer.Option("--title", help="Map title (French).")] = "Tournées",
-    coverage: Annotated[bool, typer.Option("--coverage/--no-coverage", help="Shade the communes the tour brings within the threshold (needs the scenario's database).")] = True,
-    include_personal_data: Annotated[bool, typer.Option("--include-personal-data", help="Place home visits at their address (default: at their commune, unnamed).")] = False,
+    coverage: Annotated[
+        bool,
+        typer.Option(
+            "--coverage/--no-coverage",
+            help="Shade the communes the tour brings within the threshold (needs the scenario's database).",
+        ),
+    ] = True,
+    include_personal_data: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal-data",
+            help="Place home visits at their address (default: at their commune, unnamed).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in French."""
     from maps.tour_map import check_map_path, write_tour_map
-    from planner.build import build, database_url, router_of
-    from planner.coverage import check_threshold
-    from planner.pipeline import check_plan_matches
+    from planner.access.coverage import check_threshold
+    from planner.scenario.build import build
+    from planner.scenario.context import database_url, router_of
+    from planner.scenario.pipeline import check_plan_matches
 
     if threshold is not None:
         check_threshold(threshold)
@@ -303,13 +404,22 @@ def tour_map_command(
             found = tour_coverage(url, plan, problem, threshold=threshold, router=router_of(f))
     threshold = threshold if threshold is not None else DEFAULT_THRESHOLD
     written = write_tour_map(
-        plan, output, problem=problem, threshold=threshold, title=title,
+        plan,
+        output,
+        problem=problem,
+        threshold=threshold,
+        title=title,
         include_personal_data=include_personal_data,
         communes=found.communes if found else None,
-        coverage_before=found.before if found else None, coverage_after=found.after if found else None,
-    )  # fmt: skip
+        coverage_before=found.before if found else None,
+        coverage_after=found.after if found else None,
+    )
     what = {".html": "carte des tournées", ".csv": "arrêts par jour (CSV)"}
     for path in written:
-        kind = "tableau (HTML accessible)" if path.stem.endswith("-tableau") else what.get(path.suffix, "fichier")
+        kind = (
+            "tableau (HTML accessible)"
+            if path.stem.endswith("-tableau")
+            else what.get(path.suffix, "fichier")
+        )
         size = f"{path.stat().st_size / 1e6:.2f}".replace(".", ",")
         console.print(f"{kind} : {path} ({size} Mo)", highlight=False)

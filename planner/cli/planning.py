@@ -1,10 +1,10 @@
 """``itinerance plan`` and ``itinerance evaluate``: plan a scenario, or check an existing rota.
 
-- ``plan SCENARIO.toml [-o plan.json]`` builds the problem (:mod:`planner.build`), explains an
-  infeasible problem stop by stop (:mod:`planner.feasibility`, exit code 2), runs the engine with
+- ``plan SCENARIO.toml [-o plan.json]`` builds the problem (:mod:`planner.scenario.build`), explains an
+  infeasible problem stop by stop (:mod:`planner.tours.feasibility`, exit code 2), runs the engine with
   a progress display, checks the plan with the independent validator, prints the rota in French
-  (:mod:`planner.report`) and writes the JSON plan atomically, with its provenance
-  (:mod:`planner.provenance`). An ``[asis]`` scenario is not optimised: its plan is the
+  (:mod:`planner.outputs.report`) and writes the JSON plan atomically, with its provenance
+  (:mod:`planner.scenario.provenance`). An ``[asis]`` scenario is not optimised: its plan is the
   published rota.
 - ``evaluate SCENARIO.toml --plan plan.json`` or ``evaluate --rota 2394`` validates a plan (or a
   France Services rota as parsed from the national list) and prints its figures.
@@ -29,11 +29,11 @@ from maps.io import check_writable, write_files
 from planner.cli.app import app
 from planner.cli.common import DbOption, ScenarioSeedOption, console, err_console
 from planner.errors import InfeasibleError, ScenarioError
-from planner.plan import Plan
+from planner.tours.plan import Plan
 
 if TYPE_CHECKING:
-    from planner.build import Built
-    from planner.validator import ValidationReport
+    from planner.scenario.context import Built
+    from planner.tours.validator import ValidationReport
 
 __all__ = ["evaluate_command", "plan_command", "write_json"]
 
@@ -41,9 +41,9 @@ _PIPELINE = ("plan_scenario", "solve_options")  # importable from here (docs/sce
 
 
 def __getattr__(name: str) -> Any:
-    """:mod:`planner.pipeline`'s ``plan_scenario`` and ``solve_options``, imported on first use."""
+    """:mod:`planner.scenario.pipeline`'s ``plan_scenario`` and ``solve_options``, imported on first use."""
     if name in _PIPELINE:
-        from planner import pipeline
+        from planner.scenario import pipeline
 
         return getattr(pipeline, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -67,7 +67,9 @@ def parse_weeks(text: str) -> set[int]:
         try:
             lo, hi = int(first), int(last or first)
         except ValueError:
-            raise ItineranceError(f"--freeze-weeks: expected week numbers like 1 or 1-2,4, got {text!r}") from None
+            raise ItineranceError(
+                f"--freeze-weeks: expected week numbers like 1 or 1-2,4, got {text!r}"
+            ) from None
         if lo > hi:
             raise ItineranceError(f"--freeze-weeks: {part.strip()!r} is an empty range")
         weeks.update(range(lo, hi + 1))
@@ -126,14 +128,16 @@ def plan_command(
 
     With --initial, re-plan an existing plan (after a change to the scenario) changing as little
     as possible, keeping --freeze-weeks and --freeze-stops exactly."""
-    from planner import feasibility
-    from planner.build import build
     from planner.engine.progress import live_progress
-    from planner.pipeline import frozen_parts, plan_scenario, solve_options
-    from planner.scenario import load_scenario
+    from planner.scenario.build import build
+    from planner.scenario.files import load_scenario
+    from planner.scenario.pipeline import frozen_parts, plan_scenario, solve_options
+    from planner.tours import feasibility
 
     if (freeze_weeks or freeze_stops) and initial is None:
-        raise ItineranceError("--freeze-weeks and --freeze-stops need --initial PLAN.json (the plan to keep parts of)")
+        raise ItineranceError(
+            "--freeze-weeks and --freeze-stops need --initial PLAN.json (the plan to keep parts of)"
+        )
     weeks = parse_weeks(freeze_weeks) if freeze_weeks else set()
     f = load_scenario(scenario)
     if output is not None:
@@ -145,7 +149,9 @@ def plan_command(
     frozen = None
     if start is not None:
         if built.is_asis:
-            raise ItineranceError(f"--initial: {scenario} evaluates a published rota ([asis]); there is nothing to re-plan")
+            raise ItineranceError(
+                f"--initial: {scenario} evaluates a published rota ([asis]); there is nothing to re-plan"
+            )
         stops = {s.strip() for s in (freeze_stops or "").split(",") if s.strip()}
         frozen = frozen_parts(built.problem, start, weeks=weeks, stops=stops)
     if not quiet and not built.is_asis:
@@ -158,9 +164,15 @@ def plan_command(
     )
     try:
         with display as progress:
-            done = plan_scenario(f, db=db, options=options, progress=progress, built=built,
-                                 initial=(start, initial) if start is not None else None,
-                                 frozen=frozen)  # fmt: skip
+            done = plan_scenario(
+                f,
+                db=db,
+                options=options,
+                progress=progress,
+                built=built,
+                initial=(start, initial) if start is not None else None,
+                frozen=frozen,
+            )
     except InfeasibleError as exc:
         err_console.print(
             "Pas de plan qui desserve tous les arrêts obligatoires :", highlight=False
@@ -171,8 +183,10 @@ def plan_command(
     _print(done.built, done.plan, done.report, quiet)
     if not done.report.ok:
         if output is not None:
-            err_console.print(f"{output} n'est pas écrit : le plan ne respecte pas toutes les contraintes.",
-                              highlight=False)  # fmt: skip
+            err_console.print(
+                f"{output} n'est pas écrit : le plan ne respecte pas toutes les contraintes.",
+                highlight=False,
+            )
         raise typer.Exit(1)
     if output is not None:
         write_json(done.plan.to_json(), output)
@@ -181,7 +195,7 @@ def plan_command(
 
 
 def _print(built: Built, plan: Plan, report: ValidationReport, quiet: bool) -> None:
-    from planner.report import render
+    from planner.outputs.report import render
 
     text = render(built.problem, plan, report, built.context, brief=quiet)
     console.print(text, highlight=False, markup=False, soft_wrap=True)
@@ -228,12 +242,13 @@ def evaluate_command(
 
     Exit code 1 when the plan breaks constraints, 2 on bad input.
     """
-    from planner.asis import load_asis
-    from planner.build import build, database_url, router_of
-    from planner.pipeline import check_plan_matches
-    from planner.provenance import provenance
-    from planner.scenario import load_scenario
-    from planner.validator import validate
+    from planner.scenario.asis import load_asis
+    from planner.scenario.build import build
+    from planner.scenario.context import database_url, router_of
+    from planner.scenario.files import load_scenario
+    from planner.scenario.pipeline import check_plan_matches
+    from planner.scenario.provenance import provenance
+    from planner.tours.validator import validate
 
     if plan_file is not None and rota is not None:
         raise ItineranceError("give --plan or --rota, not both")
@@ -252,9 +267,12 @@ def evaluate_command(
                 f"{f.path}: --rota reads the database, but the scenario is standalone"
             )
         built = load_asis(
-            url, rota, departement=departement, router=router_of(f) if f else None,
+            url,
+            rota,
+            departement=departement,
+            router=router_of(f) if f else None,
             vehicle=f.scenario.vehicles[0] if f is not None and f.scenario.vehicles else None,
-        )  # fmt: skip
+        )
         plan = built.plan
     else:
         assert f is not None

@@ -1,7 +1,7 @@
 """``itinerance sweep SCENARIO.toml --vary vehicles=1,2,3 --vary frequency=monthly,fortnightly``.
 
 Thin: the options are read and checked first (unknown variable, bad value, unwritable output:
-one ``error:`` line, exit code 2, nothing run or written), then :func:`planner.sweep.run_sweep`
+one ``error:`` line, exit code 2, nothing run or written), then :func:`planner.analysis.sweep.run_sweep`
 plans every combination on a local Dask cluster of processes, or on the cluster given by
 ``--scheduler``, with the same results either way, while a progress bar shows the combinations
 done and the best so far. The table (French) goes to the terminal, or ``--format csv|json``;
@@ -26,13 +26,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from maps.io import OutputError, check_writable, write_files
+from planner.analysis.variables import VARIABLES
 from planner.cli.app import app
 from planner.cli.common import DbOption, ScenarioSeedOption, console, err_console
-from planner.sweep_variables import VARIABLES
 
 if TYPE_CHECKING:
-    from planner.scenario import ScenarioFile
-    from planner.sweep import Outcome, ResultCallback, Sweep
+    from planner.analysis.sweep import Outcome, ResultCallback, Sweep
+    from planner.scenario.files import ScenarioFile
 
 __all__ = ["sweep_command"]
 
@@ -135,8 +135,15 @@ def sweep_command(
     ] = 10.0,
 ) -> None:
     """Plan every combination of scenario variables and show the cost–coverage Pareto front."""
-    from planner.scenario import load_scenario
-    from planner.sweep import AXES, SweepError, default_axis, parse_variations, run_sweep, to_csv
+    from planner.analysis.sweep import (
+        AXES,
+        SweepError,
+        default_axis,
+        parse_variations,
+        run_sweep,
+        to_csv,
+    )
+    from planner.scenario.files import load_scenario
 
     variations = parse_variations(vary)
     if axis is not None and axis not in AXES:
@@ -157,9 +164,18 @@ def sweep_command(
     for values in variations.values():
         total *= len(values)
     with _progress(total, axis, aid) as on_result:
-        sweep = run_sweep(f, variations, db=db, scheduler=scheduler, workers=workers,
-                          iterations=iterations, axis=axis, with_aid=aid, on_result=on_result,
-                          connect_timeout=connect_timeout)  # fmt: skip
+        sweep = run_sweep(
+            f,
+            variations,
+            db=db,
+            scheduler=scheduler,
+            workers=workers,
+            iterations=iterations,
+            axis=axis,
+            with_aid=aid,
+            on_result=on_result,
+            connect_timeout=connect_timeout,
+        )
     if fmt is SweepFormat.json:
         typer.echo(json.dumps(sweep.to_dict(), ensure_ascii=False, indent=2, default=str))
     elif fmt is SweepFormat.csv:
@@ -175,7 +191,7 @@ def sweep_command(
 
 def _base(f: ScenarioFile, time_limit: float | None, seed: int | None) -> ScenarioFile:
     """The scenario with ``--time-limit`` and ``--seed`` applied (a varied value still wins)."""
-    from planner.sweep import SweepError
+    from planner.analysis.sweep import SweepError
 
     values: dict[str, float | int] = {}
     if time_limit is not None:
@@ -192,7 +208,7 @@ def _base(f: ScenarioFile, time_limit: float | None, seed: int | None) -> Scenar
 
 
 def _render(sweep: Sweep, path: Path) -> bytes:
-    from planner.sweep import to_csv
+    from planner.analysis.sweep import to_csv
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -211,8 +227,8 @@ def _render(sweep: Sweep, path: Path) -> bytes:
 
 def _best_so_far(done: list[Outcome], axis: str, aid: bool) -> str:
     """``front : 3 points ; le plus couvrant : 12 345 habitants pour 48 000 € par an``."""
-    from planner.report import number_fr
-    from planner.sweep import AXES, cost_figure, pareto_front
+    from planner.analysis.sweep import AXES, cost_figure, pareto_front
+    from planner.outputs.report import number_fr
 
     ok = [o for o in done if o.ok]
     failed = len(done) - len(ok)
@@ -224,8 +240,11 @@ def _best_so_far(done: list[Outcome], axis: str, aid: bool) -> str:
         mask = pareto_front([c for c, _ in points], [v for _, v in points])
         cost, cover = max((p for p, m in zip(points, mask) if m), key=lambda p: (p[1], -p[0]))
         unit = AXES[axis].unit_fr
-        parts.insert(0, f"front : {int(mask.sum())} point(s) ; le plus couvrant : "
-                        f"{number_fr(cover)} {unit} pour {number_fr(cost)} € par an")  # fmt: skip
+        parts.insert(
+            0,
+            f"front : {int(mask.sum())} point(s) ; le plus couvrant : "
+            f"{number_fr(cover)} {unit} pour {number_fr(cost)} € par an",
+        )
     return " ; ".join(parts)
 
 
@@ -235,8 +254,13 @@ def _progress(total: int, axis: str, aid: bool) -> Iterator[ResultCallback]:
     if not err_console.is_terminal:
         yield lambda outcome, done, total: None
         return
-    columns_ = (TextColumn("[bold]Balayage"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TextColumn("{task.fields[status]}"))  # fmt: skip
+    columns_ = (
+        TextColumn("[bold]Balayage"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[status]}"),
+    )
     finished: list[Outcome] = []
     with Progress(*columns_, console=err_console, transient=True) as bar:
         task = bar.add_task("", total=total, status="démarrage des processus de calcul…")
@@ -252,16 +276,21 @@ def _progress(total: int, axis: str, aid: bool) -> Iterator[ResultCallback]:
 
 
 def _print_table(sweep: Sweep) -> None:
-    from planner.sweep import AXES, cell_text, columns, label_fr
+    from planner.analysis.sweep import AXES, cell_text, columns, label_fr
 
     cols = columns(sweep)
     ok = sum(o.ok for o in sweep.outcomes)
-    title = (f"{sweep.scenario} — {len(sweep.outcomes)} combinaisons, {ok} planifiées, "
-             f"{len(sweep.front)} sur le front de Pareto")  # fmt: skip
+    title = (
+        f"{sweep.scenario} — {len(sweep.outcomes)} combinaisons, {ok} planifiées, "
+        f"{len(sweep.front)} sur le front de Pareto"
+    )
     table = Table(title=title, title_justify="left", show_lines=False)
     for c in cols:
-        table.add_column(c.short or c.header, justify="right" if c.digits is not None else "left",
-                         overflow="fold")  # fmt: skip
+        table.add_column(
+            c.short or c.header,
+            justify="right" if c.digits is not None else "left",
+            overflow="fold",
+        )
     for o in sweep.outcomes:
         cells = ["★" if c.key == "front" and o.front else cell_text(o, c) for c in cols]
         table.add_row(*cells, style="bold" if o.front else ("dim" if not o.ok else None))
@@ -270,7 +299,8 @@ def _print_table(sweep: Sweep) -> None:
     console.print(
         f"★ : front de Pareto — aucune autre combinaison ne couvre autant pour moins cher, ni "
         f"davantage pour le même prix (couverture : {axis.label_fr.lower()}).",
-        highlight=False, soft_wrap=True,
-    )  # fmt: skip
+        highlight=False,
+        soft_wrap=True,
+    )
     for o in sweep.front:
         console.print(f"  ★ {label_fr(o.values)}", highlight=False, soft_wrap=True)

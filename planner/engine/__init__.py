@@ -14,9 +14,16 @@ from multiprocessing.process import BaseProcess
 from planner.engine.base import Engine, Frozen, ProgressEvent, SolveOptions
 
 __all__ = [
-    "Engine", "Frozen", "ProgressEvent", "SolveOptions", "ENGINES", "get_engine", "solve",
-    "WarmUp", "warm_up_in_background",
-]  # fmt: skip
+    "Engine",
+    "Frozen",
+    "ProgressEvent",
+    "SolveOptions",
+    "ENGINES",
+    "get_engine",
+    "solve",
+    "WarmUp",
+    "warm_up_in_background",
+]
 
 
 def _periodic() -> Engine:

@@ -5,7 +5,7 @@
 frozen parts, change penalties); :func:`new_state` allocates a mutable ``State``;
 :func:`state_routes` / :func:`load_routes` convert between a state and plain "slot -> stops"
 routes; :func:`timed_routes` times every route with the kernel's exact schedule to build
-:class:`~planner.plan.Route` objects. No search happens here.
+:class:`~planner.tours.plan.Route` objects. No search happens here.
 """
 
 from __future__ import annotations
@@ -18,27 +18,86 @@ import numpy as np
 
 from planner.engine import kernel as K
 from planner.engine.data import Choice, Compiled
-from planner.plan import Route, Visit
+from planner.tours.plan import Route, Visit
 
 Inst = namedtuple(
     "Inst",
     [
-        "T", "C", "loc", "svc", "dem", "tw", "twn", "pen", "mandatory",
-        "ch_ptr", "ch_days", "ch_veh", "ch_k", "ch_extra",
-        "r_veh", "r_day", "r_start", "r_end", "r_shift", "r_cap", "r_maxwork", "r_maxdrive",
-        "r_maxstops", "r_lunch", "r_frozen", "r_class", "r_simple", "r_notw",
-        "slot_of", "compat", "ds_ptr", "ds_list", "neigh", "stop_frozen", "kmax_s",
-        "depot_dist", "n_slots", "n_stops", "kmax", "tol", "regular", "big",
+        "T",
+        "C",
+        "loc",
+        "svc",
+        "dem",
+        "tw",
+        "twn",
+        "pen",
+        "mandatory",
+        "ch_ptr",
+        "ch_days",
+        "ch_veh",
+        "ch_k",
+        "ch_extra",
+        "r_veh",
+        "r_day",
+        "r_start",
+        "r_end",
+        "r_shift",
+        "r_cap",
+        "r_maxwork",
+        "r_maxdrive",
+        "r_maxstops",
+        "r_lunch",
+        "r_frozen",
+        "r_class",
+        "r_simple",
+        "r_notw",
+        "slot_of",
+        "compat",
+        "ds_ptr",
+        "ds_list",
+        "neigh",
+        "stop_frozen",
+        "kmax_s",
+        "depot_dist",
+        "n_slots",
+        "n_stops",
+        "kmax",
+        "tol",
+        "regular",
+        "big",
     ],
 )
 
 State = namedtuple(
     "State",
     [
-        "route", "rlen", "es", "ls", "rload", "rsvc", "rdrive", "rcost", "rok", "assign",
-        "vslot", "band_lo", "band_hi",
-        "buf1", "buf2", "seqbuf", "cand_cost", "cand_pos", "cand_e", "cand_l",
-        "try_slot", "try_pos", "ins_slot", "ins_pos", "class_stamp", "ruined", "strbuf",
+        "route",
+        "rlen",
+        "es",
+        "ls",
+        "rload",
+        "rsvc",
+        "rdrive",
+        "rcost",
+        "rok",
+        "assign",
+        "vslot",
+        "band_lo",
+        "band_hi",
+        "buf1",
+        "buf2",
+        "seqbuf",
+        "cand_cost",
+        "cand_pos",
+        "cand_e",
+        "cand_l",
+        "try_slot",
+        "try_pos",
+        "ins_slot",
+        "ins_pos",
+        "class_stamp",
+        "ruined",
+        "strbuf",
         "removed",
     ],
 )
@@ -113,8 +172,11 @@ class KernelProblem:
                 else:
                     moved = len(set(ref.pattern) - set(ch.pattern))
                 ch_extra[c] = pen * moved
-        self.choice_index = {(s, ch): c for s in range(S) for c, ch in
-                             ((c, flat[c]) for c in range(ptr[s], ptr[s + 1]))}
+        self.choice_index = {
+            (s, ch): c
+            for s in range(S)
+            for c, ch in ((c, flat[c]) for c in range(ptr[s], ptr[s + 1]))
+        }
 
         # Windows per stop and day.
         W = 1
@@ -147,7 +209,8 @@ class KernelProblem:
         r_start = np.array([vehicles[v].start_location for v, _ in cp.slots], dtype=np.int64)
         r_end = np.array([vehicles[v].end_location for v, _ in cp.slots], dtype=np.int64)
         r_shift = np.array(
-            [(vehicles[v].shift.start, vehicles[v].shift.end) for v, _ in cp.slots], dtype=np.float64
+            [(vehicles[v].shift.start, vehicles[v].shift.end) for v, _ in cp.slots],
+            dtype=np.float64,
         ).reshape(R, 2)
 
         def num(x, default=K.INF):
@@ -157,8 +220,12 @@ class KernelProblem:
         r_maxwork = np.array([num(vehicles[v].max_work) for v, _ in cp.slots], dtype=np.float64)
         r_maxdrive = np.array([num(vehicles[v].max_drive) for v, _ in cp.slots], dtype=np.float64)
         r_maxstops = np.array(
-            [S + 1 if vehicles[v].max_stops_per_day is None else vehicles[v].max_stops_per_day
-             for v, _ in cp.slots], dtype=np.int64)
+            [
+                S + 1 if vehicles[v].max_stops_per_day is None else vehicles[v].max_stops_per_day
+                for v, _ in cp.slots
+            ],
+            dtype=np.int64,
+        )
         r_lunch = np.zeros((R, 3), dtype=np.float64)
         r_lunch[:, 2] = -1.0
         for r, (v, _) in enumerate(cp.slots):
@@ -177,9 +244,20 @@ class KernelProblem:
         r_class = np.zeros(R, dtype=np.int64)
         for r, (v, d) in enumerate(cp.slots):
             veh = vehicles[v]
-            key = (d, r_start[r], r_end[r], tuple(r_shift[r]), r_cap[r], r_maxwork[r],
-                   r_maxdrive[r], r_maxstops[r], tuple(r_lunch[r]), veh.features, veh.seats,
-                   bool(r_frozen[r]))
+            key = (
+                d,
+                r_start[r],
+                r_end[r],
+                tuple(r_shift[r]),
+                r_cap[r],
+                r_maxwork[r],
+                r_maxdrive[r],
+                r_maxstops[r],
+                tuple(r_lunch[r]),
+                veh.features,
+                veh.seats,
+                bool(r_frozen[r]),
+            )
             r_class[r] = classes.setdefault(key, len(classes))
         self.n_classes = max(len(classes), 1)
         slot_of = -np.ones((cp.n_vehicles, D), dtype=np.int64)
@@ -197,12 +275,14 @@ class KernelProblem:
                 q += 1
             ds_ptr[d + 1] = q
         kn = max(1, min(neighbours, S - 1)) if S > 1 else 1
-        neigh = (cp.neighbours[:, :kn].astype(np.int64) if S > 1
-                 else np.zeros((S, 1), dtype=np.int64))
+        neigh = (
+            cp.neighbours[:, :kn].astype(np.int64) if S > 1 else np.zeros((S, 1), dtype=np.int64)
+        )
         frozen_stops = set(frozen_stops)
         stop_frozen = np.array([s in frozen_stops for s in range(S)], dtype=np.bool_)
-        kmax_s = np.array([max([len(c.pattern) for c in chs] + [0]) for chs in choices],
-                          dtype=np.int64)
+        kmax_s = np.array(
+            [max([len(c.pattern) for c in chs] + [0]) for chs in choices], dtype=np.int64
+        )
         base = vehicles[0].start_location if vehicles else 0
         depot_dist = cp.cost[base, cp.loc].astype(np.float64) if S else np.zeros(0)
         tol = cp.tolerance if math.isfinite(cp.tolerance) else K.INF
@@ -210,13 +290,46 @@ class KernelProblem:
         self.inst = Inst(
             np.ascontiguousarray(cp.dur, dtype=np.float64),
             np.ascontiguousarray(cp.cost, dtype=np.float64),
-            cp.loc.astype(np.int64), cp.svc.astype(np.float64), cp.demand.astype(np.float64),
-            tw, twn, pen, cp.mandatory.astype(np.bool_),
-            ptr, ch_days, ch_veh, ch_k, ch_extra,
-            r_veh, r_day, r_start, r_end, r_shift, r_cap, r_maxwork, r_maxdrive, r_maxstops,
-            r_lunch, r_frozen, r_class, r_simple, r_notw,
-            slot_of, cp.compat.astype(np.bool_), ds_ptr, ds_list, neigh, stop_frozen, kmax_s,
-            depot_dist, R, S, kmax, float(tol), regular, BIG,
+            cp.loc.astype(np.int64),
+            cp.svc.astype(np.float64),
+            cp.demand.astype(np.float64),
+            tw,
+            twn,
+            pen,
+            cp.mandatory.astype(np.bool_),
+            ptr,
+            ch_days,
+            ch_veh,
+            ch_k,
+            ch_extra,
+            r_veh,
+            r_day,
+            r_start,
+            r_end,
+            r_shift,
+            r_cap,
+            r_maxwork,
+            r_maxdrive,
+            r_maxstops,
+            r_lunch,
+            r_frozen,
+            r_class,
+            r_simple,
+            r_notw,
+            slot_of,
+            cp.compat.astype(np.bool_),
+            ds_ptr,
+            ds_list,
+            neigh,
+            stop_frozen,
+            kmax_s,
+            depot_dist,
+            R,
+            S,
+            kmax,
+            float(tol),
+            regular,
+            BIG,
         )
         self.kmax = kmax
         self.lmax = S + 2
@@ -229,30 +342,51 @@ class KernelProblem:
         f8 = np.float64
         i8 = np.int64
         st = State(
-            np.zeros((max(R, 1), L), dtype=i8), np.zeros(max(R, 1), dtype=i8),
-            np.zeros((max(R, 1), L), dtype=f8), np.zeros((max(R, 1), L), dtype=f8),
-            np.zeros(max(R, 1), dtype=f8), np.zeros(max(R, 1), dtype=f8),
-            np.zeros(max(R, 1), dtype=f8), np.zeros(max(R, 1), dtype=f8),
-            np.ones(max(R, 1), dtype=np.bool_), -np.ones(max(S, 1), dtype=i8),
+            np.zeros((max(R, 1), L), dtype=i8),
+            np.zeros(max(R, 1), dtype=i8),
+            np.zeros((max(R, 1), L), dtype=f8),
+            np.zeros((max(R, 1), L), dtype=f8),
+            np.zeros(max(R, 1), dtype=f8),
+            np.zeros(max(R, 1), dtype=f8),
+            np.zeros(max(R, 1), dtype=f8),
+            np.zeros(max(R, 1), dtype=f8),
+            np.ones(max(R, 1), dtype=np.bool_),
+            -np.ones(max(S, 1), dtype=i8),
             -np.ones((max(S, 1), k), dtype=i8),
-            np.full(max(S, 1), -K.INF, dtype=f8), np.full(max(S, 1), K.INF, dtype=f8),
-            np.zeros(L + 2, dtype=f8), np.zeros(L + 2, dtype=f8), np.zeros(L + 2, dtype=i8),
-            np.zeros(L + 2, dtype=f8), np.zeros(L + 2, dtype=i8), np.zeros(L + 2, dtype=f8),
+            np.full(max(S, 1), -K.INF, dtype=f8),
+            np.full(max(S, 1), K.INF, dtype=f8),
             np.zeros(L + 2, dtype=f8),
-            np.zeros(k, dtype=i8), np.zeros(k, dtype=i8), np.zeros(k, dtype=i8),
-            np.zeros(k, dtype=i8), np.zeros(self.n_classes, dtype=i8),
-            np.zeros(max(R, 1), dtype=np.bool_), np.zeros(L, dtype=i8),
+            np.zeros(L + 2, dtype=f8),
+            np.zeros(L + 2, dtype=i8),
+            np.zeros(L + 2, dtype=f8),
+            np.zeros(L + 2, dtype=i8),
+            np.zeros(L + 2, dtype=f8),
+            np.zeros(L + 2, dtype=f8),
+            np.zeros(k, dtype=i8),
+            np.zeros(k, dtype=i8),
+            np.zeros(k, dtype=i8),
+            np.zeros(k, dtype=i8),
+            np.zeros(self.n_classes, dtype=i8),
+            np.zeros(max(R, 1), dtype=np.bool_),
+            np.zeros(L, dtype=i8),
             np.zeros(max(S, 1), dtype=i8),
         )
         return st
 
     def routes(self, st: State) -> dict[int, list[int]]:
         """Slot -> stops of a state (non-empty routes only)."""
-        return {r: [int(x) for x in st.route[r, : st.rlen[r]]] for r in range(self.inst.n_slots)
-                if st.rlen[r] > 0}
+        return {
+            r: [int(x) for x in st.route[r, : st.rlen[r]]]
+            for r in range(self.inst.n_slots)
+            if st.rlen[r] > 0
+        }
 
-    def load(self, st: State, routes: Mapping[int, Sequence[int]],
-             bands: Mapping[int, tuple[float, float]] | None = None) -> list[int]:
+    def load(
+        self,
+        st: State,
+        routes: Mapping[int, Sequence[int]],
+        bands: Mapping[int, tuple[float, float]] | None = None,
+    ) -> list[int]:
         """Fill a state from routes; returns the stops whose visits match none of their choices
         (they are left out). Visits of one stop must be in its pattern's days."""
         cp = self.cp
@@ -378,7 +512,7 @@ def warm_up(part: str = "all") -> None:
     global _WARM
     if _WARM:
         return
-    from planner.model import Horizon, Location, Lunch, Problem, Stop, TimeWindow, Vehicle
+    from planner.tours.model import Horizon, Location, Lunch, Problem, Stop, TimeWindow, Vehicle
 
     m = np.array([[0.0, 10.0, 12.0], [10.0, 0.0, 5.0], [12.0, 5.0, 0.0]])
     problem = Problem(
@@ -390,8 +524,9 @@ def warm_up(part: str = "all") -> None:
             Stop("a", "a", 1, 30.0, windows=(TimeWindow(500.0, 700.0),)),
             Stop("b", "b", 2, 30.0, patterns=((0, 1),)),
         ),
-        vehicles=(Vehicle("v", "v", 0, 0, lunch=Lunch(TimeWindow(720.0, 780.0), 45.0),
-                          max_work=600.0),),
+        vehicles=(
+            Vehicle("v", "v", 0, 0, lunch=Lunch(TimeWindow(720.0, 780.0), 45.0), max_work=600.0),
+        ),
     )
     kp = KernelProblem(Compiled(problem))
     I = kp.inst

@@ -1,6 +1,6 @@
 """The engine interface: what every tour-planning engine receives and returns.
 
-An engine turns a :class:`~planner.model.Problem` into a :class:`~planner.plan.Plan`. It may
+An engine turns a :class:`~planner.tours.model.Problem` into a :class:`~planner.tours.plan.Plan`. It may
 start from an existing plan (warm start), keep parts of it untouched (:class:`Frozen`), and report
 its progress through a callback. This module only defines the contract and the small value
 objects shared by every engine; it holds no search code and must not import OR-Tools.
@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from planner.model import Problem
-from planner.plan import Plan
+from planner.tours.model import Problem
+from planner.tours.plan import Plan
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The problem compiled into arrays and lookup tables that the search reads many times.
 
-:class:`Compiled` is built once per solve from a :class:`~planner.model.Problem`: stop and vehicle
+:class:`Compiled` is built once per solve from a :class:`~planner.tours.model.Problem`: stop and vehicle
 attributes as numpy arrays, the allowed (pattern, vehicle) choices of every stop, the start windows
 of every stop on every day, and the driving-cost matrix of the objective. It never changes during
 the search and holds no search state; it must not be used to store solutions.
@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from planner.model import Problem, Stop, Vehicle
+from planner.tours.model import Problem, Stop, Vehicle
 
 INF = math.inf
 Interval = tuple[float, float]

@@ -30,7 +30,7 @@ EPS = 1e-7
 # --- time windows ---------------------------------------------------------------------------
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def earliest(tw, twn, s, d, t, lo, hi):
     """Earliest start >= t for stop s on day d within its windows and the band [lo, hi]."""
     if t < lo:
@@ -45,7 +45,7 @@ def earliest(tw, twn, s, d, t, lo, hi):
     return INF
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def latest(tw, twn, s, d, t, lo, hi):
     """Latest start <= t for stop s on day d within its windows and the band [lo, hi]."""
     if t > hi:
@@ -221,8 +221,10 @@ def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
             if not ok:
                 continue
             work = ret - dep  # modes 1 and 2 keep the lunch outside the route
-            if (not best_ok) or work < best_ret - best_dep - EPS or (
-                abs(work - (best_ret - best_dep)) <= EPS and ret < best_ret - EPS
+            if (
+                (not best_ok)
+                or work < best_ret - best_dep - EPS
+                or (abs(work - (best_ret - best_dep)) <= EPS and ret < best_ret - EPS)
             ):
                 best_ok = True
                 best_mode = mode
@@ -242,7 +244,7 @@ def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
 # --- route caches -----------------------------------------------------------------------------
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def update_route(I, S, r):
     """Recompute the caches of route r: earliest/latest starts, load, driving, cost, feasibility."""
     n = S.rlen[r]
@@ -341,7 +343,7 @@ def _full_check_insert(I, S, r, s, p, lo, hi):
     return ok
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def best_position(I, S, s, r, blink, lo, hi):
     """Cheapest feasible position of stop s in route r: (delta cost, position, e, l).
 
@@ -421,7 +423,7 @@ def best_position(I, S, s, r, blink, lo, hi):
     return INF, -1, 0.0, 0.0
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def insert_at(I, S, s, r, p):
     n = S.rlen[r]
     for i in range(n, p, -1):
@@ -430,7 +432,7 @@ def insert_at(I, S, s, r, p):
     S.rlen[r] = n + 1
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def remove_stop(I, S, s):
     """Remove every visit of stop s (route caches are not updated: see remove_and_update)."""
     c = S.assign[s]
@@ -451,7 +453,7 @@ def remove_stop(I, S, s):
     S.band_hi[s] = INF
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def remove_and_update(I, S, s):
     c = S.assign[s]
     if c < 0:
@@ -566,7 +568,7 @@ def evaluate_stop(I, S, s, blink, stamp):
     return best, best_c, best_lo, best_hi, stamp
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def insert_stop(I, S, s, c, lo, hi):
     """Insert stop s with choice c at S.ins_slot / S.ins_pos and band [lo, hi]."""
     k = I.ch_k[c]
@@ -745,7 +747,7 @@ def copy_state(src, dst):
     dst.band_hi[:] = src.band_hi
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True, inline="always")
 def _in(arr, n, x):
     for i in range(n):
         if arr[i] == x:
@@ -783,7 +785,11 @@ def search(I, cur, cand, best, iterations, t_start, t_end, cbar, lmax, blink, st
                 n_out += 1
         p_opt = 1.0 if n_out <= 2 * cbar else 2 * cbar / n_out
         for s in range(I.n_stops):
-            if cand.assign[s] < 0 and I.ch_ptr[s + 1] > I.ch_ptr[s] and not _in(cand.removed, nrem, s):
+            if (
+                cand.assign[s] < 0
+                and I.ch_ptr[s + 1] > I.ch_ptr[s]
+                and not _in(cand.removed, nrem, s)
+            ):
                 if I.mandatory[s] or np.random.random() < p_opt:
                     cand.removed[nrem] = s
                     nrem += 1

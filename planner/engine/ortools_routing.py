@@ -129,7 +129,9 @@ class DayRouting:
                     allowed = tuple(
                         cp.slot_of[(u, d)]
                         for u in range(cp.n_vehicles)
-                        if cp.compat[s, u] and (u, d) in cp.slot_of and cp.slot_of[(u, d)] in slot_set
+                        if cp.compat[s, u]
+                        and (u, d) in cp.slot_of
+                        and cp.slot_of[(u, d)] in slot_set
                     )
                 if allowed:
                     nodes.append(Node(s, (d,), allowed, self._windows(s, d), True))
@@ -158,7 +160,11 @@ class DayRouting:
         w = self.cp.windows(s, d)
         if s in self.bands:
             lo, hi = self.bands[s]
-            w = tuple((max(a, lo), min(b, hi)) for a, b in (w if w is not None else ((lo, hi),)) if max(a, lo) <= min(b, hi))
+            w = tuple(
+                (max(a, lo), min(b, hi))
+                for a, b in (w if w is not None else ((lo, hi),))
+                if max(a, lo) <= min(b, hi)
+            )
         return w
 
     # --- model -------------------------------------------------------------------------------
@@ -396,7 +402,15 @@ class DayRouting:
             if row:
                 routes[r] = row
         status = {
-            0: "not solved", 1: "success", 2: "partial", 3: "fail", 4: "fail timeout",
-            5: "invalid", 6: "infeasible", 7: "optimal",
+            0: "not solved",
+            1: "success",
+            2: "partial",
+            3: "fail",
+            4: "fail timeout",
+            5: "invalid",
+            6: "infeasible",
+            7: "optimal",
         }.get(routing.status(), str(routing.status()))
-        return RoutingResult(routes, starts, sol.ObjectiveValue() / self.cscale, status, seconds, solutions)
+        return RoutingResult(
+            routes, starts, sol.ObjectiveValue() / self.cscale, status, seconds, solutions
+        )

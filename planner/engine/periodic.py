@@ -2,7 +2,7 @@
 
 Method (details and measurements in ``docs/engine.md``):
 
-1. **Checks.** :func:`planner.feasibility.explain` runs first; blocking reasons raise
+1. **Checks.** :func:`planner.tours.feasibility.explain` runs first; blocking reasons raise
    :class:`~planner.errors.InfeasibleError` before any search.
 2. **Construction.** Every stop is inserted, hardest first (most visits, fewest choices), on its
    cheapest feasible choice: a pattern of days and a vehicle (on plain benchmark horizons, any
@@ -18,7 +18,7 @@ Method (details and measurements in ``docs/engine.md``):
 5. **Timing.** Every route is timed by the kernel's exact schedule; the plan lists explicit times.
 
 Objective: serve mandatory stops (a huge penalty otherwise), then the value of optional stops,
-then driving cost (km and hours weights of :class:`~planner.model.Objective`), plus the change
+then driving cost (km and hours weights of :class:`~planner.tours.model.Objective`), plus the change
 penalty when re-planning from an initial plan. A mandatory stop the search cannot place is
 reported stop by stop in :class:`~planner.errors.InfeasibleError` (with the partial plan).
 
@@ -33,7 +33,7 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -44,8 +44,8 @@ from planner.engine.data import Choice, Compiled
 from planner.engine.ortools_routing import DayRouting, RoutingParams
 from planner.engine.stop import FirstOf, MaxIterations, MaxRuntime
 from planner.errors import InfeasibleError
-from planner.model import Problem
-from planner.plan import Plan
+from planner.tours.model import Problem
+from planner.tours.plan import Plan
 
 ENGINE_NAME = "periodic"
 ENGINE_VERSION = "1.0"
@@ -82,16 +82,24 @@ class _Run:
     def remaining(self) -> float:
         return self.deadline - self.clock()
 
-    def report(self, phase: str, best: float | None, served: int, iteration: int,
-               unserved_mandatory: int, force: bool = False) -> None:
+    def report(
+        self,
+        phase: str,
+        best: float | None,
+        served: int,
+        iteration: int,
+        unserved_mandatory: int,
+        force: bool = False,
+    ) -> None:
         if self.progress is None:
             return
         now = self.elapsed()
         if not force and now - self.last_report < 0.2:
             return
         self.last_report = now
-        self.progress(ProgressEvent(now, best, served, self.total, phase, iteration,
-                                    unserved_mandatory))
+        self.progress(
+            ProgressEvent(now, best, served, self.total, phase, iteration, unserved_mandatory)
+        )
 
 
 class PeriodicEngine:
@@ -99,8 +107,13 @@ class PeriodicEngine:
 
     name = ENGINE_NAME
 
-    def __init__(self, tuning: Tuning | None = None, *, warm: bool = True,
-                 clock: Callable[[], float] = time.perf_counter):
+    def __init__(
+        self,
+        tuning: Tuning | None = None,
+        *,
+        warm: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+    ):
         """``clock`` measures the time limit: wall-clock by default; ``time.process_time`` makes
         it CPU seconds of this process (benchmarks on a shared machine)."""
         self.tuning = tuning or Tuning()
@@ -144,8 +157,14 @@ class PeriodicEngine:
         run.figures["construction_cost"] = round(kp.route_cost(best), 4)
         if not _unserved_mandatory(best, I):
             run.figures["first_complete_seconds"] = round(first, 3)
-        run.report("construction", kp.objective(best), _served(best, I), 0,
-                   _unserved_mandatory(best, I), force=True)
+        run.report(
+            "construction",
+            kp.objective(best),
+            _served(best, I),
+            0,
+            _unserved_mandatory(best, I),
+            force=True,
+        )
 
         stats = np.zeros(3, dtype=np.int64)
         polish_time = 0.0
@@ -153,7 +172,9 @@ class PeriodicEngine:
             polish_time = min(options.time_limit * tune.polish_share, 30.0)
         stamp = self._search(kp, cur, cand, best, stats, stamp, run, options, polish_time)
         run.figures.update(
-            iterations=int(stats[0]), improvements=int(stats[1]), accepted=int(stats[2]),
+            iterations=int(stats[0]),
+            improvements=int(stats[1]),
+            accepted=int(stats[2]),
             search_cost=round(kp.route_cost(best), 4),
         )
         if polish_time > 0 and run.remaining() > 0.05:
@@ -162,8 +183,9 @@ class PeriodicEngine:
 
     # --- steps -------------------------------------------------------------------------------
 
-    def _kernel_problem(self, cp: Compiled, initial: Plan | None, frozen: Frozen,
-                        options: SolveOptions):
+    def _kernel_problem(
+        self, cp: Compiled, initial: Plan | None, frozen: Frozen, options: SolveOptions
+    ):
         """Kernel arrays with frozen parts and change penalties; the initial routes and bands, if
         any, and the initial routes that fit no (vehicle, working day) of the problem."""
         if initial is None:
@@ -218,9 +240,14 @@ class PeriodicEngine:
         mean_arc = float(np.mean(cp.cost)) if cp.cost.size else 1.0
         pen = options.change_penalty if options.change_penalty is not None else 10.0 * mean_arc
         change = {s: (ch, pen) for s, ch in choice_of.items() if s not in fixed}
-        kp = KernelProblem(cp, frozen_slots=frozen_slots, fixed_choice=fixed,
-                           frozen_stops=frozen_stops, change_penalty=change,
-                           neighbours=self.tuning.neighbours)
+        kp = KernelProblem(
+            cp,
+            frozen_slots=frozen_slots,
+            fixed_choice=fixed,
+            frozen_stops=frozen_stops,
+            change_penalty=change,
+            neighbours=self.tuning.neighbours,
+        )
         bands = {}
         if regular and math.isfinite(cp.tolerance):
             for s, ts in starts.items():
@@ -229,8 +256,18 @@ class PeriodicEngine:
                     bands[s] = (lo, lo + cp.tolerance)
         return kp, routes, bands, unknown
 
-    def _search(self, kp, cur, cand, best, stats, stamp, run: _Run, options: SolveOptions,
-                polish_time: float) -> int:
+    def _search(
+        self,
+        kp,
+        cur,
+        cand,
+        best,
+        stats,
+        stamp,
+        run: _Run,
+        options: SolveOptions,
+        polish_time: float,
+    ) -> int:
         tune = self.tuning
         I = kp.inst
         served_visits = max(int(sum(kp.inst.ch_k[c] for c in best.assign if c >= 0)), 1)
@@ -249,8 +286,20 @@ class PeriodicEngine:
             frac = clock.fraction(done)
             n = chunk if budget is None else max(1, min(chunk, budget - done))
             c0 = time.perf_counter()
-            stamp = K.search(I, cur, cand, best, n, _temp(t_hi, t_lo, frac), _temp(t_hi, t_lo, frac),
-                             tune.cbar, tune.lmax, tune.blink, stamp, stats)
+            stamp = K.search(
+                I,
+                cur,
+                cand,
+                best,
+                n,
+                _temp(t_hi, t_lo, frac),
+                _temp(t_hi, t_lo, frac),
+                tune.cbar,
+                tune.lmax,
+                tune.blink,
+                stamp,
+                stats,
+            )
             done += n
             if not options.deterministic:
                 dt = time.perf_counter() - c0
@@ -315,11 +364,15 @@ class PeriodicEngine:
         params = RoutingParams(metaheuristic="GUIDED_LOCAL_SEARCH", time_limit=limit)
         if self.clock is not time.perf_counter:  # another clock: OR-Tools' limit is a safety net
             deadline = run.deadline - 0.05
-            params = RoutingParams(metaheuristic="GUIDED_LOCAL_SEARCH", time_limit=30 * limit,
-                                   stop_when=lambda: self.clock() >= deadline)
+            params = RoutingParams(
+                metaheuristic="GUIDED_LOCAL_SEARCH",
+                time_limit=30 * limit,
+                stop_when=lambda: self.clock() >= deadline,
+            )
         if options.deterministic:
-            params = RoutingParams(metaheuristic="GREEDY_DESCENT", time_limit=limit,
-                                   solution_limit=10_000)
+            params = RoutingParams(
+                metaheuristic="GREEDY_DESCENT", time_limit=limit, solution_limit=10_000
+            )
         start = {r: seq for r, seq in routes.items() if r in set(slots)}
         result = model.solve(params, initial=start)
         run.figures["ortools_polish_seconds"] = round(result.seconds, 3) if result else None
@@ -354,8 +407,15 @@ class PeriodicEngine:
         else:
             run.figures["polish"] = "no improvement"
 
-    def _plan(self, problem: Problem, kp: KernelProblem, best, run: _Run,
-              options: SolveOptions, initial: Plan | None) -> Plan:
+    def _plan(
+        self,
+        problem: Problem,
+        kp: KernelProblem,
+        best,
+        run: _Run,
+        options: SolveOptions,
+        initial: Plan | None,
+    ) -> Plan:
         cp = kp.cp
         I = kp.inst
         routes, bad = kp.timed_routes(best)
@@ -365,8 +425,13 @@ class PeriodicEngine:
         km = sum(float(cp.dist[a, b]) for a, b in _arcs(kp, best))
         served = _served(best, I)
         figures = dict(run.figures)
-        figures.update(km=round(km, 4), routes=len(routes), stops_served=served,
-                       stops_total=I.n_stops, seconds=round(run.elapsed(), 3))
+        figures.update(
+            km=round(km, 4),
+            routes=len(routes),
+            stops_served=served,
+            stops_total=I.n_stops,
+            seconds=round(run.elapsed(), 3),
+        )
         if initial is not None:
             figures["moved_visits"] = _moved_visits(initial, routes)
         meta = {
@@ -381,7 +446,7 @@ class PeriodicEngine:
             "figures": figures,
             "versions": _versions(),
             "inputs": _inputs(problem),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         if options.deterministic:
             # Same inputs and seed give byte-identical JSON: no clock readings in the plan.
@@ -390,8 +455,14 @@ class PeriodicEngine:
             meta["figures"] = figures
         plan = Plan(routes=routes, unserved=unserved, problem=problem.name, meta=meta)
         missing = [s for s in range(I.n_stops) if best.assign[s] < 0 and I.mandatory[s]]
-        run.report("done", kp.objective(best), served, int(figures.get("iterations", 0)),
-                   len(missing), force=True)
+        run.report(
+            "done",
+            kp.objective(best),
+            served,
+            int(figures.get("iterations", 0)),
+            len(missing),
+            force=True,
+        )
         if missing:
             reasons = [_why_unplaced(kp, best, s) for s in missing]
             meta["status"] = "infeasible"
@@ -426,8 +497,9 @@ def _unserved_mandatory(st, I) -> int:
 
 
 def _bands(st, stops) -> dict[int, tuple[float, float]]:
-    return {s: (float(st.band_lo[s]), float(st.band_hi[s])) for s in stops
-            if st.band_lo[s] > -K.INF / 2}
+    return {
+        s: (float(st.band_lo[s]), float(st.band_hi[s])) for s in stops if st.band_lo[s] > -K.INF / 2
+    }
 
 
 def _arcs(kp: KernelProblem, st):
@@ -455,8 +527,10 @@ def _why_unplaced(kp: KernelProblem, st, s: int) -> str:
     stop = cp.stops[s]
     name = stop.name or stop.id
     if I.ch_ptr[s + 1] == I.ch_ptr[s]:
-        return (f"{name}: no pattern of days with a vehicle that works on all of them and has the "
-                "required features and seats")
+        return (
+            f"{name}: no pattern of days with a vehicle that works on all of them and has the "
+            "required features and seats"
+        )
     # Would it fit alone in an empty route of some choice?
     alone = False
     probe = kp.new_state()
@@ -466,15 +540,19 @@ def _why_unplaced(kp: KernelProblem, st, s: int) -> str:
     cost, c, lo, hi, stamp = K.evaluate_stop(I, probe, s, 0.0, stamp)
     alone = c >= 0
     if not alone:
-        return (f"{name}: cannot be served even alone in a vehicle's day (windows, shift, lunch, "
-                "working or driving time, capacity)")
-    return (f"{name}: fits alone in a vehicle's day, but no route of its allowed days and vehicles "
-            "had room left for it (time windows, shifts or limits are used up by the other stops)")
+        return (
+            f"{name}: cannot be served even alone in a vehicle's day (windows, shift, lunch, "
+            "working or driving time, capacity)"
+        )
+    return (
+        f"{name}: fits alone in a vehicle's day, but no route of its allowed days and vehicles "
+        "had room left for it (time windows, shifts or limits are used up by the other stops)"
+    )
 
 
 def _check_feasible(problem: Problem) -> None:
     try:
-        from planner.feasibility import explain
+        from planner.tours.feasibility import explain
     except ImportError:  # pragma: no cover - the module lands with the validator
         return
     reasons = explain(problem)
@@ -486,8 +564,11 @@ def _check_feasible(problem: Problem) -> None:
 def _inputs(problem: Problem) -> dict:
     """What the plan was made from: sizes and a digest of the whole problem."""
     h = hashlib.sha256()
-    h.update(repr((problem.horizon, problem.locations, problem.stops, problem.vehicles,
-                   problem.objective)).encode("utf-8"))
+    h.update(
+        repr(
+            (problem.horizon, problem.locations, problem.stops, problem.vehicles, problem.objective)
+        ).encode("utf-8")
+    )
     h.update(np.ascontiguousarray(problem.durations, dtype=np.float64).tobytes())
     h.update(np.ascontiguousarray(problem.distances, dtype=np.float64).tobytes())
     return {

@@ -27,13 +27,16 @@ def describe(event: ProgressEvent) -> str:
     """One line for an event: phase, best objective, stops served, iterations."""
     best = "—" if event.best_objective is None else f"{event.best_objective:,.1f}"
     missing = f", {event.unserved_mandatory} mandatory unplaced" if event.unserved_mandatory else ""
-    return (f"{PHASES.get(event.phase, event.phase)}: best {best}, "
-            f"{event.served}/{event.total} stops served, {event.iteration:,} iterations{missing}")
+    return (
+        f"{PHASES.get(event.phase, event.phase)}: best {best}, "
+        f"{event.served}/{event.total} stops served, {event.iteration:,} iterations{missing}"
+    )
 
 
 @contextmanager
-def live_progress(label: str, time_limit: float, console: Console | None = None
-                  ) -> Iterator[ProgressCallback]:
+def live_progress(
+    label: str, time_limit: float, console: Console | None = None
+) -> Iterator[ProgressCallback]:
     """Show a progress bar over ``time_limit`` seconds while the engine runs."""
     console = console or Console(stderr=True)
     if not console.is_terminal:

@@ -4,7 +4,7 @@
   DIMACS convention;
 - :mod:`planner.instances.cordeau`: Cordeau's periodic VRP format.
 
-Readers only parse files into :class:`planner.model.Problem` objects (no solving, no network).
+Readers only parse files into :class:`planner.tours.model.Problem` objects (no solving, no network).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import DataError
-from planner.model import Problem
+from planner.tours.model import Problem
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,16 @@ import numpy as np
 
 from planner.errors import DataError
 from planner.instances import BenchmarkInstance, best_known, read_text
-from planner.model import Frequency, Horizon, Location, Objective, Problem, Stop, TimeWindow, Vehicle
+from planner.tours.model import (
+    Frequency,
+    Horizon,
+    Location,
+    Objective,
+    Problem,
+    Stop,
+    TimeWindow,
+    Vehicle,
+)
 
 BKS_FILE = "bks_pvrp.csv"
 OPEN_SHIFT = TimeWindow(0.0, 1e6)

@@ -18,7 +18,7 @@ import numpy as np
 
 from planner.errors import DataError
 from planner.instances import BenchmarkInstance, best_known, read_text
-from planner.model import (
+from planner.tours.model import (
     Frequency,
     Horizon,
     Location,
@@ -45,7 +45,9 @@ def _rows_solomon(path: Path, lines: list[str]) -> tuple[str, int, float, list[l
         i = next(k for k, line in enumerate(lines) if line.strip().upper().startswith("NUMBER"))
         n_vehicles, capacity = (float(x) for x in lines[i + 1].split()[:2])
     except (StopIteration, ValueError, IndexError):
-        raise DataError(f"{path}: no 'NUMBER CAPACITY' line with two numbers under VEHICLE") from None
+        raise DataError(
+            f"{path}: no 'NUMBER CAPACITY' line with two numbers under VEHICLE"
+        ) from None
     try:
         j = next(k for k, line in enumerate(lines) if line.strip().upper().startswith("CUST NO"))
     except StopIteration:
@@ -90,7 +92,9 @@ def _rows_vrplib(path: Path, lines: list[str]) -> tuple[str, int, float, list[li
         service = {int(r[0]): float(r[1]) for r in sections.get("SERVICE_TIME_SECTION", [])}
         depot = int(sections["DEPOT_SECTION"][0][0])
     except (KeyError, ValueError, IndexError) as exc:
-        raise DataError(f"{path}: incomplete VRPLIB instance ({exc!s} missing or malformed)") from None
+        raise DataError(
+            f"{path}: incomplete VRPLIB instance ({exc!s} missing or malformed)"
+        ) from None
     default_service = float(header.get("SERVICE_TIME", 0) or 0)
     ids = [depot] + sorted(i for i in coords if i != depot)
     rows = []
@@ -154,4 +158,3 @@ def read_solomon(path: str | Path) -> BenchmarkInstance:
         meta={"benchmark": "solomon", "convention": "DIMACS", "source": str(path)},
     )
     return BenchmarkInstance(name, problem, best_known(path, name, BKS_FILE), "solomon")
-

@@ -6,16 +6,20 @@ import subprocess
 import sys
 
 HEAVY = (
-    "geopandas", "pandas", "sqlmodel", "sqlalchemy", "ortools", "folium", "numba", "dask",
+    "geopandas",
+    "pandas",
+    "sqlmodel",
+    "sqlalchemy",
+    "ortools",
+    "folium",
+    "numba",
+    "dask",
     "matplotlib",
-)  # fmt: skip
+)
 
 
 def test_importing_the_cli_loads_no_heavy_library():
-    code = (
-        "import sys, planner.cli; "
-        f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
+    code = f"import sys, planner.cli; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )

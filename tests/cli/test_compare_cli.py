@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.compare import LINES
+from planner.analysis.compare import LINES
 from tests.geodata.conftest import assert_one_line_error
 from tests.planner.test_compare import SMALL
 
@@ -52,14 +52,28 @@ def expected_best(values: dict[str, float | None], better: str | None, digits: i
     return [k for k, v in shown.items() if v == target]
 
 
-# --- La Rur@linette, as published and optimised ------------------------------------------------------
+# --- La Rur@linette, as published and optimised ---------------------------------------------------
 
 
 @pytest.mark.slow
 def test_rurlinette_as_is_against_optimised(indre, run_cli, tmp_path):
     saved = tmp_path / "comparaison.json"
-    code, out, err = run_cli("compare", ASIS, OPTIMISED, "--db", indre, "--time-limit", "3",
-                             "--seed", "0", "--with-aid", "--format", "csv", "-o", saved)  # fmt: skip
+    code, out, err = run_cli(
+        "compare",
+        ASIS,
+        OPTIMISED,
+        "--db",
+        indre,
+        "--time-limit",
+        "3",
+        "--seed",
+        "0",
+        "--with-aid",
+        "--format",
+        "csv",
+        "-o",
+        saved,
+    )
     assert code == 0, err
     data = json.loads(saved.read_text(encoding="utf-8"))
     actual, optimised = "La Rur@linette — tournée actuelle", "La Rur@linette — tournée optimisée"
@@ -138,9 +152,17 @@ def test_csv_output_parses_back_with_french_numbers(vans, run_cli, tmp_path):
 def test_table_output_shows_sections_values_and_notes(vans, run_cli):
     code, out, err = run_cli("compare", *vans, "--time-limit", "2")
     assert code == 0, err
-    for text in ("Comparaison des scénarios", "Service rendu", "Exploitation",
-                 "Coûts par an", "Un van (référence)", "Deux vans", "Coût annuel total",
-                 "la couverture n'est pas calculée", "Hypothèses de coût"):  # fmt: skip
+    for text in (
+        "Comparaison des scénarios",
+        "Service rendu",
+        "Exploitation",
+        "Coûts par an",
+        "Un van (référence)",
+        "Deux vans",
+        "Coût annuel total",
+        "la couverture n'est pas calculée",
+        "Hypothèses de coût",
+    ):
         assert text in out, text
     assert "Avec les aides publiques connues" not in out
     assert "Habitants du territoire" not in out  # standalone: no coverage section at all
@@ -209,8 +231,10 @@ def test_negative_time_limit_is_refused(vans, run_cli):
 def test_an_infeasible_scenario_is_one_line_and_nothing_is_written(vans, run_cli, tmp_path):
     impossible = tmp_path / "impossible.toml"
     # four mandatory 2-hour permanences, one van working one day a week: they cannot all fit
-    impossible.write_text(VAN.replace("mandatory = false", "mandatory = true").replace("Un van", "X"),
-                          encoding="utf-8")  # fmt: skip
+    impossible.write_text(
+        VAN.replace("mandatory = false", "mandatory = true").replace("Un van", "X"),
+        encoding="utf-8",
+    )
     out = tmp_path / "sortie"
     out.mkdir()
     code, _, err = run_cli(
@@ -225,10 +249,10 @@ def test_a_scenario_without_tour_gets_its_coverage_map(indre, tmp_path):
     """No route to draw (e.g. nothing served): the report shows the scenario's coverage map."""
     from dataclasses import replace
 
+    from planner.analysis.compare import evaluate_scenario
     from planner.cli.compare import _scenario_map
-    from planner.compare import evaluate_scenario
-    from planner.pipeline import solve_options
-    from planner.scenario import load_scenario
+    from planner.scenario.files import load_scenario
+    from planner.scenario.pipeline import solve_options
 
     f = load_scenario(REPO / "scenarios" / "coeur-de-brenne.toml")
     ev = evaluate_scenario(f, db=indre, options=solve_options(f, time_limit=2))

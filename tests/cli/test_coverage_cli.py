@@ -167,7 +167,7 @@ def test_site_set_covering_of_kiosks(run_cli, indre):
     }["human"]["population_not_covered"]  # kiosks are not human help
 
 
-# -- bad input: one line, exit 2, nothing written ----------------------------------------------------
+# -- bad input: one line, exit 2, nothing written --------------------------------------------------
 
 
 @pytest.fixture
@@ -255,14 +255,28 @@ def test_a_commune_without_coordinates_is_named(run_cli, indre, tmp_path_factory
 
 def test_site_says_when_fewer_stops_than_asked_bring_anything(run_cli, indre):
     # At 15 min, only Rouvres-les-Bois (281 inhabitants) is beyond every human help in Indre.
-    code, out, err = run_cli("site", "-d", "36", "--new-stops", "20", "--threshold", "15", "--db", indre)
+    code, out, err = run_cli(
+        "site", "-d", "36", "--new-stops", "20", "--threshold", "15", "--db", indre
+    )
     assert code == 0, err
     assert "Seul 1 arrêt couvre quelqu'un de nouveau" in out
     assert "soit 281 habitants dans 1 commune" in out.replace("\n", " ")
 
 
 def test_site_with_scip_proves_the_same_optimum(run_cli, indre):
-    args = ("site", "-d", "36", "--new-stops", "20", "--threshold", "10", "--db", indre, "-f", "json")
+    args = (
+        "site",
+        "-d",
+        "36",
+        "--new-stops",
+        "20",
+        "--threshold",
+        "10",
+        "--db",
+        indre,
+        "-f",
+        "json",
+    )
     cpsat, scip = run_cli(*args), run_cli(*args, "--solver", "scip")
     assert cpsat[0] == scip[0] == 0, cpsat[2] + scip[2]
     a, b = json.loads(cpsat[1]), json.loads(scip[1])

@@ -34,7 +34,10 @@ def full_demo(tmp_path_factory) -> tuple[str, Path, str]:
 def test_the_demo_tells_the_territory(full_demo):
     text, _, url = full_demo
     assert "Indre (36) : 241 communes, 216 069 habitants, 15 EPCI" in text
-    assert "Services dans le département : 25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique" in text
+    assert (
+        "Services dans le département : 25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique"
+        in text
+    )
     assert "1. 1er lundi du mois — Vicq-Exemplet (36236)" in text
     assert "« Avail » non résolu" in text
     assert len(query.communes(url, departement="36")) == 241
@@ -67,18 +70,27 @@ def test_every_file_is_listed_and_the_plans_are_valid(full_demo, run_cli):
         assert f"{rel} — " in text  # printed too
     files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert {
-        "carte-couverture-indre.html", "comparaison.html", "comparaison.csv",
-        "plan-rurlinette-optimisee.json", "documents/carte-tournees.html",
+        "carte-couverture-indre.html",
+        "comparaison.html",
+        "comparaison.csv",
+        "plan-rurlinette-optimisee.json",
+        "documents/carte-tournees.html",
         "documents/calendriers/vehicule-la-rur-linette.ics",
-    } <= files  # fmt: skip
+    } <= files
     assert not any(p.name.startswith(".") for p in folder.parent.iterdir())  # no temporary left
 
-    for scenario, plan in ((demo.AS_IS, "plan-rurlinette-actuelle.json"),
-                           (demo.OPTIMISED, "plan-rurlinette-optimisee.json")):  # fmt: skip
-        code, out, err = run_cli("evaluate", demo.SCENARIOS / scenario, "--plan", folder / plan, "--db", url)
+    for scenario, plan in (
+        (demo.AS_IS, "plan-rurlinette-actuelle.json"),
+        (demo.OPTIMISED, "plan-rurlinette-optimisee.json"),
+    ):
+        code, out, err = run_cli(
+            "evaluate", demo.SCENARIOS / scenario, "--plan", folder / plan, "--db", url
+        )
         assert code == 0, err + out
         assert "Plan valide" in out
-    meta = json.loads((folder / "plan-rurlinette-optimisee.json").read_text(encoding="utf-8"))["meta"]
+    meta = json.loads((folder / "plan-rurlinette-optimisee.json").read_text(encoding="utf-8"))[
+        "meta"
+    ]
     assert meta["seed"] == 0 and meta["versions"]["itinerance"]
     # what the demo changed, recorded
     assert meta["overrides"] == {"solver.deterministic": True, "coverage.threshold": 15.0}
@@ -90,7 +102,9 @@ def test_the_calendars_hold_the_plans_visits(full_demo):
 
     _, folder, _ = full_demo
     plan = json.loads((folder / "plan-rurlinette-optimisee.json").read_text(encoding="utf-8"))
-    cal = icalendar.Calendar.from_ical((folder / "documents/calendriers/vehicule-la-rur-linette.ics").read_bytes())
+    cal = icalendar.Calendar.from_ical(
+        (folder / "documents/calendriers/vehicule-la-rur-linette.ics").read_bytes()
+    )
     events = [c for c in cal.walk("VEVENT")]
     visits = sum(len(r["visits"]) for r in plan["routes"])
     assert len(events) >= visits > 0
@@ -115,7 +129,9 @@ def test_a_failing_section_leaves_no_folder(indre_url, tmp_path, monkeypatch):
 
     monkeypatch.setattr(demo, "SECTIONS", [("Cassée", broken)])
     with pytest.raises(ItineranceError):
-        demo.run_demo(indre_url, Console(file=io.StringIO()), load=False, out_dir=tmp_path / "sortie")
+        demo.run_demo(
+            indre_url, Console(file=io.StringIO()), load=False, out_dir=tmp_path / "sortie"
+        )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -22,10 +22,10 @@ import pandas as pd
 import pytest
 import recurring_ical_events
 
-from planner.calendar import Schedule, occurrences, permanences
 from planner.engine.base import SolveOptions
-from planner.pipeline import plan_scenario
-from planner.scenario import load_scenario
+from planner.outputs.calendar import Schedule, occurrences, permanences
+from planner.scenario.files import load_scenario
+from planner.scenario.pipeline import plan_scenario
 from tests.cli.test_planning_cli import SMALL
 from tests.geodata.conftest import assert_one_line_error
 from tests.maps.test_poster import DATE, parse_date
@@ -73,11 +73,19 @@ def test_export_writes_every_format_and_lists_it(run_cli, small_plan, tmp_path):
     assert code == 0, err
     written = files_in(out)
     assert {
-        "index.html", "horaires/le-van.html", "horaires/le-van.csv",
-        "affiches/index.html", "affiches/rosnay.html", "affiches/ciron.html",
-        "calendriers/vehicule-le-van.ics", "calendriers/commune-rosnay.ics",
-        "calendriers/commune-ciron.ics", "geo/arrets.geojson", "geo/tournees.geojson", "geo/itinerance.gpkg",
-    } == set(written)  # fmt: skip
+        "index.html",
+        "horaires/le-van.html",
+        "horaires/le-van.csv",
+        "affiches/index.html",
+        "affiches/rosnay.html",
+        "affiches/ciron.html",
+        "calendriers/vehicule-le-van.ics",
+        "calendriers/commune-rosnay.ics",
+        "calendriers/commune-ciron.ics",
+        "geo/arrets.geojson",
+        "geo/tournees.geojson",
+        "geo/itinerance.gpkg",
+    } == set(written)
     assert "Documents écrits dans" in stdout and "affiches/index.html" in stdout
     assert "lundi 4 janvier 2027" in stdout
     for rel, data in written.items():
@@ -92,8 +100,21 @@ def test_export_writes_every_format_and_lists_it(run_cli, small_plan, tmp_path):
 
 def test_posters_and_calendars_agree_on_the_dates(run_cli, small_plan, tmp_path):
     out = tmp_path / "sortie"
-    assert run_cli("export", small_plan, "--to", out, "--start", START, "--months", "6",
-                   "--formats", "poster,ics")[0] == 0  # fmt: skip
+    assert (
+        run_cli(
+            "export",
+            small_plan,
+            "--to",
+            out,
+            "--start",
+            START,
+            "--months",
+            "6",
+            "--formats",
+            "poster,ics",
+        )[0]
+        == 0
+    )
     page = CheckedPage((out / "affiches/ciron.html").read_text(encoding="utf-8"))
     listed = [parse_date(t.strip()) for t in page.text if DATE.fullmatch(t.strip())]
     assert listed and all(d.weekday() == 1 for d in listed) and listed[0] == date(2027, 1, 5)
@@ -121,11 +142,19 @@ def test_nothing_personal_in_any_file_unless_asked(run_cli, small_plan, tmp_path
         elif rel.endswith((".csv", ".ics", ".geojson")):
             no_people_contacts(text)
     asked = tmp_path / "avec"
-    code, _, err = run_cli("export", small_plan, "--to", asked, "--start", START, "--formats", formats,
-                           "--include-personal-data")  # fmt: skip
+    code, _, err = run_cli(
+        "export",
+        small_plan,
+        "--to",
+        asked,
+        "--start",
+        START,
+        "--formats",
+        formats,
+        "--include-personal-data",
+    )
     assert code == 0, err
-    crew = {"horaires/le-van.html", "horaires/le-van.csv",
-            "calendriers/vehicule-le-van.ics"}  # fmt: skip
+    crew = {"horaires/le-van.html", "horaires/le-van.csv", "calendriers/vehicule-le-van.ics"}
     for rel, data in files_in(asked).items():
         text = data.decode("utf-8", "replace").replace("\r\n ", "")
         if rel in crew:
@@ -200,8 +229,10 @@ def test_a_failure_midway_leaves_no_partial_file(run_cli, small_plan, tmp_path, 
 
     monkeypatch.setattr("planner.cli.export.write_geo", disk_full)
     out = tmp_path / "sortie"
-    assert_one_line_error(*run_cli("export", small_plan, "--to", out, "--formats", WITHOUT_MAP)[::2],
-                          "No space left on device")  # fmt: skip
+    assert_one_line_error(
+        *run_cli("export", small_plan, "--to", out, "--formats", WITHOUT_MAP)[::2],
+        "No space left on device",
+    )
     assert list(tmp_path.iterdir()) == []  # neither the folder nor its temporary twin
     out.mkdir()
     (out / "mien.txt").write_text("à garder", encoding="utf-8")
@@ -221,8 +252,9 @@ def test_a_folder_without_write_permission(run_cli, small_plan, tmp_path, monkey
     locked.mkdir(mode=0o500)
     if os.geteuid() == 0:  # root writes anywhere: the permission check is what is tested
         real = os.access
-        monkeypatch.setattr(export_cli.os, "access",
-                            lambda p, mode: False if Path(p) == locked else real(p, mode))  # fmt: skip
+        monkeypatch.setattr(
+            export_cli.os, "access", lambda p, mode: False if Path(p) == locked else real(p, mode)
+        )
     try:
         assert_one_line_error(
             *run_cli("export", small_plan, "--to", locked / "out")[::2], "not writable"
@@ -234,9 +266,12 @@ def test_a_folder_without_write_permission(run_cli, small_plan, tmp_path, monkey
 
 @pytest.mark.parametrize(
     ("option", "value", "needle"),
-    [("--formats", "posters", "unknown format 'posters'"), ("--start", "04/01/2027", "--start: expected a date"),
-     ("--months", "0", "--months: expected 1 to 36")],
-)  # fmt: skip
+    [
+        ("--formats", "posters", "unknown format 'posters'"),
+        ("--start", "04/01/2027", "--start: expected a date"),
+        ("--months", "0", "--months: expected 1 to 36"),
+    ],
+)
 def test_bad_options(run_cli, small_plan, tmp_path, option, value, needle):
     out = tmp_path / "sortie"
     assert_one_line_error(*run_cli("export", small_plan, "--to", out, option, value)[::2], needle)
@@ -251,14 +286,14 @@ def test_personal_data_needs_the_unchanged_scenario(run_cli, small_plan, tmp_pat
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(data), encoding="utf-8")
     out = tmp_path / "sortie"
-    assert_one_line_error(*run_cli("export", plan, "--to", out, "--include-personal-data")[::2],
-                          "changed since the plan was made")  # fmt: skip
+    assert_one_line_error(
+        *run_cli("export", plan, "--to", out, "--include-personal-data")[::2],
+        "changed since the plan was made",
+    )
     assert not out.exists()
 
 
-# --- La Rur@linette, for real ----------------------------------------------------------------------
-
-
+# --- La Rur@linette, for real ---------------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -269,13 +304,25 @@ def test_rurlinette_as_is_posters_and_calendar_for_migne(run_cli, indre_url, tmp
     )
     assert code == 0, err
     out = tmp_path / "rurlinette"
-    code, _, err = run_cli("export", plan, "--to", out, "--start", "2028-03-06", "--formats", "poster,ics,timetable",
-                           "--contact", "Familles Rurales de l'Indre")  # fmt: skip
+    code, _, err = run_cli(
+        "export",
+        plan,
+        "--to",
+        out,
+        "--start",
+        "2028-03-06",
+        "--formats",
+        "poster,ics,timetable",
+        "--contact",
+        "Familles Rurales de l'Indre",
+    )
     assert code == 0, err
     page = CheckedPage((out / "affiches" / "migne.html").read_text(encoding="utf-8"))
     assert page.errors == []
-    assert ("La Rur@linette vient à Migné le 2e lundi du mois, de 10 h à 12 h 30 et de 13 h 30 à 16 h."
-            in page.plain)  # fmt: skip
+    assert (
+        "La Rur@linette vient à Migné le 2e lundi du mois, de 10 h à 12 h 30 et de 13 h 30 à 16 h."
+        in page.plain
+    )
     listed = [parse_date(t.strip()) for t in page.text if DATE.fullmatch(t.strip())]
     assert len(listed) == 11  # 12 second Mondays, less 8 May 2028
     assert all(d.weekday() == 0 and 8 <= d.day <= 14 for d in listed)
@@ -291,8 +338,10 @@ def test_rurlinette_as_is_posters_and_calendar_for_migne(run_cli, indre_url, tmp
     assert sorted(d.date() for d in found) == listed
     assert all(d.hour == 10 and d.minute == 0 for d in found)
     segry = icalendar.Calendar.from_ical((out / "calendriers" / "commune-segry.ics").read_bytes())
-    assert re.search(r"RRULE:FREQ=MONTHLY;UNTIL=\d{8}T\d{6}Z;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
-                     segry.to_ical().decode())  # fmt: skip
+    assert re.search(
+        r"RRULE:FREQ=MONTHLY;UNTIL=\d{8}T\d{6}Z;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+        segry.to_ical().decode(),
+    )
     assert (out / "horaires" / "la-rur-linette.html").is_file()
     assert (
         len(list((out / "affiches").glob("*.html"))) == 19 + 1
@@ -301,7 +350,7 @@ def test_rurlinette_as_is_posters_and_calendar_for_migne(run_cli, indre_url, tmp
 
 @pytest.mark.slow
 def test_rurlinette_from_the_database_gives_the_calendar_of_its_rota(indre_url):
-    from planner.asis import load_asis
+    from planner.scenario.asis import load_asis
 
     built = load_asis(indre_url, "2394")
     s = Schedule.from_built(built, built.plan)
@@ -315,6 +364,7 @@ def test_rurlinette_from_the_database_gives_the_calendar_of_its_rota(indre_url):
         if not o.held
     ]
     assert [(o.date, o.holiday) for o in off] == [
-        (date(2028, 5, 1), "Fête du Travail"), (date(2028, 6, 5), "lundi de Pentecôte"),
+        (date(2028, 5, 1), "Fête du Travail"),
+        (date(2028, 6, 5), "lundi de Pentecôte"),
         (date(2029, 1, 1), "Jour de l'an"),
-    ]  # fmt: skip
+    ]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from planner.build import build
-from planner.plan import Plan
-from planner.provenance import sha256_of
-from planner.scenario import load_scenario
-from planner.validator import validate
+from planner.scenario.build import build
+from planner.scenario.files import load_scenario
+from planner.scenario.provenance import sha256_of
+from planner.tours.plan import Plan
+from planner.tours.validator import validate
 from tests.geodata.conftest import assert_one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
@@ -151,8 +151,13 @@ def test_a_plan_that_does_not_match_its_scenario_is_a_plan_error(planned, small,
     other = tmp_path / "other.json"
     other.write_text(json.dumps(data), encoding="utf-8")
     code, _, err = run_cli("evaluate", small, "--plan", other)
-    assert_one_line_error(code, err, f"{other}: does not match scenario {small}", "stop 'nowhere' is not in the scenario",
-                   "(and 1 more)")  # fmt: skip
+    assert_one_line_error(
+        code,
+        err,
+        f"{other}: does not match scenario {small}",
+        "stop 'nowhere' is not in the scenario",
+        "(and 1 more)",
+    )
 
 
 def test_bad_scenario_gives_one_line_and_no_output(run_cli, tmp_path):
@@ -192,8 +197,6 @@ def test_evaluate_needs_a_plan_or_a_rota(small, run_cli):
 
 
 # --- La Rur@linette, from the real data -------------------------------------------------------
-
-
 
 
 @pytest.mark.slow
@@ -299,11 +302,27 @@ def first_plan(run_cli, tmp_path) -> tuple[Path, Path, Path]:
 def test_replanning_keeps_the_frozen_week_and_places_the_new_stop(run_cli, first_plan, tmp_path):
     _, after, p1 = first_plan
     p2 = tmp_path / "p2.json"
-    code, out, err = run_cli("plan", after, "--initial", p1, "--freeze-weeks", "1",
-                             "--freeze-stops", "mezieres", "-o", p2, "--time-limit", "2", "-q")  # fmt: skip
+    code, out, err = run_cli(
+        "plan",
+        after,
+        "--initial",
+        p1,
+        "--freeze-weeks",
+        "1",
+        "--freeze-stops",
+        "mezieres",
+        "-o",
+        p2,
+        "--time-limit",
+        "2",
+        "-q",
+    )
     assert code == 0, err
     assert "Plan valide" in out
-    old, new = json.loads(p1.read_text(encoding="utf-8")), json.loads(p2.read_text(encoding="utf-8"))
+    old, new = (
+        json.loads(p1.read_text(encoding="utf-8")),
+        json.loads(p2.read_text(encoding="utf-8")),
+    )
     week1 = set(new["meta"]["frozen"]["days"])
     assert week1 == {0, 1, 2, 3, 4}
     assert {k: v for k, v in _routes(old).items() if k[1] in week1} == {
@@ -325,9 +344,12 @@ def test_replanning_keeps_the_frozen_week_and_places_the_new_stop(run_cli, first
         (["--freeze-weeks", "1"], "need --initial"),
         (["--initial", "{plan}", "--freeze-weeks", "3"], "week 3 is not in the 2-week cycle"),
         (["--initial", "{plan}", "--freeze-weeks", "un"], "expected week numbers"),
-        (["--initial", "{plan}", "--freeze-stops", "paris"], "'paris' is not served by the initial plan"),
+        (
+            ["--initial", "{plan}", "--freeze-stops", "paris"],
+            "'paris' is not served by the initial plan",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_replanning_options_are_one_line_errors(run_cli, first_plan, tmp_path, args, needle):
     _, after, p1 = first_plan
     out = tmp_path / "p2.json"

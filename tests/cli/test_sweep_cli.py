@@ -72,8 +72,18 @@ def test_a_missing_scenario_is_one_line(run_cli, tmp_path):
 def test_an_unreachable_scheduler_is_one_line_and_nothing_is_written(run_cli, small, tmp_path):
     out = tmp_path / "front.json"
     address = f"tcp://127.0.0.1:{_closed_port()}"
-    code, stdout, err = run_cli("sweep", small, "--vary", "vehicles=1", "--scheduler", address,
-                                "--connect-timeout", "2", "-o", out)  # fmt: skip
+    code, stdout, err = run_cli(
+        "sweep",
+        small,
+        "--vary",
+        "vehicles=1",
+        "--scheduler",
+        address,
+        "--connect-timeout",
+        "2",
+        "-o",
+        out,
+    )
     assert_one_line_error(code, err, f"--scheduler {address}: cannot reach the Dask scheduler")
     assert not out.exists() and stdout == ""
     code, _, err = run_cli("sweep", small, "--vary", "vehicles=1", "--scheduler", "localhost:8786")
@@ -86,8 +96,9 @@ def test_a_sweep_where_no_combination_can_be_planned_exits_with_1(run_cli, tmp_p
         SMALL.replace('frequency = "monthly"', 'frequency = "weekly"'), encoding="utf-8"
     )
     out = tmp_path / "front.json"
-    code, stdout, err = run_cli("sweep", weekly, "--vary", "weeks=1", "--vary",
-                                "frequency=fortnightly", "-o", out)  # fmt: skip
+    code, stdout, err = run_cli(
+        "sweep", weekly, "--vary", "weeks=1", "--vary", "frequency=fortnightly", "-o", out
+    )
     assert code == 1, err
     assert "combinaison invalide" in stdout and "0 planifiées" in stdout
     doc = json.loads(out.read_text(encoding="utf-8"))  # written all the same: it says why
@@ -99,9 +110,23 @@ def test_a_sweep_where_no_combination_can_be_planned_exits_with_1(run_cli, tmp_p
 def test_a_small_sweep_writes_its_page_csv_and_json(run_cli, small, tmp_path):
     html, table, data = tmp_path / "front.html", tmp_path / "front.csv", tmp_path / "front.json"
     code, stdout, err = run_cli(
-        "sweep", small, "--vary", "frequency=monthly,fortnightly", "--vary", "max_drive=8h,5",
-        "--iterations", "200", "--workers", "2", "-o", html, "-o", table, "-o", data,
-    )  # fmt: skip
+        "sweep",
+        small,
+        "--vary",
+        "frequency=monthly,fortnightly",
+        "--vary",
+        "max_drive=8h,5",
+        "--iterations",
+        "200",
+        "--workers",
+        "2",
+        "-o",
+        html,
+        "-o",
+        table,
+        "-o",
+        data,
+    )
     assert code == 0, err
     assert "Balayage d'essai — 4 combinaisons, 2 planifiées, 2 sur le front de Pareto" in stdout
     assert "★ tous les 15 jours, conduite ≤ 8h" in stdout
@@ -117,9 +142,11 @@ def test_a_small_sweep_writes_its_page_csv_and_json(run_cli, small, tmp_path):
     assert doc["meta"]["versions"]["itinerance"]
     points = doc["points"]
     assert [p["values"] for p in points] == [
-        {"frequency": "monthly", "max_drive": "8h"}, {"frequency": "monthly", "max_drive": 5},
-        {"frequency": "fortnightly", "max_drive": "8h"}, {"frequency": "fortnightly", "max_drive": 5},
-    ]  # fmt: skip
+        {"frequency": "monthly", "max_drive": "8h"},
+        {"frequency": "monthly", "max_drive": 5},
+        {"frequency": "fortnightly", "max_drive": "8h"},
+        {"frequency": "fortnightly", "max_drive": 5},
+    ]
     assert [p["status"] for p in points] == ["ok", "infeasible", "ok", "infeasible"]
     assert [p["front"] for p in points] == [True, False, True, False]
     assert all(p["plan_sha256"] for p in points[::2]) and points[1]["figures"] == {}
@@ -142,20 +169,34 @@ def test_a_small_sweep_writes_its_page_csv_and_json(run_cli, small, tmp_path):
     assert page.count("<tr>") >= 5 and "balayage.toml" in page and sha in page
 
     # The first point again, alone, on one worker, printed as JSON: the same plan.
-    code, stdout, err = run_cli("sweep", small, "--vary", "frequency=monthly", "--vary",
-                                "max_drive=8h", "--iterations", "200", "--workers", "1",
-                                "--format", "json")  # fmt: skip
+    code, stdout, err = run_cli(
+        "sweep",
+        small,
+        "--vary",
+        "frequency=monthly",
+        "--vary",
+        "max_drive=8h",
+        "--iterations",
+        "200",
+        "--workers",
+        "1",
+        "--format",
+        "json",
+    )
     assert code == 0, err
     assert json.loads(stdout)["points"][0]["plan_sha256"] == points[0]["plan_sha256"]
 
 
 def test_the_progress_line_shows_the_front_so_far():
+    from planner.analysis.sweep import Outcome
     from planner.cli.sweep import _best_so_far
-    from planner.sweep import Outcome
 
     def done(i: int, cost: float, hours: float) -> Outcome:
-        return Outcome(i, {"vehicles": i + 1},
-                       figures={"cost_per_year": cost, "presence_hours_per_month": hours})  # fmt: skip
+        return Outcome(
+            i,
+            {"vehicles": i + 1},
+            figures={"cost_per_year": cost, "presence_hours_per_month": hours},
+        )
 
     seen = [done(0, 50_000, 10.0), done(1, 60_000, 20.0), done(2, 70_000, 15.0)]
     assert _best_so_far(seen, "presence", False) == (

@@ -22,7 +22,9 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
     out = {}
     with engine.connect() as conn:
         for name, table in sorted(meta.tables.items()):
-            cols = [c for c in table.columns if not (name in _SURROGATE_TABLES and c.name in _VOLATILE)]
+            cols = [
+                c for c in table.columns if not (name in _SURROGATE_TABLES and c.name in _VOLATILE)
+            ]
             rows = conn.execute(sa.select(*cols)).all()
             out[name] = sorted((tuple(r) for r in rows), key=repr)
     return out

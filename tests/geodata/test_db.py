@@ -16,7 +16,9 @@ from geodata.errors import DatabaseError
 def test_migrations_create_exactly_the_models_tables(db_url):
     engine = db.ready(db_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+        )
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
     assert version == "0001"
@@ -51,7 +53,10 @@ def test_unreachable_database_is_one_line_without_password():
     assert "s3cret" not in message and "\n" not in message
 
 
-@pytest.mark.parametrize("url, needle", [("nonsense", "invalid database URL"), ("oracle+nodriver://x/y", "driver not available")])
+@pytest.mark.parametrize(
+    "url, needle",
+    [("nonsense", "invalid database URL"), ("oracle+nodriver://x/y", "driver not available")],
+)
 def test_bad_urls_are_database_errors(url, needle):
     with pytest.raises(DatabaseError, match=needle):
         db.engine(url)

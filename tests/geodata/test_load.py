@@ -22,9 +22,18 @@ def _count(url: str, sql: str) -> int:
 
 def _host_site(id_: str = "salle-1", source: str = "salles.csv") -> ImportResult:
     record = {
-        "id": id_, "name": "Salle des fêtes", "insee": "36236", "lon": None, "lat": None, "address": None,
-        "pmr": True, "internet": False, "weekdays": [0, 3], "hours": "09:00-17:00", "capacity": 20,
-    }  # fmt: skip
+        "id": id_,
+        "name": "Salle des fêtes",
+        "insee": "36236",
+        "lon": None,
+        "lat": None,
+        "address": None,
+        "pmr": True,
+        "internet": False,
+        "weekdays": [0, 3],
+        "hours": "09:00-17:00",
+        "capacity": 20,
+    }
     return ImportResult("host_site", [record], source, "0" * 64, [])
 
 
@@ -33,14 +42,30 @@ def test_load_indre_counts(db_url):
     assert report.area == load.Area("departement:36", ("36",))
     assert (report.communes, report.epcis, report.population) == (241, 15, 216069)
     assert report.communes_without_geometry == [] and report.ifn_missing == []
-    assert report.services_by_kind == {"france_services": 25, "france_services_mobile": 1, "mediation": 61}
+    assert report.services_by_kind == {
+        "france_services": 25,
+        "france_services_mobile": 1,
+        "mediation": 61,
+    }
     assert report.mediation_by_source == {"aidants_connect": 23, "cnfs": 38}
     assert (report.rotas, report.rota_stops, report.unresolved_stops) == (1, 20, 1)
     assert report.nearby_services > 0
     assert {p.dataset for p in report.provenance} == {
-        "communes", "epci", "contours-centre-val-de-loire", "ifn-communes", "france-services", "cnfs-lieux", "aidants-connect",
-    }  # fmt: skip
-    assert _count(db_url, "SELECT count(*) FROM communes WHERE departement = '36' AND geometry IS NOT NULL") == 241
+        "communes",
+        "epci",
+        "contours-centre-val-de-loire",
+        "ifn-communes",
+        "france-services",
+        "cnfs-lieux",
+        "aidants-connect",
+    }
+    assert (
+        _count(
+            db_url,
+            "SELECT count(*) FROM communes WHERE departement = '36' AND geometry IS NOT NULL",
+        )
+        == 241
+    )
     assert _count(db_url, "SELECT count(*) FROM ifn_indicators") == 241
     assert _count(db_url, "SELECT count(*) FROM opening_hours WHERE service_id = 'fs:2394'") == 10
     assert _count(db_url, "SELECT count(*) FROM dataset_loads WHERE area = 'departement:36'") == 7
@@ -74,7 +99,10 @@ def test_a_load_failing_halfway_leaves_the_database_as_it_was(db_url, monkeypatc
 @pytest.mark.parametrize(
     "area, needles",
     [
-        ({"departement": "99"}, ("unknown département '99'; valid codes: 01, 02", " 2A, 2B,", " 36,")),
+        (
+            {"departement": "99"},
+            ("unknown département '99'; valid codes: 01, 02", " 2A, 2B,", " 36,"),
+        ),
         ({"region": "7"}, ("unknown région '7'; valid codes: 01, 02", " 24,")),
     ],
 )
@@ -101,7 +129,11 @@ def test_a_departement_without_contours_loads_without_geometry_and_says_so(sqlit
     assert report.communes == len(report.communes_without_geometry) > 200
     assert report.contour_source is None
     assert report.services_by_kind.get("france_services", 0) > 0
-    mediation = [s for s in query.services(sqlite_url, departement="23", kinds=["mediation"]) if s.source == "aidants_connect"]
+    mediation = [
+        s
+        for s in query.services(sqlite_url, departement="23", kinds=["mediation"])
+        if s.source == "aidants_connect"
+    ]
     assert all(s.lon is None for s in mediation)  # no commune point to put them at
     frame = query.communes(sqlite_url, departement="23")
     assert frame.geometry.isna().all() and frame["lon"].isna().all()
@@ -115,7 +147,9 @@ def test_user_contours_replace_the_built_in_ones(sqlite_url, tmp_path):
     mine = indre[~indre["code"].isin(left_out)].rename(columns={"code": "insee"})
     path = tmp_path / "indre.geojson"
     mine.to_file(path, driver="GeoJSON")
-    report = load.load_area(sqlite_url, departement="36", contours=path, contours_code_column="insee")
+    report = load.load_area(
+        sqlite_url, departement="36", contours=path, contours_code_column="insee"
+    )
     assert report.communes_without_geometry == left_out
     assert report.contour_source == "user:indre.geojson"
     frame = query.communes(sqlite_url, departement="36").set_index("code")
@@ -140,7 +174,9 @@ def test_nothing_personal_is_stored(indre_url):
             text_columns = [c for c in table.columns if isinstance(c.type, sa.String)]
             for row in conn.execute(sa.select(*text_columns)):
                 for value in row:
-                    assert not (isinstance(value, str) and (email.search(value) or phone.search(value))), (table.name, value)
+                    assert not (
+                        isinstance(value, str) and (email.search(value) or phone.search(value))
+                    ), (table.name, value)
 
 
 def test_store_import_replaces_own_items_and_refuses_other_files_ids(db_url):
@@ -149,7 +185,10 @@ def test_store_import_replaces_own_items_and_refuses_other_files_ids(db_url):
     again = load.store_import(db_url, _host_site())
     assert (again.stored, again.replaced) == (1, 1)
     before = snapshot(db_url)
-    with pytest.raises(DataError, match=r"autres.csv: 1 id\(s\) already stored from another file \(salles.csv\): salle-1"):
+    with pytest.raises(
+        DataError,
+        match=r"autres.csv: 1 id\(s\) already stored from another file \(salles.csv\): salle-1",
+    ):
         load.store_import(db_url, _host_site(source="autres.csv"))
     assert snapshot(db_url) == before
     load.store_import(db_url, _host_site(source="autres.csv"), replace=True)
@@ -158,11 +197,25 @@ def test_store_import_replaces_own_items_and_refuses_other_files_ids(db_url):
 
 def test_bornes_become_service_points_placed_at_their_commune(sqlite_url):
     load.load_area(sqlite_url, departement="36")
-    record = {"id": "7", "name": "Borne de la mairie", "insee": "36010", "lon": None, "lat": None,
-              "address": None, "operator": "CC Cœur de Brenne", "hours": "Mo-Fr 09:00-12:00"}  # fmt: skip
-    report = load.store_import(sqlite_url, ImportResult("borne", [record], "bornes.csv", "1" * 64, []))
+    record = {
+        "id": "7",
+        "name": "Borne de la mairie",
+        "insee": "36010",
+        "lon": None,
+        "lat": None,
+        "address": None,
+        "operator": "CC Cœur de Brenne",
+        "hours": "Mo-Fr 09:00-12:00",
+    }
+    report = load.store_import(
+        sqlite_url, ImportResult("borne", [record], "bornes.csv", "1" * 64, [])
+    )
     assert report.placed_at_commune == 1
-    borne = next(s for s in query.services(sqlite_url, departement="36", kinds=["borne"]) if s.id == "user:borne:7")
+    borne = next(
+        s
+        for s in query.services(sqlite_url, departement="36", kinds=["borne"])
+        if s.id == "user:borne:7"
+    )
     commune = query.communes(sqlite_url, codes=["36010"]).iloc[0]
     assert (borne.lon, borne.lat) == (commune["lon"], commune["lat"])
     assert borne.source == "user:bornes.csv" and borne.capacity == 15.0
@@ -172,12 +225,27 @@ def test_bornes_become_service_points_placed_at_their_commune(sqlite_url):
 
 
 def test_vehicles_are_stored(sqlite_url):
-    record = {"id": "bus-1", "name": "La Rur@linette", "base_insee": "36044", "base_lon": 1.6976, "base_lat": 46.8213,
-              "features": ["pmr", "wifi"], "wheelchair_places": 1, "seats": 2, "cost_per_km": 0.6,
-              "cost_per_hour": 45.0, "purchase_cost": 68000.0, "lifetime_years": 8.0}  # fmt: skip
+    record = {
+        "id": "bus-1",
+        "name": "La Rur@linette",
+        "base_insee": "36044",
+        "base_lon": 1.6976,
+        "base_lat": 46.8213,
+        "features": ["pmr", "wifi"],
+        "wheelchair_places": 1,
+        "seats": 2,
+        "cost_per_km": 0.6,
+        "cost_per_hour": 45.0,
+        "purchase_cost": 68000.0,
+        "lifetime_years": 8.0,
+    }
     load.store_import(sqlite_url, ImportResult("vehicle", [record], "flotte.csv", "2" * 64, []))
     (vehicle,) = query.vehicles(sqlite_url)
-    assert vehicle["features"] == ["pmr", "wifi"] and vehicle["purchase_cost"] == 68000.0 and vehicle["source"] == "flotte.csv"
+    assert (
+        vehicle["features"] == ["pmr", "wifi"]
+        and vehicle["purchase_cost"] == 68000.0
+        and vehicle["source"] == "flotte.csv"
+    )
 
 
 @pytest.mark.slow
@@ -216,7 +284,9 @@ def test_points_are_located_in_their_contour_and_overlaps_resolve_to_the_smalles
 
     # simplified contours may overlap a little: the point in both gets the smaller code
     squares = gpd.GeoDataFrame(
-        {"code": ["36002", "36001"]}, geometry=[shapely.box(1, 0, 2, 1), shapely.box(0, 0, 1.2, 1)], crs=4326
+        {"code": ["36002", "36001"]},
+        geometry=[shapely.box(1, 0, 2, 1), shapely.box(0, 0, 1.2, 1)],
+        crs=4326,
     )
     lon, lat = np.array([0.5, 1.5, 1.1, 5.0, np.nan]), np.array([0.5, 0.5, 0.5, 5.0, 1.0])
     codes = load._locate_in_polygons(squares, lon, lat)

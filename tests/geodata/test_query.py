@@ -32,7 +32,10 @@ def test_communes_by_epci_region_and_codes(indre_url):
 
 
 def test_unloaded_area_says_how_to_load_it(indre_url):
-    with pytest.raises(UnknownAreaError, match=r"département 18 is not loaded; run `itinerance data load --departement 18` first"):
+    with pytest.raises(
+        UnknownAreaError,
+        match=r"département 18 is not loaded; run `itinerance data load --departement 18` first",
+    ):
         query.communes(indre_url, departement="18")
     with pytest.raises(UnknownAreaError, match="--region 11"):
         query.services(indre_url, region="11")
@@ -51,12 +54,17 @@ def test_commune_points_for_the_planner(indre_url):
 def test_services_by_kind_with_hours(indre_url):
     services = query.services(indre_url, departement="36")
     counts = {k: sum(s.kind == k for s in services) for k in ServiceKind}
-    assert counts[ServiceKind.FRANCE_SERVICES] == 25 and counts[ServiceKind.FRANCE_SERVICES_MOBILE] == 1
+    assert (
+        counts[ServiceKind.FRANCE_SERVICES] == 25
+        and counts[ServiceKind.FRANCE_SERVICES_MOBILE] == 1
+    )
     assert counts[ServiceKind.MEDIATION] == 61
     bus = next(s for s in services if s.id == "fs:2394")
     assert [(iv.start, iv.end) for iv in bus.hours[0]] == [(600, 750), (810, 960)]
     assert bus.capacity == 25.0 and bus.format == "Bus_équivalent" and bus.insee == "36044"
-    only_mobile = query.services(indre_url, departement="36", kinds=[ServiceKind.FRANCE_SERVICES_MOBILE])
+    only_mobile = query.services(
+        indre_url, departement="36", kinds=[ServiceKind.FRANCE_SERVICES_MOBILE]
+    )
     assert [s.id for s in only_mobile] == ["fs:2394"]
 
 
@@ -66,7 +74,9 @@ def test_services_near_the_area_count_with_a_margin(indre_url):
     extra = [s for s in near if s.id not in inside]
     assert extra, "France Services of neighbouring départements within 20 km"
     assert {s.insee[:2] for s in extra} <= {"18", "23", "37", "41", "86", "87"}
-    wider = query.services(indre_url, departement="36", kinds=["france_services"], bbox_margin_km=45)
+    wider = query.services(
+        indre_url, departement="36", kinds=["france_services"], bbox_margin_km=45
+    )
     assert len(wider) > len(near) > len(inside)
 
 
@@ -92,15 +102,18 @@ def test_rotas_round_trip(indre_url):
 
 
 def test_stored_rotas_equal_the_parsed_ones_and_backends_agree(db_url, indre_url):
-    from geodata.names import CommuneIndex
-    from geodata.rota import parse_france_services_rotas
-    from geodata.readers import france_services
     from geodata import registry
+    from geodata.names import CommuneIndex
+    from geodata.readers import france_services
+    from geodata.rota import parse_france_services_rotas
 
     load.load_area(db_url, departement="36")
     cog = load._read_cog(registry.fetch("communes"))
     indre = cog.communes[cog.communes["departement"] == "36"]
-    index = CommuneIndex(indre[["code", "name", "departement"]].itertuples(index=False, name=None), aliases=[a for a in cog.aliases if a[2] == "36"])
+    index = CommuneIndex(
+        indre[["code", "name", "departement"]].itertuples(index=False, name=None),
+        aliases=[a for a in cog.aliases if a[2] == "36"],
+    )
     rows = france_services.read_france_services(registry.fetch("france-services"))
     parsed = parse_france_services_rotas(rows[rows["insee_dep"] == "36"].to_dict("records"), index)
     stored = query.rotas(db_url, departement="36")
@@ -108,18 +121,34 @@ def test_stored_rotas_equal_the_parsed_ones_and_backends_agree(db_url, indre_url
         (r.service_id, r.stops, r.issues, r.raw_text) for r in parsed
     ]
     # the same queries answer the same on this backend and on the SQLite reference
-    mine, reference = query.communes(db_url, departement="36"), query.communes(indre_url, departement="36")
+    mine, reference = (
+        query.communes(db_url, departement="36"),
+        query.communes(indre_url, departement="36"),
+    )
     assert mine.drop(columns="geometry").equals(reference.drop(columns="geometry"))
     assert mine.geometry.geom_equals_exact(reference.geometry, tolerance=0).all()
     near = dict(departement="36", bbox_margin_km=30)
-    assert query.services(db_url, **near) == [s for s in query.services(indre_url, **near) if not s.source.startswith("user:")]
+    assert query.services(db_url, **near) == [
+        s for s in query.services(indre_url, **near) if not s.source.startswith("user:")
+    ]
 
 
 def test_status_lists_files_and_counts(indre_url):
     st = query.status(indre_url)
-    assert {item["dataset"] for item in st.loads if item["area"] == "departement:36"} >= {"communes", "france-services"}
+    assert {item["dataset"] for item in st.loads if item["area"] == "departement:36"} >= {
+        "communes",
+        "france-services",
+    }
     communes = next(i for i in st.loads if i["dataset"] == "communes")
-    assert communes["sha256"].startswith("6cafec09") and communes["vintage"] == "COG 2026" and communes["rows"] == 241
+    assert (
+        communes["sha256"].startswith("6cafec09")
+        and communes["vintage"] == "COG 2026"
+        and communes["rows"] == 241
+    )
     (dep,) = st.departements
     assert dep["departement"] == "36" and dep["communes"] == dep["with_contour"] == 241
-    assert dep["services"]["france_services"] == 25 and dep["rota_stops"] == 20 and dep["unresolved_stops"] == 1
+    assert (
+        dep["services"]["france_services"] == 25
+        and dep["rota_stops"] == 20
+        and dep["unresolved_stops"] == 1
+    )

@@ -25,7 +25,9 @@ def cog_data() -> cog.Cog:
 
 @pytest.fixture(scope="module")
 def region_contours(cog_data):
-    return contours.read_contours(registry.fetch("contours-centre-val-de-loire"), cog_data.code_index)
+    return contours.read_contours(
+        registry.fetch("contours-centre-val-de-loire"), cog_data.code_index
+    )
 
 
 def test_current_communes_of_the_region_and_of_indre(cog_data):
@@ -52,7 +54,9 @@ def test_epci_membership(cog_data):
     assert len(epcis) == 1255
     region = set(cog_data.communes.loc[cog_data.communes["region"] == REGION, "code"])
     assert region <= set(members["commune"])
-    assert members.set_index("commune").loc["36044", "epci"] == "243600327"  # CA Châteauroux Métropole
+    assert (
+        members.set_index("commune").loc["36044", "epci"] == "243600327"
+    )  # CA Châteauroux Métropole
 
 
 def test_every_current_commune_of_the_region_has_exactly_one_geometry(cog_data, region_contours):
@@ -73,7 +77,9 @@ def test_merged_communes_are_dissolved_into_the_current_one(cog_data, region_con
         inside = shapely.point_on_surface(raw.geometry[old])
         assert controis.contains(inside), old
     parts = raw.geometry[["41059", "41082", "41092", "41170", "41257"]].to_crs(2154).area.sum()
-    assert gpd.GeoSeries([controis], crs=4326).to_crs(2154).area.iloc[0] == pytest.approx(parts, rel=0.01)
+    assert gpd.GeoSeries([controis], crs=4326).to_crs(2154).area.iloc[0] == pytest.approx(
+        parts, rel=0.01
+    )
 
 
 def test_representative_points_lie_inside_their_commune(region_contours):
@@ -100,7 +106,15 @@ def test_user_contours_with_numeric_codes_and_another_crs(tmp_path, cog_data, re
 def test_ifn_scores_per_commune():
     scores = ifn.read_ifn(registry.fetch("ifn-communes"))
     assert len(scores) == 35008
-    assert list(scores.columns) == ["code", "ifn", "ifn_no_thd", "ifn_no_4g", "ifn_poverty", "ifn_older_65", "ifn_no_diploma"]
+    assert list(scores.columns) == [
+        "code",
+        "ifn",
+        "ifn_no_thd",
+        "ifn_no_4g",
+        "ifn_poverty",
+        "ifn_older_65",
+        "ifn_no_diploma",
+    ]
     row = scores.set_index("code").loc["36044"]
     assert row["ifn"] == pytest.approx(6.124781837857752)
     assert row["ifn_no_thd"] == 5.0
@@ -120,7 +134,11 @@ def test_france_services_kinds_and_counts(cog_data):
     assert kinds[ServiceKind.FRANCE_SERVICES_MOBILE] == 6 + 1
     assert odd == []
     rur = next(p for p in points if p.id == "fs:2394")
-    assert (rur.kind, rur.insee, rur.format) == (ServiceKind.FRANCE_SERVICES_MOBILE, "36044", "Bus_équivalent")
+    assert (rur.kind, rur.insee, rur.format) == (
+        ServiceKind.FRANCE_SERVICES_MOBILE,
+        "36044",
+        "Bus_équivalent",
+    )
     assert sorted(rur.hours) == [0, 1, 2, 3, 4] and rur.capacity == 25.0
 
 
@@ -146,7 +164,9 @@ def test_cnfs_lieux_are_read_without_personal_keys():
 
 def test_postal_code_resolution_uses_the_town_name_when_shared(cog_data):
     codes = mediation.postal_code_communes(
-        ["36290", "36000", "36400", "99999"], ["MÉZIÈRES-EN-BRENNE", "CHATEAUROUX", "NOWHERE", "X"], cog_data.communes
+        ["36290", "36000", "36400", "99999"],
+        ["MÉZIÈRES-EN-BRENNE", "CHATEAUROUX", "NOWHERE", "X"],
+        cog_data.communes,
     )
     assert codes[0] == "36123" and codes[1] == "36044"
     assert codes[2] is None  # 36400 is shared by several communes and the name fits none
@@ -154,7 +174,9 @@ def test_postal_code_resolution_uses_the_town_name_when_shared(cog_data):
 
 
 def test_aidants_connect_active_structures_with_current_codes(cog_data):
-    structures = mediation.read_aidants_connect(registry.fetch("aidants-connect"), cog_data.code_index)
+    structures = mediation.read_aidants_connect(
+        registry.fetch("aidants-connect"), cog_data.code_index
+    )
     assert len(structures) == 5181
     region = structures[structures["insee"].str[:2].isin(["18", "28", "36", "37", "41", "45"])]
     assert len(region) == 180
@@ -164,5 +186,7 @@ def test_aidants_connect_active_structures_with_current_codes(cog_data):
 def test_a_csv_without_the_needed_columns_is_named(tmp_path):
     path = tmp_path / "ifn.csv"
     path.write_text("code,total\n36044,5\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"ifn.csv: missing column\(s\) division, no_thd_coverage_rate"):
+    with pytest.raises(
+        DataError, match=r"ifn.csv: missing column\(s\) division, no_thd_coverage_rate"
+    ):
         ifn.read_ifn(path)

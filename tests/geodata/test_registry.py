@@ -86,7 +86,16 @@ def test_derived_file_is_reproduced_byte_for_byte(shared_data):
 
 def test_derivation_drops_personal_keys_and_keeps_the_rest():
     original = json.dumps(
-        [{"id": "1", "nom": "Médiathèque", "aidants": [{"nom": "X"}], "courriel": "x@y.fr", "telephone": "06", "latitude": 46.5}],
+        [
+            {
+                "id": "1",
+                "nom": "Médiathèque",
+                "aidants": [{"nom": "X"}],
+                "courriel": "x@y.fr",
+                "telephone": "06",
+                "latitude": 46.5,
+            }
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
@@ -108,11 +117,20 @@ def local_server(tmp_path):
     server.shutdown()
 
 
-def _fake(name: str, url: str | None, payload: bytes, derived: registry.Derivation | None = None) -> registry.Dataset:
+def _fake(
+    name: str, url: str | None, payload: bytes, derived: registry.Derivation | None = None
+) -> registry.Dataset:
     return registry.Dataset(
-        name=name, path=f"test/{name}.bin", url=url, sha256=hashlib.sha256(payload).hexdigest(),
-        size=len(payload), licence="test", vintage="test", description="test", derived_from=derived,
-    )  # fmt: skip
+        name=name,
+        path=f"test/{name}.bin",
+        url=url,
+        sha256=hashlib.sha256(payload).hexdigest(),
+        size=len(payload),
+        licence="test",
+        vintage="test",
+        description="test",
+        derived_from=derived,
+    )
 
 
 def test_fetch_downloads_checks_and_reports_progress(local_server, tmp_path, monkeypatch):
@@ -146,12 +164,26 @@ def test_download_with_wrong_hash_leaves_nothing(local_server, tmp_path, monkeyp
 def test_fetch_derives_the_cnfs_file_from_its_original(local_server, tmp_path, monkeypatch):
     root, base = local_server
     original = json.dumps(
-        [{"id": "a", "aidants": [{"nom": "Jeanne", "telephone": "0600000000"}], "telephone": "02", "nom": "Lieu"}],
-        ensure_ascii=False, separators=(",", ":"),
-    ).encode()  # fmt: skip
+        [
+            {
+                "id": "a",
+                "aidants": [{"nom": "Jeanne", "telephone": "0600000000"}],
+                "telephone": "02",
+                "nom": "Lieu",
+            }
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
     (root / "cnfs.json").write_bytes(original)
     expected = registry.derive_cnfs(original, ("aidants", "courriel", "telephone"))
-    spec = registry.Derivation(f"{base}/cnfs.json", hashlib.sha256(original).hexdigest(), len(original), ("aidants", "courriel", "telephone"), "test")
+    spec = registry.Derivation(
+        f"{base}/cnfs.json",
+        hashlib.sha256(original).hexdigest(),
+        len(original),
+        ("aidants", "courriel", "telephone"),
+        "test",
+    )
     ds = _fake("fake-derived", None, expected, spec)
     monkeypatch.setitem(registry._BY_NAME, ds.name, ds)
     monkeypatch.setenv("ITINERANCE_DATA_DIR", str(tmp_path / "data"))

@@ -432,8 +432,12 @@ def test_all_row_problems_are_collected_into_one_line(tmp_path):
         "vrai/faux, 1/0, x); and 4 more problems (lines 3, 4, 5)"
     )
     assert [(p.row, p.field) for p in info.value.problems] == [
-        (2, "pmr"), (3, "capacity"), (4, "insee"), (4, "capacity"), (5, "id"),
-    ]  # fmt: skip
+        (2, "pmr"),
+        (3, "capacity"),
+        (4, "insee"),
+        (4, "capacity"),
+        (5, "id"),
+    ]
 
 
 def test_duplicate_identifiers_name_both_lines(tmp_path):
@@ -449,9 +453,21 @@ def test_duplicate_identifiers_name_both_lines(tmp_path):
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("oui", True), ("Non", False), ("O", True), ("n", False), ("vrai", True), ("FAUX", False),
-     ("1", True), ("0", False), ("x", True), ("yes", True), ("no", False), ("", None)],
-)  # fmt: skip
+    [
+        ("oui", True),
+        ("Non", False),
+        ("O", True),
+        ("n", False),
+        ("vrai", True),
+        ("FAUX", False),
+        ("1", True),
+        ("0", False),
+        ("x", True),
+        ("yes", True),
+        ("no", False),
+        ("", None),
+    ],
+)
 def test_booleans(tmp_path, cell, expected):
     path = write(
         tmp_path,
@@ -464,9 +480,16 @@ def test_booleans(tmp_path, cell, expected):
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("lundi;mardi", [0, 1]), ("lun,mar", [0, 1]), ("Mon, Fri", [0, 4]), ("lundi-vendredi", [0, 1, 2, 3, 4]),
-     ("du mardi au jeudi", [1, 2, 3]), ("samedi et lundi", [0, 5]), ("les mercredis", [2])],
-)  # fmt: skip
+    [
+        ("lundi;mardi", [0, 1]),
+        ("lun,mar", [0, 1]),
+        ("Mon, Fri", [0, 4]),
+        ("lundi-vendredi", [0, 1, 2, 3, 4]),
+        ("du mardi au jeudi", [1, 2, 3]),
+        ("samedi et lundi", [0, 5]),
+        ("les mercredis", [2]),
+    ],
+)
 def test_weekday_lists(tmp_path, cell, expected):
     path = write(tmp_path, "w.csv", f'id;nom;insee;jours\nH;Salle;36044;"{cell}"\n')
     assert import_file(path, "host_site").records[0]["weekdays"] == expected
@@ -505,10 +528,19 @@ def test_vehicle_numbers_in_french_format(tmp_path):
     )
     (record,) = import_file(path, "vehicle").records
     assert record == {
-        "id": "V1", "name": "Bus", "base_insee": "36044", "base_lon": None, "base_lat": None,
-        "features": ["pmr", "wifi"], "wheelchair_places": 2, "seats": 3, "cost_per_km": 0.45,
-        "cost_per_hour": 52.5, "purchase_cost": 68000.0, "lifetime_years": 7.5,
-    }  # fmt: skip
+        "id": "V1",
+        "name": "Bus",
+        "base_insee": "36044",
+        "base_lon": None,
+        "base_lat": None,
+        "features": ["pmr", "wifi"],
+        "wheelchair_places": 2,
+        "seats": 3,
+        "cost_per_km": 0.45,
+        "cost_per_hour": 52.5,
+        "purchase_cost": 68000.0,
+        "lifetime_years": 7.5,
+    }
 
 
 def test_service_kind_default_labels_and_errors(tmp_path):
@@ -657,8 +689,12 @@ def test_corrupt_geopackage_and_layer_on_csv(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "kind", "count"),
-    [("bornes-coeur-de-brenne.csv", "borne", 7), ("host-sites-indre.csv", "host_site", 19), ("vehicles.csv", "vehicle", 2)],
-)  # fmt: skip
+    [
+        ("bornes-coeur-de-brenne.csv", "borne", 7),
+        ("host-sites-indre.csv", "host_site", 19),
+        ("vehicles.csv", "vehicle", 2),
+    ],
+)
 def test_example_files_import_cleanly(cog_codes, name, kind, count):
     result = import_file(EXAMPLES / name, kind, known_insee=cog_codes)
     assert isinstance(result, ImportResult)

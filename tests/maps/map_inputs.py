@@ -75,12 +75,30 @@ def tiny_inputs() -> MapInputs:
     )
     hours = {0: (Interval(540, 720), Interval(810, 1020)), 2: (Interval(540, 720),)}
     services = [
-        ServicePoint("fs:1", "France services d’Alpha", ServiceKind.FRANCE_SERVICES, 1.62, 46.82, "99001",
-                     "1 place de la Mairie, 99000 Alpha", "Fixe", hours),
+        ServicePoint(
+            "fs:1",
+            "France services d’Alpha",
+            ServiceKind.FRANCE_SERVICES,
+            1.62,
+            46.82,
+            "99001",
+            "1 place de la Mairie, 99000 Alpha",
+            "Fixe",
+            hours,
+        ),
         ServicePoint("user:borne:1", "Borne de Gamma", ServiceKind.BORNE, 1.73, 46.83, "99003"),
-        ServicePoint("fs:2", "Bus France services de l’Essai", ServiceKind.FRANCE_SERVICES_MOBILE,
-                     1.63, 46.81, "99001", None, "Bus_équivalent", hours),
-    ]  # fmt: skip
+        ServicePoint(
+            "fs:2",
+            "Bus France services de l’Essai",
+            ServiceKind.FRANCE_SERVICES_MOBILE,
+            1.63,
+            46.81,
+            "99001",
+            None,
+            "Bus_équivalent",
+            hours,
+        ),
+    ]
     stop = RotaStop(
         service_id="fs:2",
         order=1,
@@ -88,7 +106,9 @@ def tiny_inputs() -> MapInputs:
         match=NameMatch("Delta", "99004", "Delta", 1.0, reason="exact"),
         recurrence=Recurrence(RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=2, text="2e mardi Delta"),
     )
-    rota = ParsedRota("fs:2", "Bus France services de l’Essai", "99001", "99", "2e mardi Delta", [stop])
+    rota = ParsedRota(
+        "fs:2", "Bus France services de l’Essai", "99001", "99", "2e mardi Delta", [stop]
+    )
     return MapInputs(communes, coverage, services, [rota])
 
 

@@ -19,16 +19,27 @@ def _expected_markers(inputs) -> int:
     """Services drawn plus one marker per (service, commune) stop in the area: counted here from
     the inputs, independently of the map code's own counts."""
     codes = set(inputs.communes["code"])
-    shown = services_to_show(inputs.services, inputs.coverage, codes, inputs.communes.geometry.values)
+    shown = services_to_show(
+        inputs.services, inputs.coverage, codes, inputs.communes.geometry.values
+    )
     with_coords = [s for s in shown if s.lat is not None and s.lon is not None]
     stops = {(r.service_id, st.insee) for r in inputs.rotas for st in r.stops if st.insee in codes}
     return len(with_coords) + len(stops)
 
 
-def test_indre_coverage_map_draws_every_commune_marker_and_legend(indre_inputs, offline_page, tmp_path):
+def test_indre_coverage_map_draws_every_commune_marker_and_legend(
+    indre_inputs, offline_page, tmp_path
+):
     out = tmp_path / "carte-indre.html"
-    write_coverage_map(indre_inputs.communes, indre_inputs.coverage, indre_inputs.services,
-                       indre_inputs.rotas, out, area_label="Indre (36)", **OPTIONS)  # fmt: skip
+    write_coverage_map(
+        indre_inputs.communes,
+        indre_inputs.coverage,
+        indre_inputs.services,
+        indre_inputs.rotas,
+        out,
+        area_label="Indre (36)",
+        **OPTIONS,
+    )
     probe = offline_page.open_map(out, screenshot="coverage-map-indre")
 
     assert probe.js_errors == [] and probe.console_errors == [] and probe.dialogs == []
@@ -58,7 +69,10 @@ def test_indre_coverage_map_draws_every_commune_marker_and_legend(indre_inputs, 
     probe.click_layer("Lieux de médiation numérique")
     assert probe.n_markers == expected - mediation
     legend_lines = probe.page.locator('li[data-legend^="points-"]')
-    assert legend_lines.count() == 4 and probe.page.locator('li[data-legend^="points-"]:visible').count() == 3
+    assert (
+        legend_lines.count() == 4
+        and probe.page.locator('li[data-legend^="points-"]:visible').count() == 3
+    )
     probe.click_layer("Contour des communes non couvertes")
     assert "gap" not in probe.visible_legends
 
@@ -78,11 +92,20 @@ def test_indre_coverage_map_draws_every_commune_marker_and_legend(indre_inputs, 
     assert probe.js_errors == []
 
 
-def test_data_holding_html_or_script_shows_as_text_and_never_runs(tiny_inputs, offline_page, tmp_path):
+def test_data_holding_html_or_script_shows_as_text_and_never_runs(
+    tiny_inputs, offline_page, tmp_path
+):
     bad = hostile(tiny_inputs)
     out = tmp_path / "carte.html"
-    write_coverage_map(bad.communes, bad.coverage, bad.services, bad.rotas, out,
-                       area_label="<i>Essai</i>", **OPTIONS)  # fmt: skip
+    write_coverage_map(
+        bad.communes,
+        bad.coverage,
+        bad.services,
+        bad.rotas,
+        out,
+        area_label="<i>Essai</i>",
+        **OPTIONS,
+    )
     probe = offline_page.open_map(out, screenshot="coverage-map-hostile")
     assert probe.dialogs == [] and probe.js_errors == [] and probe.unexpected_requests == []
     assert probe.n_shapes == 4 and probe.n_markers == 4

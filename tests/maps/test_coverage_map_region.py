@@ -25,9 +25,16 @@ def region_map(tmp_path_factory):
     load_area(url, region="24")
     inputs = real_inputs(url, region="24")
     out = folder / "carte-region.html"
-    write_coverage_map(inputs.communes, inputs.coverage, inputs.services, inputs.rotas, out,
-                       title="Accès aux lieux d’aide numérique", threshold=30,
-                       area_label="Centre-Val de Loire (région 24)")  # fmt: skip
+    write_coverage_map(
+        inputs.communes,
+        inputs.coverage,
+        inputs.services,
+        inputs.rotas,
+        out,
+        title="Accès aux lieux d’aide numérique",
+        threshold=30,
+        area_label="Centre-Val de Loire (région 24)",
+    )
     return out, len(inputs.communes)
 
 

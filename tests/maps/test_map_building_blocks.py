@@ -29,7 +29,9 @@ def test_js_json_cannot_close_the_script_element_whatever_the_data():
 
 
 def test_esc_escapes_markup_and_quotes_and_turns_none_into_nothing():
-    assert esc('<b>"Gras"</b> & \'co\'') == "&lt;b&gt;&quot;Gras&quot;&lt;/b&gt; &amp; &#x27;co&#x27;"
+    assert (
+        esc("<b>\"Gras\"</b> & 'co'") == "&lt;b&gt;&quot;Gras&quot;&lt;/b&gt; &amp; &#x27;co&#x27;"
+    )
     assert esc(None) == ""
 
 
@@ -60,22 +62,38 @@ def test_opening_hours_read_as_french_lines_monday_first():
 
 
 def test_recurrence_in_french():
-    assert recurrence_text(Recurrence(RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=2)) == "2e mardi du mois"
+    assert (
+        recurrence_text(Recurrence(RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=2))
+        == "2e mardi du mois"
+    )
     assert recurrence_text(Recurrence(RecurrenceKind.LAST_DAY_OF_MONTH)) == "dernier jour du mois"
 
 
 def test_service_format_in_french():
-    bus = ServicePoint("fs:1", "Bus", ServiceKind.FRANCE_SERVICES_MOBILE, 1.0, 46.0, None, format="Bus_équivalent")
+    bus = ServicePoint(
+        "fs:1", "Bus", ServiceKind.FRANCE_SERVICES_MOBILE, 1.0, 46.0, None, format="Bus_équivalent"
+    )
     fixed = ServicePoint("fs:2", "FS", ServiceKind.FRANCE_SERVICES, 1.0, 46.0, None, format="Fixe")
     unknown = ServicePoint("x:3", "Lieu", ServiceKind.MEDIATION, 1.0, 46.0, None)
-    assert (format_text(bus), format_text(fixed), format_text(unknown)) == ("itinérant (bus)", "fixe", "fixe")
+    assert (format_text(bus), format_text(fixed), format_text(unknown)) == (
+        "itinérant (bus)",
+        "fixe",
+        "fixe",
+    )
 
 
 def test_service_popup_escapes_every_data_field_and_shows_no_contact():
     service = ServicePoint(
-        "fs:9", "<script>alert('x')</script>", ServiceKind.FRANCE_SERVICES, 1.0, 46.0, "36044",
-        address="<b>1 rue</b>", format="Fixe", hours={0: (Interval(540, 720),)},
-    )  # fmt: skip
+        "fs:9",
+        "<script>alert('x')</script>",
+        ServiceKind.FRANCE_SERVICES,
+        1.0,
+        46.0,
+        "36044",
+        address="<b>1 rue</b>",
+        format="Fixe",
+        hours={0: (Interval(540, 720),)},
+    )
     html = service_popup(service, "France Services (fixe)")
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "&lt;b&gt;1 rue&lt;/b&gt;" in html
@@ -85,7 +103,13 @@ def test_service_popup_escapes_every_data_field_and_shows_no_contact():
 
 def test_time_classes_break_exactly_at_the_threshold():
     classes = time_classes(30)
-    assert classes.labels == ("jusqu’à 10 min", "10 à 20 min", "20 à 30 min", "30 à 45 min", "plus de 45 min")
+    assert classes.labels == (
+        "jusqu’à 10 min",
+        "10 à 20 min",
+        "20 à 30 min",
+        "30 à 45 min",
+        "plus de 45 min",
+    )
     idx = classes.classify(np.array([0.0, 10.0, 10.5, 30.0, 30.01, 60.0, np.nan]))
     assert idx.tolist() == [0, 0, 1, 2, 3, 4, classes.missing]
     # within the threshold: blues; beyond: warm colours
@@ -103,7 +127,9 @@ def test_a_threshold_off_the_default_bounds_becomes_a_bound():
 
 def test_ifn_and_status_classes():
     assert IFN_CLASSES.classify(np.array([0.0, 2.0, 9.9, np.nan])).tolist() == [0, 0, 4, 5]
-    assert STATUS_CLASSES.classify(np.array(["covered", "not_covered", None], dtype=object)).tolist() == [0, 3, 4]
+    assert STATUS_CLASSES.classify(
+        np.array(["covered", "not_covered", None], dtype=object)
+    ).tolist() == [0, 3, 4]
     assert len(IFN_CLASSES.palette) == len(IFN_CLASSES.labels) + 1
 
 
@@ -133,7 +159,10 @@ def test_simplification_keeps_shared_borders_shared_and_rounds_coordinates():
     naive = shapely.simplify(shapely.transform(metric, lambda xy: np.round(xy, 3)), 100)
     assert not shapely.coverage_is_valid(naive)  # the case is hard enough to tell them apart
     simple = simplify_for_web(grid, tolerance_m=100, decimals=4)
-    assert shapely.get_num_coordinates(simple).sum() < 0.5 * shapely.get_num_coordinates(grid.values).sum()
+    assert (
+        shapely.get_num_coordinates(simple).sum()
+        < 0.5 * shapely.get_num_coordinates(grid.values).sum()
+    )
     assert shapely.coverage_is_valid(simple)  # no overlap, no gap opened between neighbours
     union_area = shapely.union_all(simple).area
     assert union_area == pytest.approx(sum(g.area for g in simple), rel=1e-9)
@@ -150,7 +179,9 @@ def test_simplification_leaves_missing_geometries_missing():
 def test_csv_is_for_french_spreadsheets_and_html_table_is_accessible():
     table = Table(
         caption="Essai <1>",
-        frame=pd.DataFrame({"Commune": ["<b>Alpha</b>", "Bêta"], "Population": [1200, np.nan], "IFN": [6.25, 3.0]}),
+        frame=pd.DataFrame(
+            {"Commune": ["<b>Alpha</b>", "Bêta"], "Population": [1200, np.nan], "IFN": [6.25, 3.0]}
+        ),
         kinds={"Population": "int", "IFN": "dec1"},
     )
     lines = csv_text(table).splitlines()
@@ -173,4 +204,6 @@ def test_write_files_writes_all_or_nothing(tmp_path):
     with pytest.raises(OutputError, match="is a folder"):
         write_files({tmp_path / "dir.html": b"x"})
     assert write_files({good: b"ok"}) == [good] and good.read_bytes() == b"ok"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporaries left
+    assert [
+        p.name for p in tmp_path.iterdir() if p.name.startswith(".")
+    ] == []  # no temporaries left

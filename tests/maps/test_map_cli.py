@@ -31,13 +31,19 @@ def itinerance(capsys, monkeypatch):
 
 def test_map_coverage_writes_map_table_and_csv_and_says_so(itinerance, indre_db, tmp_path):
     out = tmp_path / "carte.html"
-    code, stdout, stderr = itinerance("map", "coverage", "--departement", "36", "-o", out, "--db", indre_db)
+    code, stdout, stderr = itinerance(
+        "map", "coverage", "--departement", "36", "-o", out, "--db", indre_db
+    )
     assert code == 0, stderr
     for path in (out, tmp_path / "carte-tableau.html", tmp_path / "carte.csv"):
         assert path.is_file() and str(path) in stdout.replace("\n", "")
     html = out.read_text(encoding="utf-8")
     assert "Indre (36)" in html and html.count('"type":"Feature"') == INDRE_COMMUNES
-    meta = json.loads(re.search(r'<script type="application/json" id="itinerance-meta">(.*?)</script>', html).group(1))
+    meta = json.loads(
+        re.search(
+            r'<script type="application/json" id="itinerance-meta">(.*?)</script>', html
+        ).group(1)
+    )
     assert meta["threshold"] == 30 and meta["area"] == "Indre (36)"
     assert meta["versions"]["itinerance"] and meta["travel"].startswith("offline")
     assert {d["dataset"] for d in meta["data"]["datasets"]} >= {"communes", "france-services"}
@@ -54,14 +60,28 @@ def test_map_coverage_writes_map_table_and_csv_and_says_so(itinerance, indre_db,
         ((), "no area given"),
     ],
 )
-def test_map_coverage_bad_input_is_one_line_and_writes_nothing(itinerance, indre_db, tmp_path, args, needle):
-    code, _, stderr = itinerance("map", "coverage", *args, "-o", tmp_path / "carte.html", "--db", indre_db)
+def test_map_coverage_bad_input_is_one_line_and_writes_nothing(
+    itinerance, indre_db, tmp_path, args, needle
+):
+    code, _, stderr = itinerance(
+        "map", "coverage", *args, "-o", tmp_path / "carte.html", "--db", indre_db
+    )
     lines = [line for line in stderr.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], stderr
+    assert (
+        code == 2 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
+    ), stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_map_coverage_into_a_missing_folder_fails_before_any_work(itinerance, tmp_path):
-    code, _, stderr = itinerance("map", "coverage", "-d", "36", "-o", tmp_path / "nope" / "carte.html",
-                                 "--db", f"sqlite:///{tmp_path / 'empty.sqlite'}")  # fmt: skip
+    code, _, stderr = itinerance(
+        "map",
+        "coverage",
+        "-d",
+        "36",
+        "-o",
+        tmp_path / "nope" / "carte.html",
+        "--db",
+        f"sqlite:///{tmp_path / 'empty.sqlite'}",
+    )
     assert code == 2 and "does not exist" in stderr and "Traceback" not in stderr

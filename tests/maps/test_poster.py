@@ -7,8 +7,8 @@ import re
 from datetime import date
 
 from maps.poster import MAX_DATES, poster_html, poster_index_html
-from planner.calendar import MONTHS_FR, Schedule
-from planner.wording import WEEKDAY_NAMES_FR
+from planner.outputs.calendar import MONTHS_FR, Schedule
+from planner.tours.wording import WEEKDAY_NAMES_FR
 from tests.maps.test_timetable import CheckedPage, no_people_contacts
 from tests.planner.test_calendar import DAY, MONTHLY, PERSONAL, TWO_WEEKS, day_of, tiny_built
 
@@ -23,10 +23,14 @@ def parse_date(text: str) -> date:
 
 def schedule(**kw) -> Schedule:
     h = MONTHLY
-    built, plan = tiny_built(h, {
-        day_of(h, 1, 0): [("r1", 540, 585), ("36124", *DAY)],
-        day_of(h, 2, 1): [("36173", 660, 780)],
-    }, **kw)  # fmt: skip
+    built, plan = tiny_built(
+        h,
+        {
+            day_of(h, 1, 0): [("r1", 540, 585), ("36124", *DAY)],
+            day_of(h, 2, 1): [("36173", 660, 780)],
+        },
+        **kw,
+    )
     return Schedule.from_built(built, plan, include_personal=True)
 
 

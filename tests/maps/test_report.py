@@ -13,7 +13,7 @@ import pytest
 from maps._html import esc
 from maps.io import OutputError
 from maps.report import cost_coverage_chart, map_file_name, render_report, write_report
-from planner.compare import compare
+from planner.analysis.compare import compare
 from tests.planner.test_compare import figures
 
 DAY = dt.date(2026, 3, 1)
@@ -56,8 +56,10 @@ def parsed(html: str) -> _Cells:
 
 @pytest.fixture
 def comparison():
-    return compare([figures("A"), figures("B", covered_after=950, cost_km=3000.0), figures(HOSTILE)],
-                   with_aid=True)  # fmt: skip
+    return compare(
+        [figures("A"), figures("B", covered_after=950, cost_km=3000.0), figures(HOSTILE)],
+        with_aid=True,
+    )
 
 
 def test_table_has_a_header_a_row_per_line_and_every_cell(comparison):
@@ -132,17 +134,22 @@ def test_brief_rates_remarks_and_provenance(comparison):
 
 def test_map_file_names_are_slugs_next_to_the_report():
     assert map_file_name(Path("out/comparaison.html"), 0, "La Rur@linette — tournée actuelle") == (
-        "comparaison-carte-1-la-rur-linette-tournee-actuelle.html")  # fmt: skip
+        "comparaison-carte-1-la-rur-linette-tournee-actuelle.html"
+    )
     assert map_file_name(Path("r.html"), 2, "«»") == "r-carte-3-scenario.html"
     long = "Cœur de Brenne — 7 bornes et un bus tous les 15 jours"  # œ spelt out, cut between words
-    assert map_file_name(Path("r.html"), 0, long) == "r-carte-1-coeur-de-brenne-7-bornes-et-un-bus-tous.html"
+    assert (
+        map_file_name(Path("r.html"), 0, long)
+        == "r-carte-1-coeur-de-brenne-7-bornes-et-un-bus-tous.html"
+    )
 
 
 def test_write_report_writes_every_file_or_none(comparison, tmp_path):
     report = tmp_path / "rapport.html"
     carte = tmp_path / "rapport-carte-1-a.html"
-    written = write_report(comparison, report, maps=[("A", carte.name)], files={carte: b"<html></html>"},
-                           made=DAY)  # fmt: skip
+    written = write_report(
+        comparison, report, maps=[("A", carte.name)], files={carte: b"<html></html>"}, made=DAY
+    )
     assert sorted(written) == sorted([report, carte])
     assert report.read_text(encoding="utf-8").count("<iframe") == 1
     elsewhere = tmp_path / "absent"

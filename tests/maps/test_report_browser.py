@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from maps.tour_map import ROUTE_CLASS, STOP_CLASS
-from planner.compare import LINES
+from planner.analysis.compare import LINES
 from tests.cli.test_compare_cli import ASIS, OPTIMISED, TWO_VANS, VAN
 
 pytestmark = pytest.mark.browser
@@ -60,8 +60,20 @@ def test_standalone_report_in_the_browser(run_cli, offline_page, tmp_path):
 @pytest.mark.slow
 def test_rurlinette_report_in_the_browser(run_cli, offline_page, tmp_path, indre_db):
     report = tmp_path / "comparaison.html"
-    code, _, err = run_cli("compare", ASIS, OPTIMISED, "--db", indre_db, "--time-limit", "3", "--seed", "0",
-                           "--with-aid", "-o", report)  # fmt: skip
+    code, _, err = run_cli(
+        "compare",
+        ASIS,
+        OPTIMISED,
+        "--db",
+        indre_db,
+        "--time-limit",
+        "3",
+        "--seed",
+        "0",
+        "--with-aid",
+        "-o",
+        report,
+    )
     assert code == 0, err
     probe = _open(offline_page, report, "compare-report-indre")
     _check_page(probe, 2)

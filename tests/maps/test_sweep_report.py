@@ -9,16 +9,37 @@ import re
 from html.parser import HTMLParser
 
 from maps.sweep_report import ACCENT, GREY, front_chart, sweep_page
-from planner.sweep import Outcome, Sweep, mark_front
+from planner.analysis.sweep import Outcome, Sweep, mark_front
 
 
 def _sweep(name: str = "Deux vans <Indre>") -> Sweep:
-    def point(i: int, vehicles: int, frequency: str, cost: float | None, people: int | None,
-              status: str = "ok", reason: str = "") -> Outcome:  # fmt: skip
-        figures = {} if cost is None else {"cost_per_year": cost, "population_covered": people,
-                                           "presence_hours_per_month": 10.0 * vehicles}  # fmt: skip
-        return Outcome(i, {"vehicles": vehicles, "frequency": frequency}, status=status,
-                       reason=reason, figures=figures, seed=0, iterations=100)  # fmt: skip
+    def point(
+        i: int,
+        vehicles: int,
+        frequency: str,
+        cost: float | None,
+        people: int | None,
+        status: str = "ok",
+        reason: str = "",
+    ) -> Outcome:
+        figures = (
+            {}
+            if cost is None
+            else {
+                "cost_per_year": cost,
+                "population_covered": people,
+                "presence_hours_per_month": 10.0 * vehicles,
+            }
+        )
+        return Outcome(
+            i,
+            {"vehicles": vehicles, "frequency": frequency},
+            status=status,
+            reason=reason,
+            figures=figures,
+            seed=0,
+            iterations=100,
+        )
 
     outcomes = [
         point(0, 1, "monthly", 50_000, 190_000),
@@ -28,16 +49,47 @@ def _sweep(name: str = "Deux vans <Indre>") -> Sweep:
     ]
     mark_front(outcomes, "population")
     meta = {
-        "inputs": [{"role": "scenario", "path": "scenarios/deux-vans-indre.toml", "sha256": "ab12"}],
-        "data": {"database": "sqlite:///indre.sqlite", "datasets": [
-            {"area": "36", "dataset": "communes", "file": "communes.json", "vintage": "COG 2026", "sha256": "cd34"},
-            {"area": "18", "dataset": "communes", "file": "communes.json", "vintage": "COG 2026", "sha256": "cd34"},
-        ]},
-        "engine": "periodic", "time_limit": 5, "versions": {"itinerance": "0.1.0", "ortools": "9.15"},
-        "sweep": {"seeds": [0], "iterations": 100, "scheduler": "local", "workers": 2, "seconds": 12.5},
-    }  # fmt: skip
-    return Sweep(name, {"vehicles": [1, 2], "frequency": ["monthly", "fortnightly"]},
-                 "population", False, outcomes, meta)  # fmt: skip
+        "inputs": [
+            {"role": "scenario", "path": "scenarios/deux-vans-indre.toml", "sha256": "ab12"}
+        ],
+        "data": {
+            "database": "sqlite:///indre.sqlite",
+            "datasets": [
+                {
+                    "area": "36",
+                    "dataset": "communes",
+                    "file": "communes.json",
+                    "vintage": "COG 2026",
+                    "sha256": "cd34",
+                },
+                {
+                    "area": "18",
+                    "dataset": "communes",
+                    "file": "communes.json",
+                    "vintage": "COG 2026",
+                    "sha256": "cd34",
+                },
+            ],
+        },
+        "engine": "periodic",
+        "time_limit": 5,
+        "versions": {"itinerance": "0.1.0", "ortools": "9.15"},
+        "sweep": {
+            "seeds": [0],
+            "iterations": 100,
+            "scheduler": "local",
+            "workers": 2,
+            "seconds": 12.5,
+        },
+    }
+    return Sweep(
+        name,
+        {"vehicles": [1, 2], "frequency": ["monthly", "fortnightly"]},
+        "population",
+        False,
+        outcomes,
+        meta,
+    )
 
 
 def test_the_chart_labels_every_planned_point_and_joins_the_front():

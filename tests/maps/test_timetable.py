@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from maps.timetable import timetable_csv, timetable_html, timetable_rows
-from planner.calendar import Schedule
+from planner.outputs.calendar import Schedule
 from tests.planner.test_calendar import (
     DAY,
     MONTHLY,
@@ -74,11 +74,15 @@ def no_people_contacts(text: str) -> None:
 
 def schedule(**kw) -> Schedule:
     h = MONTHLY
-    built, plan = tiny_built(h, {
-        day_of(h, 1, 0): [("36124", *DAY)],
-        day_of(h, 1, 1): [("r1", 540, 585), ("36173", 660, 780)],
-        day_of(h, 0, None): [("36215", *DAY)],
-    }, **kw)  # fmt: skip
+    built, plan = tiny_built(
+        h,
+        {
+            day_of(h, 1, 0): [("36124", *DAY)],
+            day_of(h, 1, 1): [("r1", 540, 585), ("36173", 660, 780)],
+            day_of(h, 0, None): [("36215", *DAY)],
+        },
+        **kw,
+    )
     return Schedule.from_plan(as_json_plan(built, plan))
 
 
@@ -124,8 +128,11 @@ def test_csv_reads_with_pandas_and_its_totals_add_up():
 
 def test_two_week_cycle_gives_cycle_and_average_month_totals():
     h = TWO_WEEKS
-    built, plan = tiny_built(h, {day_of(h, 0, 1): [("36124", 600, 720)], day_of(h, 1, 1): [("36124", 600, 720)]},
-                             lunch=None)  # fmt: skip
+    built, plan = tiny_built(
+        h,
+        {day_of(h, 0, 1): [("36124", 600, 720)], day_of(h, 1, 1): [("36124", 600, 720)]},
+        lunch=None,
+    )
     s = Schedule.from_built(built, plan)
     rows = timetable_rows(s, "van")
     cycle = rows[rows["Étape"] == "Total du cycle"].iloc[0]

@@ -31,10 +31,11 @@ from maps.tour_map import (
     tour_routes,
     write_tour_map,
 )
-from planner.build import Context, StopInfo, VehicleInfo
-from planner.calendar import schedule_meta
 from planner.engine.base import SolveOptions
-from planner.model import (
+from planner.scenario.context import Context, StopInfo, VehicleInfo
+from planner.scenario.files import load_scenario
+from planner.scenario.pipeline import Planned, plan_scenario
+from planner.tours.model import (
     Frequency,
     Horizon,
     Location,
@@ -45,9 +46,8 @@ from planner.model import (
     TimeWindow,
     Vehicle,
 )
-from planner.pipeline import Planned, plan_scenario
-from planner.plan import Plan, Route, Visit
-from planner.scenario import load_scenario
+from planner.tours.plan import Plan, Route, Visit
+from planner.tours.schedule import schedule_meta
 from tests.geodata.conftest import assert_one_line_error
 
 HOME = (46.70091, 1.12371)  # the home of the on-demand visit: must never reach an output by default
@@ -546,7 +546,9 @@ def test_map_tour_command_bad_inputs_give_one_error_line_and_no_file(brenne, run
     assert list(tmp_path.glob("t*")) == []
 
 
-def test_map_tour_command_without_its_scenario_warns_and_still_names_the_days(brenne, run_cli, tmp_path):
+def test_map_tour_command_without_its_scenario_warns_and_still_names_the_days(
+    brenne, run_cli, tmp_path
+):
     _, done = brenne
     moved = Plan.from_dict(done.plan.to_dict())
     moved.meta["inputs"] = [{"role": "scenario", "path": "ailleurs/brenne.toml"}]

@@ -15,11 +15,11 @@ import pytest
 from test_tour_map import hand_made, plan_brenne
 
 from maps.tour_map import write_tour_map
+from planner.access.routers import OfflineModel
 from planner.cli.map_commands import tour_coverage
-from planner.pipeline import plan_scenario
-from planner.plan import Plan
-from planner.scenario import load_scenario
-from planner.travel import OfflineModel
+from planner.scenario.files import load_scenario
+from planner.scenario.pipeline import plan_scenario
+from planner.tours.plan import Plan
 
 pytestmark = pytest.mark.browser
 

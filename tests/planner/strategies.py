@@ -2,7 +2,7 @@
 
 For property-based tests of the planner:
 
-- :func:`problems` draws small random :class:`~planner.model.Problem` s — 1-, 2- and 4-week
+- :func:`problems` draws small random :class:`~planner.tours.model.Problem` s — 1-, 2- and 4-week
   cycles (monthly, with or without "last day of the month"), plain benchmark-style cycles with
   explicit patterns, days off, start windows (some restricted to days), lunch breaks, shifts,
   working and driving limits, features, wheelchair seats, capacities, mandatory and optional
@@ -13,7 +13,7 @@ For property-based tests of the planner:
 - :func:`greedy_plan` is the **reference constructor**: a deterministic, simple greedy (no
   optimisation) that appends each stop at the end of routes, on the first pattern, vehicle and
   common start time that fit, with its own forward simulation of times and lunch breaks. It is
-  written independently of :mod:`planner.validator`, so each checks the other.
+  written independently of :mod:`planner.tours.validator`, so each checks the other.
 
 Typical use (pytest puts this folder on ``sys.path``)::
 
@@ -37,7 +37,7 @@ from itertools import combinations
 import numpy as np
 from hypothesis import strategies as st
 
-from planner.model import (
+from planner.tours.model import (
     Frequency,
     Horizon,
     Location,
@@ -49,7 +49,7 @@ from planner.model import (
     TimeWindow,
     Vehicle,
 )
-from planner.plan import Plan, Route, Visit
+from planner.tours.plan import Plan, Route, Visit
 
 __all__ = ["horizons", "problems", "feasible_problems", "greedy_plan", "build_route"]
 
@@ -75,12 +75,16 @@ def horizons(draw: st.DrawFn, calendar: bool | None = None) -> Horizon:
         days_off = draw(st.sets(st.sampled_from(candidates), max_size=2))
     monthly = kind == "month"
     last = monthly and draw(st.booleans())
-    return Horizon(weeks=weeks, weekdays=weekdays, days_off=frozenset(days_off), monthly=monthly,
-                   last_day_of_month=last)
+    return Horizon(
+        weeks=weeks,
+        weekdays=weekdays,
+        days_off=frozenset(days_off),
+        monthly=monthly,
+        last_day_of_month=last,
+    )
 
 
-def _frequency(draw: st.DrawFn, horizon: Horizon,
-               allowed: Sequence[Frequency] | None) -> Frequency:
+def _frequency(draw: st.DrawFn, horizon: Horizon, allowed: Sequence[Frequency] | None) -> Frequency:
     if horizon.plain_days is not None:
         return Frequency.ONCE
     options = [Frequency.WEEKLY, Frequency.MONTHLY, Frequency.ONCE]
@@ -99,9 +103,16 @@ def _plain_patterns(draw: st.DrawFn, n_days: int) -> tuple[tuple[int, ...], ...]
 
 
 @st.composite
-def problems(draw: st.DrawFn, *, max_stops: int = 6, min_vehicles: int = 1,
-             max_vehicles: int = 2, generous: bool = False, calendar: bool | None = None,
-             frequencies: Sequence[Frequency] | None = None) -> Problem:
+def problems(
+    draw: st.DrawFn,
+    *,
+    max_stops: int = 6,
+    min_vehicles: int = 1,
+    max_vehicles: int = 2,
+    generous: bool = False,
+    calendar: bool | None = None,
+    frequencies: Sequence[Frequency] | None = None,
+) -> Problem:
     """A small random problem.
 
     ``generous=True`` gives long shifts and no working limits, so that most stops can be
@@ -112,8 +123,9 @@ def problems(draw: st.DrawFn, *, max_stops: int = 6, min_vehicles: int = 1,
     n_bases = draw(st.integers(1, 2))
     n_stops = draw(st.integers(1, max_stops))
     n = n_bases + n_stops
-    coords = draw(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=n,
-                           max_size=n))
+    coords = draw(
+        st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40)), min_size=n, max_size=n)
+    )
     xy = np.array(coords, dtype=float)
     km = np.round(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 1.3, 1)
     minutes = np.round(km * draw(st.sampled_from([1.0, 1.2, 1.5])), 1)
@@ -127,36 +139,50 @@ def problems(draw: st.DrawFn, *, max_stops: int = 6, min_vehicles: int = 1,
             max_work = max_drive = None
             max_stops_day = None
         else:
-            shift = TimeWindow(draw(st.sampled_from([420, 480, 540])),
-                               draw(st.sampled_from([900, 1020, 1080, 1140])))
+            shift = TimeWindow(
+                draw(st.sampled_from([420, 480, 540])),
+                draw(st.sampled_from([900, 1020, 1080, 1140])),
+            )
             max_work = draw(st.none() | st.sampled_from([360.0, 480.0, 540.0]))
             max_drive = draw(st.none() | st.sampled_from([120.0, 240.0]))
             max_stops_day = draw(st.none() | st.integers(1, 3))
         lunch = None
         if draw(st.booleans()):
             ls = draw(st.sampled_from([690, 720, 750]))
-            lunch = Lunch(TimeWindow(ls, ls + draw(st.sampled_from([30, 60, 90]))),
-                          draw(st.sampled_from([30.0, 45.0, 60.0])))
+            lunch = Lunch(
+                TimeWindow(ls, ls + draw(st.sampled_from([30, 60, 90]))),
+                draw(st.sampled_from([30.0, 45.0, 60.0])),
+            )
         weekdays = None
         if horizon.plain_days is None and draw(st.booleans()):
             weekdays = frozenset(draw(st.sets(st.sampled_from(horizon.weekdays), min_size=1)))
         days_off = frozenset()
         if draw(st.integers(0, 3)) == 0:
-            days_off = frozenset(draw(st.sets(st.integers(0, max(horizon.n_days - 1, 0)),
-                                              max_size=2)))
+            days_off = frozenset(
+                draw(st.sets(st.integers(0, max(horizon.n_days - 1, 0)), max_size=2))
+            )
         start = draw(st.integers(0, n_bases - 1))
         end = draw(st.sampled_from([start, draw(st.integers(0, n_bases - 1))]))
-        vehicles.append(Vehicle(
-            id=f"v{i}", name=f"Véhicule {i}", start_location=start, end_location=end,
-            shift=shift, weekdays=weekdays, days_off=days_off, max_work=max_work,
-            max_drive=max_drive, lunch=lunch,
-            features=frozenset(draw(st.sets(st.sampled_from(features_pool)))),
-            seats=draw(st.integers(0, 2)),
-            capacity=draw(st.none() | st.sampled_from([5.0, 10.0])),
-            max_stops_per_day=max_stops_day,
-            cost_per_km=draw(st.sampled_from([0.0, 0.5])),
-            cost_per_hour=draw(st.sampled_from([0.0, 25.0])),
-        ))
+        vehicles.append(
+            Vehicle(
+                id=f"v{i}",
+                name=f"Véhicule {i}",
+                start_location=start,
+                end_location=end,
+                shift=shift,
+                weekdays=weekdays,
+                days_off=days_off,
+                max_work=max_work,
+                max_drive=max_drive,
+                lunch=lunch,
+                features=frozenset(draw(st.sets(st.sampled_from(features_pool)))),
+                seats=draw(st.integers(0, 2)),
+                capacity=draw(st.none() | st.sampled_from([5.0, 10.0])),
+                max_stops_per_day=max_stops_day,
+                cost_per_km=draw(st.sampled_from([0.0, 0.5])),
+                cost_per_hour=draw(st.sampled_from([0.0, 25.0])),
+            )
+        )
 
     stops = []
     for j in range(n_stops):
@@ -175,22 +201,28 @@ def problems(draw: st.DrawFn, *, max_stops: int = 6, min_vehicles: int = 1,
                 days = frozenset(draw(st.sets(st.integers(0, horizon.n_days - 1), min_size=1)))
             windows = (TimeWindow(ws, ws + draw(st.sampled_from([0, 30, 120, 240])), days),)
         mandatory = draw(st.booleans())
-        stops.append(Stop(
-            id=f"s{j}", name=f"Arrêt {j}", location=n_bases + j,
-            duration=float(draw(st.sampled_from([20, 45, 90, 150, 240, 300]))),
-            frequency=freq,
-            kind=draw(st.sampled_from([StopKind.STOP, StopKind.REQUEST])),
-            weekdays=weekdays, windows=windows,
-            features=frozenset(draw(st.sets(st.sampled_from(features_pool), max_size=1))),
-            seats=draw(st.sampled_from([0, 0, 1])),
-            demand=float(draw(st.integers(0, 4))),
-            mandatory=mandatory,
-            value=0.0 if mandatory else float(draw(st.integers(1, 100))),
-            patterns=patterns,
-        ))
+        stops.append(
+            Stop(
+                id=f"s{j}",
+                name=f"Arrêt {j}",
+                location=n_bases + j,
+                duration=float(draw(st.sampled_from([20, 45, 90, 150, 240, 300]))),
+                frequency=freq,
+                kind=draw(st.sampled_from([StopKind.STOP, StopKind.REQUEST])),
+                weekdays=weekdays,
+                windows=windows,
+                features=frozenset(draw(st.sets(st.sampled_from(features_pool), max_size=1))),
+                seats=draw(st.sampled_from([0, 0, 1])),
+                demand=float(draw(st.integers(0, 4))),
+                mandatory=mandatory,
+                value=0.0 if mandatory else float(draw(st.integers(1, 100))),
+                patterns=patterns,
+            )
+        )
     objective = Objective(regularity_tolerance=draw(st.sampled_from([0.0, 15.0])))
-    return Problem(horizon, locations, minutes, km, tuple(stops), tuple(vehicles), objective,
-                   name="random")
+    return Problem(
+        horizon, locations, minutes, km, tuple(stops), tuple(vehicles), objective, name="random"
+    )
 
 
 @st.composite
@@ -219,8 +251,13 @@ def _lunch_needed(v: Vehicle, depart: float, ret: float) -> bool:
     return depart < v.lunch.window.start + v.lunch.duration and ret > v.lunch.window.end
 
 
-def _timeline(p: Problem, v: Vehicle, day: int, items: Sequence[tuple[Stop, float]],
-              option: tuple[str, int] | None) -> Route | None:
+def _timeline(
+    p: Problem,
+    v: Vehicle,
+    day: int,
+    items: Sequence[tuple[Stop, float]],
+    option: tuple[str, int] | None,
+) -> Route | None:
     """The route serving ``items`` (stop, start) in order, with the lunch placed as ``option``
     says (None: no lunch; ("wait", i): while waiting before visit i; ("inside", i): inside it),
     or None if a rule is broken."""
@@ -283,8 +320,9 @@ def _timeline(p: Problem, v: Vehicle, day: int, items: Sequence[tuple[Stop, floa
     return Route(v.id, day, depart, ret, visits, lunch)
 
 
-def build_route(p: Problem, v: Vehicle, day: int,
-                items: Sequence[tuple[Stop, float]]) -> Route | None:
+def build_route(
+    p: Problem, v: Vehicle, day: int, items: Sequence[tuple[Stop, float]]
+) -> Route | None:
     """The first valid timing of ``items`` (stop, start) for ``v`` on ``day``, trying no lunch,
     then the lunch inside each visit, then while waiting before each visit."""
     options: list[tuple[str, int] | None] = [None]
@@ -339,8 +377,9 @@ def _place(p: Problem, stop: Stop, days, items, built) -> bool:
     return False
 
 
-def _candidate_starts(p: Problem, stop: Stop, v: Vehicle, pattern: Sequence[int],
-                      built: dict[tuple[str, int], Route]) -> list[float]:
+def _candidate_starts(
+    p: Problem, stop: Stop, v: Vehicle, pattern: Sequence[int], built: dict[tuple[str, int], Route]
+) -> list[float]:
     """Start times worth trying: each day's earliest arrival (and after a lunch there), the
     stop's window openings, and the ends of the lunch window."""
     arrivals = []

@@ -7,9 +7,14 @@ import math
 import pytest
 
 from geodata.records import Interval, ServiceKind, ServicePoint
-from planner.accessibility import DEFAULT_WEEKLY_HOURS, decay_weights, two_step_fca, weekly_hours
-from planner.errors import ScenarioError
-from planner.model import WEEKS_PER_MONTH, Frequency
+from planner.access.accessibility import (
+    DEFAULT_WEEKLY_HOURS,
+    decay_weights,
+    two_step_fca,
+    weekly_hours,
+)
+from planner.errors import ParameterError
+from planner.tours.model import WEEKS_PER_MONTH, Frequency
 from tests.planner.test_coverage import MINUTE_PER_KM, commune, north, stop
 
 
@@ -68,7 +73,7 @@ def test_supply_comes_from_capacity_then_hours_then_the_charter_default():
 
 
 def test_bad_options_are_refused():
-    with pytest.raises(ScenarioError, match="decay"):
+    with pytest.raises(ParameterError, match="decay"):
         decay_weights([1.0], 30, "linear")  # type: ignore[arg-type]
-    with pytest.raises(ScenarioError, match="threshold"):
+    with pytest.raises(ParameterError, match="threshold"):
         two_step_fca(COMMUNES, SERVICES, threshold=0)

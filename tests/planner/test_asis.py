@@ -21,18 +21,16 @@ from geodata.records import (
     RecurrenceKind,
     RotaStop,
 )
-from planner.asis import asis_from_rota, load_asis
-from planner.build import build
-from planner.model import Frequency
-from planner.report import render
-from planner.scenario import load_scenario
-from planner.validator import validate
+from planner.outputs.report import render
+from planner.scenario.asis import asis_from_rota, load_asis
+from planner.scenario.build import build
+from planner.scenario.files import load_scenario
+from planner.tours.model import Frequency
+from planner.tours.validator import validate
 
 REPO = Path(__file__).resolve().parents[2]
 HOURS = (Interval(600, 750), Interval(810, 960))  # 10:00–12:30 / 13:30–16:00
 WEEK = {d: HOURS for d in range(5)}
-
-
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +45,7 @@ def _day(problem, stop_id: str) -> str:
     return "last" if d.last_of_month else f"{d.week + 1}:{d.weekday}"
 
 
-# --- La Rur@linette, from the France Services list -------------------------------------------------
+# --- La Rur@linette, from the France Services list ------------------------------------------------
 
 
 @pytest.mark.slow
@@ -136,7 +134,7 @@ def test_asis_scenario_gives_the_same_plan_with_its_vehicle(indre_url):
     assert "Ségry : dernier jour du mois, 10:00–16:00" in text
 
 
-# --- hand-made rotas: one rule each ------------------------------------------------------------------
+# --- hand-made rotas: one rule each ---------------------------------------------------------------
 
 
 def _commune(code: str, name: str, lon: float, lat: float) -> CommunePoint:
@@ -154,8 +152,15 @@ COMMUNES = {
 }
 
 
-def _stop(order: int, name: str, code: str | None, kind: RecurrenceKind, weekday: int | None = None,
-          nth: int | None = None, part: str | None = None) -> RotaStop:  # fmt: skip
+def _stop(
+    order: int,
+    name: str,
+    code: str | None,
+    kind: RecurrenceKind,
+    weekday: int | None = None,
+    nth: int | None = None,
+    part: str | None = None,
+) -> RotaStop:
     match = NameMatch(
         name,
         code,
@@ -171,10 +176,13 @@ def _rota(*stops: RotaStop, hours=WEEK) -> ParsedRota:
 
 
 def test_weekly_and_fortnightly_stops_take_every_or_every_other_week():
-    built = asis_from_rota(_rota(
-        _stop(1, "Aigurande", "36001", RecurrenceKind.WEEKLY, weekday=2),
-        _stop(2, "Ardentes", "36002", RecurrenceKind.FORTNIGHTLY, weekday=3),
-    ), COMMUNES)  # fmt: skip
+    built = asis_from_rota(
+        _rota(
+            _stop(1, "Aigurande", "36001", RecurrenceKind.WEEKLY, weekday=2),
+            _stop(2, "Ardentes", "36002", RecurrenceKind.FORTNIGHTLY, weekday=3),
+        ),
+        COMMUNES,
+    )
     p = built.problem
     weekly, fortnightly = p.stop_by_id["36001"], p.stop_by_id["36002"]
     assert weekly.frequency is Frequency.WEEKLY
@@ -187,12 +195,15 @@ def test_weekly_and_fortnightly_stops_take_every_or_every_other_week():
 
 
 def test_days_a_four_week_month_cannot_hold_are_left_out_and_said():
-    built = asis_from_rota(_rota(
-        _stop(1, "Aigurande", "36001", RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=5),
-        _stop(2, "Ardentes", "36002", RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=-1),
-        _stop(3, "Argenton", "36003", RecurrenceKind.UNKNOWN),
-        _stop(4, "Nulle-Part", None, RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=1),
-    ), COMMUNES)  # fmt: skip
+    built = asis_from_rota(
+        _rota(
+            _stop(1, "Aigurande", "36001", RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=5),
+            _stop(2, "Ardentes", "36002", RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=-1),
+            _stop(3, "Argenton", "36003", RecurrenceKind.UNKNOWN),
+            _stop(4, "Nulle-Part", None, RecurrenceKind.NTH_WEEKDAY, weekday=1, nth=1),
+        ),
+        COMMUNES,
+    )
     assert built.problem.stops == () and built.plan.routes == []
     notes = " | ".join(built.context.notes)
     assert notes.count("laissé de côté") == 4
@@ -233,7 +244,7 @@ def test_two_stops_the_same_day_are_served_in_the_text_order():
 
 
 def test_a_shorter_break_is_taken_while_waiting_between_two_stops():
-    from planner.scenario import VehicleSpec
+    from planner.scenario.schema import VehicleSpec
 
     communes = COMMUNES | {
         "36004": _commune("36004", "Voisine", 1.54, 46.61)
@@ -249,10 +260,13 @@ def test_a_shorter_break_is_taken_while_waiting_between_two_stops():
 
 def test_a_published_time_that_cannot_hold_is_reported_by_the_validator():
     # Two full days in one day: the second cannot open at 10:00.
-    built = asis_from_rota(_rota(
-        _stop(1, "Argenton", "36003", RecurrenceKind.NTH_WEEKDAY, weekday=0, nth=1),
-        _stop(2, "Aigurande", "36001", RecurrenceKind.NTH_WEEKDAY, weekday=0, nth=1),
-    ), COMMUNES)  # fmt: skip
+    built = asis_from_rota(
+        _rota(
+            _stop(1, "Argenton", "36003", RecurrenceKind.NTH_WEEKDAY, weekday=0, nth=1),
+            _stop(2, "Aigurande", "36001", RecurrenceKind.NTH_WEEKDAY, weekday=0, nth=1),
+        ),
+        COMMUNES,
+    )
     report = validate(built.problem, built.plan)
     assert not report.ok
     assert {v.stop for v in report.of_kind("window")} == {"36001"}

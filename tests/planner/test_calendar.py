@@ -1,6 +1,6 @@
-"""Real dates of a plan (planner.calendar): cycles anchored in the calendar, holidays, words.
+"""Real dates of a plan (planner.outputs.calendar): cycles anchored in the calendar, holidays, words.
 
-Small hand-made plans are built here through planner.model and planner.plan
+Small hand-made plans are built here through planner.tours.model and planner.tours.plan
 (:func:`tiny_built`); the iCalendar, GIS, timetable and poster tests import them.
 """
 
@@ -11,8 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from planner.build import Built, Context, StopInfo, VehicleInfo, matrices
-from planner.calendar import (
+from planner.access.routers import OfflineModel
+from planner.errors import PlanError
+from planner.outputs.calendar import (
     Recurrence,
     Schedule,
     add_months,
@@ -22,18 +23,15 @@ from planner.calendar import (
     default_start,
     holiday_subdivision,
     holidays_between,
-    horizon_from_dict,
-    horizon_to_dict,
     occurrences,
     permanences,
-    schedule_meta,
     sentence_fr,
     subject_fr,
 )
-from planner.errors import PlanError
-from planner.model import Frequency, Horizon, Location, Problem, Stop, StopKind, Vehicle
-from planner.plan import Plan, Route, Visit
-from planner.travel import OfflineModel
+from planner.scenario.context import Built, Context, StopInfo, VehicleInfo, matrices
+from planner.tours.model import Frequency, Horizon, Location, Problem, Stop, StopKind, Vehicle
+from planner.tours.plan import Plan, Route, Visit
+from planner.tours.schedule import horizon_from_dict, horizon_to_dict, schedule_meta
 
 MONTHLY = Horizon(weeks=4, monthly=True, last_day_of_month=True)
 TWO_WEEKS = Horizon(weeks=2)
@@ -76,11 +74,26 @@ def tiny_built(
         if sid == "r1":
             locations.append(Location("request:r1", "Visite r1", *HOME, request_commune))
             commune = PLACES[request_commune] if request_commune else None
-            stops.append(Stop("r1", "Visite r1", len(locations) - 1, 45.0, Frequency.ONCE,
-                              StopKind.REQUEST, insee=request_commune))  # fmt: skip
-            infos["r1"] = StopInfo("r1", "Visite r1", "request", request_commune,
-                                   commune[0] if commune else None,
-                                   commune[1] if commune else None, commune[2] if commune else None)  # fmt: skip
+            stops.append(
+                Stop(
+                    "r1",
+                    "Visite r1",
+                    len(locations) - 1,
+                    45.0,
+                    Frequency.ONCE,
+                    StopKind.REQUEST,
+                    insee=request_commune,
+                )
+            )
+            infos["r1"] = StopInfo(
+                "r1",
+                "Visite r1",
+                "request",
+                request_commune,
+                commune[0] if commune else None,
+                commune[1] if commune else None,
+                commune[2] if commune else None,
+            )
             continue
         cname, lon, lat = PLACES[sid]
         locations.append(Location(f"commune:{sid}", cname, lon, lat, sid))
@@ -88,16 +101,18 @@ def tiny_built(
         infos[sid] = StopInfo(sid, cname, "stop", sid, cname, lon, lat)
     durations, distances = matrices(OfflineModel(), locations)
     vehicle = Vehicle("van", name, 0, 0)
-    problem = Problem(horizon, tuple(locations), durations, distances, tuple(stops), (vehicle,),
-                      name="Essai")  # fmt: skip
+    problem = Problem(
+        horizon, tuple(locations), durations, distances, tuple(stops), (vehicle,), name="Essai"
+    )
     plan = Plan(problem="Essai")
     for day, visits in sorted(days.items()):
         first = problem.stop_by_id[visits[0][0]].location
         last = problem.stop_by_id[visits[-1][0]].location
         depart = visits[0][1] - problem.travel(0, first)[0]
         ret = visits[-1][2] + problem.travel(last, 0)[0]
-        plan.routes.append(Route("van", day, depart, ret,
-                                 [Visit(sid, a, a, b) for sid, a, b in visits], lunch))  # fmt: skip
+        plan.routes.append(
+            Route("van", day, depart, ret, [Visit(sid, a, a, b) for sid, a, b in visits], lunch)
+        )
     ctx = Context(name="Essai", stops=infos, router=OfflineModel().describe())
     ctx.vehicles["van"] = VehicleInfo("van", name, BASE[0], BASE[1])
     ctx.personal = {"r1": dict(PERSONAL)} if "r1" in wanted else {}
@@ -112,10 +127,14 @@ def tiny_schedule(horizon: Horizon, days: dict[int, Visits], **kw) -> Schedule:
 def as_json_plan(built: Built, plan: Plan) -> Plan:
     """The plan as ``itinerance plan`` writes it (context, schedule, provenance), read back."""
     plan.meta = {
-        "engine": "essai", "seed": 7, "inputs": [{"role": "scenario", "path": "essai.toml", "sha256": "ab" * 32}],
-        "versions": {"itinerance": "0.1.0"}, "travel": built.context.router, "context": built.context.to_dict(),
+        "engine": "essai",
+        "seed": 7,
+        "inputs": [{"role": "scenario", "path": "essai.toml", "sha256": "ab" * 32}],
+        "versions": {"itinerance": "0.1.0"},
+        "travel": built.context.router,
+        "context": built.context.to_dict(),
         "schedule": schedule_meta(built.problem, plan),
-    }  # fmt: skip
+    }
     return Plan.from_dict(json.loads(plan.to_json()), source="essai.json")
 
 
@@ -228,8 +247,13 @@ def test_fortnightly_from_its_first_date_even_when_the_period_starts_later():
 
 def test_monthly_cycle_day_becomes_nth_weekday_and_all_four_weeks_every_week():
     h = MONTHLY
-    s = tiny_schedule(h, {day_of(h, 1, 0): [("36124", *DAY)],
-                          **{day_of(h, w, 3): [("36173", *DAY)] for w in range(4)}})  # fmt: skip
+    s = tiny_schedule(
+        h,
+        {
+            day_of(h, 1, 0): [("36124", *DAY)],
+            **{day_of(h, w, 3): [("36173", *DAY)] for w in range(4)},
+        },
+    )
     by_stop = {p.stop: p for p in permanences(s, date(2027, 1, 4))}
     assert by_stop["36124"].recurrence == Recurrence("monthly", 0, nths=(2,))
     assert days_fr(h, by_stop["36124"]) == "le 2e lundi du mois"
@@ -259,8 +283,14 @@ def test_last_day_slot_is_the_last_working_day():
 
 def test_two_week_cycle_is_anchored_on_the_start_week():
     h = TWO_WEEKS
-    s = tiny_schedule(h, {day_of(h, 1, 1): [("36124", 600, 720)], day_of(h, 0, 1): [("36173", 600, 720)],
-                          day_of(h, 1, 3): [("36173", 600, 720)]})  # fmt: skip
+    s = tiny_schedule(
+        h,
+        {
+            day_of(h, 1, 1): [("36124", 600, 720)],
+            day_of(h, 0, 1): [("36173", 600, 720)],
+            day_of(h, 1, 3): [("36173", 600, 720)],
+        },
+    )
     perms = permanences(s, date(2027, 1, 4))  # Monday 4 January 2027 = week 1
     migne = next(p for p in perms if p.stop == "36124")
     assert migne.recurrence == Recurrence("weekly", 1, interval=2, first=date(2027, 1, 12))
@@ -284,13 +314,18 @@ def test_irregular_weeks_of_a_four_week_cycle_become_one_recurrence_per_week():
     )
     perms = permanences(s, date(2027, 1, 4))
     assert [(p.recurrence.interval, p.recurrence.first) for p in perms] == [
-        (4, date(2027, 1, 6)), (4, date(2027, 1, 13))]  # fmt: skip
+        (4, date(2027, 1, 6)),
+        (4, date(2027, 1, 13)),
+    ]
 
 
 def test_different_hours_on_different_days_make_separate_permanences():
     h = MONTHLY
-    s = tiny_schedule(h, {day_of(h, 0, 1): [("36124", 600, 720)], day_of(h, 2, 1): [("36124", 840, 960)]},
-                      lunch=None)  # fmt: skip
+    s = tiny_schedule(
+        h,
+        {day_of(h, 0, 1): [("36124", 600, 720)], day_of(h, 2, 1): [("36124", 840, 960)]},
+        lunch=None,
+    )
     perms = permanences(s, date(2027, 1, 4))
     assert [(p.start, p.recurrence.nths) for p in perms] == [(600, (1,)), (840, (3,))]
 
@@ -381,9 +416,13 @@ def test_a_break_at_the_start_of_a_visit_only_delays_the_opening():
 
 @pytest.mark.parametrize(
     ("name", "subject"),
-    [("Bus France services X", "Le bus France services X"), ("La Rur@linette", "La Rur@linette"),
-     ("Camping-car numérique", "Le camping-car numérique"), ("Connecto'bus", "Connecto'bus")],
-)  # fmt: skip
+    [
+        ("Bus France services X", "Le bus France services X"),
+        ("La Rur@linette", "La Rur@linette"),
+        ("Camping-car numérique", "Le camping-car numérique"),
+        ("Connecto'bus", "Connecto'bus"),
+    ],
+)
 def test_vehicle_names_as_subjects(name, subject):
     assert subject_fr(name) == subject
 
@@ -417,8 +456,11 @@ def test_provenance_sentence_names_inputs_engine_and_seed():
 
 
 def test_every_recurrence_date_is_in_the_period_and_on_its_weekday():
-    for rec in (Recurrence("monthly", 3, nths=(1, 3)), Recurrence("weekly", 4),
-                Recurrence("weekly", 2, interval=4, first=date(2027, 2, 3))):  # fmt: skip
+    for rec in (
+        Recurrence("monthly", 3, nths=(1, 3)),
+        Recurrence("weekly", 4),
+        Recurrence("weekly", 2, interval=4, first=date(2027, 2, 3)),
+    ):
         start = date(2027, 2, 1)
         dates = rec.dates(start, start + timedelta(days=365))
         assert dates and all(d.weekday() == rec.weekday for d in dates)

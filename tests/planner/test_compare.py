@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.build import build
-from planner.compare import (
+from planner.analysis.compare import (
     LINES,
     CoverageFigures,
     OperationsFigures,
@@ -28,10 +27,12 @@ from planner.compare import (
     evaluate_scenario,
     unique_labels,
 )
-from planner.costs import VehicleUse, yearly_costs
+from planner.analysis.costs import VehicleUse, yearly_costs
 from planner.errors import ScenarioError
-from planner.pipeline import solve_options
-from planner.scenario import CostsSection, load_scenario, parse_scenario
+from planner.scenario.build import build
+from planner.scenario.files import load_scenario, parse_scenario
+from planner.scenario.pipeline import solve_options
+from planner.scenario.schema import CostsSection
 
 REPO = Path(__file__).resolve().parents[2]
 CDB = REPO / "scenarios" / "coeur-de-brenne.toml"
@@ -63,17 +64,37 @@ def figures(
     kiosks: int = 0,
 ) -> ScenarioFigures:
     """A scenario's figures built by hand: 1 000 inhabitants, 800 covered before."""
-    cov = CoverageFigures(threshold=30, borne_reach=10, communes=10, population=1000, need=7000,
-                          covered_before=800, covered_after=covered_after, need_covered_before=5600,
-                          need_covered_after=5600 + 7 * (covered_after - 800), borne_only_before=0,
-                          borne_only_after=0) if coverage else None  # fmt: skip
+    cov = (
+        CoverageFigures(
+            threshold=30,
+            borne_reach=10,
+            communes=10,
+            population=1000,
+            need=7000,
+            covered_before=800,
+            covered_after=covered_after,
+            need_covered_before=5600,
+            need_covered_after=5600 + 7 * (covered_after - 800),
+            borne_only_before=0,
+            borne_only_after=0,
+        )
+        if coverage
+        else None
+    )
     costs = yearly_costs([VehicleUse("v", "V", cost_km, 100.0)], CostsSection(), kiosks=kiosks)
     return ScenarioFigures(
-        label=label, name=label, path=f"{label}.toml", sha256="0" * 64, asis=False, coverage=cov,
-        service=ServiceFigures(communes, {"weekly": communes}, 500, presence, communes, communes, 0, 0, kiosks),
+        label=label,
+        name=label,
+        path=f"{label}.toml",
+        sha256="0" * 64,
+        asis=False,
+        coverage=cov,
+        service=ServiceFigures(
+            communes, {"weekly": communes}, 500, presence, communes, communes, 0, 0, kiosks
+        ),
         operations=OperationsFigures(1, 1, cost_km, 20.0, 100.0, 100.0, 1000.0, 1000.0, 3.1, 0),
         costs=costs,
-    )  # fmt: skip
+    )
 
 
 def test_best_follows_the_direction_of_each_line():
@@ -138,7 +159,10 @@ def test_labels_must_be_unique_and_are_made_unique_from_file_names():
     assert unique_labels(["A", "B"], ["a.toml", "b.toml"]) == ["A", "B"]
     assert unique_labels(["A", "A"], ["x/a.toml", "y/b.toml"]) == ["A (a.toml)", "A (b.toml)"]
     assert unique_labels(["A", "A", "B"], ["a.toml", "a.toml", "b.toml"]) == [
-        "A (a.toml) #1", "A (a.toml) #2", "B"]  # fmt: skip
+        "A (a.toml) #1",
+        "A (a.toml) #2",
+        "B",
+    ]
 
 
 def test_french_formatting_of_values_and_differences():
@@ -189,7 +213,7 @@ def test_csv_and_json_parse_back():
     assert data["scenarios"][1]["costs"]["rates"]["co2_kg_per_l"] == 3.1
 
 
-# --- two small standalone scenarios, planned ----------------------------------------------------------
+# --- two small standalone scenarios, planned ------------------------------------------------------
 
 SMALL = """\
 schema_version = 1
@@ -270,8 +294,11 @@ def test_standalone_figures_have_no_coverage_and_say_so(one_and_two):
     assert one.coverage is None and one.figures.coverage is None
     assert one.figures.service.population_served is None
     assert any("couverture n'est pas calculée" in n for n in one.figures.notes)
-    assert one.figures.service.by_frequency == {"weekly": one.figures.service.communes_served,
-                                                "fortnightly": 0, "monthly": 0}  # fmt: skip
+    assert one.figures.service.by_frequency == {
+        "weekly": one.figures.service.communes_served,
+        "fortnightly": 0,
+        "monthly": 0,
+    }
 
 
 def test_figures_match_the_validator_and_carry_provenance(one_and_two):
@@ -294,7 +321,7 @@ def test_figures_are_picklable_for_sweeps(one_and_two):
     assert again.figures.metrics() == ev.figures.metrics()
 
 
-# --- kiosks in scenarios -------------------------------------------------------------------------------
+# --- kiosks in scenarios --------------------------------------------------------------------------
 
 KIOSK_BASE = """\
 schema_version = 1
@@ -363,7 +390,9 @@ def test_listed_kiosks_are_placed_at_their_commune_and_recorded(indre, tmp_path)
     path.write_text(KIOSK_BASE.format(kiosks='communes = ["36212", "36246"]'), encoding="utf-8")
     built = build(load_scenario(path), db=indre)
     assert [(k.insee, k.commune, k.chosen) for k in built.context.kiosks] == [
-        ("36212", "Saulnay", False), ("36246", "Villiers", False)]  # fmt: skip
+        ("36212", "Saulnay", False),
+        ("36246", "Villiers", False),
+    ]
     assert all(k.lon and k.lat for k in built.context.kiosks)
     assert [k["insee"] for k in built.context.to_dict()["kiosks"]] == ["36212", "36246"]
     path.write_text(KIOSK_BASE.format(kiosks='communes = ["36999"]'), encoding="utf-8")
@@ -385,18 +414,22 @@ def test_kiosks_chosen_by_the_siting_model_cover_the_communes_without_help(indre
     assert gains == sorted(gains, reverse=True) and gains[0] > 0
     # the kiosks with a gain bring every commune without human help within reach of a kiosk
     from geodata.records import ServiceKind, ServicePoint
-    from planner.build import fixed_help_inputs
-    from planner.coverage import analyse, before_after
+    from planner.access.coverage import analyse, before_after
+    from planner.scenario.build import fixed_help_inputs
 
     base = fixed_help_inputs(f, indre)
     uncovered = analyse(base).communes.query("~covered_human")
     assert len(uncovered) == 6  # the communes the bus of the example serves
-    useful = [ServicePoint(f"k{k.insee}", k.commune, ServiceKind.BORNE, k.lon, k.lat, k.insee)
-              for k in kiosks if k.gain > 0]  # fmt: skip
+    useful = [
+        ServicePoint(f"k{k.insee}", k.commune, ServiceKind.BORNE, k.lon, k.lat, k.insee)
+        for k in kiosks
+        if k.gain > 0
+    ]
     after = before_after(base, (), useful).after.communes
     assert after.loc[uncovered.index, "covered_borne_only"].all()
-    assert any(k.gain == 0 for k in kiosks) == any("ne couvrent aucune commune de plus" in n
-                                                   for n in first.context.notes)  # fmt: skip
+    assert any(k.gain == 0 for k in kiosks) == any(
+        "ne couvrent aucune commune de plus" in n for n in first.context.notes
+    )
 
 
 @pytest.mark.slow

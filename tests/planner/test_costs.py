@@ -10,10 +10,11 @@ import math
 
 import pytest
 
-from planner.costs import RATES_FR, VehicleUse, annuity, months_per_year, yearly_costs
+from planner.analysis.costs import RATES_FR, VehicleUse, annuity, months_per_year, yearly_costs
 from planner.errors import ScenarioError
-from planner.model import WEEKS_PER_MONTH
-from planner.scenario import CostsSection, parse_scenario
+from planner.scenario.files import parse_scenario
+from planner.scenario.schema import CostsSection
+from planner.tours.model import WEEKS_PER_MONTH
 
 TWELVE_MONTHS = 12 * WEEKS_PER_MONTH  # 52.178… weeks: a year of 12 average months
 
@@ -23,8 +24,13 @@ def rates(**changes) -> CostsSection:
 
 
 def van(**changes) -> VehicleUse:
-    fields = {"id": "van", "name": "Le van", "km_per_month": 1000.0, "work_hours_per_month": 100.0,
-              "staff": 2} | changes  # fmt: skip
+    fields = {
+        "id": "van",
+        "name": "Le van",
+        "km_per_month": 1000.0,
+        "work_hours_per_month": 100.0,
+        "staff": 2,
+    } | changes
     return VehicleUse(**fields)
 
 
@@ -64,8 +70,19 @@ def test_public_aid_operating_plus_investment_spread_over_the_life():
 
 
 def test_vehicle_fields_override_the_defaults():
-    year = yearly_costs([van(purchase_cost=40_000, lifetime_years=8, upkeep_per_year=1_000,
-                             fuel_l_per_100km=8, co2_kg_per_km=0.3, staff=1)], rates())  # fmt: skip
+    year = yearly_costs(
+        [
+            van(
+                purchase_cost=40_000,
+                lifetime_years=8,
+                upkeep_per_year=1_000,
+                fuel_l_per_100km=8,
+                co2_kg_per_km=0.3,
+                staff=1,
+            )
+        ],
+        rates(),
+    )
     (v,) = year.vehicles
     assert v.capital == pytest.approx(5_000)
     assert v.upkeep == 1_000
@@ -123,8 +140,11 @@ def test_to_dict_carries_the_rates_and_every_item():
     data = yearly_costs([van()], rates(), kiosks=2).to_dict()
     assert data["rates"]["fuel_price_per_l"] == 1.70
     assert data["kiosks"]["count"] == 2
-    assert math.isclose(data["total"], sum(data[k] for k in ("vehicle_capital", "vehicle_upkeep", "fuel",
-                                                             "staff")) + data["kiosks"]["total"])  # fmt: skip
+    assert math.isclose(
+        data["total"],
+        sum(data[k] for k in ("vehicle_capital", "vehicle_upkeep", "fuel", "staff"))
+        + data["kiosks"]["total"],
+    )
 
 
 def test_every_rate_has_a_french_label_and_a_source():

@@ -24,7 +24,7 @@ from geodata.records import (
     ServiceKind,
     ServicePoint,
 )
-from planner.coverage import (
+from planner.access.coverage import (
     STATUS_BORNE_ONLY,
     STATUS_COVERED,
     STATUS_NOT_COVERED,
@@ -34,9 +34,9 @@ from planner.coverage import (
     before_after,
     stops_from_rotas,
 )
-from planner.errors import ScenarioError
-from planner.model import WEEKS_PER_MONTH, Frequency
-from planner.travel import EARTH_RADIUS_KM, OfflineModel
+from planner.access.routers import EARTH_RADIUS_KM, OfflineModel
+from planner.errors import ParameterError
+from planner.tours.model import WEEKS_PER_MONTH, Frequency
 
 MINUTE_PER_KM = OfflineModel(circuity=1.0, bands=((math.inf, 60.0),))
 
@@ -174,7 +174,7 @@ def test_a_kiosk_beyond_its_reach_does_not_count():
 
 @pytest.mark.parametrize("threshold", [0, -5, float("nan")])
 def test_a_threshold_that_is_not_positive_is_refused(threshold):
-    with pytest.raises(ScenarioError, match="threshold: expected a positive number of minutes"):
+    with pytest.raises(ParameterError, match="threshold: expected a positive number of minutes"):
         CoverageInputs(COMMUNES, threshold=threshold)
 
 
@@ -198,7 +198,7 @@ def test_no_service_of_a_kind_gives_empty_columns():
     assert row["status"] == STATUS_NOT_COVERED
 
 
-# --- rotas -> mobile stops ---------------------------------------------------------------------------
+# --- rotas -> mobile stops ------------------------------------------------------------------------
 def _rota_stop(order: int, name: str, insee: str | None, recurrence: Recurrence) -> RotaStop:
     return RotaStop(
         "fs:2394", order, name, NameMatch(name, insee, name, 1.0 if insee else 0.0), recurrence

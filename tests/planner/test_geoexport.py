@@ -1,4 +1,4 @@
-"""GeoJSON and GeoPackage of a plan (planner.geoexport), read back with pyogrio."""
+"""GeoJSON and GeoPackage of a plan (planner.outputs.geoexport), read back with pyogrio."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import geopandas as gpd
 import pyogrio
 import pytest
 
-from planner.calendar import Schedule
-from planner.geoexport import routes_frame, stops_frame, write_geo
+from planner.outputs.calendar import Schedule
+from planner.outputs.geoexport import routes_frame, stops_frame, write_geo
 from tests.planner.test_calendar import (
     BASE,
     DAY,
@@ -28,10 +28,14 @@ START = date(2027, 1, 4)
 
 def schedule(request_commune: str | None = "36124") -> Schedule:
     h = MONTHLY
-    built, plan = tiny_built(h, {
-        day_of(h, 1, 0): [("r1", 540, 585), ("36124", *DAY)],
-        day_of(h, 2, 1): [("36173", 600, 720), ("36215", 840, 960)],
-    }, request_commune=request_commune)  # fmt: skip
+    built, plan = tiny_built(
+        h,
+        {
+            day_of(h, 1, 0): [("r1", 540, 585), ("36124", *DAY)],
+            day_of(h, 2, 1): [("36173", 600, 720), ("36215", 840, 960)],
+        },
+        request_commune=request_commune,
+    )
     return Schedule.from_plan(as_json_plan(built, plan))
 
 

@@ -1,5 +1,5 @@
-"""iCalendar files of a plan (planner.ical): parsed back with ``icalendar``, expanded with
-``recurring-ical-events`` (as calendar programs do) and compared with planner.calendar's dates."""
+"""iCalendar files of a plan (planner.outputs.ical): parsed back with ``icalendar``, expanded with
+``recurring-ical-events`` (as calendar programs do) and compared with planner.outputs.calendar's dates."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from planner.calendar import Schedule, holidays_between, occurrences, permanences
-from planner.ical import PARIS, commune_calendar, event_uid, vehicle_calendar
+from planner.outputs.calendar import Schedule, holidays_between, occurrences, permanences
+from planner.outputs.ical import PARIS, commune_calendar, event_uid, vehicle_calendar
 from tests.planner.test_calendar import (
     DAY,
     MONTHLY,
@@ -29,12 +29,18 @@ STAMP = datetime(2029, 12, 1, 9, 0, tzinfo=UTC)
 
 def monthly_schedule() -> Schedule:
     h = MONTHLY
-    return tiny_schedule(h, {
-        day_of(h, 1, 0): [("36124", *DAY)],                       # Migné: 2nd Monday
-        day_of(h, 1, 1): [("r1", 540, 585), ("36173", 660, 780)],  # a home visit, Rosnay: 2nd Tuesday
-        day_of(h, 0, None): [("36215", *DAY)],                     # Ségry: last working day
-        **{day_of(h, w, 3): [("57463", 600, 720)] for w in range(4)},  # Metz: every Thursday
-    })  # fmt: skip
+    return tiny_schedule(
+        h,
+        {
+            day_of(h, 1, 0): [("36124", *DAY)],  # Migné: 2nd Monday
+            day_of(h, 1, 1): [
+                ("r1", 540, 585),
+                ("36173", 660, 780),
+            ],  # a home visit, Rosnay: 2nd Tuesday
+            day_of(h, 0, None): [("36215", *DAY)],  # Ségry: last working day
+            **{day_of(h, w, 3): [("57463", 600, 720)] for w in range(4)},  # Metz: every Thursday
+        },
+    )
 
 
 def expanded(ics: bytes, start: date = START, end: date = END) -> dict[str, list[datetime]]:
@@ -58,8 +64,9 @@ def test_expanded_occurrences_equal_the_calendar_dates_minus_holidays():
         assert [d.date() for d in got] == held, p.stop
         opens = p.open_spans()[0][0]
         assert {(d.hour * 60 + d.minute, d.utcoffset()) for d in got} <= {
-            (opens, PARIS.utcoffset(datetime(2030, 1, 15))), (opens, PARIS.utcoffset(datetime(2030, 7, 15)))
-        }  # fmt: skip
+            (opens, PARIS.utcoffset(datetime(2030, 1, 15))),
+            (opens, PARIS.utcoffset(datetime(2030, 7, 15))),
+        }
     migne = next(p for p in perms if p.stop == "36124")
     migne_dates = [d.date() for d in seen[event_uid(s, migne)]]
     assert date(2030, 6, 10) not in migne_dates and date(2030, 11, 11) not in migne_dates
@@ -101,8 +108,14 @@ def test_fortnightly_rule_has_an_interval_and_starts_in_week_one_or_two():
     (ev,) = cal.walk("VEVENT")
     assert ev["RRULE"]["INTERVAL"] == [2] and ev["RRULE"]["BYDAY"] == ["TU"]
     assert ev.decoded("DTSTART") == datetime(2027, 1, 12, 10, 0, tzinfo=PARIS)
-    dates = [d.date() for d in expanded(vehicle_calendar(s, "van", date(2027, 1, 4), date(2027, 12, 31)),
-                                       date(2027, 1, 4), date(2027, 12, 31))[str(ev["UID"])]]  # fmt: skip
+    dates = [
+        d.date()
+        for d in expanded(
+            vehicle_calendar(s, "van", date(2027, 1, 4), date(2027, 12, 31)),
+            date(2027, 1, 4),
+            date(2027, 12, 31),
+        )[str(ev["UID"])]
+    ]
     assert all((b - a).days == 14 for a, b in itertools.pairwise(dates))
 
 

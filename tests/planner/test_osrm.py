@@ -18,10 +18,11 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 
+from geodata import settings
+from planner.access.matrices import MatrixCache, choose_router, travel_matrix
+from planner.access.osrm import OsrmRouter
+from planner.access.routers import OfflineModel, Points
 from planner.errors import RouterError
-from planner.matrices import MatrixCache, Points, default_router, travel_matrix
-from planner.osrm import OsrmRouter
-from planner.travel import OfflineModel
 
 
 class FakeOsrm(BaseHTTPRequestHandler):
@@ -200,9 +201,15 @@ def test_the_cache_saves_every_request_on_the_second_run(fake_osrm, tmp_path):
     assert second.router.startswith("OSRM driving at http://127.0.0.1")
 
 
-def test_the_url_comes_from_the_environment_when_not_given(monkeypatch):
-    assert isinstance(default_router(), OfflineModel)
-    monkeypatch.setenv("ITINERANCE_OSRM_URL", "http://osrm.example:5000/")
-    router = default_router()
+def test_one_function_chooses_the_router():
+    assert isinstance(choose_router(), OfflineModel)
+    assert choose_router(circuity=1.5).circuity == 1.5
+    router = choose_router("http://osrm.example:5000/")
     assert isinstance(router, OsrmRouter) and router.base_url == "http://osrm.example:5000"
-    assert default_router("http://other:1").base_url == "http://other:1"
+
+
+def test_the_osrm_url_comes_from_the_environment_when_not_given(monkeypatch):
+    monkeypatch.delenv("ITINERANCE_OSRM_URL", raising=False)
+    assert settings.osrm_url() is None
+    monkeypatch.setenv("ITINERANCE_OSRM_URL", "http://osrm.example:5000/")
+    assert choose_router(settings.osrm_url()).base_url == "http://osrm.example:5000"

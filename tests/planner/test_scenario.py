@@ -13,17 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.build import build
 from planner.errors import ScenarioError
-from planner.model import Frequency, StopKind
-from planner.scenario import (
-    DAY_MINUTES,
-    HALF_DAY_MINUTES,
-    key_lines,
-    key_path,
-    load_scenario,
-    parse_scenario,
-)
+from planner.scenario.build import build
+from planner.scenario.files import load_scenario, parse_scenario
+from planner.scenario.keys import key_lines, key_path
+from planner.scenario.values import DAY_MINUTES, HALF_DAY_MINUTES
+from planner.tours.model import Frequency, StopKind
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
@@ -246,7 +241,7 @@ def test_missing_file_is_a_scenario_error(tmp_path):
         load_scenario(tmp_path / "absent.toml")
 
 
-# --- defaults and conversions -----------------------------------------------------------------------
+# --- defaults and conversions ---------------------------------------------------------------------
 
 
 def test_defaults_of_a_minimal_scenario():
@@ -298,7 +293,7 @@ def test_with_values_changes_a_key_and_validates_again():
         f.with_values({"horizon.weeks": 3})
 
 
-# --- building -----------------------------------------------------------------------------------------
+# --- building -------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -370,13 +365,14 @@ def test_every_example_scenario_loads(path):
 @pytest.mark.parametrize(
     "path",
     [
-        p for p in SCENARIOS
+        p
+        for p in SCENARIOS
         if p.name != "exemple-autonome.toml"
         # Examples of other départements (Cher, Loiret) are built in tests/test_example_scenarios.py.
         and set(load_scenario(p).scenario.territory.departements) <= {"36"}
     ],
     ids=lambda p: p.name,
-)  # fmt: skip
+)
 def test_example_scenarios_needing_data_build_against_indre(path, indre_url):
     built = build(load_scenario(path), db=indre_url)
     p = built.problem
@@ -449,8 +445,12 @@ def test_relative_database_path_resolves_against_the_scenario_folder(indre_url, 
     folder.mkdir()
     shutil.copy(indre_url.removeprefix("sqlite:///"), folder / "territoire.sqlite")
     path = folder / "s.toml"
-    path.write_text(MINIMAL.replace("standalone = true", 'database = "territoire.sqlite"')
-                    .replace('lon = 1.60\nlat = 46.90', 'commune = "36236"'), encoding="utf-8")  # fmt: skip
+    path.write_text(
+        MINIMAL.replace("standalone = true", 'database = "territoire.sqlite"').replace(
+            "lon = 1.60\nlat = 46.90", 'commune = "36236"'
+        ),
+        encoding="utf-8",
+    )
     built = build(load_scenario(path))
     assert built.context.database == f"sqlite:///{folder / 'territoire.sqlite'}"
     assert built.problem.stop_by_id["a"].insee == "36236"

@@ -9,9 +9,8 @@ import pytest
 
 from geodata.errors import UnknownAreaError
 from geodata.records import ServiceKind
-from planner.coverage import STATUS_BORNE_ONLY, CoverageInputs
-from planner.errors import ScenarioError
-from planner.siting import (
+from planner.access.coverage import STATUS_BORNE_ONLY, CoverageInputs
+from planner.access.siting import (
     SolverOptions,
     _undominated,
     maximal_covering,
@@ -19,6 +18,7 @@ from planner.siting import (
     solve_lscp,
     solve_mclp,
 )
+from planner.errors import ParameterError
 from tests.planner.test_coverage import MINUTE_PER_KM, commune, service
 
 # On the line (1 min per km), threshold 20: the France Services at 0 km covers A and B already.
@@ -69,8 +69,8 @@ def test_before_after_figures_of_the_chosen_stops(inputs):
 
 
 def test_existing_fs_only_counts_a_mobile_stop_coverage_as_need(inputs):
-    from planner.coverage import MobileStop
-    from planner.model import Frequency
+    from planner.access.coverage import MobileStop
+    from planner.tours.model import Frequency
     from tests.planner.test_coverage import north
 
     with_bus = inputs.with_additions(
@@ -102,7 +102,7 @@ def test_set_covering_reports_communes_no_candidate_reaches(inputs):
 
 
 def test_more_stops_than_candidates_is_an_error(inputs):
-    with pytest.raises(ScenarioError, match="asked for 3, but there are only 2 candidate"):
+    with pytest.raises(ParameterError, match="asked for 3, but there are only 2 candidate"):
         maximal_covering(inputs, 3, candidates=["E", "F"])
 
 
@@ -112,7 +112,7 @@ def test_unknown_candidate_codes_are_named(inputs):
 
 
 def test_a_non_positive_time_limit_is_refused():
-    with pytest.raises(ScenarioError, match="time limit"):
+    with pytest.raises(ParameterError, match="time limit"):
         SolverOptions(time_limit=0)
 
 
@@ -179,5 +179,5 @@ def test_scip_finds_the_brute_force_optimum_too(seed):
 
 
 def test_an_unknown_solver_is_refused():
-    with pytest.raises(ScenarioError, match="solver: expected one of cp-sat, scip, got 'cbc'"):
+    with pytest.raises(ParameterError, match="solver: expected one of cp-sat, scip, got 'cbc'"):
         SolverOptions(solver="cbc")

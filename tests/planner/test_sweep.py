@@ -1,4 +1,4 @@
-"""Parameter sweeps (planner.sweep): variables, combinations, the Pareto front, one point's
+"""Parameter sweeps (planner.analysis.sweep): variables, combinations, the Pareto front, one point's
 solve, and the same sweep run by local worker processes and by a Dask cluster started here.
 
 Unit tests use hand-made values and points; the solving tests use a small standalone scenario
@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.scenario import parse_scenario
-from planner.sweep import (
+from planner.analysis.sweep import (
     VARIABLES,
     Outcome,
     Sweep,
@@ -35,6 +34,7 @@ from planner.sweep import (
     to_csv,
     work_budget,
 )
+from planner.scenario.files import parse_scenario
 
 # A van based in Le Blanc, a 4-week cycle, day-long permanences (one commune a day): one
 # mandatory stop and 11 optional ones whose values decrease. Fortnightly, one van cannot serve
@@ -74,13 +74,18 @@ seed = 7
 """
 
 _OPTIONAL = [
-    ("Saint-Gaultier", 1.4302, 46.6484, 900), ("Rosnay", 1.2043, 46.7106, 800),
-    ("Ciron", 1.2420, 46.6256, 700), ("Martizay", 1.0387, 46.8071, 600),
-    ("Saulnay", 1.2588, 46.8711, 500), ("Ruffec", 1.1980, 46.6300, 400),
-    ("Concremiers", 1.0200, 46.6000, 300), ("Pouligny-Saint-Pierre", 1.0500, 46.6800, 200),
-    ("Lurais", 0.9500, 46.7000, 150), ("Néons-sur-Creuse", 0.9300, 46.7400, 120),
+    ("Saint-Gaultier", 1.4302, 46.6484, 900),
+    ("Rosnay", 1.2043, 46.7106, 800),
+    ("Ciron", 1.2420, 46.6256, 700),
+    ("Martizay", 1.0387, 46.8071, 600),
+    ("Saulnay", 1.2588, 46.8711, 500),
+    ("Ruffec", 1.1980, 46.6300, 400),
+    ("Concremiers", 1.0200, 46.6000, 300),
+    ("Pouligny-Saint-Pierre", 1.0500, 46.6800, 200),
+    ("Lurais", 0.9500, 46.7000, 150),
+    ("Néons-sur-Creuse", 0.9300, 46.7400, 120),
     ("Douadic", 1.0800, 46.7000, 100),
-]  # fmt: skip
+]
 SMALL = SWEEP_SCENARIO.replace(
     "{optional}",
     "".join(
@@ -102,14 +107,19 @@ def scenario(text: str = SMALL):
     return parse_scenario(text, "balayage.toml")
 
 
-# --- variables -------------------------------------------------------------------------------------
+# --- variables ------------------------------------------------------------------------------------
 
 
 def test_variations_are_parsed_into_scenario_types():
     v = parse_variations(
-        ["vehicles=1,2,3", "threshold=20, 30,12.5", "frequency=mensuel,fortnightly",
-         "permanence=journée,120", "weeks=2,4"]
-    )  # fmt: skip
+        [
+            "vehicles=1,2,3",
+            "threshold=20, 30,12.5",
+            "frequency=mensuel,fortnightly",
+            "permanence=journée,120",
+            "weeks=2,4",
+        ]
+    )
     assert v == {
         "vehicles": [1, 2, 3],
         "threshold": [20, 30, 12.5],
@@ -168,8 +178,18 @@ def test_combinations_are_the_cartesian_product_first_variable_slowest():
 
 def test_variables_set_the_scenario_keys_they_document():
     f = scenario()
-    g = f.with_values(scenario_keys(f, {"vehicles": 3, "frequency": "fortnightly", "threshold": 20,
-                                        "shift": "08:00-18:00", "seed": 4}))  # fmt: skip
+    g = f.with_values(
+        scenario_keys(
+            f,
+            {
+                "vehicles": 3,
+                "frequency": "fortnightly",
+                "threshold": 20,
+                "shift": "08:00-18:00",
+                "seed": 4,
+            },
+        )
+    )
     sc = g.scenario
     assert sc.vehicles[0].count == 3
     assert sc.stops.frequency.value == "fortnightly"
@@ -282,9 +302,16 @@ def test_pareto_front_ignores_missing_figures():
 
 
 def _outcome(i: int, cost: float | None, cover: float | None, status: str = "ok") -> Outcome:
-    return Outcome(i, {"vehicles": i + 1}, status=status,
-                   figures={"cost_per_year": cost, "presence_hours_per_month": cover,
-                            "cost_per_year_with_aid": None if cost is None else cost - 50})  # fmt: skip
+    return Outcome(
+        i,
+        {"vehicles": i + 1},
+        status=status,
+        figures={
+            "cost_per_year": cost,
+            "presence_hours_per_month": cover,
+            "cost_per_year_with_aid": None if cost is None else cost - 50,
+        },
+    )
 
 
 def test_failed_combinations_never_enter_the_front():
@@ -341,24 +368,33 @@ def test_local_processes_and_a_dask_cluster_give_the_same_sweep(small):
     a LocalCluster started here, reached by its scheduler address: identical outcomes."""
     from dask.distributed import Client, LocalCluster
 
-    from planner.scenario import load_scenario
+    from planner.scenario.files import load_scenario
 
     f = load_scenario(small)
     variations = parse_variations(["vehicles=1,2", "frequency=monthly,fortnightly"])
     seen: list[tuple[int, int]] = []
-    local = run_sweep(f, variations, workers=1, iterations=ITERATIONS,
-                      on_result=lambda o, done, total: seen.append((done, total)))  # fmt: skip
+    local = run_sweep(
+        f,
+        variations,
+        workers=1,
+        iterations=ITERATIONS,
+        on_result=lambda o, done, total: seen.append((done, total)),
+    )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert local.meta["sweep"]["scheduler"] == "local"
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address="127.0.0.1:0") as cluster:  # fmt: skip
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
+    ) as cluster:
         remote = run_sweep(
             f, variations, scheduler=cluster.scheduler_address, iterations=ITERATIONS
         )
         with Client(cluster.scheduler_address) as client:
-            imported = client.run(lambda: sorted(m for m in __import__("sys").modules
-                                                 if m.startswith(("planner.cli", "maps"))))  # fmt: skip
+            imported = client.run(
+                lambda: sorted(
+                    m for m in __import__("sys").modules if m.startswith(("planner.cli", "maps"))
+                )
+            )
     assert remote.meta["sweep"]["scheduler"] == cluster.scheduler_address
     assert remote.meta["sweep"]["workers"] == 2
     assert all(mods == [] for mods in imported.values()), imported  # workers never import the CLI

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from planner.errors import PlanError
-from planner.model import (
+from planner.tours.model import (
     WEEKS_PER_MONTH,
     Frequency,
     Horizon,
@@ -27,8 +27,8 @@ from planner.model import (
     TimeWindow,
     Vehicle,
 )
-from planner.plan import Plan, Route, Visit
-from planner.validator import KINDS, validate
+from planner.tours.plan import Plan, Route, Visit
+from planner.tours.validator import KINDS, validate
 
 try:  # pytest puts tests/planner on sys.path (no __init__.py); as a package it is tests.planner
     from strategies import feasible_problems, greedy_plan, problems
@@ -41,13 +41,36 @@ MINUTES = np.array([[0, 30, 40, 35], [30, 0, 25, 50], [40, 25, 0, 45], [35, 50, 
 KM = np.array([[0, 28, 35, 30], [28, 0, 20, 45], [35, 20, 0, 40], [30, 45, 40, 0]], float)
 TUE1, THU1, TUE2, THU2 = 1, 3, 6, 8  # day indices in a 2-week Monday-Friday cycle
 
-VAN = Vehicle("van1", "Rur@linette", 0, 0, shift=TimeWindow(480, 1080),
-              lunch=Lunch(TimeWindow(720, 810), 60), features=frozenset({"pmr"}), seats=2,
-              cost_per_km=0.5, cost_per_hour=30.0)
-SEGRY = Stop("segry", "Ségry", 1, 150, Frequency.WEEKLY, weekdays=frozenset({1}),
-             windows=(TimeWindow(540, 660),))
-MIGNE = Stop("migne", "Migné", 2, 300, Frequency.FORTNIGHTLY, weekdays=frozenset({3}),
-             features=frozenset({"pmr"}))
+VAN = Vehicle(
+    "van1",
+    "Rur@linette",
+    0,
+    0,
+    shift=TimeWindow(480, 1080),
+    lunch=Lunch(TimeWindow(720, 810), 60),
+    features=frozenset({"pmr"}),
+    seats=2,
+    cost_per_km=0.5,
+    cost_per_hour=30.0,
+)
+SEGRY = Stop(
+    "segry",
+    "Ségry",
+    1,
+    150,
+    Frequency.WEEKLY,
+    weekdays=frozenset({1}),
+    windows=(TimeWindow(540, 660),),
+)
+MIGNE = Stop(
+    "migne",
+    "Migné",
+    2,
+    300,
+    Frequency.FORTNIGHTLY,
+    weekdays=frozenset({3}),
+    features=frozenset({"pmr"}),
+)
 ARGY = Stop("argy", "Argy", 3, 60, Frequency.ONCE, mandatory=False, value=10)
 
 
@@ -59,8 +82,16 @@ def small_problem(**changes) -> Problem:
     vehicles = (van, *changes.pop("extra_vehicles", ()))
     names = ("Châteauroux", "Ségry", "Migné", "Argy")
     locs = tuple(Location(str(i), n) for i, n in enumerate(names))
-    return Problem(Horizon(weeks=2), locs, MINUTES, KM, (segry, migne, ARGY), vehicles,
-                   changes.pop("objective", Objective()), name="small")
+    return Problem(
+        Horizon(weeks=2),
+        locs,
+        MINUTES,
+        KM,
+        (segry, migne, ARGY),
+        vehicles,
+        changes.pop("objective", Objective()),
+        name="small",
+    )
 
 
 def small_plan() -> Plan:
@@ -122,7 +153,8 @@ def test_a_start_before_arrival_is_reported_with_place_and_times():
     early = report.of_kind("early_start")
     assert len(early) == 1
     assert early[0].message == (
-        "day 1 (Tuesday, week 1) van1: arrives at Ségry 10:10 but starts 10:00 (before arrival)")
+        "day 1 (Tuesday, week 1) van1: arrives at Ségry 10:10 but starts 10:00 (before arrival)"
+    )
     assert (early[0].stop, early[0].day, early[0].vehicle) == ("segry", TUE1, "van1")
 
 
@@ -135,6 +167,7 @@ def _visit(day: int, **changes) -> Callable[[Plan], None]:
         v = route(plan, day).visits[0]
         for k, val in changes.items():
             setattr(v, k, val)
+
     return mutate
 
 
@@ -143,6 +176,7 @@ def _route(which: int, **changes) -> Callable[[Plan], None]:
         r = route(plan, which)
         for k, val in changes.items():
             setattr(r, k, val)
+
     return mutate
 
 
@@ -163,8 +197,11 @@ CASES: dict[str, tuple[dict, Callable[[Plan], None], set[str]]] = {
     "unknown_vehicle": ({}, _add_route(Route("van9", 2, 480, 480)), {"unknown_vehicle"}),
     "unknown_day": ({}, _add_route(Route("van1", 12, 480, 480)), {"unknown_day"}),
     "duplicate_route": ({}, _add_route(Route("van1", TUE1, 480, 480)), {"duplicate_route"}),
-    "vehicle_day_off": ({"van1": {"days_off": frozenset({TUE1})}}, lambda p: None,
-                        {"vehicle_day_off"}),
+    "vehicle_day_off": (
+        {"van1": {"days_off": frozenset({TUE1})}},
+        lambda p: None,
+        {"vehicle_day_off"},
+    ),
     "unknown_stop": ({}, lambda p: p.unserved.append("zzz"), {"unknown_stop"}),
     "travel_time": ({}, _visit(TUE1, arrival=590), {"travel_time"}),
     "arrival_mismatch": ({}, _visit(TUE1, arrival=605), {"arrival_mismatch"}),
@@ -172,30 +209,44 @@ CASES: dict[str, tuple[dict, Callable[[Plan], None], set[str]]] = {
     "window": ({"segry": {"windows": (TimeWindow(630, 660),)}}, lambda p: None, {"window"}),
     "duration": ({}, _visit(THU1, end=950), {"duration"}),
     "overlap": ({}, _route(TUE1, lunch=(720, 780)), {"overlap", "lunch_while_driving"}),
-    "features": ({"migne": {"features": frozenset({"pmr", "wifi"})}}, lambda p: None,
-                 {"features"}),
+    "features": ({"migne": {"features": frozenset({"pmr", "wifi"})}}, lambda p: None, {"features"}),
     "seats": ({"migne": {"seats": 3}}, lambda p: None, {"seats"}),
-    "capacity": ({"van1": {"capacity": 1.0}, "migne": {"demand": 2.0}}, lambda p: None,
-                 {"capacity"}),
+    "capacity": (
+        {"van1": {"capacity": 1.0}, "migne": {"demand": 2.0}},
+        lambda p: None,
+        {"capacity"},
+    ),
     "max_stops": ({"van1": {"max_stops_per_day": 0}}, lambda p: None, {"max_stops"}),
     "shift_start": ({"van1": {"shift": TimeWindow(570, 1080)}}, lambda p: None, {"shift_start"}),
     "shift_end": ({"van1": {"shift": TimeWindow(480, 960)}}, lambda p: None, {"shift_end"}),
     "max_work": ({"van1": {"max_work": 420.0}}, lambda p: None, {"max_work"}),
     "max_drive": ({"van1": {"max_drive": 70.0}}, lambda p: None, {"max_drive"}),
-    "lunch_missing": ({}, lambda p: (_route(THU1, lunch=None, ret=940)(p),
-                                     _visit(THU1, end=900)(p)), {"lunch_missing"}),
+    "lunch_missing": (
+        {},
+        lambda p: (_route(THU1, lunch=None, ret=940)(p), _visit(THU1, end=900)(p)),
+        {"lunch_missing"},
+    ),
     "lunch_window": ({}, _route(THU1, lunch=(840, 900)), {"lunch_window"}),
-    "lunch_duration": ({}, lambda p: (_route(THU1, lunch=(750, 795), ret=985)(p),
-                                      _visit(THU1, end=945)(p)), {"lunch_duration"}),
+    "lunch_duration": (
+        {},
+        lambda p: (_route(THU1, lunch=(750, 795), ret=985)(p), _visit(THU1, end=945)(p)),
+        {"lunch_duration"},
+    ),
     "lunch_while_driving": ({}, _route(TUE1, lunch=(760, 820)), {"lunch_while_driving"}),
     "frequency": ({}, _drop_route(TUE2), {"frequency"}),
     "pattern": ({}, _route(TUE2, day=THU2), {"pattern"}),
-    "regularity_vehicle": ({"extra_vehicles": (VAN2,)}, _route(TUE2, vehicle="van2"),
-                           {"regularity_vehicle"}),
+    "regularity_vehicle": (
+        {"extra_vehicles": (VAN2,)},
+        _route(TUE2, vehicle="van2"),
+        {"regularity_vehicle"},
+    ),
     "regularity_time": ({}, _shift_segry, {"regularity_time"}),
     "mandatory_unserved": ({}, _drop_route(THU1), {"mandatory_unserved"}),
-    "optional_unserved_not_listed": ({}, lambda p: p.unserved.clear(),
-                                     {"optional_unserved_not_listed"}),
+    "optional_unserved_not_listed": (
+        {},
+        lambda p: p.unserved.clear(),
+        {"optional_unserved_not_listed"},
+    ),
     "unserved_but_served": ({}, lambda p: p.unserved.append("segry"), {"unserved_but_served"}),
 }
 
@@ -247,15 +298,22 @@ def test_plain_benchmark_horizons_do_not_ask_for_regularity():
     stop = Stop("c", "c", 1, 5, patterns=((0, 1),))
     vans = (Vehicle("a", "a", 0, 0), Vehicle("b", "b", 0, 0))
     problem = Problem(Horizon.plain(2), locs, m, m, (stop,), vans)
-    plan = Plan([Route("a", 0, 480, 505, [Visit("c", 490, 490, 495)]),
-                 Route("b", 1, 600, 625, [Visit("c", 610, 610, 615)])])
+    plan = Plan(
+        [
+            Route("a", 0, 480, 505, [Visit("c", 490, 490, 495)]),
+            Route("b", 1, 600, 625, [Visit("c", 610, 610, 615)]),
+        ]
+    )
     assert validate(problem, plan).ok
 
 
 # --- properties: the reference constructor and mutations of its plans ---------------------------
 
-PROPERTY = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+PROPERTY = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 @PROPERTY
@@ -300,14 +358,21 @@ def test_dropping_a_visit_is_caught(case, rnd: random.Random):
     r.visits.remove(v)
     stop = problem.stop_by_id[v.stop]
     remaining = len(plan.visits_of(stop.id))
-    expected = ("frequency" if remaining else
-                "mandatory_unserved" if stop.mandatory else "optional_unserved_not_listed")
+    expected = (
+        "frequency"
+        if remaining
+        else "mandatory_unserved"
+        if stop.mandatory
+        else "optional_unserved_not_listed"
+    )
     assert expected in validate(problem, plan).kinds()
 
 
 @PROPERTY
-@given(feasible_problems(generous=True, frequencies=[Frequency.WEEKLY, Frequency.FORTNIGHTLY]),
-       st.randoms(use_true_random=False))
+@given(
+    feasible_problems(generous=True, frequencies=[Frequency.WEEKLY, Frequency.FORTNIGHTLY]),
+    st.randoms(use_true_random=False),
+)
 def test_moving_a_route_to_a_day_outside_the_patterns_is_caught(case, rnd: random.Random):
     problem, plan = case
     assume(plan.routes)
@@ -316,21 +381,29 @@ def test_moving_a_route_to_a_day_outside_the_patterns_is_caught(case, rnd: rando
     stop = problem.stop_by_id[r.visits[0].stop]
     others = [q.day for q, _ in plan.visits_of(stop.id) if q is not r]
     allowed = set(problem.stop_patterns(stop))
-    targets = [d for d in range(problem.horizon.n_days) if d not in busy
-               and tuple(sorted(others + [d])) not in allowed]
+    targets = [
+        d
+        for d in range(problem.horizon.n_days)
+        if d not in busy and tuple(sorted(others + [d])) not in allowed
+    ]
     assume(targets)
     r.day = rnd.choice(targets)
     assert "pattern" in validate(problem, plan).kinds()
 
 
 @PROPERTY
-@given(feasible_problems(generous=True, min_vehicles=2, calendar=True,
-                         frequencies=[Frequency.WEEKLY, Frequency.FORTNIGHTLY]),
-       st.randoms(use_true_random=False))
+@given(
+    feasible_problems(
+        generous=True,
+        min_vehicles=2,
+        calendar=True,
+        frequencies=[Frequency.WEEKLY, Frequency.FORTNIGHTLY],
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_changing_the_vehicle_of_one_visit_of_a_regular_stop_is_caught(case, rnd):
     problem, plan = case
-    regular = [r for r in plan.routes
-               if any(len(plan.visits_of(v.stop)) > 1 for v in r.visits)]
+    regular = [r for r in plan.routes if any(len(plan.visits_of(v.stop)) > 1 for v in r.visits)]
     assume(regular)
     r = rnd.choice(regular)
     other = next(v.id for v in problem.vehicles if v.id != r.vehicle)
@@ -343,8 +416,12 @@ def test_changing_the_vehicle_of_one_visit_of_a_regular_stop_is_caught(case, rnd
 @given(feasible_problems(generous=True), st.randoms(use_true_random=False))
 def test_claiming_a_faster_drive_is_caught(case, rnd: random.Random):
     problem, plan = case
-    legs = [(r, i) for r in plan.routes for i in range(len(r.visits))
-            if r.visits[i].arrival - (r.depart if i == 0 else r.visits[i - 1].end) > 1]
+    legs = [
+        (r, i)
+        for r in plan.routes
+        for i in range(len(r.visits))
+        if r.visits[i].arrival - (r.depart if i == 0 else r.visits[i - 1].end) > 1
+    ]
     assume(legs)
     r, i = rnd.choice(legs)
     r.visits[i].arrival -= 1
@@ -356,19 +433,34 @@ def test_claiming_a_faster_drive_is_caught(case, rnd: random.Random):
 # From the France Services list (id_fs 2394, "commentaire"): (commune, week, weekday); the last
 # day of the month is week None. "Avail" matches no commune of the Indre and is left out.
 RURALINETTE = [
-    ("Vicq-Exemplet", 0, 0), ("Migné", 1, 0), ("Pommiers", 2, 0),
-    ("Neuvy-Pailloux", 0, 1), ("Saint-Août", 1, 1), ("Arthon", 2, 1), ("Pruniers", 3, 1),
-    ("Pellevoisin", 0, 2), ("Argy", 1, 2), ("Sougé", 2, 2), ("Rosnay", 3, 2),
-    ("Migny", 0, 3), ("Chouday", 1, 3), ("Saint-Georges-sur-Arnon", 2, 3),
-    ("Badecon-le-Pin", 0, 4), ("Ceaulmont", 1, 4), ("Vigoux", 2, 4),
-    ("Sacierges-Saint-Martin", 3, 4), ("Ségry", None, None),
+    ("Vicq-Exemplet", 0, 0),
+    ("Migné", 1, 0),
+    ("Pommiers", 2, 0),
+    ("Neuvy-Pailloux", 0, 1),
+    ("Saint-Août", 1, 1),
+    ("Arthon", 2, 1),
+    ("Pruniers", 3, 1),
+    ("Pellevoisin", 0, 2),
+    ("Argy", 1, 2),
+    ("Sougé", 2, 2),
+    ("Rosnay", 3, 2),
+    ("Migny", 0, 3),
+    ("Chouday", 1, 3),
+    ("Saint-Georges-sur-Arnon", 2, 3),
+    ("Badecon-le-Pin", 0, 4),
+    ("Ceaulmont", 1, 4),
+    ("Vigoux", 2, 4),
+    ("Sacierges-Saint-Martin", 3, 4),
+    ("Ségry", None, None),
 ]
 
 
 def _haversine_km(lat1, lon1, lat2, lon2):
     lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
@@ -390,18 +482,28 @@ def ruralinette(shared_data, max_work: float | None = None) -> tuple[Problem, Pl
     day_of = {(d.week, d.weekday): d.index for d in horizon.days if not d.last_of_month}
     last = horizon.n_days - 1
     stops, routes = [], []
-    van = Vehicle("ruralinette", "La Rur@linette", 0, 0, shift=TimeWindow(480, 1080),
-                  max_work=max_work, lunch=Lunch(TimeWindow(720, 810), 60))
+    van = Vehicle(
+        "ruralinette",
+        "La Rur@linette",
+        0,
+        0,
+        shift=TimeWindow(480, 1080),
+        max_work=max_work,
+        lunch=Lunch(TimeWindow(720, 810), 60),
+    )
     for i, (name, week, weekday) in enumerate(RURALINETTE, start=1):
         insee = coords[name][0]
         day = last if week is None else day_of[(week, weekday)]
-        stops.append(Stop(insee, name, i, 300, Frequency.MONTHLY, patterns=((day,),),
-                          insee=insee))
+        stops.append(Stop(insee, name, i, 300, Frequency.MONTHLY, patterns=((day,),), insee=insee))
         out, back = minutes[0, i], minutes[i, 0]
-        routes.append(Route(van.id, day, 600 - out, 960 + back,
-                            [Visit(insee, 600, 600, 960)], lunch=(750, 810)))
-    locations = tuple(Location(coords[n][0], n, coords[n][2], coords[n][1], coords[n][0])
-                      for n in names)
+        routes.append(
+            Route(
+                van.id, day, 600 - out, 960 + back, [Visit(insee, 600, 600, 960)], lunch=(750, 810)
+            )
+        )
+    locations = tuple(
+        Location(coords[n][0], n, coords[n][2], coords[n][1], coords[n][0]) for n in names
+    )
     problem = Problem(horizon, locations, minutes, km, tuple(stops), (van,), name="ruralinette")
     return problem, Plan(routes, [], "ruralinette")
 
@@ -424,8 +526,11 @@ def test_a_seven_hour_day_flags_exactly_the_far_stops_of_the_rota(shared_data):
     report = validate(problem, plan)
     assert set(report.kinds()) == {"max_work"}
     flagged = {plan.route("ruralinette", v.day).visits[0].stop for v in report.violations}
-    far = {s.id for s in problem.stops
-           if 360 + problem.durations[0, s.location] + problem.durations[s.location, 0] > 420}
+    far = {
+        s.id
+        for s in problem.stops
+        if 360 + problem.durations[0, s.location] + problem.durations[s.location, 0] > 420
+    }
     assert flagged == far and far  # the rota's 6 h on site leave one hour for the drive
     if "36215" in far:  # Ségry, on the last day of the month
         last = next(v for v in report.violations if v.day == problem.horizon.n_days - 1)

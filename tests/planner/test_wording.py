@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from planner.errors import PlanError
-from planner.model import Frequency, Horizon, Location, Problem, Stop
-from planner.plan import Plan, Route, Visit
-from planner.wording import (
+from planner.tours.model import Frequency, Horizon, Location, Problem, Stop
+from planner.tours.plan import Plan, Route, Visit
+from planner.tours.wording import (
     day_label_en,
     day_label_fr,
     describe_days_fr,
@@ -54,7 +54,16 @@ def test_ordinals_weekdays_and_lists():
     assert [ordinal_fr(n) for n in (1, 2, 3, 4)] == ["1er", "2e", "3e", "4e"]
     assert ordinal_fr(1, feminine=True) == "1re"
     assert [ordinal_en(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+    ]
     assert weekday_fr(1) == "mardi" and weekday_fr(0, plural=True) == "lundis"
     assert join_fr(["a"]) == "a" and join_fr(["a", "b", "c"]) == "a, b et c"
     with pytest.raises(ValueError):
@@ -86,24 +95,30 @@ def test_days_are_described_by_the_rule_people_remember():
     assert describe_days_fr(month, [month.n_days - 1]) == "dernier jour du mois"
     four = Horizon(weeks=4)
     assert describe_days_fr(four, _days(four, (0, 0), (2, 0))) == (
-        "un lundi sur deux (semaines 1 et 3)")
+        "un lundi sur deux (semaines 1 et 3)"
+    )
     assert describe_days_fr(four, _days(four, (1, 4))) == (
-        "un vendredi toutes les quatre semaines (semaine 2)")
+        "un vendredi toutes les quatre semaines (semaine 2)"
+    )
     assert describe_days_fr(four, _days(four, (0, 2), (1, 2), (3, 2))) == (
-        "le mercredi des semaines 1, 2 et 4")
+        "le mercredi des semaines 1, 2 et 4"
+    )
     two = Horizon(weeks=2)
     assert describe_days_fr(two, _days(two, (1, 0))) == "un lundi sur deux (semaine 2)"
     assert describe_days_fr(two, _days(two, (0, 0), (0, 3))) == (
-        "un lundi sur deux (semaine 1) et un jeudi sur deux (semaine 1)")
+        "un lundi sur deux (semaine 1) et un jeudi sur deux (semaine 1)"
+    )
     assert describe_days_fr(Horizon(weeks=1), [1, 3]) == "chaque mardi et chaque jeudi"
     assert describe_days_fr(Horizon.plain(5), [0, 2, 4]) == "jours 1, 3 et 5"
 
 
 def _problem(horizon: Horizon) -> Problem:
     locs = (Location("b", "Base"), Location("s", "Saint-Août"), Location("t", "Ségry"))
-    stops = (Stop("s", "Saint-Août", 1, 150, Frequency.MONTHLY),
-             Stop("t", "Ségry", 2, 300, Frequency.MONTHLY),
-             Stop("u", "Argy", 2, 60, Frequency.MONTHLY, mandatory=False))
+    stops = (
+        Stop("s", "Saint-Août", 1, 150, Frequency.MONTHLY),
+        Stop("t", "Ségry", 2, 300, Frequency.MONTHLY),
+        Stop("u", "Argy", 2, 60, Frequency.MONTHLY, mandatory=False),
+    )
     return Problem(horizon, locs, np.zeros((3, 3)), np.zeros((3, 3)), stops, ())
 
 
@@ -112,13 +127,16 @@ def test_pattern_of_a_monthly_rota_stop_with_its_hours_and_lunch():
     p = _problem(month)
     tuesday_2 = _days(month, (1, 1))[0]
     last = month.n_days - 1
-    plan = Plan([
-        Route("van", tuesday_2, 540, 800, [Visit("s", 600, 600, 750)]),
-        Route("van", last, 540, 1000, [Visit("t", 600, 600, 960)], lunch=(750, 810)),
-    ])
+    plan = Plan(
+        [
+            Route("van", tuesday_2, 540, 800, [Visit("s", 600, 600, 750)]),
+            Route("van", last, 540, 1000, [Visit("t", 600, 600, 960)], lunch=(750, 810)),
+        ]
+    )
     assert describe_pattern_fr(p, "s", plan) == "2e mardi du mois, 10:00–12:30"
     assert describe_pattern_fr(p, "t", plan) == (
-        "dernier jour du mois, 10:00–16:00 (pause déjeuner 12:30–13:30)")
+        "dernier jour du mois, 10:00–16:00 (pause déjeuner 12:30–13:30)"
+    )
     assert describe_pattern_fr(p, "s", plan, style="poster") == "2e mardi du mois, 10 h – 12 h 30"
     assert describe_pattern_fr(p, "u", plan) == "non desservi"
     with pytest.raises(PlanError, match="unknown stop 'zz'"):
@@ -142,7 +160,12 @@ def test_visits_at_different_hours_are_listed_day_by_day():
     month = Horizon(weeks=4, monthly=True)
     p = _problem(month)
     d1, d3 = _days(month, (0, 0), (2, 0))
-    plan = Plan([Route("van", d1, 500, 800, [Visit("s", 600, 600, 750)]),
-                 Route("van", d3, 700, 1000, [Visit("s", 810, 810, 960)])])
+    plan = Plan(
+        [
+            Route("van", d1, 500, 800, [Visit("s", 600, 600, 750)]),
+            Route("van", d3, 700, 1000, [Visit("s", 810, 810, 960)]),
+        ]
+    )
     assert describe_pattern_fr(p, "s", plan) == (
-        "1er lundi du mois, 10:00–12:30 ; 3e lundi du mois, 13:30–16:00")
+        "1er lundi du mois, 10:00–12:30 ; 3e lundi du mois, 13:30–16:00"
+    )

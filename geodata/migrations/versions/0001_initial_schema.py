@@ -54,7 +54,12 @@ def upgrade() -> None:
         *(
             sa.Column(name, sa.Float(), nullable=True)
             for name in (
-                "ifn", "ifn_no_thd", "ifn_no_4g", "ifn_poverty", "ifn_older_65", "ifn_no_diploma"
+                "ifn",
+                "ifn_no_thd",
+                "ifn_no_4g",
+                "ifn_poverty",
+                "ifn_older_65",
+                "ifn_no_diploma",
             )
         ),
         sa.ForeignKeyConstraint(
@@ -90,11 +95,13 @@ def upgrade() -> None:
         sa.Column("start_minute", sa.Integer(), nullable=False),
         sa.Column("end_minute", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["service_id"], ["service_points.id"],
-            name="fk_opening_hours_service_id_service_points", ondelete="CASCADE",
+            ["service_id"],
+            ["service_points.id"],
+            name="fk_opening_hours_service_id_service_points",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_opening_hours"),
-    )  # fmt: skip
+    )
     _index("opening_hours", "service_id")
 
     op.create_table(
@@ -105,11 +112,13 @@ def upgrade() -> None:
         sa.Column("departement", sa.String(3), nullable=False),
         sa.Column("raw_text", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["service_id"], ["service_points.id"],
-            name="fk_rotas_service_id_service_points", ondelete="CASCADE",
+            ["service_id"],
+            ["service_points.id"],
+            name="fk_rotas_service_id_service_points",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("service_id", name="pk_rotas"),
-    )  # fmt: skip
+    )
     _index("rotas", "departement")
 
     op.create_table(
@@ -132,11 +141,13 @@ def upgrade() -> None:
         sa.Column("recurrence_text", sa.String(), nullable=False),
         sa.Column("place", sa.String(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["service_id"], ["rotas.service_id"],
-            name="fk_rota_stops_service_id_rotas", ondelete="CASCADE",
+            ["service_id"],
+            ["rotas.service_id"],
+            name="fk_rota_stops_service_id_rotas",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_rota_stops"),
-    )  # fmt: skip
+    )
     _index("rota_stops", "service_id")
 
     op.create_table(
@@ -146,11 +157,13 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("message", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["service_id"], ["rotas.service_id"],
-            name="fk_rota_issues_service_id_rotas", ondelete="CASCADE",
+            ["service_id"],
+            ["rotas.service_id"],
+            name="fk_rota_issues_service_id_rotas",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_rota_issues"),
-    )  # fmt: skip
+    )
     _index("rota_issues", "service_id")
 
     op.create_table(
@@ -207,7 +220,16 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "dataset_loads", "vehicles", "host_sites", "rota_issues", "rota_stops", "rotas",
-        "opening_hours", "service_points", "ifn_indicators", "epcis", "communes",
-    ):  # fmt: skip
+        "dataset_loads",
+        "vehicles",
+        "host_sites",
+        "rota_issues",
+        "rota_stops",
+        "rotas",
+        "opening_hours",
+        "service_points",
+        "ifn_indicators",
+        "epcis",
+        "communes",
+    ):
         op.drop_table(table)

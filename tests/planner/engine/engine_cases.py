@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.model import (
-    Frequency, Horizon, Location, Lunch, Objective, Problem, Stop, TimeWindow, Vehicle,
+from planner.tours.model import (
+    Frequency,
+    Horizon,
+    Location,
+    Lunch,
+    Objective,
+    Problem,
+    Stop,
+    TimeWindow,
+    Vehicle,
 )
 
 
@@ -34,5 +42,13 @@ def stop(sid, loc, duration=30.0, **kw) -> Stop:
     return Stop(sid, f"Arrêt {sid}", loc, duration, **kw)
 
 
-__all__ = ["grid_problem", "van", "stop", "Frequency", "Horizon", "Lunch", "Objective",
-           "TimeWindow"]
+__all__ = [
+    "grid_problem",
+    "van",
+    "stop",
+    "Frequency",
+    "Horizon",
+    "Lunch",
+    "Objective",
+    "TimeWindow",
+]

@@ -6,11 +6,11 @@ import itertools
 import math
 
 import pytest
-
 from engine_cases import Frequency, Horizon, Lunch, Objective, TimeWindow, grid_problem, stop, van
+
 from planner.engine import Frozen, SolveOptions, get_engine
 from planner.errors import InfeasibleError
-from planner.validator import validate
+from planner.tours.validator import validate
 
 FAST = SolveOptions(time_limit=5, seed=1, deterministic=True, iterations=1500)
 
@@ -72,8 +72,9 @@ def test_monthly_stops_share_the_only_working_day(engine):
 
 
 def test_lunch_is_taken_inside_a_long_permanence(engine):
-    vehicle = van(shift=TimeWindow(8 * 60, 18 * 60),
-                  lunch=Lunch(TimeWindow(12 * 60, 12 * 60 + 30), 60.0))
+    vehicle = van(
+        shift=TimeWindow(8 * 60, 18 * 60), lunch=Lunch(TimeWindow(12 * 60, 12 * 60 + 30), 60.0)
+    )
     day_long = stop("ferme", 1, 7 * 60.0, windows=(TimeWindow(9 * 60, 9 * 60),))
     problem = grid_problem([(0, 0), (30, 0)], [day_long], [vehicle])
     plan, _ = solve_valid(engine, problem)
@@ -85,8 +86,9 @@ def test_lunch_is_taken_inside_a_long_permanence(engine):
 
 
 def test_lunch_at_the_base_after_a_morning_route(engine):
-    vehicle = van(shift=TimeWindow(8 * 60, 18 * 60),
-                  lunch=Lunch(TimeWindow(12 * 60, 13 * 60), 45.0))
+    vehicle = van(
+        shift=TimeWindow(8 * 60, 18 * 60), lunch=Lunch(TimeWindow(12 * 60, 13 * 60), 45.0)
+    )
     morning = stop("matin", 1, 150.0, windows=(TimeWindow(9 * 60, 9 * 60),))
     problem = grid_problem([(0, 0), (20, 0)], [morning], [vehicle])
     plan, _ = solve_valid(engine, problem)
@@ -112,8 +114,9 @@ def _weekly_problem(extra=()):
     stops += list(extra)
     points = [(0, 0), (10, 0), (0, 10), (-10, 0), (0, -10), (8, 8), (-8, 8), (8, -8)]
     vehicles = [van("v1", shift=TimeWindow(480, 1080)), van("v2", shift=TimeWindow(480, 1080))]
-    return grid_problem(points, stops, vehicles, horizon=horizon,
-                        objective=Objective(regularity_tolerance=0.0))
+    return grid_problem(
+        points, stops, vehicles, horizon=horizon, objective=Objective(regularity_tolerance=0.0)
+    )
 
 
 def test_frozen_stop_keeps_its_days_and_vehicle(engine):
@@ -176,8 +179,9 @@ def test_missing_feature_raises_infeasible_with_reasons(engine):
 def test_unplaceable_mandatory_stops_are_reported_one_by_one(engine):
     # Three permanences that must all start at 10:00 on the only day: one fits, two cannot.
     stops = [stop(f"s{i}", i + 1, 30.0, windows=(TimeWindow(600, 600),)) for i in range(3)]
-    problem = grid_problem([(0, 0), (5, 0), (0, 5), (5, 5)], stops,
-                           [van(shift=TimeWindow(480, 1080))])
+    problem = grid_problem(
+        [(0, 0), (5, 0), (0, 5), (5, 5)], stops, [van(shift=TimeWindow(480, 1080))]
+    )
     with pytest.raises(InfeasibleError) as info:
         engine.solve(problem, FAST)
     err = info.value

@@ -4,13 +4,13 @@ pinned and keep their time, the lunch may fall inside a permanence; results time
 from __future__ import annotations
 
 import pytest
-
 from engine_cases import Frequency, Horizon, Lunch, Objective, TimeWindow, grid_problem, stop, van
+
 from planner.engine.arrays import KernelProblem
 from planner.engine.data import Choice, Compiled
 from planner.engine.ortools_routing import DayRouting, RoutingParams
-from planner.plan import Plan
-from planner.validator import validate
+from planner.tours.plan import Plan
+from planner.tours.validator import validate
 
 
 def _plan_from(problem, result):
@@ -29,8 +29,12 @@ def _plan_from(problem, result):
 
 def test_capacity_spreads_single_visit_stops_over_two_days():
     stops = [stop(f"s{i}", i + 1, 10.0, demand=4.0, patterns=((0,), (1,))) for i in range(4)]
-    problem = grid_problem([(0, 0), (5, 0), (6, 1), (0, 5), (1, 6)], stops,
-                           [van(capacity=8.0)], horizon=Horizon.plain(2))
+    problem = grid_problem(
+        [(0, 0), (5, 0), (6, 1), (0, 5), (1, 6)],
+        stops,
+        [van(capacity=8.0)],
+        horizon=Horizon.plain(2),
+    )
     cp = Compiled(problem)
     model = DayRouting(cp, {}, list(range(4)), list(range(len(cp.slots))))
     result = model.solve(RoutingParams(time_limit=2.0))
@@ -42,12 +46,17 @@ def test_capacity_spreads_single_visit_stops_over_two_days():
 
 def test_pinned_weekly_stop_keeps_its_vehicle_and_start_time():
     horizon = Horizon(weeks=2, weekdays=(0,))
-    stops = [stop("hebdo", 1, 60.0, frequency=Frequency.WEEKLY,
-                  windows=(TimeWindow(540, 720),)),
-             stop("once", 2, 60.0, frequency=Frequency.MONTHLY, windows=(TimeWindow(540, 545),))]
-    problem = grid_problem([(0, 0), (10, 0), (0, 10)], stops,
-                           [van("a", shift=TimeWindow(480, 1080)), van("b", shift=TimeWindow(480, 1080))],
-                           horizon=horizon, objective=Objective(regularity_tolerance=0.0))
+    stops = [
+        stop("hebdo", 1, 60.0, frequency=Frequency.WEEKLY, windows=(TimeWindow(540, 720),)),
+        stop("once", 2, 60.0, frequency=Frequency.MONTHLY, windows=(TimeWindow(540, 545),)),
+    ]
+    problem = grid_problem(
+        [(0, 0), (10, 0), (0, 10)],
+        stops,
+        [van("a", shift=TimeWindow(480, 1080)), van("b", shift=TimeWindow(480, 1080))],
+        horizon=horizon,
+        objective=Objective(regularity_tolerance=0.0),
+    )
     cp = Compiled(problem)
     model = DayRouting(cp, {0: Choice((0, 1), 1)}, [1], list(range(len(cp.slots))))
     result = model.solve(RoutingParams(time_limit=2.0))
@@ -72,10 +81,16 @@ def test_lunch_inside_a_permanence_is_accepted():
 
 
 def test_warm_start_with_an_impossible_route_returns_none():
-    stops = [stop("a", 1, 30.0, windows=(TimeWindow(600, 600),)),
-             stop("b", 2, 30.0, windows=(TimeWindow(540, 540),))]
-    problem = grid_problem([(0, 0), (5, 0), (0, 5)], stops, [van(shift=TimeWindow(480, 1080))],
-                           horizon=Horizon.plain(1))
+    stops = [
+        stop("a", 1, 30.0, windows=(TimeWindow(600, 600),)),
+        stop("b", 2, 30.0, windows=(TimeWindow(540, 540),)),
+    ]
+    problem = grid_problem(
+        [(0, 0), (5, 0), (0, 5)],
+        stops,
+        [van(shift=TimeWindow(480, 1080))],
+        horizon=Horizon.plain(1),
+    )
     cp = Compiled(problem)
     model = DayRouting(cp, {}, [0, 1], [0])
     assert model.solve(RoutingParams(time_limit=1.0), initial={0: [0, 1]}) is None

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from strategies import feasible_problems
 
 from planner.engine import SolveOptions, get_engine
-from planner.validator import validate
+from planner.tours.validator import validate
 
 ENGINE = get_engine("periodic")
 OPTIONS = SolveOptions(time_limit=5, seed=0, deterministic=True, iterations=300)

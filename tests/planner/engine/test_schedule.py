@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from engine_cases import Lunch, TimeWindow, stop, van
+
 from planner.engine.arrays import KernelProblem
 from planner.engine.data import Compiled
-from planner.model import Horizon, Location, Problem
-from planner.plan import Plan
-from planner.validator import validate
+from planner.tours.model import Horizon, Location, Problem
+from planner.tours.plan import Plan
+from planner.tours.validator import validate
 
 
 def _problem(stops, vehicle, minutes=10.0):
     n = 1 + len(stops)
     m = np.full((n, n), minutes)
     np.fill_diagonal(m, 0.0)
-    return Problem(Horizon.plain(1), tuple(Location(str(i), str(i)) for i in range(n)), m, m,
-                   tuple(stops), (vehicle,))
+    return Problem(
+        Horizon.plain(1),
+        tuple(Location(str(i), str(i)) for i in range(n)),
+        m,
+        m,
+        tuple(stops),
+        (vehicle,),
+    )
 
 
 def _timed(problem, order):
@@ -52,8 +58,10 @@ def test_lunch_at_the_base_before_leaving_for_an_afternoon_stop():
 
 def test_lunch_while_waiting_between_a_morning_and_an_afternoon_stop():
     vehicle = van(shift=TimeWindow(480, 1080), lunch=Lunch(TimeWindow(690, 720), 45.0))
-    stops = [stop("a", 1, 120.0, windows=(TimeWindow(540, 540),)),
-             stop("b", 2, 60.0, windows=(TimeWindow(780, 780),))]
+    stops = [
+        stop("a", 1, 120.0, windows=(TimeWindow(540, 540),)),
+        stop("b", 2, 60.0, windows=(TimeWindow(780, 780),)),
+    ]
     route = _timed(_problem(stops, vehicle), [0, 1])
     b = route.visits[1]
     assert b.arrival == pytest.approx(670.0) and b.start == pytest.approx(780.0)
@@ -63,8 +71,10 @@ def test_lunch_while_waiting_between_a_morning_and_an_afternoon_stop():
 
 def test_an_order_that_cannot_be_timed_is_reported():
     vehicle = van(shift=TimeWindow(480, 1080))
-    stops = [stop("a", 1, 60.0, windows=(TimeWindow(600, 600),)),
-             stop("b", 2, 60.0, windows=(TimeWindow(540, 540),))]
+    stops = [
+        stop("a", 1, 60.0, windows=(TimeWindow(600, 600),)),
+        stop("b", 2, 60.0, windows=(TimeWindow(540, 540),)),
+    ]
     problem = _problem(stops, vehicle)
     kp = KernelProblem(Compiled(problem))
     st = kp.new_state()

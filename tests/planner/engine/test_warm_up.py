@@ -8,8 +8,9 @@ from planner.engine import arrays, warm_up_in_background
 def test_the_kernel_is_loaded_in_separate_processes_that_end_cleanly():
     warming = warm_up_in_background()
     assert sorted(p.name for p in warming.processes) == [
-        "itinerance-warm-up-build", "itinerance-warm-up-search",
-    ]  # fmt: skip
+        "itinerance-warm-up-build",
+        "itinerance-warm-up-search",
+    ]
     assert warming.join(600) is True
     assert all(p.exitcode == 0 for p in warming.processes)
 

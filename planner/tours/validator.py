@@ -1,6 +1,6 @@
 """The independent checker of a plan against its problem.
 
-:func:`validate` takes a :class:`~planner.model.Problem` and a :class:`~planner.plan.Plan`,
+:func:`validate` takes a :class:`~planner.tours.model.Problem` and a :class:`~planner.tours.plan.Plan`,
 recomputes every time and distance from the problem's own matrices, and lists each violated
 constraint per stop, day and vehicle, with a message a mobility manager can act on. It also
 returns the plan's figures (km, driving and working hours per cycle and per month, hours of
@@ -23,9 +23,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from planner.errors import PlanError
-from planner.model import Problem, Stop, StopKind, Vehicle
-from planner.plan import Plan, Route, Visit
-from planner.wording import (
+from planner.tours.model import Problem, Stop, StopKind, Vehicle
+from planner.tours.plan import Plan, Route, Visit
+from planner.tours.wording import (
     day_label_en,
     format_duration_fr,
     format_range_fr,
@@ -96,8 +96,10 @@ class Violation:
 
 
 def _per_month(total: str) -> property:
-    return property(lambda self: getattr(self, total) * self.cycles_per_month,
-                    doc=f"``{total}`` per average month (per cycle × cycles per month).")
+    return property(
+        lambda self: getattr(self, total) * self.cycles_per_month,
+        doc=f"``{total}`` per average month (per cycle × cycles per month).",
+    )
 
 
 class _Monthly:
@@ -280,8 +282,14 @@ class _Checker:
         self.violations: list[Violation] = []
         self.n_days = problem.horizon.n_days
 
-    def add(self, kind: str, message: str, stop: str | None = None, day: int | None = None,
-            vehicle: str | None = None) -> None:
+    def add(
+        self,
+        kind: str,
+        message: str,
+        stop: str | None = None,
+        day: int | None = None,
+        vehicle: str | None = None,
+    ) -> None:
         self.violations.append(Violation(kind, message, stop, day, vehicle))
 
     def stop_name(self, stop_id: str) -> str:
@@ -300,20 +308,37 @@ class _Checker:
         for route in sorted(self.plan.routes, key=lambda r: (r.day, r.vehicle)):
             vehicle = self.p.vehicle_by_id.get(route.vehicle)
             if vehicle is None:
-                self.add("unknown_vehicle", f"day {route.day}: vehicle {route.vehicle!r} is not "
-                         "in the problem", day=route.day, vehicle=route.vehicle)
+                self.add(
+                    "unknown_vehicle",
+                    f"day {route.day}: vehicle {route.vehicle!r} is not in the problem",
+                    day=route.day,
+                    vehicle=route.vehicle,
+                )
                 continue
             if not 0 <= route.day < self.n_days:
-                self.add("unknown_day", f"{route.vehicle}: day {route.day} is not in the cycle "
-                         f"(days 0 to {self.n_days - 1})", day=route.day, vehicle=route.vehicle)
+                self.add(
+                    "unknown_day",
+                    f"{route.vehicle}: day {route.day} is not in the cycle "
+                    f"(days 0 to {self.n_days - 1})",
+                    day=route.day,
+                    vehicle=route.vehicle,
+                )
                 continue
             seen[(route.vehicle, route.day)] += 1
             if seen[(route.vehicle, route.day)] == 2:
-                self.add("duplicate_route", f"{self.where(route)}: the vehicle has several "
-                         "routes on the same day", day=route.day, vehicle=route.vehicle)
+                self.add(
+                    "duplicate_route",
+                    f"{self.where(route)}: the vehicle has several routes on the same day",
+                    day=route.day,
+                    vehicle=route.vehicle,
+                )
             if not vehicle.works_on(self.p.horizon.days[route.day]):
-                self.add("vehicle_day_off", f"{self.where(route)}: the vehicle does not work "
-                         "that day", day=route.day, vehicle=route.vehicle)
+                self.add(
+                    "vehicle_day_off",
+                    f"{self.where(route)}: the vehicle does not work that day",
+                    day=route.day,
+                    vehicle=route.vehicle,
+                )
             legs, ret = self.route(route, vehicle)
             checked.append((route, vehicle, legs, ret))
         return checked
@@ -331,8 +356,12 @@ class _Checker:
         for visit in route.visits:
             stop = self.p.stop_by_id.get(visit.stop)
             if stop is None:
-                self.add("unknown_stop", f"{where}: stop {visit.stop!r} is not in the problem",
-                         stop=visit.stop, **ctx)
+                self.add(
+                    "unknown_stop",
+                    f"{where}: stop {visit.stop!r} is not in the problem",
+                    stop=visit.stop,
+                    **ctx,
+                )
                 loc, leave, place = None, visit.end, repr(visit.stop)
                 continue
             n_visits += 1
@@ -345,8 +374,12 @@ class _Checker:
                 arrival = leave + minutes
                 self.arrival(visit, arrival, minutes, place, name, where, sctx)
                 if visit.start < arrival - tol:
-                    self.add("early_start", f"{where}: arrives at {name} {_clock(arrival)} but "
-                             f"starts {_clock(visit.start)} (before arrival)", **sctx)
+                    self.add(
+                        "early_start",
+                        f"{where}: arrives at {name} {_clock(arrival)} but "
+                        f"starts {_clock(visit.start)} (before arrival)",
+                        **sctx,
+                    )
             self.window(stop, visit, route.day, name, where, sctx)
             end = self.service(stop, visit, lunch, name, where, sctx)
             self.vehicle_fit(stop, v, name, where, sctx)
@@ -356,50 +389,85 @@ class _Checker:
             legs.append(_Leg(leave, minutes, km))
             back = leave + minutes
             if route.ret < back - tol:
-                self.add("travel_time", f"{where}: returns to the base at {_clock(route.ret)} but "
-                         f"cannot be back before {_clock(back)} ({_dur(minutes)} from {place})",
-                         **ctx)
+                self.add(
+                    "travel_time",
+                    f"{where}: returns to the base at {_clock(route.ret)} but "
+                    f"cannot be back before {_clock(back)} ({_dur(minutes)} from {place})",
+                    **ctx,
+                )
             ret = max(route.ret, back)
         else:
             ret = route.ret
         if v.capacity is not None and load > v.capacity + tol:
-            self.add("capacity", f"{where}: carries {load:g} but the capacity is {v.capacity:g}",
-                     **ctx)
+            self.add(
+                "capacity", f"{where}: carries {load:g} but the capacity is {v.capacity:g}", **ctx
+            )
         if v.max_stops_per_day is not None and n_visits > v.max_stops_per_day:
-            self.add("max_stops", f"{where}: {n_visits} visits but at most "
-                     f"{v.max_stops_per_day} per day", **ctx)
+            self.add(
+                "max_stops",
+                f"{where}: {n_visits} visits but at most {v.max_stops_per_day} per day",
+                **ctx,
+            )
         self.shift(route, v, ret, legs, where, ctx)
         self.lunch(route, v, ret, legs, where, ctx)
         return legs, ret
 
-    def arrival(self, visit: Visit, arrival: float, minutes: float, place: str, name: str,
-                where: str, sctx: dict) -> None:
+    def arrival(
+        self,
+        visit: Visit,
+        arrival: float,
+        minutes: float,
+        place: str,
+        name: str,
+        where: str,
+        sctx: dict,
+    ) -> None:
         if abs(visit.arrival - arrival) <= self.tol:
             return
         if visit.arrival < arrival:
-            self.add("travel_time", f"{where}: the plan arrives at {name} {_clock(visit.arrival)} "
-                     f"but {place} → {name} takes {_dur(minutes)}, so not before {_clock(arrival)}",
-                     **sctx)
+            self.add(
+                "travel_time",
+                f"{where}: the plan arrives at {name} {_clock(visit.arrival)} "
+                f"but {place} → {name} takes {_dur(minutes)}, so not before {_clock(arrival)}",
+                **sctx,
+            )
         else:
-            self.add("arrival_mismatch", f"{where}: the plan arrives at {name} "
-                     f"{_clock(visit.arrival)} but leaving {place} as planned it arrives "
-                     f"{_clock(arrival)}", **sctx)
+            self.add(
+                "arrival_mismatch",
+                f"{where}: the plan arrives at {name} "
+                f"{_clock(visit.arrival)} but leaving {place} as planned it arrives "
+                f"{_clock(arrival)}",
+                **sctx,
+            )
 
-    def window(self, stop: Stop, visit: Visit, day: int, name: str, where: str,
-               sctx: dict) -> None:
+    def window(self, stop: Stop, visit: Visit, day: int, name: str, where: str, sctx: dict) -> None:
         if not stop.windows:
             return
         today = stop.windows_on(day)
         if not today:
-            self.add("window", f"{where}: {name} has no opening that day (its time windows "
-                     "apply on other days)", **sctx)
+            self.add(
+                "window",
+                f"{where}: {name} has no opening that day (its time windows apply on other days)",
+                **sctx,
+            )
         elif not any(w.contains(visit.start, self.tol) for w in today):
             allowed = join_en([_range(w.start, w.end) for w in today])
-            self.add("window", f"{where}: starts at {name} {_clock(visit.start)}, outside its "
-                     f"allowed start times {allowed}", **sctx)
+            self.add(
+                "window",
+                f"{where}: starts at {name} {_clock(visit.start)}, outside its "
+                f"allowed start times {allowed}",
+                **sctx,
+            )
 
-    def service(self, stop: Stop, visit: Visit, lunch: tuple[float, float] | None, name: str,
-                where: str, sctx: dict) -> float:
+    def service(
+        self,
+        stop: Stop,
+        visit: Visit,
+        lunch: tuple[float, float] | None,
+        name: str,
+        where: str,
+        sctx: dict,
+    ) -> float:
         """Check the visit's length (with a lunch break taken inside); return its true end."""
         tol = self.tol
         need = stop.duration
@@ -412,73 +480,122 @@ class _Checker:
         if inside:
             need += lunch[1] - lunch[0]
         elif lunch is not None and lunch[0] < visit.end - tol and lunch[1] > visit.start + tol:
-            self.add("overlap", f"{where}: the lunch break {_range(*lunch)} overlaps the "
-                     f"permanence at {name} {_range(visit.start, visit.end)} without lying "
-                     "inside it", **sctx)
+            self.add(
+                "overlap",
+                f"{where}: the lunch break {_range(*lunch)} overlaps the "
+                f"permanence at {name} {_range(visit.start, visit.end)} without lying "
+                "inside it",
+                **sctx,
+            )
         end = visit.start + need
         if abs((visit.end - visit.start) - need) > tol:
             extra = f" + {_dur(lunch[1] - lunch[0])} of lunch" if inside and lunch else ""
-            self.add("duration", f"{where}: {name} lasts {_dur(max(visit.end - visit.start, 0))} "
-                     f"({_range(visit.start, max(visit.end, visit.start))}) but needs "
-                     f"{_dur(stop.duration)}{extra}, so ends at {_clock(end)}", **sctx)
+            self.add(
+                "duration",
+                f"{where}: {name} lasts {_dur(max(visit.end - visit.start, 0))} "
+                f"({_range(visit.start, max(visit.end, visit.start))}) but needs "
+                f"{_dur(stop.duration)}{extra}, so ends at {_clock(end)}",
+                **sctx,
+            )
         return end
 
     def vehicle_fit(self, stop: Stop, v: Vehicle, name: str, where: str, sctx: dict) -> None:
         missing = stop.features - v.features
         if missing:
-            self.add("features", f"{where}: {name} needs {join_en(sorted(missing))} which "
-                     f"{v.id} does not have", **sctx)
+            self.add(
+                "features",
+                f"{where}: {name} needs {join_en(sorted(missing))} which {v.id} does not have",
+                **sctx,
+            )
         if stop.seats > v.seats:
-            self.add("seats", f"{where}: {name} needs {stop.seats} wheelchair places but "
-                     f"{v.id} has {v.seats}", **sctx)
+            self.add(
+                "seats",
+                f"{where}: {name} needs {stop.seats} wheelchair places but {v.id} has {v.seats}",
+                **sctx,
+            )
 
-    def shift(self, route: Route, v: Vehicle, ret: float, legs: list[_Leg], where: str,
-              ctx: dict) -> None:
+    def shift(
+        self, route: Route, v: Vehicle, ret: float, legs: list[_Leg], where: str, ctx: dict
+    ) -> None:
         tol = self.tol
         if route.depart < v.shift.start - tol:
-            self.add("shift_start", f"{where}: leaves the base {_clock(route.depart)}, before the "
-                     f"shift starts ({_clock(v.shift.start)})", **ctx)
+            self.add(
+                "shift_start",
+                f"{where}: leaves the base {_clock(route.depart)}, before the "
+                f"shift starts ({_clock(v.shift.start)})",
+                **ctx,
+            )
         if ret > v.shift.end + tol:
-            self.add("shift_end", f"{where}: back at the base {_clock(ret)}, after the shift "
-                     f"ends ({_clock(v.shift.end)})", **ctx)
+            self.add(
+                "shift_end",
+                f"{where}: back at the base {_clock(ret)}, after the shift "
+                f"ends ({_clock(v.shift.end)})",
+                **ctx,
+            )
         if v.max_work is not None and ret - route.depart > v.max_work + tol:
-            self.add("max_work", f"{where}: works {_dur(ret - route.depart)} "
-                     f"({_range(route.depart, ret)}), more than the {_dur(v.max_work)} allowed",
-                     **ctx)
+            self.add(
+                "max_work",
+                f"{where}: works {_dur(ret - route.depart)} "
+                f"({_range(route.depart, ret)}), more than the {_dur(v.max_work)} allowed",
+                **ctx,
+            )
         drive = sum(leg.minutes for leg in legs)
         if v.max_drive is not None and drive > v.max_drive + tol:
-            self.add("max_drive", f"{where}: drives {_dur(drive)}, more than the "
-                     f"{_dur(v.max_drive)} allowed", **ctx)
+            self.add(
+                "max_drive",
+                f"{where}: drives {_dur(drive)}, more than the {_dur(v.max_drive)} allowed",
+                **ctx,
+            )
 
-    def lunch(self, route: Route, v: Vehicle, ret: float, legs: list[_Leg], where: str,
-              ctx: dict) -> None:
+    def lunch(
+        self, route: Route, v: Vehicle, ret: float, legs: list[_Leg], where: str, ctx: dict
+    ) -> None:
         tol = self.tol
         if route.lunch is None:
             if lunch_required(v, route.depart, ret, tol):
                 w = v.lunch.window  # type: ignore[union-attr]
-                self.add("lunch_missing", f"{where}: out from {_clock(route.depart)} to "
-                         f"{_clock(ret)} with no lunch break (one of "
-                         f"{_dur(v.lunch.duration)} must start within "  # type: ignore[union-attr]
-                         f"{_range(w.start, w.end)})", **ctx)
+                self.add(
+                    "lunch_missing",
+                    f"{where}: out from {_clock(route.depart)} to "
+                    f"{_clock(ret)} with no lunch break (one of "
+                    f"{_dur(v.lunch.duration)} must start within "  # type: ignore[union-attr]
+                    f"{_range(w.start, w.end)})",
+                    **ctx,
+                )
             return
         start, end = route.lunch
         if v.lunch is not None:
             w = v.lunch.window
             if not w.contains(start, tol):
-                self.add("lunch_window", f"{where}: lunch starts {_clock(start)}, outside its "
-                         f"window {_range(w.start, w.end)}", **ctx)
+                self.add(
+                    "lunch_window",
+                    f"{where}: lunch starts {_clock(start)}, outside its "
+                    f"window {_range(w.start, w.end)}",
+                    **ctx,
+                )
             if abs((end - start) - v.lunch.duration) > tol:
-                self.add("lunch_duration", f"{where}: lunch lasts {_dur(max(end - start, 0))} "
-                         f"({_range(start, max(start, end))}) instead of "
-                         f"{_dur(v.lunch.duration)}", **ctx)
+                self.add(
+                    "lunch_duration",
+                    f"{where}: lunch lasts {_dur(max(end - start, 0))} "
+                    f"({_range(start, max(start, end))}) instead of "
+                    f"{_dur(v.lunch.duration)}",
+                    **ctx,
+                )
         elif end < start - tol:
-            self.add("lunch_duration", f"{where}: lunch ends ({_clock(end)}) before it starts "
-                     f"({_clock(start)})", **ctx)
+            self.add(
+                "lunch_duration",
+                f"{where}: lunch ends ({_clock(end)}) before it starts ({_clock(start)})",
+                **ctx,
+            )
         for leg in legs:
             arrive = leg.leave + leg.minutes
             if leg.minutes > tol and start < arrive - tol and end > leg.leave + tol:
-                self.add("lunch_while_driving", f"{where}: lunch {_range(start, end)} overlaps "
-                         f"a drive {_range(leg.leave, leg.leave + leg.minutes)}", **ctx)
+                self.add(
+                    "lunch_while_driving",
+                    f"{where}: lunch {_range(start, end)} overlaps "
+                    f"a drive {_range(leg.leave, leg.leave + leg.minutes)}",
+                    **ctx,
+                )
                 break
 
     # --- stops -------------------------------------------------------------------------------
@@ -488,35 +605,53 @@ class _Checker:
         calendar = p.horizon.plain_days is None
         unserved = set(self.plan.unserved)
         for sid in sorted(unserved - set(p.stop_by_id)):
-            self.add("unknown_stop", f"the plan lists {sid!r} as unserved but it is not a stop "
-                     "of the problem", stop=sid)
+            self.add(
+                "unknown_stop",
+                f"the plan lists {sid!r} as unserved but it is not a stop of the problem",
+                stop=sid,
+            )
         for stop in p.stops:
             name = stop.name or stop.id
             visits = served_by.get(stop.id, [])
             if not visits:
                 if stop.mandatory:
-                    self.add("mandatory_unserved", f"{name} is mandatory but not served",
-                             stop=stop.id)
+                    self.add(
+                        "mandatory_unserved", f"{name} is mandatory but not served", stop=stop.id
+                    )
                 elif stop.id not in unserved:
-                    self.add("optional_unserved_not_listed", f"{name} is not served and not "
-                             "listed among the unserved stops", stop=stop.id)
+                    self.add(
+                        "optional_unserved_not_listed",
+                        f"{name} is not served and not listed among the unserved stops",
+                        stop=stop.id,
+                    )
                 continue
             if stop.id in unserved:
-                self.add("unserved_but_served", f"{name} is listed as unserved but the plan "
-                         "visits it", stop=stop.id)
+                self.add(
+                    "unserved_but_served",
+                    f"{name} is listed as unserved but the plan visits it",
+                    stop=stop.id,
+                )
             self.pattern(stop, name, visits)
             if calendar and len(visits) > 1:
                 vehicles = sorted({r.vehicle for r, _ in visits})
                 if len(vehicles) > 1:
-                    self.add("regularity_vehicle", f"{name} is served by {join_en(vehicles)}; "
-                             "a regular stop keeps one vehicle", stop=stop.id)
+                    self.add(
+                        "regularity_vehicle",
+                        f"{name} is served by {join_en(vehicles)}; "
+                        "a regular stop keeps one vehicle",
+                        stop=stop.id,
+                    )
                 starts = [v.start for _, v in visits]
                 spread = max(starts) - min(starts)
                 if spread > p.objective.regularity_tolerance + tol:
                     times = join_en(sorted({_clock(s) for s in starts}))
-                    self.add("regularity_time", f"{name} starts at {times}: a drift of "
-                             f"{_dur(spread)}, more than the "
-                             f"{_dur(p.objective.regularity_tolerance)} allowed", stop=stop.id)
+                    self.add(
+                        "regularity_time",
+                        f"{name} starts at {times}: a drift of "
+                        f"{_dur(spread)}, more than the "
+                        f"{_dur(p.objective.regularity_tolerance)} allowed",
+                        stop=stop.id,
+                    )
 
     def pattern(self, stop: Stop, name: str, visits: list[tuple[Route, Visit]]) -> None:
         days = [r.day for r, _ in visits]
@@ -532,12 +667,20 @@ class _Checker:
         labels = join_en([day_label_en(self.p.horizon, d) for d in sorted(days)])
         if len(days) not in expected or len(set(days)) != len(days):
             want = " or ".join(str(k) for k in expected)
-            self.add("frequency", f"{name} is visited {len(days)} times in the cycle ({labels}) "
-                     f"but needs {want} ({stop.frequency.value})", stop=stop.id)
+            self.add(
+                "frequency",
+                f"{name} is visited {len(days)} times in the cycle ({labels}) "
+                f"but needs {want} ({stop.frequency.value})",
+                stop=stop.id,
+            )
         else:
-            self.add("pattern", f"{name} is visited on {labels}, which is not one of its "
-                     f"{len(allowed)} allowed patterns ({stop.frequency.value}"
-                     f"{self._weekdays_note(stop)})", stop=stop.id)
+            self.add(
+                "pattern",
+                f"{name} is visited on {labels}, which is not one of its "
+                f"{len(allowed)} allowed patterns ({stop.frequency.value}"
+                f"{self._weekdays_note(stop)})",
+                stop=stop.id,
+            )
 
     @staticmethod
     def _weekdays_note(stop: Stop) -> str:
@@ -546,13 +689,18 @@ class _Checker:
         return ", on " + join_en([weekday_en(w, plural=True) for w in sorted(stop.weekdays)])
 
 
-def _figures(p: Problem, plan: Plan, routes: list[tuple[Route, Vehicle, list[_Leg], float]],
-             served_by: dict[str, list[tuple[Route, Visit]]]) -> PlanFigures:
+def _figures(
+    p: Problem,
+    plan: Plan,
+    routes: list[tuple[Route, Vehicle, list[_Leg], float]],
+    served_by: dict[str, list[tuple[Route, Visit]]],
+) -> PlanFigures:
     cpm = p.horizon.cycles_per_month
     fig = PlanFigures(cycles_per_month=cpm)
     per_vehicle = {v.id: VehicleFigures(v.id, cycles_per_month=cpm) for v in p.vehicles}
-    per_day = {d.index: DayFigures(d.index, day_label_en(p.horizon, d.index))
-               for d in p.horizon.days}
+    per_day = {
+        d.index: DayFigures(d.index, day_label_en(p.horizon, d.index)) for d in p.horizon.days
+    }
     for route, v, legs, ret in routes:
         km = sum(leg.km for leg in legs)
         drive_h = sum(leg.minutes for leg in legs) / 60
@@ -615,3 +763,13 @@ def validate(problem: Problem, plan: Plan, *, tol: float = 1e-6) -> ValidationRe
         visits.sort(key=lambda rv: (rv[0].day, rv[1].start))
     checker.stops(served_by)
     return ValidationReport(checker.violations, _figures(problem, plan, routes, served_by))
+
+
+def summary(report: ValidationReport) -> dict[str, Any]:
+    """What the plan JSON records of its validation: ok, violation counts by kind, figures."""
+    return {
+        "ok": report.ok,
+        "violations": len(report.violations),
+        "kinds": dict(sorted(report.kinds().items())),
+        "figures": report.figures.to_dict(),
+    }

@@ -1,20 +1,20 @@
 """Scenarios side by side: coverage, service, operations and yearly cost of each, and the comparison.
 
-:func:`evaluate_scenario` plans a scenario (:func:`planner.pipeline.plan_scenario`; an ``[asis]``
+:func:`evaluate_scenario` plans a scenario (:func:`planner.scenario.pipeline.plan_scenario`; an ``[asis]``
 scenario is read, not planned) and measures it; :func:`measure` does the same for a scenario
 already planned. Each gives a :class:`ScenarioFigures` — plain, picklable numbers that sweeps
 reuse — with:
 
-- **coverage** (:mod:`planner.coverage`), on the scenario's territory at its ``[coverage]``
+- **coverage** (:mod:`planner.access.coverage`), on the scenario's territory at its ``[coverage]``
   threshold. *Before*: the help that is there without any mobile service (fixed France Services,
-  lieux de médiation, existing bornes as partial help; :func:`planner.build.fixed_help_inputs`).
+  lieux de médiation, existing bornes as partial help; :func:`planner.scenario.build.fixed_help_inputs`).
   *After*: the same plus the plan's served stops at their frequency and the scenario's kiosks
   (partial coverage, kept apart). Other mobile services of the territory count in neither
   column, so that every scenario is measured against the same fixed baseline. Standalone
   scenarios (no database) have no coverage figures;
 - **service**: communes served and how often, hours of presence, kiosks, home visits;
-- **operations**: km, driving and staff hours (from :mod:`planner.validator`'s figures), CO2;
-- **money**: :func:`planner.costs.yearly_costs`, and cost per newly covered inhabitant.
+- **operations**: km, driving and staff hours (from :mod:`planner.tours.validator`'s figures), CO2;
+- **money**: :func:`planner.analysis.costs.yearly_costs`, and cost per newly covered inhabitant.
 
 :func:`compare` lines scenarios up against the first one (the reference): each :class:`Line` has
 a direction (more coverage is better, less cost is better), the differences and the best
@@ -36,15 +36,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from geodata.records import ServiceKind, ServicePoint
-from planner.build import Built, KioskInfo, fixed_help_inputs
-from planner.costs import VehicleUse, YearlyCosts, yearly_costs
-from planner.coverage import BeforeAfter, MobileStop, before_after
+from planner.access.coverage import BeforeAfter, MobileStop, before_after
+from planner.analysis.costs import VehicleUse, YearlyCosts, yearly_costs
 from planner.engine.base import ProgressCallback, SolveOptions
-from planner.model import Frequency, Problem, StopKind
-from planner.pipeline import Planned, plan_scenario
-from planner.plan import Plan
-from planner.report import number_fr
-from planner.scenario import ScenarioFile
+from planner.outputs.report import number_fr
+from planner.scenario.build import fixed_help_inputs
+from planner.scenario.context import Built, KioskInfo
+from planner.scenario.files import ScenarioFile
+from planner.scenario.pipeline import Planned, plan_scenario
+from planner.tours.model import Frequency, Problem, StopKind
+from planner.tours.plan import Plan
 
 __all__ = [
     "LINES",
@@ -153,13 +154,17 @@ class ScenarioFigures:
         c: dict[str, float | None] = dict.fromkeys(_COVERAGE_KEYS)
         if cov is not None:
             c |= {
-                "threshold": cov.threshold, "population": cov.population,
-                "covered_before": cov.covered_before, "covered_after": cov.covered_after,
-                "newly_covered": cov.newly_covered, "need_covered_before": cov.need_covered_before,
+                "threshold": cov.threshold,
+                "population": cov.population,
+                "covered_before": cov.covered_before,
+                "covered_after": cov.covered_after,
+                "newly_covered": cov.newly_covered,
+                "need_covered_before": cov.need_covered_before,
                 "need_covered_after": cov.need_covered_after,
                 "need_newly_covered": cov.need_newly_covered,
-                "borne_only_after": cov.borne_only_after, "beyond_after": cov.beyond_after,
-            }  # fmt: skip
+                "borne_only_after": cov.borne_only_after,
+                "beyond_after": cov.beyond_after,
+            }
         newly = cov.newly_covered if cov is not None else 0
         need_newly = cov.need_newly_covered if cov is not None else 0.0
         presence_year = svc.presence_hours_per_month * cost.months_per_year
@@ -233,18 +238,38 @@ def _stops_and_kiosks(planned: Planned) -> tuple[list[MobileStop], list[ServiceP
     stops = []
     for stop in built.problem.stops:
         info = built.context.stops.get(stop.id)
-        if (stop.id not in served or stop.kind is StopKind.REQUEST or stop.frequency not in FREQUENCIES
-                or info is None or info.lon is None or info.lat is None):  # fmt: skip
+        if (
+            stop.id not in served
+            or stop.kind is StopKind.REQUEST
+            or stop.frequency not in FREQUENCIES
+            or info is None
+            or info.lon is None
+            or info.lat is None
+        ):
             continue
-        stops.append(MobileStop(stop.id, "scenario", built.context.name, info.insee or "",
-                                info.lon, info.lat, stop.frequency, stop.duration / 60.0))  # fmt: skip
+        stops.append(
+            MobileStop(
+                stop.id,
+                "scenario",
+                built.context.name,
+                info.insee or "",
+                info.lon,
+                info.lat,
+                stop.frequency,
+                stop.duration / 60.0,
+            )
+        )
     return stops, kiosk_points(built.context.kiosks)
 
 
 def kiosk_points(kiosks: Sequence[KioskInfo]) -> list[ServicePoint]:
     """A scenario's kiosks as borne service points (for coverage analyses and maps)."""
-    return [ServicePoint(f"kiosk:{k.insee}", f"Borne — {k.commune}", ServiceKind.BORNE, k.lon, k.lat, k.insee)
-            for k in kiosks]  # fmt: skip
+    return [
+        ServicePoint(
+            f"kiosk:{k.insee}", f"Borne — {k.commune}", ServiceKind.BORNE, k.lon, k.lat, k.insee
+        )
+        for k in kiosks
+    ]
 
 
 def _coverage(built: Built, planned: Planned, db: str | None) -> BeforeAfter | None:
@@ -263,13 +288,18 @@ def _coverage_figures(ba: BeforeAfter, borne_reach: float) -> CoverageFigures:
     human_b, human_a = before.loc["human"], after.loc["human"]
     frame = ba.before.communes
     return CoverageFigures(
-        threshold=ba.before.threshold, borne_reach=borne_reach, communes=len(frame),
-        population=int(frame["population"].sum()), need=float(frame["need"].fillna(0).sum()),
-        covered_before=int(human_b["population_covered"]), covered_after=int(human_a["population_covered"]),
-        need_covered_before=float(human_b["need_covered"]), need_covered_after=float(human_a["need_covered"]),
+        threshold=ba.before.threshold,
+        borne_reach=borne_reach,
+        communes=len(frame),
+        population=int(frame["population"].sum()),
+        need=float(frame["need"].fillna(0).sum()),
+        covered_before=int(human_b["population_covered"]),
+        covered_after=int(human_a["population_covered"]),
+        need_covered_before=float(human_b["need_covered"]),
+        need_covered_after=float(human_a["need_covered"]),
         borne_only_before=int(before.loc["borne_only", "population_covered"]),
         borne_only_after=int(after.loc["borne_only", "population_covered"]),
-    )  # fmt: skip
+    )
 
 
 def _service(planned: Planned, coverage: BeforeAfter | None) -> ServiceFigures:
@@ -291,11 +321,16 @@ def _service(planned: Planned, coverage: BeforeAfter | None) -> ServiceFigures:
         people = coverage.before.communes["population"]
         population = int(sum(int(people.get(code, 0)) for code in best))
     return ServiceFigures(
-        communes_served=len(best), by_frequency=by_frequency, population_served=population,
-        presence_hours_per_month=fig.presence_hours_total_per_month, stops_served=fig.stops_served,
-        stops_total=fig.stops_total, requests_served=fig.requests_served,
-        requests_total=fig.requests_total, kiosks=len(built.context.kiosks),
-    )  # fmt: skip
+        communes_served=len(best),
+        by_frequency=by_frequency,
+        population_served=population,
+        presence_hours_per_month=fig.presence_hours_total_per_month,
+        stops_served=fig.stops_served,
+        stops_total=fig.stops_total,
+        requests_served=fig.requests_served,
+        requests_total=fig.requests_total,
+        kiosks=len(built.context.kiosks),
+    )
 
 
 def _vehicle_uses(planned: Planned) -> list[VehicleUse]:
@@ -304,15 +339,20 @@ def _vehicle_uses(planned: Planned) -> list[VehicleUse]:
     for vf in fig.per_vehicle:
         info = ctx.vehicles.get(vf.vehicle)
         spec = info.spec if info is not None else None
-        uses.append(VehicleUse(
-            id=vf.vehicle, name=info.name if info else vf.vehicle, km_per_month=vf.km_per_month,
-            work_hours_per_month=vf.work_hours_per_month, staff=spec.staff if spec else 1,
-            purchase_cost=spec.purchase_cost if spec else None,
-            lifetime_years=spec.lifetime_years if spec else None,
-            upkeep_per_year=spec.upkeep_per_year if spec else None,
-            fuel_l_per_100km=spec.fuel_l_per_100km if spec else None,
-            co2_kg_per_km=spec.co2_kg_per_km if spec else None,
-        ))  # fmt: skip
+        uses.append(
+            VehicleUse(
+                id=vf.vehicle,
+                name=info.name if info else vf.vehicle,
+                km_per_month=vf.km_per_month,
+                work_hours_per_month=vf.work_hours_per_month,
+                staff=spec.staff if spec else 1,
+                purchase_cost=spec.purchase_cost if spec else None,
+                lifetime_years=spec.lifetime_years if spec else None,
+                upkeep_per_year=spec.upkeep_per_year if spec else None,
+                fuel_l_per_100km=spec.fuel_l_per_100km if spec else None,
+                co2_kg_per_km=spec.co2_kg_per_km if spec else None,
+            )
+        )
     return uses
 
 
@@ -328,23 +368,37 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
     fig = planned.report.figures
     staff_month = sum(u.work_hours_per_month * u.staff for u in uses)
     operations = OperationsFigures(
-        vehicles=len(built.problem.vehicles), vehicles_used=sum(1 for v in fig.per_vehicle if v.routes),
-        km_per_month=fig.km_per_month, drive_hours_per_month=fig.drive_hours_per_month,
-        work_hours_per_month=fig.work_hours_per_month, staff_hours_per_month=staff_month,
-        staff_hours_per_year=costs.staff_hours, co2_kg_per_year=costs.co2_kg,
-        co2_kg_per_l=rates.co2_kg_per_l, violations=len(planned.report.violations),
-    )  # fmt: skip
+        vehicles=len(built.problem.vehicles),
+        vehicles_used=sum(1 for v in fig.per_vehicle if v.routes),
+        km_per_month=fig.km_per_month,
+        drive_hours_per_month=fig.drive_hours_per_month,
+        work_hours_per_month=fig.work_hours_per_month,
+        staff_hours_per_month=staff_month,
+        staff_hours_per_year=costs.staff_hours,
+        co2_kg_per_year=costs.co2_kg,
+        co2_kg_per_l=rates.co2_kg_per_l,
+        violations=len(planned.report.violations),
+    )
     notes = list(built.context.notes)
     if coverage is None:
         notes.append("Sans base de données du territoire : la couverture n'est pas calculée.")
     meta = {k: v for k, v in planned.plan.meta.items() if k != "context"}
     figures = ScenarioFigures(
-        label=label or f.scenario.name, name=f.scenario.name, path=str(f.path), sha256=f.sha256,
+        label=label or f.scenario.name,
+        name=f.scenario.name,
+        path=str(f.path),
+        sha256=f.sha256,
         asis=built.is_asis,
-        coverage=None if coverage is None else _coverage_figures(coverage, f.scenario.coverage.borne_reach),
-        service=_service(planned, coverage), operations=operations, costs=costs,
-        kiosks=tuple(built.context.kiosks), notes=tuple(notes), provenance=meta,
-    )  # fmt: skip
+        coverage=None
+        if coverage is None
+        else _coverage_figures(coverage, f.scenario.coverage.borne_reach),
+        service=_service(planned, coverage),
+        operations=operations,
+        costs=costs,
+        kiosks=tuple(built.context.kiosks),
+        notes=tuple(notes),
+        provenance=meta,
+    )
     return Evaluation(figures, planned.plan, coverage, built.problem)
 
 
@@ -364,7 +418,7 @@ def evaluate_scenario(
     return measure(planned, db=db, label=label)
 
 
-# --- the comparison --------------------------------------------------------------------------------
+# --- the comparison -------------------------------------------------------------------------------
 
 Better = Literal["higher", "lower"] | None
 
@@ -401,95 +455,353 @@ _COSTS = "Coûts par an"
 _AID = "Avec les aides publiques connues"
 
 LINES: tuple[Line, ...] = (
-    Line("threshold", _COVERAGE, "Seuil de couverture", "min", 0, None,
-         "Temps de trajet en voiture jusqu'à l'aide la plus proche en deçà duquel un habitant est "
-         "couvert (promesse de l'État : une France Services à moins de 30 min)."),
-    Line("population", _COVERAGE, "Habitants du territoire", "hab.", 0, None,
-         "Population municipale des communes du territoire du scénario."),
-    Line("covered_before", _COVERAGE, "Habitants à moins de {t} min d'une aide humaine — avant",
-         "hab.", 0, None,
-         "Population à moins de {t} min d'une aide humaine avant le scénario : France Services "
-         "fixes et lieux de médiation numérique existants, sans service itinérant."),
-    Line("covered_after", _COVERAGE, "Habitants à moins de {t} min d'une aide humaine — après",
-         "hab.", 0, "higher",
-         "Population à moins de {t} min d'une aide humaine avec le scénario : les mêmes lieux fixes "
-         "et les arrêts desservis, à leur fréquence. Les bornes, aide partielle, sont comptées à part."),
-    Line("newly_covered", _COVERAGE, "Habitants nouvellement couverts", "hab.", 0, "higher",
-         "Habitants qui n'avaient aucune aide humaine à moins de {t} min et en ont une grâce au "
-         "scénario (après − avant)."),
-    Line("need_covered_before", _COVERAGE, "Population pondérée par l'IFN couverte — avant",
-         "hab. × IFN", 0, None,
-         "Habitants × indice de fragilité numérique (IFN, 0 à 10, La MedNum) : compte davantage "
-         "les communes les plus fragiles. Avant le scénario."),
-    Line("need_covered_after", _COVERAGE, "Population pondérée par l'IFN couverte — après",
-         "hab. × IFN", 0, "higher", "La même mesure avec le scénario."),
-    Line("need_newly_covered", _COVERAGE, "Population pondérée par l'IFN nouvellement couverte",
-         "hab. × IFN", 0, "higher", "Après − avant, en habitants × IFN."),
-    Line("borne_only_after", _COVERAGE, "Habitants couverts par une borne seulement", "hab.", 0,
-         "higher",
-         "Habitants sans aide humaine à moins de {t} min mais avec une borne à moins de {r} min : "
-         "une aide partielle, jamais comptée comme un médiateur."),
-    Line("beyond_after", _COVERAGE, "Habitants encore sans aide humaine à moins de {t} min",
-         "hab.", 0, "lower", "Ceux que le scénario laisse hors de portée (bornes comprises)."),
-    Line("communes_served", _SERVICE, "Communes desservies", "communes", 0, "higher",
-         "Communes où le véhicule tient au moins une permanence."),
-    Line("communes_weekly", _SERVICE, "… chaque semaine", "communes", 0, None,
-         "Communes desservies au moins une fois par semaine."),
-    Line("communes_fortnightly", _SERVICE, "… tous les 15 jours", "communes", 0, None,
-         "Communes desservies une semaine sur deux."),
-    Line("communes_monthly", _SERVICE, "… une fois par mois", "communes", 0, None,
-         "Communes desservies une fois par mois."),
-    Line("population_served", _SERVICE, "Habitants des communes desservies", "hab.", 0, "higher",
-         "Population des communes où le véhicule s'arrête : l'aide vient jusqu'à elles."),
-    Line("presence_hours_month", _SERVICE, "Heures de présence par mois", "h", 0, "higher",
-         "Heures de permanence ouvertes au public en un mois moyen, tous arrêts confondus."),
-    Line("kiosks", _SERVICE, "Bornes interactives", "bornes", 0, None,
-         "Bornes en libre-service du scénario : aide partielle, toujours disponible."),
-    Line("requests_served", _SERVICE, "Visites à domicile (par cycle)", "visites", 0, "higher",
-         "Visites à la demande servies dans le cycle.", optional=True),
-    Line("vehicles", _OPERATIONS, "Véhicules", "véhicules", 0, None,
-         "Véhicules du scénario (achetés et assurés, qu'ils roulent ou non)."),
-    Line("km_month", _OPERATIONS, "Kilomètres par mois", "km", 0, "lower",
-         "Distance parcourue en un mois moyen, recalculée par le vérificateur indépendant."),
-    Line("drive_hours_month", _OPERATIONS, "Heures de conduite par mois", "h", 1, "lower",
-         "Temps passé à rouler en un mois moyen."),
-    Line("staff_hours_month", _OPERATIONS, "Heures de personnel par mois", "h", 0, "lower",
-         "Temps hors de la base (du départ au retour) × nombre d'agents à bord, en un mois moyen."),
-    Line("staff_hours_year", _OPERATIONS, "Heures de personnel par an", "h", 0, "lower",
-         "Les mêmes heures sur l'année de service (semaines travaillées, voir les hypothèses)."),
-    Line("co2_year", _OPERATIONS, "Émissions de CO2 par an", "kg CO2e", 0, "lower",
-         "Gazole consommé × {co2} kg CO2e par litre (facteur ADEME Base Carbone, amont compris)."),
-    Line("violations", _OPERATIONS, "Contraintes non respectées", "écarts", 0, "lower",
-         "Écarts relevés par le vérificateur indépendant (une tournée publiée peut en avoir)."),
-    Line("cost_vehicles", _COSTS, "Véhicules (achat amorti)", "€/an", 0, "lower",
-         "Prix d'achat du véhicule aménagé réparti sur sa durée de vie."),
-    Line("cost_upkeep", _COSTS, "Entretien et assurance", "€/an", 0, "lower",
-         "Entretien, assurance, pneus et contrôle technique, par véhicule."),
-    Line("cost_fuel", _COSTS, "Carburant", "€/an", 0, "lower",
-         "Kilomètres × consommation × prix du gazole."),
-    Line("cost_staff", _COSTS, "Personnel", "€/an", 0, "lower",
-         "Heures de personnel × coût horaire employeur (préparation et bureau non comptés)."),
-    Line("cost_kiosks", _COSTS, "Bornes (achat amorti, maintenance, connexion)", "€/an", 0,
-         "lower", "Achat réparti sur la durée de vie, maintenance et abonnement internet.",
-         optional=True),
-    Line("cost_total", _COSTS, "Coût annuel total", "€/an", 0, "lower",
-         "Somme des postes ci-dessus, avant toute aide."),
-    Line("cost_per_newly_covered", _COSTS, "Coût par habitant nouvellement couvert", "€/hab./an",
-         0, "lower",
-         "Coût annuel total ÷ habitants nouvellement couverts (— : aucun habitant nouvellement "
-         "couvert)."),
-    Line("cost_per_need", _COSTS, "Coût par habitant pondéré IFN nouvellement couvert",
-         "€/an", 2, "lower", "Coût annuel total ÷ population pondérée par l'IFN nouvellement couverte."),
-    Line("cost_per_presence_hour", _COSTS, "Coût par heure de présence", "€/h", 0, "lower",
-         "Coût annuel total ÷ heures de permanence de l'année."),
-    Line("aid", _AID, "Aides publiques connues", "€/an", 0, None,
-         "Bus France Services : 30 000 € par an de soutien au fonctionnement et jusqu'à 68 000 € "
-         "d'aide à l'investissement (répartie sur la durée de vie), par véhicule aidé.", aid=True),
-    Line("cost_total_with_aid", _AID, "Coût annuel net des aides", "€/an", 0, "lower",
-         "Coût annuel total − aides publiques connues.", aid=True),
-    Line("cost_per_newly_covered_with_aid", _AID, "Coût net par habitant nouvellement couvert",
-         "€/hab./an", 0, "lower", "Coût net des aides ÷ habitants nouvellement couverts.", aid=True),
-)  # fmt: skip
+    Line(
+        "threshold",
+        _COVERAGE,
+        "Seuil de couverture",
+        "min",
+        0,
+        None,
+        "Temps de trajet en voiture jusqu'à l'aide la plus proche en deçà duquel un habitant est "
+        "couvert (promesse de l'État : une France Services à moins de 30 min).",
+    ),
+    Line(
+        "population",
+        _COVERAGE,
+        "Habitants du territoire",
+        "hab.",
+        0,
+        None,
+        "Population municipale des communes du territoire du scénario.",
+    ),
+    Line(
+        "covered_before",
+        _COVERAGE,
+        "Habitants à moins de {t} min d'une aide humaine — avant",
+        "hab.",
+        0,
+        None,
+        "Population à moins de {t} min d'une aide humaine avant le scénario : France Services "
+        "fixes et lieux de médiation numérique existants, sans service itinérant.",
+    ),
+    Line(
+        "covered_after",
+        _COVERAGE,
+        "Habitants à moins de {t} min d'une aide humaine — après",
+        "hab.",
+        0,
+        "higher",
+        "Population à moins de {t} min d'une aide humaine avec le scénario : les mêmes lieux fixes "
+        "et les arrêts desservis, à leur fréquence. Les bornes, aide partielle, sont comptées à part.",
+    ),
+    Line(
+        "newly_covered",
+        _COVERAGE,
+        "Habitants nouvellement couverts",
+        "hab.",
+        0,
+        "higher",
+        "Habitants qui n'avaient aucune aide humaine à moins de {t} min et en ont une grâce au "
+        "scénario (après − avant).",
+    ),
+    Line(
+        "need_covered_before",
+        _COVERAGE,
+        "Population pondérée par l'IFN couverte — avant",
+        "hab. × IFN",
+        0,
+        None,
+        "Habitants × indice de fragilité numérique (IFN, 0 à 10, La MedNum) : compte davantage "
+        "les communes les plus fragiles. Avant le scénario.",
+    ),
+    Line(
+        "need_covered_after",
+        _COVERAGE,
+        "Population pondérée par l'IFN couverte — après",
+        "hab. × IFN",
+        0,
+        "higher",
+        "La même mesure avec le scénario.",
+    ),
+    Line(
+        "need_newly_covered",
+        _COVERAGE,
+        "Population pondérée par l'IFN nouvellement couverte",
+        "hab. × IFN",
+        0,
+        "higher",
+        "Après − avant, en habitants × IFN.",
+    ),
+    Line(
+        "borne_only_after",
+        _COVERAGE,
+        "Habitants couverts par une borne seulement",
+        "hab.",
+        0,
+        "higher",
+        "Habitants sans aide humaine à moins de {t} min mais avec une borne à moins de {r} min : "
+        "une aide partielle, jamais comptée comme un médiateur.",
+    ),
+    Line(
+        "beyond_after",
+        _COVERAGE,
+        "Habitants encore sans aide humaine à moins de {t} min",
+        "hab.",
+        0,
+        "lower",
+        "Ceux que le scénario laisse hors de portée (bornes comprises).",
+    ),
+    Line(
+        "communes_served",
+        _SERVICE,
+        "Communes desservies",
+        "communes",
+        0,
+        "higher",
+        "Communes où le véhicule tient au moins une permanence.",
+    ),
+    Line(
+        "communes_weekly",
+        _SERVICE,
+        "… chaque semaine",
+        "communes",
+        0,
+        None,
+        "Communes desservies au moins une fois par semaine.",
+    ),
+    Line(
+        "communes_fortnightly",
+        _SERVICE,
+        "… tous les 15 jours",
+        "communes",
+        0,
+        None,
+        "Communes desservies une semaine sur deux.",
+    ),
+    Line(
+        "communes_monthly",
+        _SERVICE,
+        "… une fois par mois",
+        "communes",
+        0,
+        None,
+        "Communes desservies une fois par mois.",
+    ),
+    Line(
+        "population_served",
+        _SERVICE,
+        "Habitants des communes desservies",
+        "hab.",
+        0,
+        "higher",
+        "Population des communes où le véhicule s'arrête : l'aide vient jusqu'à elles.",
+    ),
+    Line(
+        "presence_hours_month",
+        _SERVICE,
+        "Heures de présence par mois",
+        "h",
+        0,
+        "higher",
+        "Heures de permanence ouvertes au public en un mois moyen, tous arrêts confondus.",
+    ),
+    Line(
+        "kiosks",
+        _SERVICE,
+        "Bornes interactives",
+        "bornes",
+        0,
+        None,
+        "Bornes en libre-service du scénario : aide partielle, toujours disponible.",
+    ),
+    Line(
+        "requests_served",
+        _SERVICE,
+        "Visites à domicile (par cycle)",
+        "visites",
+        0,
+        "higher",
+        "Visites à la demande servies dans le cycle.",
+        optional=True,
+    ),
+    Line(
+        "vehicles",
+        _OPERATIONS,
+        "Véhicules",
+        "véhicules",
+        0,
+        None,
+        "Véhicules du scénario (achetés et assurés, qu'ils roulent ou non).",
+    ),
+    Line(
+        "km_month",
+        _OPERATIONS,
+        "Kilomètres par mois",
+        "km",
+        0,
+        "lower",
+        "Distance parcourue en un mois moyen, recalculée par le vérificateur indépendant.",
+    ),
+    Line(
+        "drive_hours_month",
+        _OPERATIONS,
+        "Heures de conduite par mois",
+        "h",
+        1,
+        "lower",
+        "Temps passé à rouler en un mois moyen.",
+    ),
+    Line(
+        "staff_hours_month",
+        _OPERATIONS,
+        "Heures de personnel par mois",
+        "h",
+        0,
+        "lower",
+        "Temps hors de la base (du départ au retour) × nombre d'agents à bord, en un mois moyen.",
+    ),
+    Line(
+        "staff_hours_year",
+        _OPERATIONS,
+        "Heures de personnel par an",
+        "h",
+        0,
+        "lower",
+        "Les mêmes heures sur l'année de service (semaines travaillées, voir les hypothèses).",
+    ),
+    Line(
+        "co2_year",
+        _OPERATIONS,
+        "Émissions de CO2 par an",
+        "kg CO2e",
+        0,
+        "lower",
+        "Gazole consommé × {co2} kg CO2e par litre (facteur ADEME Base Carbone, amont compris).",
+    ),
+    Line(
+        "violations",
+        _OPERATIONS,
+        "Contraintes non respectées",
+        "écarts",
+        0,
+        "lower",
+        "Écarts relevés par le vérificateur indépendant (une tournée publiée peut en avoir).",
+    ),
+    Line(
+        "cost_vehicles",
+        _COSTS,
+        "Véhicules (achat amorti)",
+        "€/an",
+        0,
+        "lower",
+        "Prix d'achat du véhicule aménagé réparti sur sa durée de vie.",
+    ),
+    Line(
+        "cost_upkeep",
+        _COSTS,
+        "Entretien et assurance",
+        "€/an",
+        0,
+        "lower",
+        "Entretien, assurance, pneus et contrôle technique, par véhicule.",
+    ),
+    Line(
+        "cost_fuel",
+        _COSTS,
+        "Carburant",
+        "€/an",
+        0,
+        "lower",
+        "Kilomètres × consommation × prix du gazole.",
+    ),
+    Line(
+        "cost_staff",
+        _COSTS,
+        "Personnel",
+        "€/an",
+        0,
+        "lower",
+        "Heures de personnel × coût horaire employeur (préparation et bureau non comptés).",
+    ),
+    Line(
+        "cost_kiosks",
+        _COSTS,
+        "Bornes (achat amorti, maintenance, connexion)",
+        "€/an",
+        0,
+        "lower",
+        "Achat réparti sur la durée de vie, maintenance et abonnement internet.",
+        optional=True,
+    ),
+    Line(
+        "cost_total",
+        _COSTS,
+        "Coût annuel total",
+        "€/an",
+        0,
+        "lower",
+        "Somme des postes ci-dessus, avant toute aide.",
+    ),
+    Line(
+        "cost_per_newly_covered",
+        _COSTS,
+        "Coût par habitant nouvellement couvert",
+        "€/hab./an",
+        0,
+        "lower",
+        "Coût annuel total ÷ habitants nouvellement couverts (— : aucun habitant nouvellement "
+        "couvert).",
+    ),
+    Line(
+        "cost_per_need",
+        _COSTS,
+        "Coût par habitant pondéré IFN nouvellement couvert",
+        "€/an",
+        2,
+        "lower",
+        "Coût annuel total ÷ population pondérée par l'IFN nouvellement couverte.",
+    ),
+    Line(
+        "cost_per_presence_hour",
+        _COSTS,
+        "Coût par heure de présence",
+        "€/h",
+        0,
+        "lower",
+        "Coût annuel total ÷ heures de permanence de l'année.",
+    ),
+    Line(
+        "aid",
+        _AID,
+        "Aides publiques connues",
+        "€/an",
+        0,
+        None,
+        "Bus France Services : 30 000 € par an de soutien au fonctionnement et jusqu'à 68 000 € "
+        "d'aide à l'investissement (répartie sur la durée de vie), par véhicule aidé.",
+        aid=True,
+    ),
+    Line(
+        "cost_total_with_aid",
+        _AID,
+        "Coût annuel net des aides",
+        "€/an",
+        0,
+        "lower",
+        "Coût annuel total − aides publiques connues.",
+        aid=True,
+    ),
+    Line(
+        "cost_per_newly_covered_with_aid",
+        _AID,
+        "Coût net par habitant nouvellement couvert",
+        "€/hab./an",
+        0,
+        "lower",
+        "Coût net des aides ÷ habitants nouvellement couverts.",
+        aid=True,
+    ),
+)
 _COVERAGE_KEYS = tuple(line.key for line in LINES if line.section == _COVERAGE)
 
 
@@ -579,17 +891,32 @@ class Comparison:
         labels = self.labels
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["rubrique", "ligne", "unité", *labels,
-                         *(f"écart {b} − {labels[0]}" for b in labels[1:]), "meilleur"])  # fmt: skip
+        writer.writerow(
+            [
+                "rubrique",
+                "ligne",
+                "unité",
+                *labels,
+                *(f"écart {b} − {labels[0]}" for b in labels[1:]),
+                "meilleur",
+            ]
+        )
 
         def cell(v: float | None, digits: int) -> str:
             return "" if v is None else f"{v:.{max(digits, 0)}f}".replace(".", ",")
 
         for r in self.rows:
             d = r.line.digits
-            writer.writerow([r.line.section, r.label, r.line.unit, *(cell(v, d) for v in r.values),
-                             *(cell(v, d) for v in r.differences[1:]),
-                             " ; ".join(labels[n] for n in r.best)])  # fmt: skip
+            writer.writerow(
+                [
+                    r.line.section,
+                    r.label,
+                    r.line.unit,
+                    *(cell(v, d) for v in r.values),
+                    *(cell(v, d) for v in r.differences[1:]),
+                    " ; ".join(labels[n] for n in r.best),
+                ]
+            )
         return out.getvalue()
 
 
@@ -631,8 +958,9 @@ def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> 
         ):
             continue
         base = values[0]
-        diffs = tuple(None if n == 0 or v is None or base is None else v - base
-                      for n, v in enumerate(values))  # fmt: skip
+        diffs = tuple(
+            None if n == 0 or v is None or base is None else v - base for n, v in enumerate(values)
+        )
         label, explain = _text(line.label, ref, same), _text(line.explain, ref, same)
         rows.append(Row(line, label, explain, values, diffs, _best(line, values)))
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -641,8 +969,10 @@ def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> 
 
 def unique_labels(names: Sequence[str], paths: Sequence[str | Path]) -> list[str]:
     """Scenario names made unique: a repeated name gets its file name, then a number."""
-    labels = [f"{name} ({Path(path).name})" if list(names).count(name) > 1 else name
-              for name, path in zip(names, paths)]  # fmt: skip
+    labels = [
+        f"{name} ({Path(path).name})" if list(names).count(name) > 1 else name
+        for name, path in zip(names, paths)
+    ]
     repeated = {label for label in labels if labels.count(label) > 1}
     seen: dict[str, int] = {}
     for n, label in enumerate(labels):

@@ -1,9 +1,9 @@
 """iCalendar (RFC 5545) files of a plan: one per vehicle and one per commune served.
 
-Each :class:`~planner.calendar.Permanence` becomes one ``VEVENT``:
+Each :class:`~planner.outputs.calendar.Permanence` becomes one ``VEVENT``:
 
 - a recurring event where its pattern allows, with the RRULE of its
-  :class:`~planner.calendar.Recurrence` — ``FREQ=MONTHLY;BYDAY=2TU`` (n-th weekday),
+  :class:`~planner.outputs.calendar.Recurrence` — ``FREQ=MONTHLY;BYDAY=2TU`` (n-th weekday),
   ``FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1`` (last working day of the month),
   ``FREQ=WEEKLY;BYDAY=TU`` and ``FREQ=WEEKLY;INTERVAL=2;BYDAY=TU`` — bounded by ``UNTIL`` (the
   end of the exported period, in UTC as RFC 5545 requires with a ``TZID`` start), and one
@@ -22,7 +22,7 @@ Privacy: a commune's calendar holds public permanences only; a home visit appear
 vehicle's calendar as "Visite à domicile (commune)" and a time slot, with the requester's
 details only when the schedule carries them (``--include-personal-data``).
 
-It must not write files (it returns bytes) nor decide dates: :mod:`planner.calendar` does.
+It must not write files (it returns bytes) nor decide dates: :mod:`planner.outputs.calendar` does.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
-from planner.calendar import (
+from planner.errors import PlanError
+from planner.outputs.calendar import (
     CommuneStops,
     Permanence,
     Schedule,
@@ -45,9 +46,8 @@ from planner.calendar import (
     place_fr,
     sentence_fr,
 )
-from planner.errors import PlanError
-from planner.provenance import versions
-from planner.wording import format_range_fr
+from planner.scenario.provenance import versions
+from planner.tours.wording import format_range_fr
 
 __all__ = ["TZID", "commune_calendar", "event_uid", "vehicle_calendar"]
 
@@ -63,16 +63,27 @@ def _at(day: date, minutes: float) -> datetime:
 def event_uid(schedule: Schedule, p: Permanence) -> str:
     """A UID stable across exports of the same plan (hash of what defines the permanence)."""
     key = "|".join(
-        [schedule.name, p.vehicle, p.stop, ",".join(map(str, p.days)),
-         str(int(p.start + 0.5)), str(int(p.end + 0.5))]
-    )  # fmt: skip
+        [
+            schedule.name,
+            p.vehicle,
+            p.stop,
+            ",".join(map(str, p.days)),
+            str(int(p.start + 0.5)),
+            str(int(p.end + 0.5)),
+        ]
+    )
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24] + "@itinerance"
 
 
 def _personal_lines(schedule: Schedule, stop: str) -> list[str]:
     fields = schedule.personal.get(stop, {})
-    labels = {"requester_name": "Demandeur", "requester_phone": "Téléphone",
-              "requester_email": "Courriel", "address": "Adresse", "notes": "Notes"}  # fmt: skip
+    labels = {
+        "requester_name": "Demandeur",
+        "requester_phone": "Téléphone",
+        "requester_email": "Courriel",
+        "address": "Adresse",
+        "notes": "Notes",
+    }
     return [f"{labels.get(k, k)} : {v}" for k, v in fields.items()]
 
 
@@ -164,7 +175,7 @@ def vehicle_calendar(
 ) -> bytes:
     """The vehicle's calendar from ``start`` to ``end``: its permanences and home visits.
 
-    The cycle is anchored at ``start`` (see :mod:`planner.calendar`); ``stamp`` is the
+    The cycle is anchored at ``start`` (see :mod:`planner.outputs.calendar`); ``stamp`` is the
     ``DTSTAMP`` (default: now).
     """
     if vehicle not in schedule.vehicles:

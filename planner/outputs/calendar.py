@@ -4,7 +4,7 @@ A plan says "day 5 of the cycle"; people need "lundi 11 janvier 2027". This modu
 exports (timetables, posters, iCalendar, GIS files) stand on:
 
 - :class:`Schedule` holds what outputs need from a plan, without the database or the scenario:
-  the cycle (:class:`~planner.model.Horizon`), the names and places of stops and bases, the
+  the cycle (:class:`~planner.tours.model.Horizon`), the names and places of stops and bases, the
   driving minutes and km of every leg, the travel model and the plan's provenance. It is made
   from a planned problem (:meth:`Schedule.from_built`) or read back from a plan JSON alone
   (:meth:`Schedule.from_plan`), from ``meta["context"]`` and ``meta["schedule"]`` (the block
@@ -16,7 +16,7 @@ exports (timetables, posters, iCalendar, GIS files) stand on:
 
 How cycle days become dates (the *anchor* is the first day of the period, ``--start``):
 
-- **monthly cycle** (4 weeks keyed by the n-th weekday, :class:`~planner.model.Horizon`
+- **monthly cycle** (4 weeks keyed by the n-th weekday, :class:`~planner.tours.model.Horizon`
   ``monthly=True``): week ``w`` is the (w+1)-th such weekday of any month, so any start works.
   A stop served on the 1st to 4th weekday alike is *every* such weekday, the 5th included
   ("chaque jeudi" means every Thursday to the people who read it). The "last day of the month"
@@ -36,14 +36,13 @@ and 26 December in Alsace-Moselle (départements 57, 67, 68) and the overseas d�
 chosen from the stop's INSEE code. A holiday cancels the permanence that day (it is not moved):
 outputs list it as not held. Benchmark plans (:meth:`Horizon.plain`) have no calendar.
 
-It must not write files, format documents (``maps`` and :mod:`planner.ical` do) or read the
+It must not write files, format documents (``maps`` and :mod:`planner.outputs.ical` do) or read the
 database; it never carries requesters' personal data unless given them explicitly.
 """
 
 from __future__ import annotations
 
 import calendar as _cal
-import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -52,11 +51,12 @@ from typing import Any, Literal
 
 import holidays as _holidays
 
-from planner.build import Built, StopInfo
 from planner.errors import PlanError
-from planner.model import Horizon, Problem
-from planner.plan import Plan, Route
-from planner.wording import day_label_fr, describe_days_fr, format_time_fr, weekday_fr
+from planner.scenario.context import Built, StopInfo
+from planner.tours.model import Horizon
+from planner.tours.plan import Plan, Route
+from planner.tours.schedule import Leg, horizon_from_dict, horizon_to_dict, schedule_meta
+from planner.tours.wording import day_label_fr, describe_days_fr, format_time_fr, weekday_fr
 
 __all__ = [
     "MONTHS_FR",
@@ -86,7 +86,6 @@ __all__ = [
     "subject_fr",
 ]
 
-SCHEDULE_VERSION = 1
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _OVERSEAS = ("971", "972", "973", "974", "976")
 
@@ -114,90 +113,19 @@ class VehicleSheet:
     end: Place
 
 
-@dataclass(frozen=True, slots=True)
-class Leg:
-    """One drive of a route: minutes and km from the previous place (or the base)."""
-
-    minutes: float
-    km: float
-
-
-def horizon_to_dict(h: Horizon) -> dict[str, Any]:
-    """A horizon as JSON-ready data (see :func:`horizon_from_dict`)."""
-    return {
-        "weeks": h.weeks,
-        "weekdays": list(h.weekdays),
-        "days_off": sorted(h.days_off),
-        "monthly": h.monthly,
-        "last_day_of_month": h.last_day_of_month,
-        "plain_days": h.plain_days,
-    }
-
-
-def horizon_from_dict(data: Mapping[str, Any]) -> Horizon:
-    """The horizon :func:`horizon_to_dict` wrote; ValueError/TypeError/KeyError when malformed."""
-    if data.get("plain_days") is not None:
-        return Horizon.plain(int(data["plain_days"]))
-    return Horizon(
-        weeks=int(data["weeks"]),
-        weekdays=tuple(int(d) for d in data["weekdays"]),
-        days_off=frozenset(int(d) for d in data.get("days_off", ())),
-        monthly=bool(data.get("monthly", False)),
-        last_day_of_month=bool(data.get("last_day_of_month", False)),
-    )
-
-
-def _place_dict(problem: Problem, index: int) -> dict[str, Any]:
-    loc = problem.locations[index]
-    return {"name": loc.name or loc.id, "lon": loc.lon, "lat": loc.lat, "insee": loc.insee}
-
-
-def _route_legs(problem: Problem, vehicle_id: str, route_visits: Iterable[str]) -> list[Leg]:
-    vehicle = problem.vehicle_by_id[vehicle_id]
-    path = [vehicle.start_location]
-    path += [problem.stop_by_id[s].location for s in route_visits]
-    path.append(vehicle.end_location)
-    return [Leg(*problem.travel(a, b)) for a, b in itertools.pairwise(path)]
-
-
-def schedule_meta(problem: Problem, plan: Plan) -> dict[str, Any]:
-    """What :meth:`Schedule.from_plan` needs besides the context, for the plan's ``meta``:
-    the cycle, the vehicles' bases and each route's legs (minutes and km, from the problem's
-    matrices). Requests' coordinates (possibly a home) are never written."""
-    vehicles = {
-        v.id: {
-            "base": _place_dict(problem, v.start_location),
-            "end": _place_dict(problem, v.end_location),
-        }
-        for v in problem.vehicles
-    }
-    legs = []
-    for r in sorted(plan.routes, key=lambda r: (r.vehicle, r.day)):
-        if r.vehicle not in problem.vehicle_by_id or any(
-            v.stop not in problem.stop_by_id for v in r.visits
-        ):
-            continue
-        route_legs = _route_legs(problem, r.vehicle, [v.stop for v in r.visits])
-        legs.append({
-            "vehicle": r.vehicle, "day": r.day,
-            "minutes": [round(leg.minutes, 3) for leg in route_legs],
-            "km": [round(leg.km, 3) for leg in route_legs],
-        })  # fmt: skip
-    return {
-        "version": SCHEDULE_VERSION,
-        "horizon": horizon_to_dict(problem.horizon),
-        "vehicles": vehicles,
-        "legs": legs,
-    }
-
-
 def _stop_info(sid: str, data: Mapping[str, Any]) -> StopInfo:
     return StopInfo(
-        id=sid, name=str(data.get("name") or sid), kind=str(data.get("kind") or "stop"),
-        insee=data.get("insee"), commune=data.get("commune"), lon=data.get("lon"),
-        lat=data.get("lat"), site=data.get("site"), fixed_days=data.get("fixed_days"),
+        id=sid,
+        name=str(data.get("name") or sid),
+        kind=str(data.get("kind") or "stop"),
+        insee=data.get("insee"),
+        commune=data.get("commune"),
+        lon=data.get("lon"),
+        lat=data.get("lat"),
+        site=data.get("site"),
+        fixed_days=data.get("fixed_days"),
         covers=tuple(data.get("covers") or ()),
-    )  # fmt: skip
+    )
 
 
 def _place(data: Mapping[str, Any]) -> Place:
@@ -283,10 +211,15 @@ class Schedule:
                 f"{source}: malformed schedule or context in the plan's meta ({exc!r})"
             ) from None
         out = cls(
-            name=name or str(meta.get("problem", "")), horizon=horizon, plan=plan, stops=stops,
-            vehicles=vehicles, legs=legs, travel=str(meta.get("travel") or ""),
+            name=name or str(meta.get("problem", "")),
+            horizon=horizon,
+            plan=plan,
+            stops=stops,
+            vehicles=vehicles,
+            legs=legs,
+            travel=str(meta.get("travel") or ""),
             notes=[str(n) for n in ctx.get("notes", [])],
-        )  # fmt: skip
+        )
         out._check(source)
         return out
 
@@ -606,16 +539,23 @@ def permanences(schedule: Schedule, anchor: date) -> list[Permanence]:
                 if lunch and visit.start <= lunch[0] + 1e-6 and lunch[1] <= visit.end + 1e-6
                 else None
             )
-            key = (route.vehicle, _minute(visit.start), _minute(visit.end),
-                   None if inside is None else (_minute(inside[0]), _minute(inside[1])))  # fmt: skip
+            key = (
+                route.vehicle,
+                _minute(visit.start),
+                _minute(visit.end),
+                None if inside is None else (_minute(inside[0]), _minute(inside[1])),
+            )
             slots.setdefault(key, []).append(route.day)
             times.setdefault(key, (visit.start, visit.end, inside))
         once = (schedule.stops[stop].insee or True) if schedule.is_request(stop) else None
         for key, days in slots.items():
             start, end, lunch = times[key]
             for group, rec in _recurrences(schedule.horizon, days, anchor, once):
-                out.append(Permanence(stop, key[0], group, start, end, lunch, rec,
-                                      schedule.stops[stop].insee))  # fmt: skip
+                out.append(
+                    Permanence(
+                        stop, key[0], group, start, end, lunch, rec, schedule.stops[stop].insee
+                    )
+                )
     return out
 
 
@@ -679,9 +619,19 @@ def default_start(today: date | None = None) -> date:
 # --- French words of a permanence (posters, calendar descriptions) ----------------------------
 
 MONTHS_FR = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 # Common nouns a vehicle's name may start with ("Bus France services X" → "Le bus France
 # services X vient…"); all masculine.

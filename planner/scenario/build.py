@@ -1,8 +1,8 @@
-"""From a validated scenario to a :class:`~planner.model.Problem`, with what outputs need to know.
+"""From a validated scenario to a :class:`~planner.tours.model.Problem`, with what outputs need to know.
 
-:func:`build` resolves every place of a :class:`~planner.scenario.ScenarioFile` — commune codes
+:func:`build` resolves every place of a :class:`~planner.scenario.files.ScenarioFile` — commune codes
 against the territory database (or, in a standalone scenario, coordinates only), host sites,
-candidate communes — computes the values of optional stops from :mod:`planner.coverage`
+candidate communes — computes the values of optional stops from :mod:`planner.access.coverage`
 (population × IFN of the communes without human help within the threshold), builds the travel
 matrices, and returns the problem together with a :class:`Context`: the names, INSEE codes and
 coordinates of the places, the vehicles' cost fields, and notes on what was assumed or left out.
@@ -20,18 +20,43 @@ It must not plan, validate plans or write files.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from geodata import db, query, settings
+from geodata import db, query
 from geodata.errors import DataError, UnknownAreaError
 from geodata.records import CommunePoint, ServiceKind
-from planner.coverage import CoverageInputs, analyse, need_of
-from planner.errors import RouterError, ScenarioError
-from planner.matrices import Points, Router, reach, travel_matrix
-from planner.model import (
+from planner.access.coverage import CoverageInputs, analyse, need_of
+from planner.access.matrices import reach
+from planner.access.routers import Points, Router
+from planner.access.siting import SolverOptions, maximal_covering
+from planner.errors import ScenarioError
+from planner.scenario.asis import build_asis
+from planner.scenario.checks import (
+    fixed_pattern,
+    lunch_minutes,
+    stop_frequency,
+    stop_id,
+    stop_permanence,
+)
+from planner.scenario.context import (
+    Built,
+    Context,
+    KioskInfo,
+    StopInfo,
+    VehicleInfo,
+    database_url,
+    db_safe,
+    matrices,
+    router_of,
+)
+from planner.scenario.files import ScenarioFile
+from planner.scenario.keys import Loc
+from planner.scenario.schema import PlaceRef
+from planner.scenario.values import DayWindow
+from planner.tours.model import (
     Frequency,
     Location,
     Lunch,
@@ -42,22 +67,7 @@ from planner.model import (
     TimeWindow,
     Vehicle,
 )
-from planner.plan import Plan
-from planner.scenario import (
-    DayWindow,
-    Loc,
-    PlaceRef,
-    ScenarioFile,
-    VehicleSpec,
-    fixed_pattern,
-    lunch_minutes,
-    stop_frequency,
-    stop_id,
-    stop_permanence,
-)
-from planner.siting import SolverOptions, maximal_covering
-from planner.travel import OfflineModel
-from planner.wording import describe_days_fr
+from planner.tours.wording import describe_days_fr
 
 __all__ = [
     "Built",
@@ -70,153 +80,6 @@ __all__ = [
     "fixed_help_inputs",
     "router_of",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class StopInfo:
-    """What outputs say about a stop: its name and place (never personal data)."""
-
-    id: str
-    name: str
-    kind: str  # "stop" (listed), "candidate", "request", "asis" (from a published rota)
-    insee: str | None
-    commune: str | None  # the commune's name
-    lon: float | None
-    lat: float | None
-    site: str | None = None  # host site id
-    fixed_days: str | None = None  # French words of a pinned day ("2e mardi du mois")
-    covers: tuple[str, ...] = ()  # INSEE codes of the communes its value counts
-
-
-@dataclass(frozen=True, slots=True)
-class VehicleInfo:
-    """A vehicle's name, base and the cost fields of its scenario entry (``spec``)."""
-
-    id: str
-    name: str
-    base: str  # name of the base
-    base_insee: str | None
-    spec: VehicleSpec | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class KioskInfo:
-    """A self-service kiosk of the scenario (``[kiosks]``), at its commune's point."""
-
-    insee: str
-    commune: str
-    lon: float
-    lat: float
-    chosen: bool = False  # placed by the siting model (``choose = N``), not listed
-    gain: float = 0.0  # need (population × IFN) it newly covers, when chosen by the model
-
-
-@dataclass
-class Context:
-    """Names, places and provenance that outputs need besides the problem."""
-
-    name: str
-    stops: dict[str, StopInfo] = field(default_factory=dict)
-    vehicles: dict[str, VehicleInfo] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # French: what was assumed or left out
-    database: str | None = None  # URL used (None: standalone)
-    router: str = ""
-    personal: dict[str, dict[str, str]] = field(default_factory=dict)  # only when asked
-    kiosks: list[KioskInfo] = field(default_factory=list)  # [kiosks]: partial help, costed
-
-    def stop_name(self, stop: str) -> str:
-        info = self.stops.get(stop)
-        return info.name if info else stop
-
-    def to_dict(self) -> dict[str, Any]:
-        """The context as JSON-ready data, for the plan's ``meta`` (personal data left out)."""
-        return {
-            "stops": {
-                s.id: {
-                    k: getattr(s, k)
-                    for k in (
-                        "name",
-                        "kind",
-                        "insee",
-                        "commune",
-                        "lon",
-                        "lat",
-                        "site",
-                        "fixed_days",
-                    )
-                }
-                | {"covers": list(s.covers)}
-                for s in self.stops.values()
-            },
-            "vehicles": {
-                v.id: {"name": v.name, "base": v.base, "base_insee": v.base_insee}
-                for v in self.vehicles.values()
-            },
-            "notes": list(self.notes),
-            "kiosks": [
-                {k: getattr(kiosk, k) for k in ("insee", "commune", "lon", "lat", "chosen", "gain")}
-                for kiosk in self.kiosks
-            ],
-        }
-
-
-@dataclass
-class Built:
-    """A scenario made concrete: the problem, its context, and for ``[asis]`` the published plan."""
-
-    problem: Problem
-    context: Context
-    scenario: ScenarioFile | None = None
-    plan: Plan | None = None  # the rota as published, for an [asis] scenario
-
-    @property
-    def is_asis(self) -> bool:
-        return self.plan is not None
-
-
-# --- database and router -----------------------------------------------------------------------
-
-
-def database_url(f: ScenarioFile, override: str | None = None) -> str | None:
-    """The database a scenario reads (None in standalone mode): ``override`` (``--db``), else
-    ``[data].database`` (a URL, or a SQLite file path relative to the scenario's folder), else
-    the default (``$ITINERANCE_DB``)."""
-    if f.scenario.data.standalone:
-        return None
-    if override:
-        return override
-    given = f.scenario.data.database
-    if given is None:
-        return settings.database_url()
-    if given.startswith("sqlite:///") and not given.startswith("sqlite:////"):
-        return f"sqlite:///{f.resolve(given[len('sqlite:///') :])}"
-    if "://" in given:
-        return given
-    return f"sqlite:///{f.resolve(given)}"
-
-
-def router_of(f: ScenarioFile) -> Router:
-    """The travel-time model the scenario asks for (``[travel]``)."""
-    t = f.scenario.travel
-    if t.model == "osrm":
-        from planner.osrm import OsrmRouter
-
-        try:
-            return OsrmRouter(t.osrm_url or "")
-        except RouterError as exc:
-            raise f.error(("travel", "osrm_url"), str(exc)) from None
-    params: dict[str, Any] = {}
-    if t.circuity is not None:
-        params["circuity"] = t.circuity
-    if t.access_minutes is not None:
-        params["access_minutes"] = t.access_minutes
-    if t.bands is not None:
-        params["bands"] = tuple((float(a), float(b)) for a, b in t.bands)
-    try:
-        return OfflineModel(**params)
-    except ScenarioError as exc:
-        key = str(exc).split(":", 1)[0].removeprefix("travel.")
-        raise f.error(("travel", key), str(exc).split(": ", 1)[-1]) from None
 
 
 # --- places -----------------------------------------------------------------------------------
@@ -411,8 +274,13 @@ def _need(resolver: _Resolver, area: list[CommunePoint], router: Router, thresho
         return np.nan_to_num(table[column].to_numpy(dtype=np.float64), nan=np.inf)
 
     fs = minutes("france_services_minutes")
-    return _Need(communes, Points.of(communes, what="communes"), np.nan_to_num(need),
-                 np.minimum(fs, minutes("mediation_minutes")), fs)  # fmt: skip
+    return _Need(
+        communes,
+        Points.of(communes, what="communes"),
+        np.nan_to_num(need),
+        np.minimum(fs, minutes("mediation_minutes")),
+        fs,
+    )
 
 
 def _values(
@@ -484,18 +352,32 @@ def _listed_stops(
         weekdays = spec.weekdays if spec.weekdays is not None else d.weekdays
         mandatory = spec.mandatory if spec.mandatory is not None else d.mandatory
         stop = Stop(
-            id=sid, name=name, location=idx, duration=perm.minutes, frequency=freq,
-            weekdays=frozenset(weekdays) if weekdays is not None else None, windows=windows,
+            id=sid,
+            name=name,
+            location=idx,
+            duration=perm.minutes,
+            frequency=freq,
+            weekdays=frozenset(weekdays) if weekdays is not None else None,
+            windows=windows,
             features=frozenset(spec.features if spec.features is not None else d.features),
-            seats=spec.seats, mandatory=mandatory, value=spec.value or 0.0,
-            patterns=(pattern,) if pattern is not None else None, insee=insee,
-        )  # fmt: skip
+            seats=spec.seats,
+            mandatory=mandatory,
+            value=spec.value or 0.0,
+            patterns=(pattern,) if pattern is not None else None,
+            insee=insee,
+        )
         loc_ = places.locations[idx]
         info = StopInfo(
-            sid, name, "stop", insee, resolver.communes[insee].name if insee in resolver.communes else None,
-            loc_.lon, loc_.lat, spec.site,
+            sid,
+            name,
+            "stop",
+            insee,
+            resolver.communes[insee].name if insee in resolver.communes else None,
+            loc_.lon,
+            loc_.lat,
+            spec.site,
             fixed_days=describe_days_fr(f.horizon, pattern) if pattern is not None else None,
-        )  # fmt: skip
+        )
         out.append((stop, info))
     return out
 
@@ -570,11 +452,18 @@ def _candidates(
         key = f"site:{site}" if site else f"commune:{insee}"
         idx = places.add(key, name, lon, lat, insee)
         stop = Stop(
-            id=sid, name=name, location=idx, duration=perm.minutes, frequency=freq,
+            id=sid,
+            name=name,
+            location=idx,
+            duration=perm.minutes,
+            frequency=freq,
             weekdays=frozenset(sc.stops.weekdays) if sc.stops.weekdays is not None else None,
-            windows=windows, features=frozenset(sc.stops.features), mandatory=False,
-            value=float(values[k]), insee=insee,
-        )  # fmt: skip
+            windows=windows,
+            features=frozenset(sc.stops.features),
+            mandatory=False,
+            value=float(values[k]),
+            insee=insee,
+        )
         commune = resolver.communes.get(insee).name if insee in resolver.communes else None  # type: ignore[union-attr]
         out.append(
             (
@@ -604,14 +493,30 @@ def _requests(
             f, ((w, loc + ("windows", j)) for j, w in enumerate(r.windows)), r.duration
         )
         stop = Stop(
-            id=r.id, name=name, location=idx, duration=r.duration, frequency=Frequency.ONCE,
-            kind=StopKind.REQUEST, windows=windows, features=frozenset(r.features), seats=r.seats,
-            mandatory=r.mandatory, value=r.value, insee=insee,
-        )  # fmt: skip
+            id=r.id,
+            name=name,
+            location=idx,
+            duration=r.duration,
+            frequency=Frequency.ONCE,
+            kind=StopKind.REQUEST,
+            windows=windows,
+            features=frozenset(r.features),
+            seats=r.seats,
+            mandatory=r.mandatory,
+            value=r.value,
+            insee=insee,
+        )
         # Coordinates of a home visit may be a home: outputs get the commune's point only.
         point = resolver.communes.get(insee) if insee else None
-        info = StopInfo(r.id, name, "request", insee, commune, point.lon if point else None,
-                        point.lat if point else None)  # fmt: skip
+        info = StopInfo(
+            r.id,
+            name,
+            "request",
+            insee,
+            commune,
+            point.lon if point else None,
+            point.lat if point else None,
+        )
         if include_personal and r.personal():
             ctx.personal[r.id] = r.personal()
         out.append((stop, info))
@@ -638,27 +543,27 @@ def _vehicles(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Contex
         for k in range(spec.count):
             vid = spec.id if spec.count == 1 else f"{spec.id}-{k + 1}"
             vname = name if spec.count == 1 else f"{name} {k + 1}"
-            out.append(Vehicle(
-                id=vid, name=vname, start_location=start, end_location=end,
-                shift=TimeWindow(*spec.shift), weekdays=frozenset(spec.weekdays) if spec.weekdays is not None else None,
-                days_off=days_off, max_work=spec.max_work, max_drive=spec.max_drive, lunch=lunch,
-                features=frozenset(spec.features), seats=spec.wheelchair_places,
-                max_stops_per_day=spec.max_stops_per_day, cost_per_km=spec.cost_per_km,
-                cost_per_hour=spec.cost_per_hour,
-            ))  # fmt: skip
+            out.append(
+                Vehicle(
+                    id=vid,
+                    name=vname,
+                    start_location=start,
+                    end_location=end,
+                    shift=TimeWindow(*spec.shift),
+                    weekdays=frozenset(spec.weekdays) if spec.weekdays is not None else None,
+                    days_off=days_off,
+                    max_work=spec.max_work,
+                    max_drive=spec.max_drive,
+                    lunch=lunch,
+                    features=frozenset(spec.features),
+                    seats=spec.wheelchair_places,
+                    max_stops_per_day=spec.max_stops_per_day,
+                    cost_per_km=spec.cost_per_km,
+                    cost_per_hour=spec.cost_per_hour,
+                )
+            )
             ctx.vehicles[vid] = VehicleInfo(vid, vname, base_name, base_insee, spec)
     return out
-
-
-def matrices(router: Router, locations: Sequence[Location]) -> tuple[np.ndarray, np.ndarray]:
-    """Durations (minutes) and distances (km) between locations, float64, zero diagonal."""
-    points = Points.of(locations, what="places", id_attr="id")
-    m = travel_matrix(router, points, points)
-    durations = np.asarray(m.minutes, dtype=np.float64)
-    distances = np.asarray(m.km, dtype=np.float64)
-    np.fill_diagonal(durations, 0.0)
-    np.fill_diagonal(distances, 0.0)
-    return durations, distances
 
 
 def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = False) -> Built:
@@ -670,8 +575,6 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     url = database_url(f, db)
     router = router_of(f)
     if f.scenario.asis is not None:
-        from planner.asis import build_asis
-
         built = build_asis(f, url, router)
         built.context.kiosks = _kiosks(f, _Resolver(f, url), router, built.context.notes)
         return built
@@ -729,14 +632,22 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     ctx.kiosks = _kiosks(f, resolver, router, ctx.notes)
     durations, distances = matrices(router, places.locations)
     objective = Objective(
-        value_weight=sc.objective.value_weight, km_weight=sc.objective.km_weight,
-        hour_weight=sc.objective.hour_weight, regularity_tolerance=sc.objective.regularity_tolerance,
-    )  # fmt: skip
+        value_weight=sc.objective.value_weight,
+        km_weight=sc.objective.km_weight,
+        hour_weight=sc.objective.hour_weight,
+        regularity_tolerance=sc.objective.regularity_tolerance,
+    )
     problem = Problem(
-        horizon=f.horizon, locations=tuple(places.locations), durations=durations, distances=distances,
-        stops=tuple(s for s, _ in pairs), vehicles=tuple(vehicles), objective=objective, name=sc.name,
+        horizon=f.horizon,
+        locations=tuple(places.locations),
+        durations=durations,
+        distances=distances,
+        stops=tuple(s for s, _ in pairs),
+        vehicles=tuple(vehicles),
+        objective=objective,
+        name=sc.name,
         meta={"scenario": str(f.path)},
-    )  # fmt: skip
+    )
     return Built(problem, ctx, f)
 
 
@@ -771,12 +682,16 @@ def fixed_help_inputs(
     cov = f.scenario.coverage
     return CoverageInputs(
         tuple(c for c in area if c.lon is not None and c.lat is not None),
-        tuple(query.services(url, kinds=FIXED_HELP)), threshold=cov.threshold,
-        router=router or router_of(f), borne_reach=cov.borne_reach,
-    )  # fmt: skip
+        tuple(query.services(url, kinds=FIXED_HELP)),
+        threshold=cov.threshold,
+        router=router or router_of(f),
+        borne_reach=cov.borne_reach,
+    )
 
 
-def _kiosks(f: ScenarioFile, resolver: _Resolver, router: Router, notes: list[str]) -> list[KioskInfo]:
+def _kiosks(
+    f: ScenarioFile, resolver: _Resolver, router: Router, notes: list[str]
+) -> list[KioskInfo]:
     """The ``[kiosks]`` listed, or chosen by maximal covering (kind borne) among the territory's
     communes; a choice that covers nothing more is filled with the communes farthest from any
     human help (said in ``notes``)."""
@@ -791,10 +706,11 @@ def _kiosks(f: ScenarioFile, resolver: _Resolver, router: Router, notes: list[st
     if k.candidates:
         resolver.need_communes((c, ("kiosks", "candidates", i)) for i, c in enumerate(k.candidates))
     inputs = fixed_help_inputs(f, router=router, codes=k.candidates or (), resolver=resolver)
-    assert inputs is not None  # standalone scenarios have no [kiosks] (planner.scenario)
+    assert inputs is not None  # standalone scenarios have no [kiosks] (planner.scenario.files)
     try:
-        result = maximal_covering(inputs, k.choose, kind="borne", candidates=k.candidates,
-                                  options=KIOSK_SITING)  # fmt: skip
+        result = maximal_covering(
+            inputs, k.choose, kind="borne", candidates=k.candidates, options=KIOSK_SITING
+        )
     except (ScenarioError, UnknownAreaError) as exc:
         raise f.error(("kiosks", "choose"), str(exc)) from None
     gains = dict(zip(result.chosen, result.gains))
@@ -803,8 +719,10 @@ def _kiosks(f: ScenarioFile, resolver: _Resolver, router: Router, notes: list[st
     if len(chosen) < k.choose:
         pool = base.loc[list(k.candidates)] if k.candidates else base
         pool = pool.drop(index=[c for c in chosen if c in pool.index])
-        far = np.fmin(pool["france_services_minutes"].to_numpy(dtype=float),
-                      pool["mediation_minutes"].to_numpy(dtype=float))  # fmt: skip
+        far = np.fmin(
+            pool["france_services_minutes"].to_numpy(dtype=float),
+            pool["mediation_minutes"].to_numpy(dtype=float),
+        )
         far = np.nan_to_num(far, nan=np.inf)
         order = sorted(range(len(pool)), key=lambda n: (-far[n], pool.index[n]))
         filled = [pool.index[n] for n in order[: k.choose - len(chosen)]]
@@ -817,7 +735,10 @@ def _kiosks(f: ScenarioFile, resolver: _Resolver, router: Router, notes: list[st
         chosen += filled
     points = {c.code: c for c in inputs.communes}
     where = {code: (points[code].name, points[code].lon, points[code].lat) for code in chosen}
-    return [KioskInfo(code, *where[code], chosen=True, gain=float(gains.get(code, 0.0))) for code in chosen]  # type: ignore[arg-type]
+    return [
+        KioskInfo(code, *where[code], chosen=True, gain=float(gains.get(code, 0.0)))
+        for code in chosen
+    ]  # type: ignore[arg-type]
 
 
 def _around(resolver: _Resolver) -> list[CommunePoint]:
@@ -827,8 +748,3 @@ def _around(resolver: _Resolver) -> list[CommunePoint]:
     for dep in deps:
         out.update({c.code: c for c in query.commune_points(resolver.url, departement=dep)})
     return [out[c] for c in sorted(out)]
-
-
-def db_safe(url: str) -> str:
-    """A database URL fit for outputs (password hidden)."""
-    return db.safe_url(db.normalise_url(url))

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.errors import InfeasibleError
-from planner.model import Frequency, Lunch, Problem, Stop, TimeWindow, Vehicle
-from planner.wording import (
+from planner.tours.model import Frequency, Lunch, Problem, Stop, TimeWindow, Vehicle
+from planner.tours.wording import (
     day_label_en,
     format_duration_fr,
     format_range_fr,
@@ -56,8 +56,10 @@ def explain(problem: Problem) -> list[str]:
     mandatory = [s for s in problem.stops if s.mandatory]
     if mandatory and not problem.vehicles:
         n = len(mandatory)
-        return [f"no vehicle is defined, so the {n} mandatory stop{'s' if n > 1 else ''} cannot "
-                "be served"]
+        return [
+            f"no vehicle is defined, so the {n} mandatory stop{'s' if n > 1 else ''} cannot "
+            "be served"
+        ]
     blocked: set[str] = set()
     for stop in mandatory:
         reasons = _stop_reasons(ctx, stop, stop.name or stop.id)
@@ -108,7 +110,7 @@ def single_visit_fits(
     apply that day (empty: any start). The lunch break (``lunch=True``: the vehicle's own;
     ``None``/``False``: ignore it; or a :class:`Lunch`) is placed at best: at the base before
     leaving or after returning, while waiting on site, or inside the permanence (which is
-    paused), under the rules of :func:`planner.validator.lunch_required`.
+    paused), under the rules of :func:`planner.tours.validator.lunch_required`.
     """
     if lunch is True:
         lunch = vehicle.lunch
@@ -173,7 +175,7 @@ class _Context:
         self.calendar = self.problem.horizon.plain_days is None
 
     def day_names(self, days: Iterable[int]) -> str:
-        """"Wednesday", "Monday and Thursday", "the last day of the month", "days 2 and 4"."""
+        """ "Wednesday", "Monday and Thursday", "the last day of the month", "days 2 and 4"."""
         h = self.problem.horizon
         days = sorted(set(days))
         if not self.calendar:
@@ -196,22 +198,32 @@ def _stop_reasons(ctx: _Context, stop: Stop, who: str) -> list[str]:
         missing = {f for f in stop.features if not any(f in v.features for v in vehicles)}
         if missing:
             word = "feature" if len(missing) == 1 else "features"
-            lines.append(f"{who} needs {_feature_words(missing)} but no vehicle has "
-                         f"{word} {_quoted(missing)}")
+            lines.append(
+                f"{who} needs {_feature_words(missing)} but no vehicle has "
+                f"{word} {_quoted(missing)}"
+            )
         else:
-            lines.append(f"{who} needs {_feature_words(stop.features)} but no vehicle has "
-                         f"features {_quoted(stop.features)} all at once")
+            lines.append(
+                f"{who} needs {_feature_words(stop.features)} but no vehicle has "
+                f"features {_quoted(stop.features)} all at once"
+            )
     if not with_seats:
-        lines.append(f"{who} needs {stop.seats} wheelchair places but the vehicles have at most "
-                     f"{max(v.seats for v in vehicles)}")
+        lines.append(
+            f"{who} needs {stop.seats} wheelchair places but the vehicles have at most "
+            f"{max(v.seats for v in vehicles)}"
+        )
     if not with_capacity:
         best = max(v.capacity or 0.0 for v in vehicles)
-        lines.append(f"{who}: a visit takes a load of {stop.demand:g} but the largest vehicle "
-                     f"capacity is {best:g}")
+        lines.append(
+            f"{who}: a visit takes a load of {stop.demand:g} but the largest vehicle "
+            f"capacity is {best:g}"
+        )
     compatible = [v for v in with_features if v in with_seats and v in with_capacity]
     if with_features and with_seats and with_capacity and not compatible:
-        lines.append(f"{who}: no single vehicle has the features, wheelchair places and "
-                     "capacity the stop needs together")
+        lines.append(
+            f"{who}: no single vehicle has the features, wheelchair places and "
+            "capacity the stop needs together"
+        )
     patterns = p.stop_patterns(stop)
     if not patterns:
         lines.append(_pattern_reason(ctx, stop, who))
@@ -227,24 +239,31 @@ def _pattern_reason(ctx: _Context, stop: Stop, who: str) -> str:
     if stop.patterns is not None:
         if not stop.patterns:
             return f"{who}: no visit pattern is listed for it"
-        return (f"{who}: none of its {len(stop.patterns)} listed visit patterns falls only on "
-                f"days when its {_window_text(stop.windows)} apply")
+        return (
+            f"{who}: none of its {len(stop.patterns)} listed visit patterns falls only on "
+            f"days when its {_window_text(stop.windows)} apply"
+        )
     if not ctx.calendar:
         k = h.visits_per_cycle(stop.frequency)
         return f"{who}: {k} visits per cycle are needed but the cycle has {h.n_days} days"
     if stop.frequency is Frequency.FORTNIGHTLY and h.weeks < 2:
-        return (f"{who}: fortnightly visits need a cycle of 2 or 4 weeks, but this cycle lasts "
-                f"{h.weeks} week")
+        return (
+            f"{who}: fortnightly visits need a cycle of 2 or 4 weeks, but this cycle lasts "
+            f"{h.weeks} week"
+        )
     worked = set(h.weekdays)
     allowed = stop.weekdays
     has_last = any(d.last_of_month for d in h.days) and stop.frequency in (
-        Frequency.MONTHLY, Frequency.ONCE)
+        Frequency.MONTHLY,
+        Frequency.ONCE,
+    )
     if allowed is not None and not (allowed & worked) and not has_last:
-        return (f"{who}: allowed on {join_en([weekday_en(w, True) for w in sorted(allowed)])} "
-                f"only, but the cycle's working days are "
-                f"{join_en([weekday_en(w, True) for w in sorted(worked)]) or 'none'}")
-    on = "" if allowed is None else " on " + join_en(
-        [weekday_en(w, True) for w in sorted(allowed)])
+        return (
+            f"{who}: allowed on {join_en([weekday_en(w, True) for w in sorted(allowed)])} "
+            f"only, but the cycle's working days are "
+            f"{join_en([weekday_en(w, True) for w in sorted(worked)]) or 'none'}"
+        )
+    on = "" if allowed is None else " on " + join_en([weekday_en(w, True) for w in sorted(allowed)])
     if not h.patterns(stop.frequency, allowed):
         if stop.frequency in (Frequency.MONTHLY, Frequency.ONCE):
             return f"{who}: every allowed day{on} is a day off of the cycle"
@@ -252,12 +271,18 @@ def _pattern_reason(ctx: _Context, stop: Stop, who: str) -> str:
     days = sorted({d.index for d in h.days if stop.allowed_on(d.index)})
     where = ctx.day_names(days) if days else "no day of the cycle"
     verb = "applies" if len({(w.start, w.end) for w in stop.windows}) == 1 else "apply"
-    return (f"{who}: its {_window_text(stop.windows)} {verb} only on {where}, which fits none "
-            f"of its {freq} visit patterns{on}")
+    return (
+        f"{who}: its {_window_text(stop.windows)} {verb} only on {where}, which fits none "
+        f"of its {freq} visit patterns{on}"
+    )
 
 
-def _covered(ctx: _Context, pattern: tuple[int, ...], vehicles: Sequence[Vehicle],
-             ok: dict[tuple[str, int], bool]) -> bool:
+def _covered(
+    ctx: _Context,
+    pattern: tuple[int, ...],
+    vehicles: Sequence[Vehicle],
+    ok: dict[tuple[str, int], bool],
+) -> bool:
     """Whether some assignment serves the pattern: one vehicle for every visit on a calendar
     horizon (regularity), any vehicle per day on plain benchmark horizons."""
     if ctx.calendar and len(pattern) > 1:
@@ -265,8 +290,13 @@ def _covered(ctx: _Context, pattern: tuple[int, ...], vehicles: Sequence[Vehicle
     return all(any(ok[(v.id, d)] for v in vehicles) for d in pattern)
 
 
-def _day_and_time_reasons(ctx: _Context, stop: Stop, who: str, vehicles: list[Vehicle],
-                          patterns: tuple[tuple[int, ...], ...]) -> list[str]:
+def _day_and_time_reasons(
+    ctx: _Context,
+    stop: Stop,
+    who: str,
+    vehicles: list[Vehicle],
+    patterns: tuple[tuple[int, ...], ...],
+) -> list[str]:
     p = ctx.problem
     h = p.horizon
     days = sorted({d for pat in patterns for d in pat if 0 <= d < h.n_days})
@@ -292,8 +322,14 @@ def _day_and_time_reasons(ctx: _Context, stop: Stop, who: str, vehicles: list[Ve
     return [_time_reason(ctx, stop, who, vehicles, days, works)]
 
 
-def _days_reason(ctx: _Context, stop: Stop, who: str, vehicles: list[Vehicle], days: list[int],
-                 works: dict[tuple[str, int], bool]) -> str:
+def _days_reason(
+    ctx: _Context,
+    stop: Stop,
+    who: str,
+    vehicles: list[Vehicle],
+    days: list[int],
+    works: dict[tuple[str, int], bool],
+) -> str:
     h = ctx.problem.horizon
     why: list[str] = []
     for v in vehicles:
@@ -301,9 +337,15 @@ def _days_reason(ctx: _Context, stop: Stop, who: str, vehicles: list[Vehicle], d
         if not missing:
             why.append(f"{v.id} works on some of them only")
             continue
-        by_weekday = sorted({h.days[d].weekday for d in missing
-                             if h.days[d].weekday is not None and v.weekdays is not None
-                             and h.days[d].weekday not in v.weekdays})
+        by_weekday = sorted(
+            {
+                h.days[d].weekday
+                for d in missing
+                if h.days[d].weekday is not None
+                and v.weekdays is not None
+                and h.days[d].weekday not in v.weekdays
+            }
+        )
         parts = []
         if by_weekday:
             parts.append("does not work on " + join_en([weekday_en(w, True) for w in by_weekday]))
@@ -317,12 +359,17 @@ def _days_reason(ctx: _Context, stop: Stop, who: str, vehicles: list[Vehicle], d
         note = "; a regular stop keeps one vehicle for every visit"
     else:
         note = ""
-    return (f"no allowed day left for {who} (allowed: {ctx.day_names(days)}; "
-            f"{'; '.join(why)}{note})")
+    return f"no allowed day left for {who} (allowed: {ctx.day_names(days)}; {'; '.join(why)}{note})"
 
 
-def _time_reason(ctx: _Context, stop: Stop, who: str, vehicles: list[Vehicle], days: list[int],
-                 works: dict[tuple[str, int], bool]) -> str:
+def _time_reason(
+    ctx: _Context,
+    stop: Stop,
+    who: str,
+    vehicles: list[Vehicle],
+    days: list[int],
+    works: dict[tuple[str, int], bool],
+) -> str:
     p = ctx.problem
     findings: list[tuple[str, str, float]] = []  # (code, message, earliest arrival)
     for v in vehicles:
@@ -335,11 +382,15 @@ def _time_reason(ctx: _Context, stop: Stop, who: str, vehicles: list[Vehicle], d
     if all(code == "unreachable" for code, _, _ in findings):
         base = "any base" if len(findings) > 1 else f"the base of {findings[0][1]}"
         earliest = min(t for _, _, t in findings)
-        return (f"{who}: {_window_text(windows)} cannot be reached from {base} before "
-                f"{format_time_fr(earliest)}")
+        return (
+            f"{who}: {_window_text(windows)} cannot be reached from {base} before "
+            f"{format_time_fr(earliest)}"
+        )
     messages = [
         f"{_window_text(windows)} cannot be reached from the base of {msg} before "
-        f"{format_time_fr(t)}" if code == "unreachable" else msg
+        f"{format_time_fr(t)}"
+        if code == "unreachable"
+        else msg
         for code, msg, t in findings
     ]
     return f"{who}: " + "; ".join(messages)
@@ -355,17 +406,25 @@ def _diagnose(p: Problem, stop: Stop, v: Vehicle, days: list[int]) -> tuple[str,
     if v.max_work is not None and v.max_work < limit:
         limit, limit_name = v.max_work, f"{fmt(v.max_work)} maximum working day of {v.id}"
     if v.max_drive is not None and t_out + t_back > v.max_drive + TOL:
-        return ("drive", f"{fmt(t_out)} to get there + {fmt(t_back)} back exceed the "
-                f"{fmt(v.max_drive)} driving limit of {v.id}", INF)
+        return (
+            "drive",
+            f"{fmt(t_out)} to get there + {fmt(t_back)} back exceed the "
+            f"{fmt(v.max_drive)} driving limit of {v.id}",
+            INF,
+        )
     trip = f"{fmt(t_out)} from the base + {fmt(dur)} of permanence + {fmt(t_back)} back"
     if t_out + dur + t_back > limit + TOL:
         return ("span", f"{trip} exceeds the {limit_name}", INF)
     if v.lunch is not None and not single_visit_fits(v, t_out, dur, t_back, ()):
         lw = v.lunch.window
-        return ("lunch", f"{fmt(t_out)} from the base + {fmt(dur)} of permanence + "
-                f"{fmt(v.lunch.duration)} of lunch break (to start within "
-                f"{format_range_fr(lw.start, lw.end)}) + {fmt(t_back)} back do not fit the "
-                f"{limit_name} ({format_range_fr(a, b)})", INF)
+        return (
+            "lunch",
+            f"{fmt(t_out)} from the base + {fmt(dur)} of permanence + "
+            f"{fmt(v.lunch.duration)} of lunch break (to start within "
+            f"{format_range_fr(lw.start, lw.end)}) + {fmt(t_back)} back do not fit the "
+            f"{limit_name} ({format_range_fr(a, b)})",
+            INF,
+        )
     windows = [w for d in days for w in stop.windows_on(d)]
     earliest = a + t_out
     if windows and all(earliest > w.end + TOL for w in windows):
@@ -373,17 +432,27 @@ def _diagnose(p: Problem, stop: Stop, v: Vehicle, days: list[int]) -> tuple[str,
     if windows:
         first = min(max(w.start, earliest) for w in windows)
         if first + dur + t_back > b + TOL:
-            return ("late", f"starting at {format_time_fr(first)} at the earliest "
-                    f"({_window_text(windows)}) + {fmt(dur)} of permanence + {fmt(t_back)} back "
-                    f"ends after the end of the shift of {v.id} ({format_time_fr(b)})", INF)
+            return (
+                "late",
+                f"starting at {format_time_fr(first)} at the earliest "
+                f"({_window_text(windows)}) + {fmt(dur)} of permanence + {fmt(t_back)} back "
+                f"ends after the end of the shift of {v.id} ({format_time_fr(b)})",
+                INF,
+            )
     lunch = ""
     if v.lunch is not None:
         lw = v.lunch.window
-        lunch = (f" and a lunch break of {fmt(v.lunch.duration)} starting within "
-                 f"{format_range_fr(lw.start, lw.end)}")
+        lunch = (
+            f" and a lunch break of {fmt(v.lunch.duration)} starting within "
+            f"{format_range_fr(lw.start, lw.end)}"
+        )
     wins = f" its {_window_text(windows)}" if windows else ""
-    return ("other", f"the permanence ({fmt(dur)}),{wins}{lunch} cannot fit together in the "
-            f"shift {format_range_fr(a, b)} of {v.id}", INF)
+    return (
+        "other",
+        f"the permanence ({fmt(dur)}),{wins}{lunch} cannot fit together in the "
+        f"shift {format_range_fr(a, b)} of {v.id}",
+        INF,
+    )
 
 
 # --- aggregate bounds -----------------------------------------------------------------------
@@ -423,8 +492,12 @@ def _aggregate_reasons(ctx: _Context, blocked: set[str]) -> list[str]:
     n_days = h.n_days
     # available minutes per vehicle and day (shift length, capped by the maximum working day)
     works = np.array([[v.works_on(d) for d in h.days] for v in p.vehicles], dtype=bool)
-    span = np.array([min(v.shift.end - v.shift.start,
-                         INF if v.max_work is None else v.max_work) for v in p.vehicles])
+    span = np.array(
+        [
+            min(v.shift.end - v.shift.start, INF if v.max_work is None else v.max_work)
+            for v in p.vehicles
+        ]
+    )
     avail = works * span[:, None]
     visits = np.array([min(len(q) for q in pats) for _, pats in mandatory], dtype=float)
     dur = np.array([s.duration for s, _ in mandatory])
@@ -436,18 +509,24 @@ def _aggregate_reasons(ctx: _Context, blocked: set[str]) -> list[str]:
     travel = float(max(visits @ ins, visits @ outs))
     offered = float(avail.sum())
     if presence + travel > offered + TOL:
-        per = "; ".join(f"{v.id}: {int(works[i].sum())} days × {format_duration_fr(span[i])}"
-                        for i, v in enumerate(p.vehicles))
-        lines.append(f"the mandatory visits need at least {format_duration_fr(presence + travel)} "
-                     f"per cycle ({format_duration_fr(presence)} of permanence + "
-                     f"{format_duration_fr(travel)} of travel) but the vehicles work at most "
-                     f"{format_duration_fr(offered)} per cycle ({per})")
+        per = "; ".join(
+            f"{v.id}: {int(works[i].sum())} days × {format_duration_fr(span[i])}"
+            for i, v in enumerate(p.vehicles)
+        )
+        lines.append(
+            f"the mandatory visits need at least {format_duration_fr(presence + travel)} "
+            f"per cycle ({format_duration_fr(presence)} of permanence + "
+            f"{format_duration_fr(travel)} of travel) but the vehicles work at most "
+            f"{format_duration_fr(offered)} per cycle ({per})"
+        )
     if all(v.max_drive is not None for v in p.vehicles):
         drive_cap = float(works.sum(axis=1) @ np.array([v.max_drive for v in p.vehicles]))
         if travel > drive_cap + TOL:
-            lines.append(f"the mandatory visits need at least {format_duration_fr(travel)} of "
-                         f"driving per cycle but the vehicles may drive at most "
-                         f"{format_duration_fr(drive_cap)}")
+            lines.append(
+                f"the mandatory visits need at least {format_duration_fr(travel)} of "
+                f"driving per cycle but the vehicles may drive at most "
+                f"{format_duration_fr(drive_cap)}"
+            )
 
     # Visits that can only happen in a group of days (a weekday, or one day of a plain cycle).
     if ctx.calendar:
@@ -466,8 +545,9 @@ def _aggregate_reasons(ctx: _Context, blocked: set[str]) -> list[str]:
         forced[i] = (incidence @ member).min(axis=0)
     need_time = forced.T @ (dur + ins)
     need_visits = forced.sum(axis=0)
-    max_stops = np.array([INF if v.max_stops_per_day is None else v.max_stops_per_day
-                          for v in p.vehicles])
+    max_stops = np.array(
+        [INF if v.max_stops_per_day is None else v.max_stops_per_day for v in p.vehicles]
+    )
     for g, key in enumerate(groups):
         if need_visits[g] == 0:
             continue
@@ -475,16 +555,24 @@ def _aggregate_reasons(ctx: _Context, blocked: set[str]) -> list[str]:
         label = _group_label(ctx, key)
         offered_g = float(avail[:, days].sum())
         if need_time[g] > offered_g + TOL and offered_g > 0:
-            lines.append(f"{label}: the mandatory visits that can only happen then need at least "
-                         f"{format_duration_fr(need_time[g])} (permanence + travel) but the "
-                         f"vehicles working then offer at most {format_duration_fr(offered_g)}")
+            lines.append(
+                f"{label}: the mandatory visits that can only happen then need at least "
+                f"{format_duration_fr(need_time[g])} (permanence + travel) but the "
+                f"vehicles working then offer at most {format_duration_fr(offered_g)}"
+            )
         stop_cap = float(np.where(works[:, days], max_stops[:, None], 0.0).sum())
         if need_visits[g] > stop_cap + TOL:
-            cap = "no vehicle works then" if stop_cap == 0 else (
-                f"the vehicles working then can make at most {int(stop_cap)} (maximum stops per "
-                "day)")
-            lines.append(f"{label}: {int(need_visits[g])} mandatory visits can only happen then "
-                         f"but {cap}")
+            cap = (
+                "no vehicle works then"
+                if stop_cap == 0
+                else (
+                    f"the vehicles working then can make at most {int(stop_cap)} (maximum stops per "
+                    "day)"
+                )
+            )
+            lines.append(
+                f"{label}: {int(need_visits[g])} mandatory visits can only happen then but {cap}"
+            )
     return lines
 
 

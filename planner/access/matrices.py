@@ -22,82 +22,25 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from geodata import settings
-from geodata.errors import DataError
-from planner.travel import OfflineModel, chord_to_km, km_to_chord, unit_vectors
+from planner.access.osrm import OsrmRouter
+from planner.access.routers import (
+    OfflineModel,
+    Points,
+    Router,
+    chord_to_km,
+    km_to_chord,
+    unit_vectors,
+)
 
 CACHE_FORMAT = 1
-COORD_DECIMALS = 5  # 1e-5 degree, about 1 m: finer differences do not change a road matrix
-
-
-@dataclass(frozen=True)
-class Points:
-    """Identified points in WGS84 degrees; the only geometry the travel code sees."""
-
-    ids: tuple[str, ...]
-    lon: np.ndarray
-    lat: np.ndarray
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "lon", np.asarray(self.lon, dtype=np.float64).reshape(-1))
-        object.__setattr__(self, "lat", np.asarray(self.lat, dtype=np.float64).reshape(-1))
-        if not (len(self.ids) == len(self.lon) == len(self.lat)):
-            raise ValueError("Points: ids, lon and lat must have the same length")
-
-    @classmethod
-    def of(cls, records: Iterable[Any], *, what: str, id_attr: str = "code") -> Points:
-        """Points of records having ``lon``/``lat`` and an id attribute.
-
-        Raises :class:`DataError` naming the records without valid coordinates.
-        """
-        records = list(records)
-        ids = tuple(str(getattr(r, id_attr)) for r in records)
-        lon = np.array([np.nan if r.lon is None else r.lon for r in records], dtype=np.float64)
-        lat = np.array([np.nan if r.lat is None else r.lat for r in records], dtype=np.float64)
-        bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
-        if bad.any():
-            missing = [ids[i] for i in np.flatnonzero(bad)]
-            shown = ", ".join(missing[:5]) + (
-                f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-            )
-            raise DataError(
-                f"{what}: {len(missing)} point(s) without valid coordinates (lon/lat): {shown}; "
-                "load their geometry or remove them"
-            )
-        return cls(ids, lon, lat)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def take(self, index: np.ndarray | Sequence[int]) -> Points:
-        index = np.asarray(index, dtype=np.int64)
-        return Points(tuple(self.ids[i] for i in index), self.lon[index], self.lat[index])
-
-    def key_bytes(self) -> bytes:
-        coords = np.round(np.column_stack((self.lon, self.lat)), COORD_DECIMALS)
-        return np.ascontiguousarray(coords).tobytes()
-
-
-@runtime_checkable
-class Router(Protocol):
-    """Anything that gives travel minutes and road km between points (offline model, OSRM)."""
-
-    name: str
-    cacheable: bool
-
-    def params(self) -> dict[str, Any]: ...
-
-    def describe(self) -> str: ...
-
-    def table(self, sources: Points, destinations: Points) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass(frozen=True)
@@ -115,14 +58,14 @@ class TravelMatrix:
         return self.minutes.shape  # type: ignore[return-value]
 
 
-def default_router(osrm_url: str | None = None) -> Router:
-    """OSRM at ``osrm_url`` (or ``$ITINERANCE_OSRM_URL``) if given, else the offline model."""
-    url = osrm_url or settings.osrm_url()
-    if url:
-        from planner.osrm import OsrmRouter
-
-        return OsrmRouter(url)
-    return OfflineModel()
+def choose_router(osrm_url: str | None = None, **offline: Any) -> Router:
+    """The one place that picks a router: OSRM at ``osrm_url`` when one is given, else the
+    offline model with the ``offline`` parameters (``circuity``, ``bands``, ``access_minutes``).
+    Raises :class:`~planner.errors.RouterError` for a malformed URL and
+    :class:`~planner.errors.ParameterError` for an offline parameter out of range."""
+    if osrm_url is not None:
+        return OsrmRouter(osrm_url)
+    return OfflineModel(**offline)
 
 
 # --- cache ---------------------------------------------------------------------------------------
@@ -188,7 +131,7 @@ def travel_matrix(
     return TravelMatrix(minutes, km, sources.ids, destinations.ids, router.describe())
 
 
-# --- nearest and within-threshold queries ----------------------------------------------------------
+# --- nearest and within-threshold queries ---------------------------------------------------------
 @dataclass(frozen=True)
 class Reach:
     """For each source: its nearest destination, and every destination within a time limit.

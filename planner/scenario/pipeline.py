@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner import feasibility
-from planner.build import Built, build, database_url
-from planner.calendar import schedule_meta
 from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
-from planner.model import Problem
-from planner.plan import Plan
-from planner.provenance import provenance
-from planner.report import summary
-from planner.scenario import ScenarioFile
-from planner.validator import ValidationReport, validate
+from planner.scenario.build import build
+from planner.scenario.context import Built, database_url
+from planner.scenario.files import ScenarioFile
+from planner.scenario.provenance import provenance
+from planner.tours import feasibility
+from planner.tours.model import Problem
+from planner.tours.plan import Plan
+from planner.tours.schedule import schedule_meta
+from planner.tours.validator import ValidationReport, summary, validate
 
 __all__ = ["Planned", "check_plan_matches", "frozen_parts", "plan_scenario", "solve_options"]
 
@@ -57,10 +57,14 @@ def _meta(
 ) -> dict[str, Any]:
     """The engine's own meta (objective, status, figures…) with the provenance and context on top."""
     meta = provenance(
-        inputs=inputs, database=url, engine=engine, seed=options.seed if options else None,
+        inputs=inputs,
+        database=url,
+        engine=engine,
+        seed=options.seed if options else None,
         time_limit=options.time_limit if options else None,
-        deterministic=options.deterministic if options else None, router=built.context.router,
-    )  # fmt: skip
+        deterministic=options.deterministic if options else None,
+        router=built.context.router,
+    )
     if options is not None and options.deterministic:
         del meta["created"]  # same inputs and seed: the same file
     meta["versions"] = {**plan.meta.get("versions", {}), **meta["versions"]}
@@ -93,8 +97,10 @@ def solve_options(
         raise ScenarioError(f"--seed: expected a number >= 0, got {seed}")
     return SolveOptions(
         time_limit=time_limit if time_limit is not None else s.time_limit,
-        seed=seed if seed is not None else s.seed, deterministic=s.deterministic, threads=s.threads,
-    )  # fmt: skip
+        seed=seed if seed is not None else s.seed,
+        deterministic=s.deterministic,
+        threads=s.threads,
+    )
 
 
 def frozen_parts(
@@ -110,8 +116,10 @@ def frozen_parts(
     served = initial.served_stops()
     unknown = sorted(stops - served)
     if unknown:
-        raise PlanError(f"--freeze-stops: {unknown[0]!r} is not served by the initial plan "
-                        f"(stops served: {', '.join(sorted(served)[:8])}…)")  # fmt: skip
+        raise PlanError(
+            f"--freeze-stops: {unknown[0]!r} is not served by the initial plan "
+            f"(stops served: {', '.join(sorted(served)[:8])}…)"
+        )
     days = frozenset(d.index for d in problem.horizon.days if min(d.week, n_weeks - 1) + 1 in weeks)
     return Frozen(days=days, stops=frozenset(stops))
 
@@ -129,7 +137,7 @@ def plan_scenario(
     """Build, check feasibility, solve (or read the ``[asis]`` rota) and validate; no printing.
 
     Raises :class:`InfeasibleError` (reasons stop by stop in ``.reasons``) before any search when
-    :func:`planner.feasibility.explain` finds reasons, or when the engine cannot place every
+    :func:`planner.tours.feasibility.explain` finds reasons, or when the engine cannot place every
     mandatory stop. ``built`` saves building the problem again. ``initial`` (a plan and the file
     it was read from, recorded in the provenance) warm-starts the search, which then moves as
     few visits as it can; ``frozen`` keeps parts of it exactly (:func:`frozen_parts`). Shared by
@@ -154,12 +162,14 @@ def plan_scenario(
             if initial is not None:
                 check_plan_matches(built.problem, initial[0], str(initial[1]), str(f.path))
                 start = initial[0]
-            plan = get_engine(engine).solve(built.problem, used, initial=start, frozen=frozen,
-                                            progress=progress)  # fmt: skip
+            plan = get_engine(engine).solve(
+                built.problem, used, initial=start, frozen=frozen, progress=progress
+            )
         except InfeasibleError as exc:
             reasons = exc.reasons or [str(exc)]
-            raise InfeasibleError(f"{f.path}: no plan serves every mandatory stop ({len(reasons)} reason(s))",
-                                  reasons) from None  # fmt: skip
+            raise InfeasibleError(
+                f"{f.path}: no plan serves every mandatory stop ({len(reasons)} reason(s))", reasons
+            ) from None
     report = validate(built.problem, plan)
     plan.problem = built.problem.name
     inputs = [("scenario", f.path)] + ([("initial plan", initial[1])] if initial else [])

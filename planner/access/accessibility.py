@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from geodata.records import CommunePoint, ServiceKind, ServicePoint
-from planner.coverage import DEFAULT_THRESHOLD, MobileStop, check_threshold, need_of
-from planner.errors import ScenarioError
-from planner.matrices import Points, Router, reach
-from planner.model import WEEKS_PER_MONTH
-from planner.travel import OfflineModel
+from planner.access.coverage import DEFAULT_THRESHOLD, MobileStop, check_threshold, need_of
+from planner.access.matrices import reach
+from planner.access.routers import OfflineModel, Points, Router
+from planner.errors import ParameterError
+from planner.tours.model import WEEKS_PER_MONTH
 
 DEFAULT_WEEKLY_HOURS = 24.0  # France Services charter: open at least 24 hours a week
 HUMAN_HELP = (ServiceKind.FRANCE_SERVICES, ServiceKind.MEDIATION)
@@ -60,7 +60,7 @@ def decay_weights(
         return (np.exp(-0.5 * (np.asarray(minutes, np.float64) / threshold) ** 2) - edge) / (
             1 - edge
         )
-    raise ScenarioError(f"decay: expected 'binary' or 'gaussian', got {decay!r}")
+    raise ParameterError("decay", f"expected 'binary' or 'gaussian', got {decay!r}")
 
 
 def two_step_fca(
@@ -77,7 +77,7 @@ def two_step_fca(
     """2SFCA score of every commune (index: INSEE code); see the module docstring."""
     threshold = check_threshold(threshold)
     if demand not in ("population", "need"):
-        raise ScenarioError(f"demand: expected 'population' or 'need', got {demand!r}")
+        raise ParameterError("demand", f"expected 'population' or 'need', got {demand!r}")
     router = router or OfflineModel()
     points = Points.of(communes, what="communes")
     population, _, need = need_of(communes)

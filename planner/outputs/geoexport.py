@@ -2,7 +2,7 @@
 
 Two layers, in EPSG:4326 (longitude, latitude), for QGIS or any GIS:
 
-- ``arrets`` (points): one feature per :class:`~planner.calendar.Permanence` — the stop's name,
+- ``arrets`` (points): one feature per :class:`~planner.outputs.calendar.Permanence` — the stop's name,
   commune, INSEE code, vehicle, days in French ("2e lundi du mois"), opening hours, the RRULE
   of its recurrence and visits per cycle;
 - ``tournees`` (line strings): one feature per vehicle and day of the cycle, through the base,
@@ -31,13 +31,7 @@ from pathlib import Path
 import geopandas as gpd
 from shapely.geometry import LineString, Point
 
-from planner.calendar import (
-    Schedule,
-    day_title_fr,
-    days_fr,
-    hours_fr,
-    permanences,
-)
+from planner.outputs.calendar import Schedule, day_title_fr, days_fr, hours_fr, permanences
 
 __all__ = ["CRS", "GEO_FILES", "routes_frame", "stops_frame", "write_geo"]
 
@@ -45,13 +39,31 @@ CRS = "EPSG:4326"
 GEO_FILES = ("arrets.geojson", "tournees.geojson", "itinerance.gpkg")
 
 _STOP_COLUMNS = [
-    "arret", "nom", "commune", "insee", "type", "vehicule", "jours", "horaires", "debut", "fin",
-    "rrule", "visites_par_cycle",
-]  # fmt: skip
+    "arret",
+    "nom",
+    "commune",
+    "insee",
+    "type",
+    "vehicule",
+    "jours",
+    "horaires",
+    "debut",
+    "fin",
+    "rrule",
+    "visites_par_cycle",
+]
 _ROUTE_COLUMNS = [
-    "vehicule", "jour", "jour_cycle", "ordre", "arrets", "depart", "retour", "km",
-    "conduite_min", "trace",
-]  # fmt: skip
+    "vehicule",
+    "jour",
+    "jour_cycle",
+    "ordre",
+    "arrets",
+    "depart",
+    "retour",
+    "km",
+    "conduite_min",
+    "trace",
+]
 
 
 def _hhmm(minutes: float) -> str:
@@ -79,20 +91,22 @@ def stops_frame(schedule: Schedule, anchor: date) -> gpd.GeoDataFrame:
             continue
         request = info.kind == "request"
         spans = p.open_spans()
-        rows.append({
-            "arret": "" if request else p.stop,
-            "nom": "Visite à domicile" if request else info.name,
-            "commune": info.commune or ("" if request else info.name),
-            "insee": info.insee or "",
-            "type": "visite à domicile" if request else "permanence",
-            "vehicule": schedule.vehicles[p.vehicle].name,
-            "jours": days_fr(schedule.horizon, p),
-            "horaires": hours_fr(p),
-            "debut": _hhmm(spans[0][0]),
-            "fin": _hhmm(spans[-1][1]),
-            "rrule": _rrule_text(p.recurrence.rrule()),
-            "visites_par_cycle": len(p.days),
-        })  # fmt: skip
+        rows.append(
+            {
+                "arret": "" if request else p.stop,
+                "nom": "Visite à domicile" if request else info.name,
+                "commune": info.commune or ("" if request else info.name),
+                "insee": info.insee or "",
+                "type": "visite à domicile" if request else "permanence",
+                "vehicule": schedule.vehicles[p.vehicle].name,
+                "jours": days_fr(schedule.horizon, p),
+                "horaires": hours_fr(p),
+                "debut": _hhmm(spans[0][0]),
+                "fin": _hhmm(spans[-1][1]),
+                "rrule": _rrule_text(p.recurrence.rrule()),
+                "visites_par_cycle": len(p.days),
+            }
+        )
         points.append(Point(info.lon, info.lat))
     return gpd.GeoDataFrame(rows, columns=_STOP_COLUMNS, geometry=points, crs=CRS)
 
@@ -136,18 +150,20 @@ def routes_frame(schedule: Schedule) -> gpd.GeoDataFrame:
                 coords.append((vehicle.end.lon, vehicle.end.lat))
             if len(coords) < 2:
                 continue
-            rows.append({
-                "vehicule": vehicle.name,
-                "jour": day_title_fr(schedule.horizon, r.day),
-                "jour_cycle": r.day + 1,
-                "ordre": " → ".join(names),
-                "arrets": len(r.visits),
-                "depart": _hhmm(r.depart),
-                "retour": _hhmm(r.ret),
-                "km": round(sum(leg.km for leg in legs), 2),
-                "conduite_min": round(sum(leg.minutes for leg in legs), 1),
-                "trace": trace,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "vehicule": vehicle.name,
+                    "jour": day_title_fr(schedule.horizon, r.day),
+                    "jour_cycle": r.day + 1,
+                    "ordre": " → ".join(names),
+                    "arrets": len(r.visits),
+                    "depart": _hhmm(r.depart),
+                    "retour": _hhmm(r.ret),
+                    "km": round(sum(leg.km for leg in legs), 2),
+                    "conduite_min": round(sum(leg.minutes for leg in legs), 1),
+                    "trace": trace,
+                }
+            )
             lines.append(LineString(coords))
     return gpd.GeoDataFrame(rows, columns=_ROUTE_COLUMNS, geometry=lines, crs=CRS)
 
@@ -166,15 +182,23 @@ def write_geo(schedule: Schedule, folder: Path, anchor: date) -> list[Path]:
     for name, (frame, kind) in layers.items():
         path = folder / f"{name}.geojson"
         frame.to_file(
-            path, driver="GeoJSON", engine="pyogrio", geometry_type=kind,
+            path,
+            driver="GeoJSON",
+            engine="pyogrio",
+            geometry_type=kind,
             layer_options={"RFC7946": "YES", "DESCRIPTION": provenance, "WRITE_NAME": "YES"},
-        )  # fmt: skip
+        )
         written.append(path)
     gpkg = folder / "itinerance.gpkg"
     for name, (frame, kind) in layers.items():
         frame.to_file(
-            gpkg, layer=name, driver="GPKG", engine="pyogrio", geometry_type=kind,
-            layer_options={"DESCRIPTION": provenance}, metadata=metadata,
-        )  # fmt: skip
+            gpkg,
+            layer=name,
+            driver="GPKG",
+            engine="pyogrio",
+            geometry_type=kind,
+            layer_options={"DESCRIPTION": provenance},
+            metadata=metadata,
+        )
     written.append(gpkg)
     return written

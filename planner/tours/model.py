@@ -96,7 +96,7 @@ class Day:
 
     @property
     def label_fr(self) -> str:
-        """"2e mardi", "mardi (semaine 2)", "dernier jour du mois" depending on the horizon."""
+        """ "2e mardi", "mardi (semaine 2)", "dernier jour du mois" depending on the horizon."""
         if self.last_of_month:
             return "dernier jour du mois"
         name = WEEKDAY_NAMES_FR[self.weekday] if self.weekday is not None else "jour"

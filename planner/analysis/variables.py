@@ -1,8 +1,8 @@
 """The variables of a parameter sweep (:data:`VARIABLES`): how each reads its values on the
 command line, which scenario keys it sets and how a value reads in French.
 
-Kept apart from :mod:`planner.sweep` and free of heavy imports so that ``itinerance sweep
---help`` can list the variables without loading the planner; :mod:`planner.sweep` re-exports
+Kept apart from :mod:`planner.analysis.sweep` and free of heavy imports so that ``itinerance sweep
+--help`` can list the variables without loading the planner; :mod:`planner.analysis.sweep` re-exports
 :class:`Variable` and :data:`VARIABLES`.
 """
 
@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from planner.scenario import ScenarioFile
+    from planner.scenario.files import ScenarioFile
 
 __all__ = ["VARIABLES", "Variable"]
-
 
 
 def _positive_int(text: str) -> int:
@@ -54,10 +53,16 @@ def _number(text: str) -> float | int:
 
 
 _FREQUENCY_WORDS = {
-    "weekly": "weekly", "hebdomadaire": "weekly", "hebdo": "weekly",
-    "fortnightly": "fortnightly", "quinzaine": "fortnightly", "bimensuel": "fortnightly",
-    "monthly": "monthly", "mensuel": "monthly", "mensuelle": "monthly",
-}  # fmt: skip
+    "weekly": "weekly",
+    "hebdomadaire": "weekly",
+    "hebdo": "weekly",
+    "fortnightly": "fortnightly",
+    "quinzaine": "fortnightly",
+    "bimensuel": "fortnightly",
+    "monthly": "monthly",
+    "mensuel": "monthly",
+    "mensuelle": "monthly",
+}
 
 
 def _frequency(text: str) -> str:
@@ -156,8 +161,7 @@ def _plural(n: Any, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-_FREQUENCY_FR = {"weekly": "hebdomadaire", "fortnightly": "tous les 15 jours",
-                 "monthly": "mensuel"}  # fmt: skip
+_FREQUENCY_FR = {"weekly": "hebdomadaire", "fortnightly": "tous les 15 jours", "monthly": "mensuel"}
 
 
 def _fr_number(value: Any) -> str:
@@ -181,49 +185,115 @@ class Variable:
 VARIABLES: dict[str, Variable] = {
     v.name: v
     for v in (
-        Variable("vehicles", "fleet size: the first vehicles table's count (vehicles[0].count)",
-                 "véhicules", _positive_int, _fleet,
-                 lambda n: _plural(n, "véhicule", "véhicules")),
-        Variable("threshold", "coverage threshold in minutes (coverage.threshold)",
-                 "seuil (min)", _positive_number, _key("coverage.threshold"),
-                 lambda v: f"seuil {_fr_number(v)} min"),
-        Variable("frequency", "default stop frequency: weekly, fortnightly or monthly "
-                 "(stops.frequency, and candidates.frequency when set)",
-                 "fréquence", _frequency, _stop_default("frequency"),
-                 lambda v: _FREQUENCY_FR.get(v, str(v))),
-        Variable("permanence", "default permanence: demi-journée, journée or minutes "
-                 "(stops.permanence, and candidates.permanence when set)",
-                 "permanence", _permanence, _stop_default("permanence"),
-                 lambda v: f"{_fr_number(v)} min" if isinstance(v, (int, float)) else str(v)),
-        Variable("weeks", "cycle length in weeks: 1, 2 or 4 (horizon.weeks)",
-                 "cycle (semaines)", _weeks, _key("horizon.weeks"),
-                 lambda v: f"cycle {_plural(v, 'semaine', 'semaines')}"),
-        Variable("candidates", "most candidate stops kept (candidates.max)",
-                 "candidats (max)", _positive_int, _candidates("max"),
-                 lambda v: f"≤ {_plural(v, 'candidat', 'candidats')}"),
-        Variable("candidates_within", "candidates are communes farther than this many minutes "
-                 "from a fixed France Services (candidates.without_france_services_within)",
-                 "candidats au-delà de (min)", _positive_number,
-                 _candidates("without_france_services_within"),
-                 lambda v: f"candidats > {_fr_number(v)} min"),
-        Variable("shift", "working day of every vehicle, HH:MM-HH:MM (vehicles[*].shift)",
-                 "amplitude", _clock_range, _every_vehicle("shift"),
-                 lambda v: f"journée {v}"),
-        Variable("max_drive", "longest driving per day of every vehicle, minutes or 3h "
-                 "(vehicles[*].max_drive)",
-                 "conduite max", _duration, _every_vehicle("max_drive"),
-                 lambda v: f"conduite ≤ {_fr_number(v)}" + (" min" if isinstance(v, (int, float)) else "")),
-        Variable("staff", "staff aboard every vehicle (vehicles[*].staff)",
-                 "agents par véhicule", _positive_int, _every_vehicle("staff"),
-                 lambda v: _plural(v, "agent", "agents")),
-        Variable("km_weight", "objective weight of a km (objective.km_weight)",
-                 "poids du km", _number, _key("objective.km_weight"),
-                 lambda v: f"poids km {_fr_number(v)}"),
-        Variable("time_limit", "search budget in seconds, turned into an iteration count "
-                 "(solver.time_limit, see work_budget)",
-                 "budget (s)", _positive_number, _key("solver.time_limit"),
-                 lambda v: f"budget {_fr_number(v)} s"),
-        Variable("seed", "random seed of the search (solver.seed)",
-                 "graine", _natural, _key("solver.seed"), lambda v: f"graine {v}"),
+        Variable(
+            "vehicles",
+            "fleet size: the first vehicles table's count (vehicles[0].count)",
+            "véhicules",
+            _positive_int,
+            _fleet,
+            lambda n: _plural(n, "véhicule", "véhicules"),
+        ),
+        Variable(
+            "threshold",
+            "coverage threshold in minutes (coverage.threshold)",
+            "seuil (min)",
+            _positive_number,
+            _key("coverage.threshold"),
+            lambda v: f"seuil {_fr_number(v)} min",
+        ),
+        Variable(
+            "frequency",
+            "default stop frequency: weekly, fortnightly or monthly "
+            "(stops.frequency, and candidates.frequency when set)",
+            "fréquence",
+            _frequency,
+            _stop_default("frequency"),
+            lambda v: _FREQUENCY_FR.get(v, str(v)),
+        ),
+        Variable(
+            "permanence",
+            "default permanence: demi-journée, journée or minutes "
+            "(stops.permanence, and candidates.permanence when set)",
+            "permanence",
+            _permanence,
+            _stop_default("permanence"),
+            lambda v: f"{_fr_number(v)} min" if isinstance(v, (int, float)) else str(v),
+        ),
+        Variable(
+            "weeks",
+            "cycle length in weeks: 1, 2 or 4 (horizon.weeks)",
+            "cycle (semaines)",
+            _weeks,
+            _key("horizon.weeks"),
+            lambda v: f"cycle {_plural(v, 'semaine', 'semaines')}",
+        ),
+        Variable(
+            "candidates",
+            "most candidate stops kept (candidates.max)",
+            "candidats (max)",
+            _positive_int,
+            _candidates("max"),
+            lambda v: f"≤ {_plural(v, 'candidat', 'candidats')}",
+        ),
+        Variable(
+            "candidates_within",
+            "candidates are communes farther than this many minutes "
+            "from a fixed France Services (candidates.without_france_services_within)",
+            "candidats au-delà de (min)",
+            _positive_number,
+            _candidates("without_france_services_within"),
+            lambda v: f"candidats > {_fr_number(v)} min",
+        ),
+        Variable(
+            "shift",
+            "working day of every vehicle, HH:MM-HH:MM (vehicles[*].shift)",
+            "amplitude",
+            _clock_range,
+            _every_vehicle("shift"),
+            lambda v: f"journée {v}",
+        ),
+        Variable(
+            "max_drive",
+            "longest driving per day of every vehicle, minutes or 3h (vehicles[*].max_drive)",
+            "conduite max",
+            _duration,
+            _every_vehicle("max_drive"),
+            lambda v: (
+                f"conduite ≤ {_fr_number(v)}" + (" min" if isinstance(v, (int, float)) else "")
+            ),
+        ),
+        Variable(
+            "staff",
+            "staff aboard every vehicle (vehicles[*].staff)",
+            "agents par véhicule",
+            _positive_int,
+            _every_vehicle("staff"),
+            lambda v: _plural(v, "agent", "agents"),
+        ),
+        Variable(
+            "km_weight",
+            "objective weight of a km (objective.km_weight)",
+            "poids du km",
+            _number,
+            _key("objective.km_weight"),
+            lambda v: f"poids km {_fr_number(v)}",
+        ),
+        Variable(
+            "time_limit",
+            "search budget in seconds, turned into an iteration count "
+            "(solver.time_limit, see work_budget)",
+            "budget (s)",
+            _positive_number,
+            _key("solver.time_limit"),
+            lambda v: f"budget {_fr_number(v)} s",
+        ),
+        Variable(
+            "seed",
+            "random seed of the search (solver.seed)",
+            "graine",
+            _natural,
+            _key("solver.seed"),
+            lambda v: f"graine {v}",
+        ),
     )
-}  # fmt: skip
+}

@@ -18,7 +18,7 @@ recomputed from the real weights of the communes covered, and the gap is ``(boun
 bound`` in the scaled integers.
 
 Sites of ``kind="borne"`` are kiosks: partial help that reaches only ``borne_reach`` minutes
-(10 by default, see :mod:`planner.coverage`) and only communes with neither human help nor a
+(10 by default, see :mod:`planner.access.coverage`) and only communes with neither human help nor a
 kiosk yet. Their need is kept apart from human coverage in the before/after figures.
 
 It must not read files, databases or the network.
@@ -38,7 +38,7 @@ from scipy import sparse
 
 from geodata.errors import UnknownAreaError
 from geodata.records import CommunePoint, ServiceKind, ServicePoint
-from planner.coverage import (
+from planner.access.coverage import (
     DEFAULT_VISIT_HOURS,
     BeforeAfter,
     CoverageInputs,
@@ -47,9 +47,10 @@ from planner.coverage import (
     analyse,
     check_threshold,
 )
-from planner.errors import InfeasibleError, ScenarioError
-from planner.matrices import Points, reach
-from planner.model import Frequency
+from planner.access.matrices import reach
+from planner.access.routers import Points
+from planner.errors import InfeasibleError, ParameterError
+from planner.tours.model import Frequency
 
 DEFAULT_WEIGHT_SCALE = 100.0
 _STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE"}
@@ -76,13 +77,15 @@ class SolverOptions:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.time_limit) and self.time_limit > 0):
-            raise ScenarioError(
-                f"time limit: expected a positive number of seconds, got {self.time_limit}"
+            raise ParameterError(
+                "time limit", f"expected a positive number of seconds, got {self.time_limit}"
             )
         if self.workers < 1:
-            raise ScenarioError(f"workers: expected at least 1, got {self.workers}")
+            raise ParameterError("workers", f"expected at least 1, got {self.workers}")
         if self.solver not in SOLVERS:
-            raise ScenarioError(f"solver: expected one of {', '.join(SOLVERS)}, got {self.solver!r}")
+            raise ParameterError(
+                "solver", f"expected one of {', '.join(SOLVERS)}, got {self.solver!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class Selection:
     seconds: float
 
 
-# --- reductions and greedy -------------------------------------------------------------------------
+# --- reductions and greedy ------------------------------------------------------------------------
 def _as_csr(cover: sparse.spmatrix | np.ndarray) -> sparse.csr_matrix:
     matrix = sparse.csr_matrix(cover, dtype=bool)
     matrix.eliminate_zeros()
@@ -237,7 +240,11 @@ def _solve(
 
 
 def _solve_mip(
-    sets: Sequence[Sequence[int]], int_w: np.ndarray, n_cols: int, k: int, hint: set[int],
+    sets: Sequence[Sequence[int]],
+    int_w: np.ndarray,
+    n_cols: int,
+    k: int,
+    hint: set[int],
     options: SolverOptions,
 ) -> tuple[list[int], float, float, str, float]:
     """The maximal covering model as a MIP for SCIP (x binary, y relaxed to [0, 1]: integral at
@@ -246,7 +253,7 @@ def _solve_mip(
 
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:  # pragma: no cover (SCIP ships with OR-Tools' wheels)
-        raise ScenarioError("solver scip: not available in this OR-Tools build; use cp-sat")
+        raise ParameterError("solver scip", "not available in this OR-Tools build; use cp-sat")
     x = [solver.BoolVar(f"x{j}") for j in range(n_cols)]
     y = [solver.NumVar(0.0, 1.0, f"y{i}") for i in range(len(sets))]
     for yi, cols in zip(y, sets):
@@ -285,7 +292,7 @@ def _gap(value: float, bound: float) -> float:
     return 0.0 if bound == value else abs(bound - value) / max(abs(bound), 1e-12)
 
 
-# --- the two models ----------------------------------------------------------------------------------
+# --- the two models -------------------------------------------------------------------------------
 def solve_mclp(
     cover: sparse.spmatrix | np.ndarray,
     weights: np.ndarray,
@@ -297,9 +304,11 @@ def solve_mclp(
     weights = np.asarray(weights, dtype=np.float64)
     n_rows, n_cols = cover.shape
     if k > n_cols:
-        raise ScenarioError(f"new sites: asked for {k}, but there are only {n_cols} candidate(s)")
+        raise ParameterError(
+            "new sites", f"asked for {k}, but there are only {n_cols} candidate(s)"
+        )
     if k < 1:
-        raise ScenarioError(f"new sites: expected at least 1, got {k}")
+        raise ParameterError("new sites", f"expected at least 1, got {k}")
     scale = options.weight_scale
     keep = _undominated(cover[weights > 0]) if n_rows else np.empty(0, np.int64)
     reduced = cover[:, keep]
@@ -331,13 +340,27 @@ def solve_mclp(
     solver, status, seconds = _solve(model, options, scale)
 
     chosen = [int(keep[j]) for j, xj in enumerate(x) if solver.boolean_value(xj)]
-    return _selection(cover, weights, chosen, solver.objective_value, solver.best_objective_bound,
-                      status, seconds, scale)  # fmt: skip
+    return _selection(
+        cover,
+        weights,
+        chosen,
+        solver.objective_value,
+        solver.best_objective_bound,
+        status,
+        seconds,
+        scale,
+    )
 
 
 def _selection(
-    cover: sparse.csr_matrix, weights: np.ndarray, chosen: list[int], value: float, bound: float,
-    status: str, seconds: float, scale: float,
+    cover: sparse.csr_matrix,
+    weights: np.ndarray,
+    chosen: list[int],
+    value: float,
+    bound: float,
+    status: str,
+    seconds: float,
+    scale: float,
 ) -> Selection:
     """The chosen sites in greedy order of gain, without those that add nothing."""
     order, gains = greedy_order(cover, weights, chosen)
@@ -397,7 +420,7 @@ def solve_lscp(
     return selection, uncoverable
 
 
-# --- on communes ------------------------------------------------------------------------------------
+# --- on communes ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SitingResult:
     """Chosen communes, the need they newly cover (real units), optimality, before/after."""
@@ -451,9 +474,9 @@ def _problem(
     existing: Literal["human", "fs"],
 ) -> tuple[CoverageResult, np.ndarray, list[CommunePoint], sparse.csr_matrix, float]:
     if kind not in ("stop", "borne"):
-        raise ScenarioError(f"kind: expected 'stop' or 'borne', got {kind!r}")
+        raise ParameterError("kind", f"expected 'stop' or 'borne', got {kind!r}")
     if existing not in ("human", "fs"):
-        raise ScenarioError(f"existing: expected 'human' or 'fs', got {existing!r}")
+        raise ParameterError("existing", f"expected 'human' or 'fs', got {existing!r}")
     base = analyse(inputs)
     cands = _candidates(inputs, candidates)
     frame = base.communes
@@ -556,8 +579,8 @@ def maximal_covering(
     check_threshold(inputs.threshold)
     base, _, cands, cover, radius = _problem(inputs, kind, candidates, existing)
     if k > len(cands):
-        raise ScenarioError(
-            f"new sites: asked for {k}, but there are only {len(cands)} candidate communes"
+        raise ParameterError(
+            "new sites", f"asked for {k}, but there are only {len(cands)} candidate communes"
         )
     weights = _need_weights(base)
     selection = solve_mclp(cover, weights, k, options)

@@ -8,22 +8,20 @@ manager reads the same words everywhere::
       1er lundi : départ 9:17 de Châteauroux → Vicq-Exemplet 10:00–16:00 (pause 12:30–13:30) → retour 16:43
 
 Functions return lists of plain text lines (no markup), so the CLI prints them, tests read
-them and exports embed them. Violation messages come from :mod:`planner.validator` (short
+them and exports embed them. Violation messages come from :mod:`planner.tours.validator` (short
 English diagnostics); each is introduced by a French label of its kind.
 
 It must not decide anything (the validator checks, the engines plan), nor print or write files;
-it never shows personal data (requests are named by their commune, see :mod:`planner.build`).
+it never shows personal data (requests are named by their commune, see :mod:`planner.scenario.build`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from planner.build import Context
-from planner.model import Problem, StopKind
-from planner.plan import Plan, Route
-from planner.validator import ValidationReport
-from planner.wording import (
+from planner.scenario.context import Context
+from planner.tours.model import Problem, StopKind
+from planner.tours.plan import Plan, Route
+from planner.tours.validator import ValidationReport
+from planner.tours.wording import (
     day_label_fr,
     describe_pattern_fr,
     format_duration_fr,
@@ -40,11 +38,10 @@ __all__ = [
     "pattern_lines",
     "render",
     "rota_lines",
-    "summary",
     "violation_lines",
 ]
 
-# French labels of the validator's violation kinds (planner.validator.KINDS).
+# French labels of the validator's violation kinds (planner.tours.validator.KINDS).
 KIND_FR = {
     "unknown_vehicle": "véhicule inconnu",
     "unknown_day": "jour hors du cycle",
@@ -176,8 +173,10 @@ def pattern_lines(problem: Problem, plan: Plan) -> list[str]:
             continue
         hours = len(visits) * stop.duration * cpm
         what = "visite" if stop.kind is StopKind.REQUEST else "présence"
-        out.append(f"- {stop.name or stop.id} : {describe_pattern_fr(problem, stop.id, plan)} "
-                   f"— {format_duration_fr(hours)} de {what} par mois")  # fmt: skip
+        out.append(
+            f"- {stop.name or stop.id} : {describe_pattern_fr(problem, stop.id, plan)} "
+            f"— {format_duration_fr(hours)} de {what} par mois"
+        )
     for stop in unserved:
         why = "obligatoire, NON DESSERVI" if stop.mandatory else "facultatif, non retenu"
         out.append(f"- {stop.name or stop.id} : {why}")
@@ -208,8 +207,10 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
         + ".",
     ]
     if f.value_total > 0:
-        lines.append(f"Besoin couvert par les arrêts facultatifs (population × IFN) : {number_fr(f.value_served)} "
-                     f"sur {number_fr(f.value_total)}.")  # fmt: skip
+        lines.append(
+            f"Besoin couvert par les arrêts facultatifs (population × IFN) : {number_fr(f.value_served)} "
+            f"sur {number_fr(f.value_total)}."
+        )
     if f.cost > 0:
         lines.append(
             f"Coût d'exploitation (km et heures) : {number_fr(f.cost_per_month)} € par mois."
@@ -217,9 +218,11 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
     if len(f.per_vehicle) > 1:
         for vf in f.per_vehicle:
             v = problem.vehicle_by_id.get(vf.vehicle)
-            lines.append(f"  {v.name if v else vf.vehicle} : {vf.routes} jour(s) par cycle, "
-                         f"{number_fr(vf.km_per_month)} km et {format_duration_fr(vf.drive_hours_per_month * 60)} "
-                         "de conduite par mois")  # fmt: skip
+            lines.append(
+                f"  {v.name if v else vf.vehicle} : {vf.routes} jour(s) par cycle, "
+                f"{number_fr(vf.km_per_month)} km et {format_duration_fr(vf.drive_hours_per_month * 60)} "
+                "de conduite par mois"
+            )
     return lines
 
 
@@ -268,13 +271,3 @@ def render(
     for name, lines in blocks:
         parts += ["", name, *lines]
     return "\n".join(parts) + "\n"
-
-
-def summary(report: ValidationReport) -> dict[str, Any]:
-    """What the plan JSON records of its validation: ok, violation counts by kind, figures."""
-    return {
-        "ok": report.ok,
-        "violations": len(report.violations),
-        "kinds": dict(sorted(report.kinds().items())),
-        "figures": report.figures.to_dict(),
-    }

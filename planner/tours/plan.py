@@ -2,7 +2,7 @@
 
 A plan states times explicitly (leaving the base, arriving at each stop, start and end of each
 permanence, the lunch break, returning) so that a reader, an export or the validator never has
-to re-run a solver to know what happens. The validator (:mod:`planner.validator`) recomputes
+to re-run a solver to know what happens. The validator (:mod:`planner.tours.validator`) recomputes
 these times from the problem's matrices and reports every disagreement; it does not trust them.
 
 JSON layout (``schema = "itinerance.plan/1"``)::
@@ -21,7 +21,7 @@ JSON layout (``schema = "itinerance.plan/1"``)::
     }
 
 Times are minutes since midnight of the route's day; ``day`` is the index of the day in the
-problem's horizon (see :class:`planner.model.Horizon`).
+problem's horizon (see :class:`planner.tours.model.Horizon`).
 """
 
 from __future__ import annotations
@@ -123,7 +123,9 @@ class Plan:
                     if r.get("lunch") is None
                     else (float(r["lunch"]["start"]), float(r["lunch"]["end"])),
                     visits=[
-                        Visit(str(v["stop"]), float(v["arrival"]), float(v["start"]), float(v["end"]))
+                        Visit(
+                            str(v["stop"]), float(v["arrival"]), float(v["start"]), float(v["end"])
+                        )
                         for v in r.get("visits", [])
                     ],
                 )

@@ -9,7 +9,7 @@ answer that is not OSRM JSON, ``code`` other than ``"Ok"``, or a null cell (no r
 points).
 
 The URL comes from the caller (``--osrm``) or ``$ITINERANCE_OSRM_URL``
-(:func:`geodata.settings.osrm_url`). This module does no caching (see :mod:`planner.matrices`)
+(:func:`geodata.settings.osrm_url`). This module does no caching (see :mod:`planner.access.matrices`)
 and is tested against a fake OSRM server in the tests, never a real one.
 """
 
@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 import httpx
 import numpy as np
 
+from planner.access.routers import Points
 from planner.errors import RouterError
-from planner.matrices import Points
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 

@@ -40,11 +40,11 @@ from geodata.records import (
     ServiceKind,
     ServicePoint,
 )
+from planner.access.matrices import Reach, reach
+from planner.access.routers import OfflineModel, Points, Router
 from planner.defaults import DEFAULT_THRESHOLD
-from planner.errors import ScenarioError
-from planner.matrices import Points, Reach, Router, reach
-from planner.model import WEEKS_PER_MONTH, Frequency
-from planner.travel import OfflineModel
+from planner.errors import ParameterError
+from planner.tours.model import WEEKS_PER_MONTH, Frequency
 
 DEFAULT_BORNE_REACH = 10.0  # minutes: a self-service kiosk helps the people of its own surroundings
 DEFAULT_VISIT_HOURS = (
@@ -179,7 +179,7 @@ def stops_from_rotas(
 
 def check_threshold(threshold: float, what: str = "threshold") -> float:
     if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold > 0):
-        raise ScenarioError(f"{what}: expected a positive number of minutes, got {threshold}")
+        raise ParameterError(what, f"expected a positive number of minutes, got {threshold}")
     return float(threshold)
 
 

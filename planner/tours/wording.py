@@ -19,7 +19,7 @@ Two styles of clock time, chosen once for the whole project:
 Durations are always written ``"45 min"``, ``"5 h"``, ``"1 h 10"``, ``"1 h 05"``.
 
 It must not: decide anything about a plan (the validator checks, the engines plan), or read
-files; it only reads the :class:`~planner.model.Problem` and :class:`~planner.plan.Plan` it is
+files; it only reads the :class:`~planner.tours.model.Problem` and :class:`~planner.tours.plan.Plan` it is
 given.
 """
 
@@ -31,8 +31,8 @@ from itertools import pairwise
 from typing import Literal
 
 from planner.errors import PlanError
-from planner.model import WEEKDAY_NAMES_FR, Horizon, Problem
-from planner.plan import Plan
+from planner.tours.model import WEEKDAY_NAMES_FR, Horizon, Problem
+from planner.tours.plan import Plan
 
 __all__ = [
     "WEEKDAY_NAMES_FR",
@@ -231,9 +231,7 @@ def describe_pattern_fr(
     if stop_id not in problem.stop_by_id:
         raise PlanError(f"unknown stop {stop_id!r}: not in problem {problem.name or '(unnamed)'}")
     horizon = problem.horizon
-    visits = [
-        (r, v) for r, v in plan.visits_of(stop_id) if 0 <= r.day < horizon.n_days
-    ]
+    visits = [(r, v) for r, v in plan.visits_of(stop_id) if 0 <= r.day < horizon.n_days]
     if not visits:
         return "non desservi"
 

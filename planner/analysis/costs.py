@@ -1,8 +1,8 @@
 """The yearly cost of a scenario: vehicles, fuel, staff and kiosks, with and without public aid.
 
 A scenario's plan gives, per vehicle, the kilometres and working hours of an average month
-(:mod:`planner.validator`'s figures); :func:`yearly_costs` turns them into money and CO2 per
-year with the rates of the scenario's ``[costs]`` section (:class:`~planner.scenario.CostsSection`,
+(:mod:`planner.tours.validator`'s figures); :func:`yearly_costs` turns them into money and CO2 per
+year with the rates of the scenario's ``[costs]`` section (:class:`~planner.scenario.files.CostsSection`,
 every default and its source in ``docs/compare.md``):
 
 - **months of service per year** = ``working_weeks_per_year`` / (365.25 / 7 / 12) weeks a month:
@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from planner.model import WEEKS_PER_MONTH
-from planner.scenario import CostsSection
+from planner.scenario.schema import CostsSection
+from planner.tours.model import WEEKS_PER_MONTH
 
 __all__ = [
     "RATES_FR",
@@ -47,43 +47,88 @@ __all__ = [
 # Every ``[costs]`` rate: French label, unit and where its default comes from (shown in the HTML
 # comparison; docs/compare.md gives the full references). "Hypothèse" marks an estimate.
 RATES_FR: dict[str, tuple[str, str, str]] = {
-    "fuel_price_per_l": ("Prix du gazole", "€/L", (
-        "Ordre de grandeur du prix moyen à la pompe en France en 2024 (prix des carburants, "
-        "ministère de la Transition écologique). Hypothèse à actualiser.")),
-    "co2_kg_per_l": ("Facteur d'émission du gazole", "kg CO2e/L", (
-        "ADEME Base Carbone, gazole routier B7, amont et combustion (3,1 ; l'arrêté du 26 avril "
-        "2017 sur l'information GES des transports donne 3,17).")),
-    "fuel_l_per_100km": ("Consommation du véhicule", "L/100 km", (
-        "Fourgon aménagé ou minibus : 9 à 12 L/100 km selon le gabarit (consommations publiées "
-        "des camping-cars). Hypothèse.")),
-    "staff_cost_per_hour": ("Coût horaire employeur d'un agent", "€/h", (
-        "Hypothèse : médiateur rémunéré un peu au-dessus du SMIC, charges comprises ; la "
-        "subvention d'État d'un conseiller numérique (50 000 € sur 2 ans pour un poste au SMIC) "
-        "en donne le plancher (≈ 16 €/h).")),
-    "purchase_cost": ("Prix d'un véhicule aménagé", "€", (
-        "Hypothèse : fourgon ou camping-car aménagé (deux postes d'accueil, connexion, accès PMR) ; "
-        "l'aide nationale à l'investissement plafonne à 68 000 €.")),
+    "fuel_price_per_l": (
+        "Prix du gazole",
+        "€/L",
+        (
+            "Ordre de grandeur du prix moyen à la pompe en France en 2024 (prix des carburants, "
+            "ministère de la Transition écologique). Hypothèse à actualiser."
+        ),
+    ),
+    "co2_kg_per_l": (
+        "Facteur d'émission du gazole",
+        "kg CO2e/L",
+        (
+            "ADEME Base Carbone, gazole routier B7, amont et combustion (3,1 ; l'arrêté du 26 avril "
+            "2017 sur l'information GES des transports donne 3,17)."
+        ),
+    ),
+    "fuel_l_per_100km": (
+        "Consommation du véhicule",
+        "L/100 km",
+        (
+            "Fourgon aménagé ou minibus : 9 à 12 L/100 km selon le gabarit (consommations publiées "
+            "des camping-cars). Hypothèse."
+        ),
+    ),
+    "staff_cost_per_hour": (
+        "Coût horaire employeur d'un agent",
+        "€/h",
+        (
+            "Hypothèse : médiateur rémunéré un peu au-dessus du SMIC, charges comprises ; la "
+            "subvention d'État d'un conseiller numérique (50 000 € sur 2 ans pour un poste au SMIC) "
+            "en donne le plancher (≈ 16 €/h)."
+        ),
+    ),
+    "purchase_cost": (
+        "Prix d'un véhicule aménagé",
+        "€",
+        (
+            "Hypothèse : fourgon ou camping-car aménagé (deux postes d'accueil, connexion, accès PMR) ; "
+            "l'aide nationale à l'investissement plafonne à 68 000 €."
+        ),
+    ),
     "upkeep_per_year": ("Entretien et assurance", "€/an/véhicule", "Hypothèse."),
     "lifetime_years": ("Durée de vie d'un véhicule", "ans", "Hypothèse (amortissement linéaire)."),
-    "interest_rate": ("Taux d'intérêt de l'emprunt", "par an",
-                      "0 : amortissement linéaire sans frais financiers."),
-    "working_weeks_per_year": ("Semaines de service par an", "semaines",
-                               ("52 semaines moins 5 semaines de congés payés (Code du travail, "
-                                "art. L3141-3).")),
-    "kiosk_purchase_cost": ("Prix d'une borne", "€",
-                            ("Hypothèse : borne ou visio-guichet avec écran, caméra, scanner et "
-                             "imprimante, installée.")),
+    "interest_rate": (
+        "Taux d'intérêt de l'emprunt",
+        "par an",
+        "0 : amortissement linéaire sans frais financiers.",
+    ),
+    "working_weeks_per_year": (
+        "Semaines de service par an",
+        "semaines",
+        ("52 semaines moins 5 semaines de congés payés (Code du travail, art. L3141-3)."),
+    ),
+    "kiosk_purchase_cost": (
+        "Prix d'une borne",
+        "€",
+        (
+            "Hypothèse : borne ou visio-guichet avec écran, caméra, scanner et "
+            "imprimante, installée."
+        ),
+    ),
     "kiosk_lifetime_years": ("Durée de vie d'une borne", "ans", "Hypothèse."),
     "kiosk_upkeep_per_year": ("Maintenance d'une borne", "€/an", "Hypothèse (matériel, logiciel)."),
-    "kiosk_connectivity_per_year": ("Connexion d'une borne", "€/an",
-                                    "Hypothèse : abonnement internet professionnel (≈ 50 €/mois)."),
-    "public_aid_operating_per_year": ("Soutien au fonctionnement d'un bus France Services", "€/an", (
-        "État, par bus labellisé (la ministre de la Cohésion des territoires à l'Assemblée "
-        "nationale, 2020).")),
-    "public_aid_investment": ("Aide à l'investissement d'un bus France Services", "€",
-                              ("État et Banque des Territoires, jusqu'à 68 000 € par projet "
-                               "(même source).")),
-}  # fmt: skip
+    "kiosk_connectivity_per_year": (
+        "Connexion d'une borne",
+        "€/an",
+        "Hypothèse : abonnement internet professionnel (≈ 50 €/mois).",
+    ),
+    "public_aid_operating_per_year": (
+        "Soutien au fonctionnement d'un bus France Services",
+        "€/an",
+        (
+            "État, par bus labellisé (la ministre de la Cohésion des territoires à l'Assemblée "
+            "nationale, 2020)."
+        ),
+    ),
+    "public_aid_investment": (
+        "Aide à l'investissement d'un bus France Services",
+        "€",
+        ("État et Banque des Territoires, jusqu'à 68 000 € par projet (même source)."),
+    ),
+}
 
 
 def annuity(capital: float, years: float, rate: float = 0.0) -> float:
@@ -243,14 +288,23 @@ def _vehicle(use: VehicleUse, rates: CostsSection, months: float, aided: bool) -
     co2 = km * use.co2_kg_per_km if use.co2_kg_per_km is not None else litres * rates.co2_kg_per_l
     invest = min(rates.public_aid_investment, purchase)
     return VehicleCost(
-        id=use.id, name=use.name, km=km, work_hours=work, staff_hours=work * use.staff,
-        fuel_litres=litres, co2_kg=co2, capital=annuity(purchase, life, rates.interest_rate),
-        upkeep=own(use.upkeep_per_year, rates.upkeep_per_year), fuel=litres * rates.fuel_price_per_l,
-        staff=work * use.staff * rates.staff_cost_per_hour, purchase_cost=purchase, lifetime_years=life,
+        id=use.id,
+        name=use.name,
+        km=km,
+        work_hours=work,
+        staff_hours=work * use.staff,
+        fuel_litres=litres,
+        co2_kg=co2,
+        capital=annuity(purchase, life, rates.interest_rate),
+        upkeep=own(use.upkeep_per_year, rates.upkeep_per_year),
+        fuel=litres * rates.fuel_price_per_l,
+        staff=work * use.staff * rates.staff_cost_per_hour,
+        purchase_cost=purchase,
+        lifetime_years=life,
         crew=use.staff,
         aid_operating=rates.public_aid_operating_per_year if aided else 0.0,
         aid_investment=annuity(invest, life, rates.interest_rate) if aided else 0.0,
-    )  # fmt: skip
+    )
 
 
 def yearly_costs(
@@ -266,8 +320,9 @@ def yearly_costs(
     costs = tuple(_vehicle(v, rates, months, n < aided) for n, v in enumerate(vehicles))
     kiosk = KioskCost(
         count=kiosks,
-        capital=kiosks * annuity(rates.kiosk_purchase_cost, rates.kiosk_lifetime_years, rates.interest_rate),
+        capital=kiosks
+        * annuity(rates.kiosk_purchase_cost, rates.kiosk_lifetime_years, rates.interest_rate),
         upkeep=kiosks * rates.kiosk_upkeep_per_year,
         connectivity=kiosks * rates.kiosk_connectivity_per_year,
-    )  # fmt: skip
+    )
     return YearlyCosts(costs, kiosk, months, rates.model_dump())

@@ -4,12 +4,12 @@ local cores or on a Dask cluster with the same results, and the cost–coverage 
 A sweep starts from one scenario file and varies named **variables** (:data:`VARIABLES`:
 ``vehicles``, ``threshold``, ``frequency``…), each mapped to scenario keys through
 :meth:`ScenarioFile.with_values`. Every combination (the Cartesian product, first variable
-slowest) is planned with :func:`planner.pipeline.plan_scenario` in the engine's
+slowest) is planned with :func:`planner.scenario.pipeline.plan_scenario` in the engine's
 **deterministic mode** with an explicit work budget (an iteration count, not wall-clock time),
 so a point's plan does not depend on which process, machine or cluster solved it, nor on how
 loaded it was. Its figures (yearly cost, population and IFN-weighted population covered, hours
-of presence…) come from the comparison module (:func:`planner.compare.measure`, with the cost
-model of :mod:`planner.costs`): the sweep holds no cost model of its own.
+of presence…) come from the comparison module (:func:`planner.analysis.compare.measure`, with the cost
+model of :mod:`planner.analysis.costs`): the sweep holds no cost model of its own.
 
 Execution always goes through Dask: a :class:`dask.distributed.LocalCluster` of worker
 processes by default, or the cluster whose scheduler address is given. Workers receive the
@@ -53,13 +53,13 @@ from typing import Any
 import numpy as np
 
 from geodata.errors import ItineranceError
-from planner.build import database_url
+from planner.analysis.variables import _FREQUENCY_FR, VARIABLES, Variable, _fr_number
 from planner.engine.base import SolveOptions
 from planner.errors import InfeasibleError, ScenarioError
-from planner.provenance import provenance
-from planner.report import number_fr
-from planner.scenario import ScenarioFile, parse_scenario
-from planner.sweep_variables import _FREQUENCY_FR, VARIABLES, Variable, _fr_number
+from planner.outputs.report import number_fr
+from planner.scenario.context import database_url
+from planner.scenario.files import ScenarioFile, parse_scenario
+from planner.scenario.provenance import provenance
 
 __all__ = [
     "AXES",
@@ -202,32 +202,50 @@ def point_options(f: ScenarioFile, iterations: int | None = None) -> SolveOption
     s = f.scenario.solver
     budget = iterations if iterations is not None else work_budget(s.time_limit)
     net = max(SAFETY_FACTOR * s.time_limit, SAFETY_FLOOR_SECONDS)
-    return SolveOptions(time_limit=net, seed=s.seed, deterministic=True, threads=1,
-                        iterations=budget)  # fmt: skip
+    return SolveOptions(
+        time_limit=net, seed=s.seed, deterministic=True, threads=1, iterations=budget
+    )
 
 
-# Figures every outcome carries, from planner.compare (None when the point failed or the figure
+# Figures every outcome carries, from planner.analysis.compare (None when the point failed or the figure
 # is unknown: coverage needs the territory database, so a standalone scenario has none), with
 # their French label, unit, decimals and short label (terminal). "Human help" is a fixed France
 # Services, a lieu de médiation or a stop of the plan within the coverage threshold.
 FIGURES: dict[str, tuple[str, str, int, str]] = {
-    # planner.costs: vehicles spread over their life, upkeep, fuel, staff hours, kiosks
+    # planner.analysis.costs: vehicles spread over their life, upkeep, fuel, staff hours, kiosks
     "cost_per_year": ("Coût annuel", "€", 0, "Coût/an (€)"),
     # the same net of the known public aid to a France Services bus
     "cost_per_year_with_aid": ("Coût annuel net des aides", "€", 0, "Coût net/an (€)"),
     # inhabitants within the threshold of human help with the scenario, and those it brings
-    "population_covered": ("Population à portée d'une aide humaine", "habitants", 0, "Pop. couverte"),
+    "population_covered": (
+        "Population à portée d'une aide humaine",
+        "habitants",
+        0,
+        "Pop. couverte",
+    ),
     "population_newly_covered": ("Population nouvellement à portée", "habitants", 0, "Pop. gagnée"),
     # the same weighted by the IFN (population × IFN)
-    "need_covered": ("Population × IFN à portée d'une aide humaine", "habitants × IFN", 0,
-                     "Pop.×IFN couverte"),
-    "need_newly_covered": ("Population × IFN nouvellement à portée", "habitants × IFN", 0,
-                           "Pop.×IFN gagnée"),
+    "need_covered": (
+        "Population × IFN à portée d'une aide humaine",
+        "habitants × IFN",
+        0,
+        "Pop.×IFN couverte",
+    ),
+    "need_newly_covered": (
+        "Population × IFN nouvellement à portée",
+        "habitants × IFN",
+        0,
+        "Pop.×IFN gagnée",
+    ),
     # hours of permanence at the stops, an average month
     "presence_hours_per_month": ("Présence par mois", "h", 1, "Présence (h/mois)"),
     # value (population × IFN) of the optional stops served
-    "value_served": ("Besoin des arrêts facultatifs desservis", "habitants × IFN", 0,
-                     "Besoin desservi"),
+    "value_served": (
+        "Besoin des arrêts facultatifs desservis",
+        "habitants × IFN",
+        0,
+        "Besoin desservi",
+    ),
     "communes_served": ("Communes desservies", "", 0, "Communes"),
     "vehicles": ("Véhicules", "", 0, "Véhicules"),
     "km_per_month": ("Kilomètres par mois", "km", 0, "km/mois"),
@@ -240,7 +258,7 @@ FIGURES: dict[str, tuple[str, str, int, str]] = {
     "mandatory_total": ("Arrêts obligatoires", "", 0, "Obligatoires (total)"),
     # the engine's objective (lower is better)
     "objective": ("Objectif du moteur", "", 1, "Objectif"),
-}  # fmt: skip
+}
 
 STATUS_FR = {
     "ok": "réalisé",
@@ -295,8 +313,8 @@ def _plan_fingerprint(plan: Any) -> str:
 
 
 def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
-    """A planned point's figures (:data:`FIGURES`), from :func:`planner.compare.measure`."""
-    from planner.compare import measure
+    """A planned point's figures (:data:`FIGURES`), from :func:`planner.analysis.compare.measure`."""
+    from planner.analysis.compare import measure
 
     m = measure(planned, db=db).figures
     cov, fig = m.coverage, planned.report.figures
@@ -363,7 +381,7 @@ def evaluate_point(
     database URL, already resolved by the caller. User-level errors become a failed
     :class:`Outcome`, never an exception; anything else is a bug and propagates.
     """
-    from planner.pipeline import plan_scenario
+    from planner.scenario.pipeline import plan_scenario
 
     started = time.perf_counter()
     out = Outcome(index, dict(values))
@@ -536,8 +554,13 @@ def _client(scheduler: str | None, workers: int, connect_timeout: float) -> tupl
                 f"{connect_timeout:g} s ({detail[:160]})"
             ) from None
     # The scheduler's HTTP server on a free local port (8787, the dashboard's, may be taken).
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)  # fmt: skip
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address="127.0.0.1:0",
+        silence_logs=logging.ERROR,
+    )
     return Client(cluster), cluster
 
 
@@ -621,10 +644,20 @@ def run_sweep(
                 n_workers = len(client.scheduler_info().get("workers", {}))
             run_id = uuid.uuid4().hex[:12]
             futures = [
-                client.submit(evaluate_point, f.text, str(f.path), i, values, keys, url,
-                              iterations, pure=False, key=f"itinerance-sweep-{run_id}-{i}")
+                client.submit(
+                    evaluate_point,
+                    f.text,
+                    str(f.path),
+                    i,
+                    values,
+                    keys,
+                    url,
+                    iterations,
+                    pure=False,
+                    key=f"itinerance-sweep-{run_id}-{i}",
+                )
                 for i, values, keys in tasks
-            ]  # fmt: skip
+            ]
             for future in as_completed(futures):
                 record(future.result())
         finally:
@@ -633,8 +666,13 @@ def run_sweep(
                 cluster.close()
     ordered = [outcomes[i] for i in range(total)]
     mark_front(ordered, axis, with_aid=with_aid)
-    meta = provenance(database=url, engine=f.scenario.solver.engine, seed=f.scenario.solver.seed,
-                      deterministic=True, time_limit=f.scenario.solver.time_limit)  # fmt: skip
+    meta = provenance(
+        database=url,
+        engine=f.scenario.solver.engine,
+        seed=f.scenario.solver.seed,
+        deterministic=True,
+        time_limit=f.scenario.solver.time_limit,
+    )
     # The text the workers planned, hashed as read (the file may have changed since).
     meta["inputs"] = [{"role": "scenario", "path": str(f.path), "sha256": f.sha256}]
     meta["sweep"] = {
@@ -690,14 +728,18 @@ def columns(sweep: Sweep, *, full: bool = False) -> list[Column]:
     out += [Column("front", "front de Pareto", short="front")]
     out += [fig(sweep.cost_figure), fig(sweep.coverage_figure)]
     shown = {sweep.cost_figure, sweep.coverage_figure}
-    extra = list(FIGURES) if full else ["presence_hours_per_month", "communes_served",
-                                        "km_per_month"]  # fmt: skip
+    extra = (
+        list(FIGURES) if full else ["presence_hours_per_month", "communes_served", "km_per_month"]
+    )
     out += [fig(k) for k in extra if k not in shown]
     out.append(Column("result", "résultat", short="résultat"))
     if full:
-        out += [Column("seed", "graine", 0), Column("iterations", "budget (itérations)", 0),
-                Column("budget_cut", "budget coupé par le filet de sécurité"),
-                Column("plan_sha256", "empreinte du plan (sha256)")]  # fmt: skip
+        out += [
+            Column("seed", "graine", 0),
+            Column("iterations", "budget (itérations)", 0),
+            Column("budget_cut", "budget coupé par le filet de sécurité"),
+            Column("plan_sha256", "empreinte du plan (sha256)"),
+        ]
     return out
 
 
@@ -747,6 +789,8 @@ def to_csv(sweep: Sweep) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([c.header for c in cols] + ["scénario", "sha256 du scénario", "itinerance"])
     for o in sweep.outcomes:
-        writer.writerow([cell_text(o, c, spreadsheet=True) for c in cols]
-                        + [scenario.get("path", ""), scenario.get("sha256", ""), version])  # fmt: skip
+        writer.writerow(
+            [cell_text(o, c, spreadsheet=True) for c in cols]
+            + [scenario.get("path", ""), scenario.get("sha256", ""), version]
+        )
     return out.getvalue()

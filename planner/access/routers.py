@@ -1,6 +1,7 @@
-"""Offline travel-time model: great-circle distance × road circuity, speed by trip length.
+"""Travel-time routers: the :class:`Points` they work on, the :class:`Router` protocol, and the
+offline model (great-circle distance × road circuity, speed by trip length).
 
-This is itinerance's default travel model when no road router (OSRM) is configured. It turns the
+The offline model is itinerance's default travel model when no road router (OSRM) is configured. It turns the
 great-circle ("crow-fly") distance between two points into an estimated road distance and car
 travel time, vectorised with numpy so that national matrices (35,000 communes × 2,800 services)
 stay fast and memory-bounded (float32, computed in row chunks).
@@ -12,30 +13,98 @@ each default comes from):
 - time = ``access_minutes`` + the road distance driven through successive **speed bands**: the
   first kilometres at village speed, the next on departmental roads, the rest on main roads. A trip
   is slower on average when short, and time is strictly increasing with distance, so the nearest
-  point by distance is also the nearest by time (:mod:`planner.matrices` relies on it).
+  point by distance is also the nearest by time (:mod:`planner.access.matrices` relies on it).
 
-It must not touch the disk or the network; caching and OSRM live in :mod:`planner.matrices` and
-:mod:`planner.osrm`.
+It must not touch the disk or the network; caching and OSRM live in :mod:`planner.access.matrices` and
+:mod:`planner.access.osrm`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-from planner.errors import ScenarioError
+from geodata.errors import DataError
+from planner.errors import ParameterError
 
-if TYPE_CHECKING:
-    from planner.matrices import Points
-
+COORD_DECIMALS = 5  # 1e-5 degree, about 1 m: finer differences do not change a road matrix
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
 # Rows of a chunk are chosen so that one chunk's float64 work arrays stay under this many cells.
 _CHUNK_CELLS = 4_000_000
+
+
+# --- points and the router interface ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Points:
+    """Identified points in WGS84 degrees; the only geometry the travel code sees."""
+
+    ids: tuple[str, ...]
+    lon: np.ndarray
+    lat: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lon", np.asarray(self.lon, dtype=np.float64).reshape(-1))
+        object.__setattr__(self, "lat", np.asarray(self.lat, dtype=np.float64).reshape(-1))
+        if not (len(self.ids) == len(self.lon) == len(self.lat)):
+            raise ValueError("Points: ids, lon and lat must have the same length")
+
+    @classmethod
+    def of(cls, records: Iterable[Any], *, what: str, id_attr: str = "code") -> Points:
+        """Points of records having ``lon``/``lat`` and an id attribute.
+
+        Raises :class:`DataError` naming the records without valid coordinates.
+        """
+        records = list(records)
+        ids = tuple(str(getattr(r, id_attr)) for r in records)
+        lon = np.array([np.nan if r.lon is None else r.lon for r in records], dtype=np.float64)
+        lat = np.array([np.nan if r.lat is None else r.lat for r in records], dtype=np.float64)
+        bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+        if bad.any():
+            missing = [ids[i] for i in np.flatnonzero(bad)]
+            shown = ", ".join(missing[:5]) + (
+                f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            )
+            raise DataError(
+                f"{what}: {len(missing)} point(s) without valid coordinates (lon/lat): {shown}; "
+                "load their geometry or remove them"
+            )
+        return cls(ids, lon, lat)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, index: np.ndarray | Sequence[int]) -> Points:
+        index = np.asarray(index, dtype=np.int64)
+        return Points(tuple(self.ids[i] for i in index), self.lon[index], self.lat[index])
+
+    def key_bytes(self) -> bytes:
+        coords = np.round(np.column_stack((self.lon, self.lat)), COORD_DECIMALS)
+        return np.ascontiguousarray(coords).tobytes()
+
+
+@runtime_checkable
+class Router(Protocol):
+    """Anything that gives travel minutes and road km between points (offline model, OSRM)."""
+
+    name: str
+    cacheable: bool
+
+    def params(self) -> dict[str, Any]: ...
+
+    def describe(self) -> str: ...
+
+    def table(self, sources: Points, destinations: Points) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+# --- the offline model ---------------------------------------------------------------------
 
 
 def haversine_km(
@@ -100,23 +169,21 @@ class OfflineModel:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.circuity) and self.circuity >= 1.0):
-            raise ScenarioError(f"travel.circuity: expected a number >= 1, got {self.circuity}")
+            raise ParameterError("circuity", f"expected a number >= 1, got {self.circuity}")
         if not (math.isfinite(self.access_minutes) and self.access_minutes >= 0):
-            raise ScenarioError(
-                f"travel.access_minutes: expected a number >= 0, got {self.access_minutes}"
+            raise ParameterError(
+                "access_minutes", f"expected a number >= 0, got {self.access_minutes}"
             )
         if not self.bands or self.bands[-1][0] != math.inf:
-            raise ScenarioError(
-                "travel.bands: expected (up_to_km, kmh) pairs, the last one up to inf"
-            )
+            raise ParameterError("bands", "expected (up_to_km, kmh) pairs, the last one up to inf")
         previous = 0.0
         for up_to, kmh in self.bands:
             if not up_to > previous:
-                raise ScenarioError(
-                    f"travel.bands: band bounds must increase, got {up_to} after {previous}"
+                raise ParameterError(
+                    "bands", f"band bounds must increase, got {up_to} after {previous}"
                 )
             if not (math.isfinite(kmh) and kmh > 0):
-                raise ScenarioError(f"travel.bands: expected a positive speed in km/h, got {kmh}")
+                raise ParameterError("bands", f"expected a positive speed in km/h, got {kmh}")
             previous = up_to
 
     # --- description (matrix cache key, outputs) -------------------------------------------------

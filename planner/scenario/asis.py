@@ -34,13 +34,22 @@ from geodata import query
 from geodata.errors import DataError, UnknownAreaError
 from geodata.records import CommunePoint, Interval, ParsedRota, RecurrenceKind, RotaStop
 from geodata.rota import describe_recurrence_fr
-from planner.build import Built, Context, StopInfo, VehicleInfo, db_safe, matrices
-from planner.matrices import Router
-from planner.model import Frequency, Horizon, Location, Lunch, Problem, Stop, TimeWindow, Vehicle
-from planner.plan import Plan, Route, Visit
-from planner.scenario import ScenarioFile, VehicleSpec
-from planner.travel import OfflineModel
-from planner.wording import describe_days_fr
+from planner.access.routers import OfflineModel, Router
+from planner.scenario.context import Built, Context, StopInfo, VehicleInfo, db_safe, matrices
+from planner.scenario.files import ScenarioFile
+from planner.scenario.schema import VehicleSpec
+from planner.tours.model import (
+    Frequency,
+    Horizon,
+    Location,
+    Lunch,
+    Problem,
+    Stop,
+    TimeWindow,
+    Vehicle,
+)
+from planner.tours.plan import Plan, Route, Visit
+from planner.tours.wording import describe_days_fr
 
 __all__ = [
     "DEFAULT_LUNCH_WINDOW",
@@ -157,12 +166,17 @@ def _vehicle(rota: ParsedRota, base: int, spec: VehicleSpec | None) -> Vehicle:
     return Vehicle(
         id=spec.id if spec is not None else rota.service_id.replace(":", "-"),
         name=spec.name or spec.id if spec is not None else rota.service_name,
-        start_location=base, end_location=base, shift=TimeWindow(*shift),
-        max_work=spec.max_work if spec else None, max_drive=spec.max_drive if spec else None,
-        lunch=_lunch(rota, spec), features=frozenset(spec.features) if spec else frozenset(),
+        start_location=base,
+        end_location=base,
+        shift=TimeWindow(*shift),
+        max_work=spec.max_work if spec else None,
+        max_drive=spec.max_drive if spec else None,
+        lunch=_lunch(rota, spec),
+        features=frozenset(spec.features) if spec else frozenset(),
         seats=spec.wheelchair_places if spec else 0,
-        cost_per_km=spec.cost_per_km if spec else 0.0, cost_per_hour=spec.cost_per_hour if spec else 0.0,
-    )  # fmt: skip
+        cost_per_km=spec.cost_per_km if spec else 0.0,
+        cost_per_hour=spec.cost_per_hour if spec else 0.0,
+    )
 
 
 def _route(
@@ -282,20 +296,40 @@ def asis_from_rota(
         ivs = group[0].intervals
         presence = float(sum(i.end - i.start for i in ivs))
         label = f"{point.name} ({rs.place})" if rs.place else point.name
-        stops.append(Stop(
-            id=sid, name=label, location=index[code], duration=presence,  # type: ignore[index]
-            frequency=_FREQUENCY_OF_VISITS.get(len(days), Frequency.MONTHLY),
-            windows=(TimeWindow(ivs[0].start, ivs[0].start),), patterns=(days,), insee=code,
-        ))  # fmt: skip
-        infos[sid] = StopInfo(sid, label, "asis", code, point.name, point.lon, point.lat,
-                              fixed_days=describe_days_fr(horizon, days))  # fmt: skip
+        stops.append(
+            Stop(
+                id=sid,
+                name=label,
+                location=index[code],
+                duration=presence,  # type: ignore[index]
+                frequency=_FREQUENCY_OF_VISITS.get(len(days), Frequency.MONTHLY),
+                windows=(TimeWindow(ivs[0].start, ivs[0].start),),
+                patterns=(days,),
+                insee=code,
+            )
+        )
+        infos[sid] = StopInfo(
+            sid,
+            label,
+            "asis",
+            code,
+            point.name,
+            point.lon,
+            point.lat,
+            fixed_days=describe_days_fr(horizon, days),
+        )
     durations, distances = matrices(router, locations)
     v = _vehicle(rota, 0, vehicle)
     problem = Problem(
-        horizon=horizon, locations=tuple(locations), durations=durations, distances=distances,
-        stops=tuple(stops), vehicles=(v,), name=name_of(rota, name),
+        horizon=horizon,
+        locations=tuple(locations),
+        durations=durations,
+        distances=distances,
+        stops=tuple(stops),
+        vehicles=(v,),
+        name=name_of(rota, name),
         meta={"asis": rota.service_id},
-    )  # fmt: skip
+    )
     plan = Plan(problem=problem.name)
     entry_of = {id(e): (s, e) for s in stops for e in by_stop[s.id]}
     per_day: dict[int, list[tuple[Stop, _Entry]]] = {}
@@ -351,8 +385,14 @@ def build_asis(f: ScenarioFile, url: str | None, router: Router) -> Built:
     assert a is not None
     spec = f.scenario.vehicles[0] if f.scenario.vehicles else None
     try:
-        built = load_asis(url, a.rota, departement=a.departement, router=router, vehicle=spec,
-                          name=f.scenario.name)  # fmt: skip
+        built = load_asis(
+            url,
+            a.rota,
+            departement=a.departement,
+            router=router,
+            vehicle=spec,
+            name=f.scenario.name,
+        )
     except (DataError, UnknownAreaError) as exc:
         raise f.error(("asis", "rota"), str(exc)) from None
     if spec is not None and spec.base is not None:

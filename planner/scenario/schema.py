@@ -1,0 +1,334 @@
+"""The scenario schema (pydantic v2): every table and key, strict types, extra keys forbidden.
+
+Every key with its default and source is documented in docs/scenarios.md."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+
+from planner.scenario.values import (
+    HALF_DAY_MINUTES,
+    PERSONAL_FIELDS,
+    DayList,
+    DayValue,
+    Departement,
+    FrequencyValue,
+    Insee,
+    Minutes,
+    Permanence,
+    PermanenceValue,
+    RoomRange,
+    TimeRange,
+    Weekday,
+    WindowValue,
+    candidate_communes,
+    check_place,
+    shown,
+)
+from planner.tours.model import Frequency
+
+# --- the schema ---------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Territory(_Model):
+    """Where the scenario plays: communes of these départements, EPCI and communes."""
+
+    departements: list[Departement] = []
+    epcis: list[str] = []
+    communes: list[Insee] = []
+
+    @property
+    def empty(self) -> bool:
+        return not (self.departements or self.epcis or self.communes)
+
+
+class DataSection(_Model):
+    """Which territory database: ``database`` (SQLAlchemy URL or a SQLite file path, relative to
+    the scenario's folder) or the default one; ``standalone = true`` forbids any database use."""
+
+    database: str | None = None
+    standalone: bool = False
+
+
+class HorizonSection(_Model):
+    weeks: Literal[1, 2, 4] | None = None  # default: 4 when monthly, else 1
+    monthly: bool = False
+    last_day_of_month: bool = False
+    weekdays: list[Weekday] = [0, 1, 2, 3, 4]
+    days_off: list[DayValue] = []
+
+
+class TravelSection(_Model):
+    """Travel times: the offline model (optionally with other parameters) or an OSRM server."""
+
+    model: Literal["offline", "osrm"] = "offline"
+    osrm_url: str | None = None
+    circuity: float | None = None
+    bands: list[list[float]] | None = None  # [[up_to_road_km, kmh], …, [inf, kmh]]
+    access_minutes: float | None = None
+
+    @model_validator(mode="after")
+    def _osrm(self) -> TravelSection:
+        if self.bands is not None and any(len(b) != 2 for b in self.bands):
+            raise ValueError("bands: expected pairs [up_to_road_km, kmh]")
+        if self.model == "osrm" and not self.osrm_url:
+            raise ValueError('model = "osrm" needs osrm_url = "http://host:5000"')
+        return self
+
+
+class PlaceRef(_Model):
+    """A place: a commune (INSEE code, the commune's point), a host site id, or coordinates.
+    A bare string in the file is a commune code."""
+
+    commune: Insee | None = None
+    site: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_code(cls, value: Any) -> Any:
+        return {"commune": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PlaceRef:
+        check_place(self.commune, self.site, self.lon, self.lat)
+        return self
+
+    @property
+    def has_point(self) -> bool:
+        return self.lon is not None
+
+
+class LunchSpec(_Model):
+    window: TimeRange = (12 * 60.0, 14 * 60.0)
+    duration: Minutes = 60.0
+
+
+class VehicleSpec(_Model):
+    id: str = Field(min_length=1)
+    name: str | None = None
+    base: PlaceRef | None = None  # required, except in an [asis] scenario (the service's commune)
+    end_base: PlaceRef | None = None
+    weekdays: list[Weekday] | None = None
+    days_off: list[DayValue] = []
+    shift: TimeRange = (8 * 60 + 30.0, 17 * 60 + 30.0)
+    max_work: Minutes | None = None
+    max_drive: Minutes | None = None
+    lunch: LunchSpec | None = LunchSpec()  # lunch = false: no break
+    features: list[str] = []
+    wheelchair_places: int = Field(default=0, ge=0)
+    max_stops_per_day: int | None = Field(default=None, ge=1)
+    cost_per_km: float = Field(default=0.0, ge=0)
+    cost_per_hour: float = Field(default=0.0, ge=0)
+    count: int = Field(default=1, ge=1, le=50)
+    # For cost comparisons (issue 5); None: the [costs] default.
+    staff: int = Field(default=1, ge=1)
+    purchase_cost: float | None = Field(default=None, ge=0)
+    lifetime_years: float | None = Field(default=None, gt=0)
+    upkeep_per_year: float | None = Field(default=None, ge=0)
+    fuel_l_per_100km: float | None = Field(default=None, ge=0)
+    co2_kg_per_km: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lunch_flag(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("lunch"), bool):
+            value = dict(value)
+            value["lunch"] = {} if value["lunch"] else None
+        return value
+
+
+class StopDefaults(_Model):
+    """Defaults of every stop and candidate (``[stops]``), and the explicit list."""
+
+    permanence: PermanenceValue = Permanence(HALF_DAY_MINUTES, label="demi-journée")
+    frequency: FrequencyValue = Frequency.WEEKLY
+    window: RoomRange = (9 * 60.0, 17 * 60.0)  # the room a mairie lends; false: any time
+    weekdays: list[Weekday] | None = None
+    features: list[str] = []
+    mandatory: bool = True
+    entries: list[StopSpec] = Field(default=[], alias="list")  # the [[stops.list]] array
+
+
+class StopSpec(_Model):
+    id: str | None = None
+    name: str | None = None
+    commune: Insee | None = None
+    site: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    permanence: PermanenceValue | None = None
+    frequency: FrequencyValue | None = None
+    mandatory: bool | None = None
+    value: float | None = Field(default=None, ge=0)
+    weekdays: list[Weekday] | None = None
+    window: RoomRange | None = None
+    windows: list[WindowValue] | None = None
+    features: list[str] | None = None
+    seats: int = Field(default=0, ge=0)
+    day: DayList | None = None  # fixed day(s): "2e mardi", ["mardi semaine 1", …]
+
+    @model_validator(mode="after")
+    def _place(self) -> StopSpec:
+        check_place(self.commune, self.site, self.lon, self.lat)
+        if self.window is not None and self.windows is not None:
+            raise ValueError("give window or windows, not both")
+        return self
+
+    @property
+    def place(self) -> PlaceRef:
+        return PlaceRef(
+            commune=self.commune, site=self.site, lon=self.lon, lat=self.lat, name=self.name
+        )
+
+
+StopDefaults.model_rebuild()
+
+
+class CandidatesSection(_Model):
+    """Optional stops the engine may add, each worth the need it covers."""
+
+    communes: Annotated[str | list[str], PlainValidator(candidate_communes)] = "all"
+    without_france_services_within: float | None = Field(default=None, gt=0)  # default: threshold
+    value: float | None = Field(default=None, ge=0)  # same value for all; default: computed
+    max: int | None = Field(default=None, ge=1)
+    permanence: PermanenceValue | None = None
+    frequency: FrequencyValue | None = None
+
+
+class RequestSpec(_Model):
+    id: str = Field(min_length=1)
+    commune: Insee | None = None
+    lon: float | None = None
+    lat: float | None = None
+    duration: Minutes = 60.0
+    windows: list[WindowValue] = []
+    mandatory: bool = True
+    seats: int = Field(default=0, ge=0)
+    features: list[str] = []
+    value: float = Field(default=0.0, ge=0)
+    # Personal data (PERSONAL_FIELDS): accepted, never copied into outputs unless asked.
+    requester_name: str | None = None
+    requester_phone: str | None = None
+    requester_email: str | None = None
+    address: str | None = None
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _place(self) -> RequestSpec:
+        check_place(self.commune, None, self.lon, self.lat)
+        return self
+
+    @property
+    def place(self) -> PlaceRef:
+        return PlaceRef(commune=self.commune, lon=self.lon, lat=self.lat)
+
+    def personal(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in PERSONAL_FIELDS if getattr(self, k) is not None}
+
+
+class ObjectiveSection(_Model):
+    value_weight: float = Field(default=1.0, ge=0)
+    km_weight: float = Field(default=1.0, ge=0)
+    hour_weight: float = Field(default=0.0, ge=0)
+    regularity_tolerance: Minutes = 0.0
+
+
+def _engine(value: Any) -> str:
+    from planner.engine import ENGINES
+
+    if isinstance(value, str) and value in ENGINES:
+        return value
+    raise ValueError(
+        f"expected one of the engines {', '.join(map(repr, ENGINES))}, got {shown(value)}"
+    )
+
+
+class SolverSection(_Model):
+    engine: Annotated[str, PlainValidator(_engine)] = (
+        "periodic"  # OR-Tools routing + periodic search
+    )
+    time_limit: float = Field(default=30.0, gt=0)
+    seed: int = Field(default=0, ge=0)
+    deterministic: bool = False
+    threads: int = Field(default=1, ge=1)
+
+
+class CoverageSection(_Model):
+    threshold: float = Field(default=30.0, gt=0)  # the State's 30-minute France Services promise
+    borne_reach: float = Field(default=10.0, gt=0)
+
+
+class CostsSection(_Model):
+    """Rates of the yearly cost model (:mod:`planner.analysis.costs`, ``itinerance compare``).
+
+    Every default is documented with its source, or marked as an assumption, in docs/compare.md.
+    A vehicle's own ``purchase_cost``, ``lifetime_years``, ``upkeep_per_year``,
+    ``fuel_l_per_100km``, ``co2_kg_per_km`` and ``staff`` override these for that vehicle.
+    """
+
+    fuel_price_per_l: float = Field(default=1.70, ge=0)
+    co2_kg_per_l: float = Field(default=3.1, ge=0)
+    fuel_l_per_100km: float = Field(default=11.0, ge=0)
+    staff_cost_per_hour: float = Field(default=25.0, ge=0)
+    purchase_cost: float = Field(default=90000.0, ge=0)
+    upkeep_per_year: float = Field(default=3000.0, ge=0)
+    lifetime_years: float = Field(default=10.0, gt=0)
+    interest_rate: float = Field(default=0.0, ge=0, le=0.5)
+    working_weeks_per_year: float = Field(default=47.0, gt=0, le=52.18)
+    kiosk_purchase_cost: float = Field(default=8000.0, ge=0)
+    kiosk_lifetime_years: float = Field(default=5.0, gt=0)
+    kiosk_upkeep_per_year: float = Field(default=1000.0, ge=0)
+    kiosk_connectivity_per_year: float = Field(default=600.0, ge=0)
+    public_aid_operating_per_year: float = Field(default=30000.0, ge=0)
+    public_aid_investment: float = Field(default=68000.0, ge=0)
+    aided_vehicles: int | None = Field(default=None, ge=0)  # None: every vehicle
+    include_public_aid: bool = False
+
+
+class KiosksSection(_Model):
+    """Self-service kiosks (bornes interactives) the scenario adds: partial coverage, costed.
+
+    ``communes`` lists them; ``choose = k`` lets the maximal covering model
+    (:func:`planner.access.siting.maximal_covering`, kind borne) place ``k`` among the territory's
+    communes (or ``candidates``) when the problem is built.
+    """
+
+    communes: list[Insee] = []
+    choose: int | None = Field(default=None, ge=1, le=1000)
+    candidates: list[Insee] | None = None
+
+
+class AsisSection(_Model):
+    """Evaluate a France Services rota as parsed from the national list, instead of planning."""
+
+    rota: str = Field(min_length=1)  # id_fs, e.g. "2394"
+    departement: Departement | None = None
+
+
+class Scenario(_Model):
+    schema_version: Literal[1]
+    name: str = Field(min_length=1)
+    description: str = ""
+    territory: Territory = Territory()
+    data: DataSection = DataSection()
+    horizon: HorizonSection = HorizonSection()
+    travel: TravelSection = TravelSection()
+    vehicles: list[VehicleSpec] = []
+    stops: StopDefaults = StopDefaults()
+    candidates: CandidatesSection | None = None
+    requests: list[RequestSpec] = []
+    objective: ObjectiveSection = ObjectiveSection()
+    solver: SolverSection = SolverSection()
+    coverage: CoverageSection = CoverageSection()
+    costs: CostsSection = CostsSection()
+    kiosks: KiosksSection | None = None
+    asis: AsisSection | None = None
