@@ -1,8 +1,9 @@
 """Tour-planning engines behind one interface (:class:`~planner.engine.base.Engine`).
 
-``get_engine(name)`` returns an engine by name; :data:`ENGINES` lists them. The default engine,
-``"periodic"`` (:class:`~planner.engine.periodic.PeriodicEngine`), combines OR-Tools routing and a
-compiled ruin-and-recreate search over visit patterns and routes. See ``docs/engine.md``.
+:func:`solve` plans a problem with the default engine; ``get_engine(name)`` returns an engine by
+name; :data:`ENGINES` lists them. The default engine, ``"periodic"``
+(:class:`~planner.engine.periodic.PeriodicEngine`), combines OR-Tools routing and a compiled
+ruin-and-recreate search over visit patterns and routes. See ``docs/engine.md``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 
-from planner.engine.base import Engine, Frozen, ProgressEvent, SolveOptions
+from planner.engine.base import (
+    Engine,
+    Frozen,
+    ProgressCallback,
+    ProgressEvent,
+    SolveOptions,
+)
+from planner.tours.model import Problem
+from planner.tours.plan import Plan
 
 __all__ = [
     "Engine",
@@ -44,9 +53,33 @@ def get_engine(name: str = DEFAULT_ENGINE) -> Engine:
         raise ValueError(f"unknown engine {name!r}; known engines: {', '.join(ENGINES)}") from None
 
 
-def solve(problem, options: SolveOptions | None = None, **kwargs):
-    """Solve with the default engine (shortcut for ``get_engine().solve(...)``)."""
-    return get_engine().solve(problem, options or SolveOptions(), **kwargs)
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    deterministic: bool = False,
+    threads: int = 1,
+    initial: Plan | None = None,
+    frozen: Frozen | None = None,
+    progress: ProgressCallback | None = None,
+    engine: str = DEFAULT_ENGINE,
+) -> Plan:
+    """Plan ``problem`` with an engine (the default one unless ``engine`` names another).
+
+    ``time_limit`` (seconds), ``seed``, ``deterministic`` and ``threads`` are the fields of
+    :class:`SolveOptions` (ValueError when out of range); with ``deterministic=True`` the same
+    problem and seed give the same plan on any machine. ``initial`` warm-starts the search from a
+    plan, ``frozen`` keeps parts of it exactly, ``progress`` receives :class:`ProgressEvent`
+    snapshots. Raises :class:`~planner.errors.InfeasibleError` when a mandatory stop cannot be
+    placed. The plan is not validated: call :func:`planner.tours.validator.validate`.
+    """
+    options = SolveOptions(
+        time_limit=time_limit, seed=seed, deterministic=deterministic, threads=threads
+    )
+    return get_engine(engine).solve(
+        problem, options, initial=initial, frozen=frozen, progress=progress
+    )
 
 
 def _warm_up(part: str) -> None:
