@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,8 @@ class MatrixCache:
 def travel_matrix(
     router: Router, sources: Points, destinations: Points, *, cache: MatrixCache | bool = True
 ) -> TravelMatrix:
-    """The full matrix from ``router``, read from / written to the cache when the router is worth it."""
+    """The full matrix from ``router``, read from / written to the cache when the router is
+    worth it (a road router; the offline model is faster to recompute)."""
     store = (MatrixCache() if cache is True else cache) if router.cacheable else None
     key = cache_key(router, sources, destinations) if store else None
     hit = store.get(key) if store and key else None
@@ -129,6 +131,23 @@ def travel_matrix(
         if store and key:
             store.put(key, minutes, km)
     return TravelMatrix(minutes, km, sources.ids, destinations.ids, router.describe())
+
+
+def location_matrices(
+    locations: Sequence[Any], router: Router | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Durations (minutes) and road distances (km) between places, float64 with a zero diagonal:
+    the two matrices a :class:`~planner.tours.model.Problem` needs, in the order of
+    ``locations`` (anything with ``id``, ``lon`` and ``lat``, such as
+    :class:`~planner.tours.model.Location`). ``router`` defaults to the offline model.
+    DataError naming the places without valid coordinates."""
+    points = Points.of(locations, what="places", id_attr="id")
+    m = travel_matrix(router or OfflineModel(), points, points)
+    durations = np.asarray(m.minutes, dtype=np.float64)
+    distances = np.asarray(m.km, dtype=np.float64)
+    np.fill_diagonal(durations, 0.0)
+    np.fill_diagonal(distances, 0.0)
+    return durations, distances
 
 
 # --- nearest and within-threshold queries ---------------------------------------------------------
@@ -177,7 +196,8 @@ def reach(
     *,
     cache: MatrixCache | bool = True,
 ) -> Reach:
-    """Nearest destination of every source, and all (source, destination) pairs within ``within`` minutes."""
+    """Nearest destination of every source, and all (source, destination) pairs within
+    ``within`` minutes."""
     n = len(sources)
     if len(destinations) == 0 or n == 0:
         return _empty_reach(n)

@@ -34,8 +34,9 @@ from geodata import query
 from geodata.errors import DataError, UnknownAreaError
 from geodata.records import CommunePoint, Interval, ParsedRota, RecurrenceKind, RotaStop
 from geodata.rota import describe_recurrence_fr
+from planner.access.matrices import location_matrices
 from planner.access.routers import OfflineModel, Router
-from planner.scenario.context import Built, Context, StopInfo, VehicleInfo, db_safe, matrices
+from planner.scenario.context import Built, Context, StopInfo, VehicleInfo, db_safe
 from planner.scenario.files import ScenarioFile
 from planner.scenario.schema import VehicleSpec
 from planner.tours.model import (
@@ -121,7 +122,8 @@ def _days(stop: RotaStop, horizon: Horizon, notes: list[str]) -> tuple[int, ...]
         return tuple(by_key[(w, rec.weekday)] for w in range(4))
     if rec.kind is RecurrenceKind.FORTNIGHTLY:
         notes.append(
-            f"{_label(stop)} : « un sur deux » placé en semaines 1 et 3 (la liste ne dit pas lesquelles)."
+            f"{_label(stop)} : « un sur deux » placé en semaines 1 et 3 "
+            "(la liste ne dit pas lesquelles)."
         )
         return (by_key[(0, rec.weekday)], by_key[(2, rec.weekday)])
     notes.append(f"{_label(stop)} : fréquence inconnue, arrêt laissé de côté.")
@@ -318,7 +320,7 @@ def asis_from_rota(
             point.lat,
             fixed_days=describe_days_fr(horizon, days),
         )
-    durations, distances = matrices(router, locations)
+    durations, distances = location_matrices(locations, router)
     v = _vehicle(rota, 0, vehicle)
     problem = Problem(
         horizon=horizon,

@@ -1,7 +1,8 @@
-"""From a validated scenario to a :class:`~planner.tours.model.Problem`, with what outputs need to know.
+"""From a validated scenario to a :class:`~planner.tours.model.Problem`, with what outputs need
+to know.
 
-:func:`build` resolves every place of a :class:`~planner.scenario.files.ScenarioFile` — commune codes
-against the territory database (or, in a standalone scenario, coordinates only), host sites,
+:func:`build` resolves every place of a :class:`~planner.scenario.files.ScenarioFile` — commune
+codes against the territory database (or, in a standalone scenario, coordinates only), host sites,
 candidate communes — computes the values of optional stops from :mod:`planner.access.coverage`
 (population × IFN of the communes without human help within the threshold), builds the travel
 matrices, and returns the problem together with a :class:`Context`: the names, INSEE codes and
@@ -29,7 +30,7 @@ from geodata import db, query
 from geodata.errors import DataError, UnknownAreaError
 from geodata.records import CommunePoint, ServiceKind
 from planner.access.coverage import CoverageInputs, analyse, need_of
-from planner.access.matrices import reach
+from planner.access.matrices import location_matrices, reach
 from planner.access.routers import Points, Router
 from planner.access.siting import SolverOptions, maximal_covering
 from planner.errors import ScenarioError
@@ -49,7 +50,6 @@ from planner.scenario.context import (
     VehicleInfo,
     database_url,
     db_safe,
-    matrices,
     router_of,
 )
 from planner.scenario.files import ScenarioFile
@@ -158,7 +158,8 @@ class _Resolver:
         return index.name(code)
 
     def commune_name(self, code: str, loc: Loc) -> str | None:
-        """The name of a commune given with coordinates (checked against the database or the COG)."""
+        """The name of a commune given with coordinates (checked against the database or the
+        COG)."""
         if self.url is None:
             return self.cog_name(code, loc)
         self.need_communes([(code, loc)], point=False)
@@ -630,7 +631,7 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     if sc.candidates is not None and not candidates:
         ctx.notes.append("Aucune commune candidate ne remplit les conditions de [candidates].")
     ctx.kiosks = _kiosks(f, resolver, router, ctx.notes)
-    durations, distances = matrices(router, places.locations)
+    durations, distances = location_matrices(places.locations, router)
     objective = Objective(
         value_weight=sc.objective.value_weight,
         km_weight=sc.objective.km_weight,

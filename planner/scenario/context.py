@@ -8,22 +8,16 @@ both return a :class:`Built`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from geodata import db, settings
-from planner.access.matrices import choose_router, travel_matrix
-from planner.access.routers import Points, Router
+from planner.access.matrices import choose_router
+from planner.access.routers import Router
 from planner.errors import ParameterError, RouterError
 from planner.scenario.files import ScenarioFile
 from planner.scenario.schema import VehicleSpec
-from planner.tours.model import (
-    Location,
-    Problem,
-)
+from planner.tours.model import Problem
 from planner.tours.plan import Plan
 
 
@@ -166,17 +160,6 @@ def router_of(f: ScenarioFile) -> Router:
         raise f.error(("travel", "osrm_url"), str(exc)) from None
     except ParameterError as exc:
         raise f.error(("travel", exc.parameter), exc.message) from None
-
-
-def matrices(router: Router, locations: Sequence[Location]) -> tuple[np.ndarray, np.ndarray]:
-    """Durations (minutes) and distances (km) between locations, float64, zero diagonal."""
-    points = Points.of(locations, what="places", id_attr="id")
-    m = travel_matrix(router, points, points)
-    durations = np.asarray(m.minutes, dtype=np.float64)
-    distances = np.asarray(m.km, dtype=np.float64)
-    np.fill_diagonal(durations, 0.0)
-    np.fill_diagonal(distances, 0.0)
-    return durations, distances
 
 
 def db_safe(url: str) -> str:
