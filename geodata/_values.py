@@ -249,7 +249,8 @@ def boolean(value: Any) -> bool | None:
 
 
 def text_list(value: Any) -> list[str] | None:
-    """Items separated by ``;``, ``,`` or ``|``, lower-cased, without duplicates: ``"PMR; wifi"``."""
+    """Items separated by ``;``, ``,`` or ``|``, lower-cased, without duplicates:
+    ``"PMR; wifi"``."""
     if is_empty(value):
         return None
     items: list[str] = []

@@ -65,7 +65,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def engine(url: str | None = None) -> sa.Engine:
-    """The (cached) engine of ``url``; DatabaseError if the URL is malformed or its driver missing."""
+    """The (cached) engine of ``url``; DatabaseError if the URL is malformed or its driver is
+    missing."""
     url = normalise_url(url)
     with _lock:
         if url in _engines:

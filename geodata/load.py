@@ -833,7 +833,8 @@ def _locate_user_items(
         missing = [r["id"] for r in records if r.get(lon_key) is None or r.get(lat_key) is None]
         if missing:
             report.warnings.append(
-                f"{len(missing)} item(s) without coordinates (their commune is not loaded): {', '.join(map(str, missing[:5]))}"
+                f"{len(missing)} item(s) without coordinates (their commune is not loaded): "
+                + ", ".join(map(str, missing[:5]))
             )
 
 
@@ -849,7 +850,8 @@ def _user_rows(
                     parsed = parse_osm(r["hours"])
                 except OddHours:
                     report.warnings.append(
-                        f"{r['id']}: hours {r['hours']!r} kept as text (no weekdays in OpenStreetMap form)"
+                        f"{r['id']}: hours {r['hours']!r} kept as text "
+                        "(no weekdays in OpenStreetMap form)"
                     )
             sid = _user_id(kind, str(r["id"]))
             rows.append(
@@ -947,7 +949,8 @@ def store_import(url: str | None, result: ImportResult, *, replace: bool = False
             others = sorted({stored[i] for i in clashes})
             raise DataError(
                 f"{result.source}: {len(clashes)} id(s) already stored from another file "
-                f"({', '.join(others[:3])}): {', '.join(clashes[:5])}{', …' if len(clashes) > 5 else ''}; "
+                f"({', '.join(others[:3])}): "
+                f"{', '.join(clashes[:5])}{', …' if len(clashes) > 5 else ''}; "
                 "rename them, or pass --replace to overwrite"
             )
         report.replaced = len(stored) - len(clashes)

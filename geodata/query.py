@@ -85,11 +85,17 @@ def _code(value: str | int) -> str:
 
 def _area_hint(departement: str | None, region: str | None, epci: str | None) -> str:
     if departement is not None:
-        return f"département {departement} is not loaded; run `itinerance data load --departement {departement}` first"
+        return (
+            f"département {departement} is not loaded; "
+            f"run `itinerance data load --departement {departement}` first"
+        )
     if region is not None:
         return f"région {region} is not loaded; run `itinerance data load --region {region}` first"
     if epci is not None:
-        return f"no loaded commune belongs to EPCI {epci}; load its département with `itinerance data load` first"
+        return (
+            f"no loaded commune belongs to EPCI {epci}; "
+            "load its département with `itinerance data load` first"
+        )
     return (
         "no commune is loaded; run `itinerance data load --departement 36` (or --region 24) first"
     )
@@ -205,7 +211,8 @@ def loaded_departements(url: str | None = None, region: str | int | None = None)
 def _area_departements(
     url: str | None, departement: str | int | None, region: str | int | None
 ) -> list[str] | None:
-    """The départements an area query covers (None: no area given); UnknownAreaError if not loaded."""
+    """The départements an area query covers (None: no area given); UnknownAreaError if not
+    loaded."""
     if departement is None and region is None:
         return None
     loaded = loaded_departements(url, region)
@@ -393,7 +400,8 @@ def rotas(
         found = [ParsedRota(*row) for row in conn.execute(stmt)]
         if service_id is not None and not found:
             raise DataError(
-                f"no parsed rota for service {service_id!r} in the database (see `itinerance data rota`)"
+                f"no parsed rota for service {service_id!r} in the database "
+                "(see `itinerance data rota`)"
             )
         ids = [p.service_id for p in found]
         by_id = {p.service_id: p for p in found}

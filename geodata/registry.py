@@ -89,7 +89,9 @@ DATASETS: tuple[Dataset, ...] = (
         size=8615626,
         licence="Licence Ouverte (data); MIT (code)",
         vintage="COG 2026",
-        description="Communes of France (code, name, département, région, population, former codes)",
+        description=(
+            "Communes of France (code, name, département, région, population, former codes)"
+        ),
     ),
     Dataset(
         name="epci",
@@ -251,11 +253,9 @@ def verify(ds: Dataset, path: Path | None = None) -> Path:
 
 
 def _missing_message(ds: Dataset) -> str:
-    how = (
-        f"run `itinerance data fetch {ds.name}` with internet access"
-        if ds.url
-        else f"run `itinerance data fetch {ds.name}` with internet access (it is derived from {ds.source_url})"
-    )
+    how = f"run `itinerance data fetch {ds.name}` with internet access"
+    if not ds.url:
+        how += f" (it is derived from {ds.source_url})"
     return (
         f"data file {ds.path} is missing from {settings.data_dir()} and downloads are off "
         f"(ITINERANCE_OFFLINE); {how}, or set ITINERANCE_DATA_DIR to a folder that holds it "

@@ -47,7 +47,8 @@ class Cog(NamedTuple):
 
 
 def read_cog(path: Path) -> Cog:
-    """:func:`read_communes`, :func:`read_code_index` and the former names, parsing the file once."""
+    """:func:`read_communes`, :func:`read_code_index` and the former names, parsing the file
+    once."""
     objects = _objects(path)
     with paused_gc():
         return _cog(objects, path)
