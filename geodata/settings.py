@@ -3,9 +3,9 @@
 Each setting is read from an environment variable when it is asked for (so tests and CI can
 point them elsewhere), with a documented default. Nothing here touches the disk or the network.
 
-========================  ===============================  =======================================
+========================  ===============================  ========================================
 Environment variable      Meaning                          Default
-========================  ===============================  =======================================
+========================  ===============================  ========================================
 ``ITINERANCE_DATA_DIR``   folder of the downloaded         ``<user cache>/itinerance/data``
                           open-data files
 ``ITINERANCE_DB``         SQLAlchemy URL of the database   SQLite ``<user data>/itinerance.sqlite``
@@ -13,7 +13,7 @@ Environment variable      Meaning                          Default
                           travel-time matrices
 ``ITINERANCE_OSRM_URL``   base URL of an OSRM server       none (offline travel-time model)
 ``ITINERANCE_OFFLINE``    ``1`` forbids any download       unset
-========================  ===============================  =======================================
+========================  ===============================  ========================================
 """
 
 from __future__ import annotations
