@@ -7,6 +7,7 @@ in a temporary folder where ``scenarios`` points at the repository's scenarios.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 import subprocess
@@ -88,6 +89,15 @@ def test_every_exported_name_resolves(package):
         assert getattr(importlib.import_module(module._EXPORTS[name]), name) is value
     with pytest.raises(AttributeError):
         getattr(module, "no_such_name")
+
+
+@pytest.mark.parametrize("package", ["planner", "geodata"])
+def test_type_checkers_see_the_same_names_from_the_same_modules(package):
+    module = importlib.import_module(package)
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    (block,) = [n for n in tree.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n)]
+    seen = {a.name: node.module for node in block.body for a in node.names}
+    assert seen == module._EXPORTS
 
 
 def test_solve_is_the_default_engine_with_keyword_options():
