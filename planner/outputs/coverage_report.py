@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from planner.french import number_fr, plural_fr
+from planner.french import number_fr, plural_fr, short_number_fr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -205,7 +205,7 @@ def method_note_fr(router: object) -> str:
     from planner.access.routers import OfflineModel
 
     if isinstance(router, OfflineModel):
-        circuity = f"{router.circuity:g}".replace(".", ",")
+        circuity = short_number_fr(router.circuity)
         return (
             f"Temps de trajet estimés sans réseau routier : distance à vol d’oiseau × {circuity}, "
             "vitesse selon la longueur du trajet."
