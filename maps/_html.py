@@ -14,7 +14,7 @@ import json
 import math
 from typing import Any
 
-from planner.tours.wording import format_duration_fr
+from planner.french import THOUSANDS_SEP, format_duration_fr, integer_fr, number_fr
 
 MONTHS_FR = (
     "janvier",
@@ -31,7 +31,7 @@ MONTHS_FR = (
     "décembre",
 )
 
-NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
+NNBSP = THOUSANDS_SEP  # narrow no-break space, the French thousands separator (planner.french)
 
 # Inside <script>, the HTML parser only leaves the script at "</script" and changes state at
 # "<!--"; escaping "</" and "<!" (plus the two line separators JavaScript once rejected) is enough
@@ -74,18 +74,19 @@ def fmt_int(value: object) -> str:
     """``12345`` → ``12 345`` (French thousands separator); missing → ``—``."""
     if is_missing(value):
         return "—"
-    return f"{round(float(value)):,}".replace(",", NNBSP)  # type: ignore[arg-type]
+    return integer_fr(round(float(value)))  # type: ignore[arg-type]
 
 
 def fmt_decimal(value: object, digits: int = 1) -> str:
     """``6.25`` → ``6,3`` (decimal comma); missing → ``—``."""
     if is_missing(value):
         return "—"
-    return f"{float(value):,.{digits}f}".replace(",", NNBSP).replace(".", ",")  # type: ignore[arg-type]
+    return number_fr(float(value), digits)  # type: ignore[arg-type]
 
 
 def fmt_minutes(value: object) -> str:
-    """A travel time in minutes, rounded: ``34.4`` → ``34 min``, ``75`` → ``1 h 15``; missing → ``—``."""
+    """A travel time in minutes, rounded: ``34.4`` → ``34 min``, ``75`` → ``1 h 15``; missing →
+    ``—``."""
     if is_missing(value):
         return "—"
     return format_duration_fr(float(value))  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""The HTML comparison report: scenarios side by side, in French, for elected officials and planners.
+"""The HTML comparison report: scenarios side by side, in French, for elected officials.
 
 One self-contained page (no script, no network): a title and the date; "En bref" (the best
 scenario on the lines that decide); the comparison as an accessible ``<table>`` (caption,
@@ -26,10 +26,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from geodata.names import fold
-from maps._html import NNBSP, esc, fmt_date
+from maps._html import esc, fmt_date
 from maps.io import write_files
 from planner.analysis.compare import Comparison, Row, ScenarioFigures
 from planner.analysis.costs import RATES_FR
+from planner.french import integer_fr, number_fr
 
 __all__ = ["cost_coverage_chart", "inline_svg", "map_file_name", "render_report", "write_report"]
 
@@ -58,11 +59,6 @@ def map_file_name(report: Path, index: int, label: str) -> str:
     return f"{report.stem}-carte-{index + 1}-{slug}.html"
 
 
-def _num(text: str) -> str:
-    """Spaces of French numbers made narrow and non-breaking."""
-    return esc(text).replace(" ", NNBSP)
-
-
 # --- the chart ------------------------------------------------------------------------------------
 
 
@@ -83,7 +79,7 @@ def cost_coverage_chart(comparison: Comparison) -> tuple[str, str]:
     key, xlabel, xs = _axis(comparison)
     costs = comparison.row("cost_total").values
     net = comparison.row("cost_total_with_aid").values if comparison.with_aid else None
-    french = FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", NNBSP))
+    french = FuncFormatter(lambda v, _: integer_fr(v))
     rc = {
         "font.size": 10,
         "font.family": ["DejaVu Sans"],
@@ -165,8 +161,8 @@ def inline_svg(fig: Figure, caption_id: str) -> str:
 _CSS = """
 :root{--ink:#1a1a1a;--muted:#555;--line:#d0d5dd;--head:#eef2f8;--best:#e2f3e0;--accent:#1d3f8f}
 *{box-sizing:border-box}
-body{overflow-x:hidden;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);
-  margin:0;background:#f7f8fa}
+body{overflow-x:hidden;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
+  color:var(--ink);margin:0;background:#f7f8fa}
 main{max-width:1280px;margin:0 auto;padding:24px 28px 48px;background:#fff}
 header{border-bottom:3px solid var(--accent);padding-bottom:10px;margin-bottom:18px}
 h1{font-size:1.75em;margin:0 0 4px;color:var(--accent)}
@@ -179,7 +175,8 @@ h2{font-size:1.25em;margin:1.8em 0 .5em;color:var(--accent)}
 table{border-collapse:collapse;width:100%;font-size:.92em}
 caption{text-align:left;font-weight:700;padding:.3em 0 .6em;caption-side:top}
 th,td{border-bottom:1px solid var(--line);padding:.35em .6em;vertical-align:top}
-thead th{background:var(--head);border-bottom:2px solid #9aa6b8;text-align:right;vertical-align:bottom}
+thead th{background:var(--head);border-bottom:2px solid #9aa6b8;text-align:right;
+  vertical-align:bottom}
 thead th:first-child,thead th:last-child{text-align:left}
 tbody th[scope=row]{text-align:left;font-weight:500;min-width:18em}
 tbody.sec th[scope=rowgroup]{text-align:left;background:#fafbfc;color:var(--accent);font-weight:700;
@@ -201,8 +198,8 @@ figcaption{color:var(--muted);font-size:.9em;max-width:760px}
 .maps h3{font-size:1em;margin:0 0 6px}
 .frame{position:relative;width:100%;aspect-ratio:4/3;overflow:hidden;border:1px solid var(--line);
   border-radius:4px}
-.frame iframe{position:absolute;top:0;left:0;width:calc(100% / var(--zoom));height:calc(100% / var(--zoom));
-  transform:scale(var(--zoom));transform-origin:0 0;border:0}
+.frame iframe{position:absolute;top:0;left:0;width:calc(100% / var(--zoom));
+  height:calc(100% / var(--zoom));transform:scale(var(--zoom));transform-origin:0 0;border:0}
 .maps .none{height:120px;display:flex;align-items:center;justify-content:center;color:var(--muted);
   background:#f4f4f4;border-radius:4px;margin:0}
 dl.lecture{display:grid;grid-template-columns:minmax(14em,22em) 1fr;gap:4px 18px;font-size:.92em}
@@ -214,7 +211,8 @@ summary{cursor:pointer;font-weight:600}
 details table{font-size:.88em}
 details td,details th{border-bottom:1px solid #eee;text-align:left}
 code{font-size:.9em}
-footer{margin-top:2.5em;color:var(--muted);font-size:.85em;border-top:1px solid var(--line);padding-top:8px}
+footer{margin-top:2.5em;color:var(--muted);font-size:.85em;border-top:1px solid var(--line);
+  padding-top:8px}
 @media print{body{background:#fff}main{padding:0}.maps{display:none}}
 """
 
@@ -236,14 +234,17 @@ def _row_html(row: Row, labels: Sequence[str]) -> str:
     cells = [header]
     for n, value in enumerate(row.values):
         best = n in row.best
-        star = '<span class="star" aria-hidden="true">★</span><span class="sr"> (meilleure valeur)</span>'
+        star = (
+            '<span class="star" aria-hidden="true">★</span>'
+            '<span class="sr"> (meilleure valeur)</span>'
+        )
         diff = row.differences[n]
         shown_diff = (
             ""
             if diff is None or row.line.format(diff) == "0"
-            else f'<span class="diff">écart {_num(row.line.format(diff, signed=True))}</span>'
+            else f'<span class="diff">écart {esc(row.line.format(diff, signed=True))}</span>'
         )
-        text = _num(row.line.format(value)) + (star if best else "") + (shown_diff if n else "")
+        text = esc(row.line.format(value)) + (star if best else "") + (shown_diff if n else "")
         cells.append(f'<td class="num{" best" if best else ""}">{text}</td>')
     winners = ", ".join(esc(labels[n]) for n in row.best)
     cells.append(f'<td class="winner">{winners}</td>')
@@ -269,7 +270,8 @@ def _table(comparison: Comparison) -> str:
     )
     return (
         f'{missing}<div class="scroll"><table id="comparaison">'
-        "<caption>Les scénarios ligne à ligne. Sous chaque valeur : l'écart à la référence (premier "
+        "<caption>Les scénarios ligne à ligne. Sous chaque valeur : l'écart à la référence "
+        "(premier "
         "scénario). ★ et fond vert : la meilleure valeur de la ligne.</caption>"
         f"<thead>{_head_cells(labels)}</thead>{''.join(bodies)}</table></div>"
     )
@@ -294,9 +296,10 @@ def _brief(comparison: Comparison) -> str:
             continue
         if row.best:
             who = " et ".join(f"« {labels[n]} »" for n in row.best)
-            value = _num(row.line.format(row.values[row.best[0]]))
+            value = esc(row.line.format(row.values[row.best[0]]))
             items.append(
-                f"<li><strong>{esc(title)}</strong> : {esc(who)} ({value} {esc(row.line.unit)})</li>"
+                f"<li><strong>{esc(title)}</strong> : {esc(who)} ({value} "
+                f"{esc(row.line.unit)})</li>"
             )
     if not items:
         items.append("<li>Les scénarios ne se distinguent sur aucune des lignes principales.</li>")
@@ -330,7 +333,7 @@ def _rate(value: object) -> str:
         return "tous les véhicules"
     if isinstance(value, (int, float)):
         digits = 0 if float(value) == int(value) else (3 if abs(float(value)) < 1 else 2)
-        return _num(f"{float(value):,.{digits}f}".replace(",", " ").replace(".", ","))
+        return number_fr(float(value), digits)
     return esc(value)
 
 
@@ -406,7 +409,8 @@ def _provenance(scenarios: Sequence[ScenarioFigures]) -> str:
                 "Plan",
                 "tournée publiée, évaluée telle quelle"
                 if s.asis
-                else f"moteur {esc(p.get('engine'))}, graine {esc(p.get('seed'))}, limite {esc(p.get('time_limit'))} s"
+                else f"moteur {esc(p.get('engine'))}, graine {esc(p.get('seed'))}, "
+                f"limite {esc(p.get('time_limit'))} s"
                 + (", mode déterministe" if p.get("deterministic") else ""),
             ),
             (
@@ -453,31 +457,43 @@ def render_report(
         else ""
     )
     scenario_list = "".join(
-        f"<li>{esc(s.label)}{' (référence)' if n == 0 else ''}{' — tournée publiée' if s.asis else ''}</li>"
+        f"<li>{esc(s.label)}{' (référence)' if n == 0 else ''}"
+        f"{' — tournée publiée' if s.asis else ''}</li>"
         for n, s in enumerate(comparison.scenarios)
     )
     return (
         '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta name="generator" content="itinerance {esc(_version())}">\n'
-        f"<title>{esc(title)} — {esc(' · '.join(labels))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<title>{esc(title)} — "
+        f"{esc(' · '.join(labels))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         f"<header><h1>{esc(title)}</h1>"
         f'<p class="made">Établie le {esc(fmt_date(made))} avec itinerance {esc(_version())}. '
         f"{len(labels)} scénarios, le premier sert de référence :</p>"
         f'<ol class="scenarios">{scenario_list}</ol></header>\n'
-        f'<section aria-labelledby="h-bref"><h2 id="h-bref">En bref</h2>{_brief(comparison)}</section>\n'
-        f'<section aria-labelledby="h-tableau"><h2 id="h-tableau">Le tableau</h2>{_table(comparison)}</section>\n'
-        f'<section aria-labelledby="h-graphique"><h2 id="h-graphique">Coût et couverture</h2><figure>{svg}'
-        f'<figcaption id="chart-caption">Coût annuel de chaque scénario (€ par an, avant aides) selon '
-        f"{esc(about)}. En haut à gauche : cher pour peu ; en bas à droite : peu cher pour beaucoup."
+        '<section aria-labelledby="h-bref"><h2 id="h-bref">En '
+        f"bref</h2>{_brief(comparison)}</section>\n"
+        '<section aria-labelledby="h-tableau"><h2 id="h-tableau">Le '
+        f"tableau</h2>{_table(comparison)}</section>\n"
+        '<section aria-labelledby="h-graphique"><h2 id="h-graphique">Coût et '
+        f"couverture</h2><figure>{svg}"
+        '<figcaption id="chart-caption">Coût annuel de chaque scénario (€ par an, avant aides) '
+        "selon "
+        f"{esc(about)}. En haut à gauche : cher pour peu ; en bas à droite : peu cher pour "
+        "beaucoup."
         f"{aid}</figcaption></figure></section>\n"
         f"{maps_section}"
-        f'<section aria-labelledby="h-lecture"><h2 id="h-lecture">Lire le tableau</h2>{_lecture(comparison)}</section>\n'
-        f'<section aria-labelledby="h-hyp"><h2 id="h-hyp">Hypothèses de coût</h2>{_rates(comparison.scenarios)}</section>\n'
-        f'<section aria-labelledby="h-rem"><h2 id="h-rem">Remarques</h2>{_notes(comparison.scenarios)}</section>\n'
-        f'<section aria-labelledby="h-prov"><h2 id="h-prov">Comment ces chiffres ont été établis</h2>'
+        '<section aria-labelledby="h-lecture"><h2 id="h-lecture">Lire le '
+        f"tableau</h2>{_lecture(comparison)}</section>\n"
+        '<section aria-labelledby="h-hyp"><h2 id="h-hyp">Hypothèses de '
+        f"coût</h2>{_rates(comparison.scenarios)}</section>\n"
+        '<section aria-labelledby="h-rem"><h2 '
+        f'id="h-rem">Remarques</h2>{_notes(comparison.scenarios)}</section>\n'
+        '<section aria-labelledby="h-prov"><h2 id="h-prov">Comment ces chiffres ont été '
+        "établis</h2>"
         f"{_provenance(comparison.scenarios)}</section>\n"
-        "<footer>Temps de trajet en voiture estimés ; couverture : population municipale et indice de "
+        "<footer>Temps de trajet en voiture estimés ; couverture : population municipale et indice "
+        "de "
         "fragilité numérique (La MedNum). Aucune donnée personnelle dans ce rapport.</footer>\n"
         "</main>\n</body>\n</html>\n"
     )

@@ -19,10 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from maps._html import NNBSP, esc, fmt_date
+from maps._html import esc, fmt_date
 from maps.report import inline_svg
 from maps.tables import Table, html_table
 from planner.analysis.sweep import AXES, FIGURES, VARIABLES, Outcome, Sweep, cell, columns, label_fr
+from planner.french import number_fr
 
 __all__ = ["front_chart", "sweep_page"]
 
@@ -35,11 +36,6 @@ def _version() -> str:
         return metadata.version("itinerance")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "dev"
-
-
-def _number(value: float, digits: int = 0) -> str:
-    """French number: narrow no-break thousands separator, decimal comma."""
-    return f"{value:,.{digits}f}".replace(",", NNBSP).replace(".", ",")
 
 
 def _plotted(sweep: Sweep) -> list[tuple[Outcome, float, float]]:
@@ -108,8 +104,8 @@ def front_chart(sweep: Sweep) -> str | None:
         ax.set_xlabel(f"{axis.label_fr} ({axis.unit_fr})")
         label, unit = FIGURES[sweep.cost_figure][:2]
         ax.set_ylabel(f"{label} ({unit} par an)")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _number(v, x_digits)))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _number(v)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number_fr(v, x_digits)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number_fr(v)))
         ax.margins(x=0.2, y=0.15)
         ax.grid(True, color="#e5e5e5", linewidth=0.8)
         ax.set_axisbelow(True)
@@ -155,7 +151,8 @@ def _brief(sweep: Sweep) -> str:
         digits = FIGURES[axis.figure][2]
         items.append(
             f"<li><strong>{esc(label_fr(o.values))}</strong> : "
-            f"{_number(cost or 0.0)} € par an, {_number(cover or 0.0, digits)} {esc(axis.unit_fr)}</li>"
+            f"{number_fr(cost or 0.0)} € par an, {number_fr(cover or 0.0, digits)} "
+            f"{esc(axis.unit_fr)}</li>"
         )
     return (
         "<p>Du moins cher au plus couvrant, les combinaisons que rien ne bat à la fois sur le coût "
@@ -249,7 +246,8 @@ figcaption{color:var(--muted);font-size:.9em;max-width:860px}
 table{border-collapse:collapse;margin:.6em 0 .3em;font-size:.9em}
 caption{text-align:left;font-weight:700;padding:.3em 0;caption-side:top}
 th,td{border:1px solid var(--line);padding:.25em .5em;vertical-align:top}
-thead th,thead th.num{background:var(--head);max-width:10em;white-space:normal;vertical-align:bottom}
+thead th,thead th.num{background:var(--head);max-width:10em;white-space:normal;
+  vertical-align:bottom}
 tbody th{text-align:left;font-weight:600}
 .num{text-align:right;white-space:nowrap}
 .scroll{overflow-x:auto}

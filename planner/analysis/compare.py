@@ -1,17 +1,17 @@
-"""Scenarios side by side: coverage, service, operations and yearly cost of each, and the comparison.
+"""Scenarios side by side: coverage, service, operations and yearly cost of each, compared.
 
-:func:`evaluate_scenario` plans a scenario (:func:`planner.scenario.pipeline.plan_scenario`; an ``[asis]``
-scenario is read, not planned) and measures it; :func:`measure` does the same for a scenario
-already planned. Each gives a :class:`ScenarioFigures` — plain, picklable numbers that sweeps
-reuse — with:
+:func:`evaluate_scenario` plans a scenario (:func:`planner.scenario.pipeline.plan_scenario`; an
+``[asis]`` scenario is read, not planned) and measures it; :func:`measure` does the same for a
+scenario already planned. Each gives a :class:`ScenarioFigures` — plain, picklable numbers that
+sweeps reuse — with:
 
 - **coverage** (:mod:`planner.access.coverage`), on the scenario's territory at its ``[coverage]``
   threshold. *Before*: the help that is there without any mobile service (fixed France Services,
-  lieux de médiation, existing bornes as partial help; :func:`planner.scenario.build.fixed_help_inputs`).
-  *After*: the same plus the plan's served stops at their frequency and the scenario's kiosks
-  (partial coverage, kept apart). Other mobile services of the territory count in neither
-  column, so that every scenario is measured against the same fixed baseline. Standalone
-  scenarios (no database) have no coverage figures;
+  lieux de médiation, existing bornes as partial help;
+  :func:`planner.scenario.build.fixed_help_inputs`). *After*: the same plus the plan's served stops
+  at their frequency and the scenario's kiosks (partial coverage, kept apart). Other mobile services
+  of the territory count in neither column, so that every scenario is measured against the same
+  fixed baseline. Standalone scenarios (no database) have no coverage figures;
 - **service**: communes served and how often, hours of presence, kiosks, home visits;
 - **operations**: km, driving and staff hours (from :mod:`planner.tours.validator`'s figures), CO2;
 - **money**: :func:`planner.analysis.costs.yearly_costs`, and cost per newly covered inhabitant.
@@ -37,9 +37,9 @@ from typing import Any, Literal
 
 from geodata.records import ServiceKind, ServicePoint
 from planner.access.coverage import BeforeAfter, MobileStop, before_after
-from planner.analysis.costs import VehicleUse, YearlyCosts, yearly_costs
+from planner.analysis.costs import RATES_FR, VehicleUse, YearlyCosts, yearly_costs
 from planner.engine.base import ProgressCallback, SolveOptions
-from planner.outputs.report import number_fr
+from planner.french import number_fr, spreadsheet_number
 from planner.scenario.build import fixed_help_inputs
 from planner.scenario.context import Built, KioskInfo
 from planner.scenario.files import ScenarioFile
@@ -57,6 +57,7 @@ __all__ = [
     "ScenarioFigures",
     "ServiceFigures",
     "compare",
+    "cost_assumptions_fr",
     "evaluate_scenario",
     "kiosk_points",
     "measure",
@@ -492,7 +493,8 @@ LINES: tuple[Line, ...] = (
         0,
         "higher",
         "Population à moins de {t} min d'une aide humaine avec le scénario : les mêmes lieux fixes "
-        "et les arrêts desservis, à leur fréquence. Les bornes, aide partielle, sont comptées à part.",
+        "et les arrêts desservis, à leur fréquence. Les bornes, aide partielle, sont comptées à "
+        "part.",
     ),
     Line(
         "newly_covered",
@@ -903,7 +905,7 @@ class Comparison:
         )
 
         def cell(v: float | None, digits: int) -> str:
-            return "" if v is None else f"{v:.{max(digits, 0)}f}".replace(".", ",")
+            return "" if v is None else spreadsheet_number(v, digits)
 
         for r in self.rows:
             d = r.line.digits
@@ -980,3 +982,21 @@ def unique_labels(names: Sequence[str], paths: Sequence[str | Path]) -> list[str
             seen[label] = seen.get(label, 0) + 1
             labels[n] = f"{label} #{seen[label]}"
     return labels
+
+
+def cost_assumptions_fr(comparison: Comparison) -> str:
+    """The reference scenario's cost rates in one French line (printed under the table)."""
+    rates = comparison.scenarios[0].costs.rates
+    shown = ", ".join(
+        f"{RATES_FR[k][0].lower()} {number_fr(rates[k], 2 if rates[k] % 1 else 0)} {RATES_FR[k][1]}"
+        for k in (
+            "fuel_price_per_l",
+            "fuel_l_per_100km",
+            "co2_kg_per_l",
+            "staff_cost_per_hour",
+            "purchase_cost",
+            "lifetime_years",
+            "working_weeks_per_year",
+        )
+    )
+    return f"Hypothèses de coût (référence, section costs) : {shown}. Sources : docs/compare.md."

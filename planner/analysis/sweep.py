@@ -3,13 +3,13 @@ local cores or on a Dask cluster with the same results, and the cost–coverage 
 
 A sweep starts from one scenario file and varies named **variables** (:data:`VARIABLES`:
 ``vehicles``, ``threshold``, ``frequency``…), each mapped to scenario keys through
-:meth:`ScenarioFile.with_values`. Every combination (the Cartesian product, first variable
-slowest) is planned with :func:`planner.scenario.pipeline.plan_scenario` in the engine's
-**deterministic mode** with an explicit work budget (an iteration count, not wall-clock time),
-so a point's plan does not depend on which process, machine or cluster solved it, nor on how
-loaded it was. Its figures (yearly cost, population and IFN-weighted population covered, hours
-of presence…) come from the comparison module (:func:`planner.analysis.compare.measure`, with the cost
-model of :mod:`planner.analysis.costs`): the sweep holds no cost model of its own.
+:meth:`ScenarioFile.with_values`. Every combination (the Cartesian product, first variable slowest)
+is planned with :func:`planner.scenario.pipeline.plan_scenario` in the engine's **deterministic
+mode** with an explicit work budget (an iteration count, not wall-clock time), so a point's plan
+does not depend on which process, machine or cluster solved it, nor on how loaded it was. Its
+figures (yearly cost, population and IFN-weighted population covered, hours of presence…) come from
+the comparison module (:func:`planner.analysis.compare.measure`, with the cost model of
+:mod:`planner.analysis.costs`): the sweep holds no cost model of its own.
 
 Execution always goes through Dask: a :class:`dask.distributed.LocalCluster` of worker
 processes by default, or the cluster whose scheduler address is given. Workers receive the
@@ -53,10 +53,10 @@ from typing import Any
 import numpy as np
 
 from geodata.errors import ItineranceError
-from planner.analysis.variables import _FREQUENCY_FR, VARIABLES, Variable, _fr_number
+from planner.analysis.variables import _FREQUENCY_FR, VARIABLES, Variable
 from planner.engine.base import SolveOptions
 from planner.errors import InfeasibleError, ScenarioError
-from planner.outputs.report import number_fr
+from planner.french import number_fr, short_number_fr, spreadsheet_number
 from planner.scenario.context import database_url
 from planner.scenario.files import ScenarioFile, parse_scenario
 from planner.scenario.provenance import provenance
@@ -86,6 +86,7 @@ __all__ = [
     "point_options",
     "run_sweep",
     "scenario_keys",
+    "best_so_far_fr",
     "to_csv",
     "value_fr",
     "work_budget",
@@ -207,8 +208,8 @@ def point_options(f: ScenarioFile, iterations: int | None = None) -> SolveOption
     )
 
 
-# Figures every outcome carries, from planner.analysis.compare (None when the point failed or the figure
-# is unknown: coverage needs the territory database, so a standalone scenario has none), with
+# Figures every outcome carries, from planner.analysis.compare (None when the point failed or the
+# figure is unknown: coverage needs the territory database, so a standalone scenario has none), with
 # their French label, unit, decimals and short label (terminal). "Human help" is a fixed France
 # Services, a lieu de médiation or a stop of the plan within the coverage threshold.
 FIGURES: dict[str, tuple[str, str, int, str]] = {
@@ -313,7 +314,8 @@ def _plan_fingerprint(plan: Any) -> str:
 
 
 def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
-    """A planned point's figures (:data:`FIGURES`), from :func:`planner.analysis.compare.measure`."""
+    """A planned point's figures (:data:`FIGURES`), from
+    :func:`planner.analysis.compare.measure`."""
     from planner.analysis.compare import measure
 
     m = measure(planned, db=db).figures
@@ -712,7 +714,7 @@ def value_fr(name: str, value: Any) -> str:
     """A variable's value as a table cell: ``mensuel``, ``20``, ``2,5``, ``journée``."""
     if name == "frequency":
         return _FREQUENCY_FR.get(value, str(value))
-    return _fr_number(value)
+    return short_number_fr(value)
 
 
 def columns(sweep: Sweep, *, full: bool = False) -> list[Column]:
@@ -772,9 +774,31 @@ def cell_text(outcome: Outcome, column: Column, *, spreadsheet: bool = False) ->
         return "" if spreadsheet else "—"
     if column.digits is not None and isinstance(value, (int, float)):
         if spreadsheet:
-            return f"{value:.{column.digits}f}".replace(".", ",")
+            return spreadsheet_number(value, column.digits)
         return number_fr(float(value), column.digits)
     return str(value)
+
+
+def best_so_far_fr(done: list[Outcome], axis: str, aid: bool) -> str:
+    """The live progress status of a sweep, from the outcomes ``done`` so far: ``front : 3
+    point(s) ; le plus couvrant : 12 345 habitants pour 48 000 € par an`` (and how many gave
+    no plan)."""
+    ok = [o for o in done if o.ok]
+    failed = len(done) - len(ok)
+    parts = [f"{failed} sans plan"] if failed else []
+    cost_key, cover_key = cost_figure(aid), AXES[axis].figure
+    points = [(o.figure(cost_key), o.figure(cover_key)) for o in ok]
+    points = [(c, v) for c, v in points if c is not None and v is not None]
+    if points:
+        mask = pareto_front([c for c, _ in points], [v for _, v in points])
+        cost, cover = max((p for p, m in zip(points, mask) if m), key=lambda p: (p[1], -p[0]))
+        unit = AXES[axis].unit_fr
+        parts.insert(
+            0,
+            f"front : {int(mask.sum())} point(s) ; le plus couvrant : "
+            f"{number_fr(cover)} {unit} pour {number_fr(cost)} € par an",
+        )
+    return " ; ".join(parts)
 
 
 def to_csv(sweep: Sweep) -> str:

@@ -2,8 +2,8 @@
 command line, which scenario keys it sets and how a value reads in French.
 
 Kept apart from :mod:`planner.analysis.sweep` and free of heavy imports so that ``itinerance sweep
---help`` can list the variables without loading the planner; :mod:`planner.analysis.sweep` re-exports
-:class:`Variable` and :data:`VARIABLES`.
+--help`` can list the variables without loading the planner; :mod:`planner.analysis.sweep`
+re-exports :class:`Variable` and :data:`VARIABLES`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from planner.french import integer_fr, short_number_fr
 
 if TYPE_CHECKING:
     from planner.scenario.files import ScenarioFile
@@ -158,14 +160,10 @@ def _key(path: str) -> Callable[[ScenarioFile, Any], dict[str, Any]]:
 
 
 def _plural(n: Any, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return f"{integer_fr(n)} {one if n == 1 else many}"
 
 
 _FREQUENCY_FR = {"weekly": "hebdomadaire", "fortnightly": "tous les 15 jours", "monthly": "mensuel"}
-
-
-def _fr_number(value: Any) -> str:
-    return f"{value:g}".replace(".", ",") if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
@@ -199,7 +197,7 @@ VARIABLES: dict[str, Variable] = {
             "seuil (min)",
             _positive_number,
             _key("coverage.threshold"),
-            lambda v: f"seuil {_fr_number(v)} min",
+            lambda v: f"seuil {short_number_fr(v)} min",
         ),
         Variable(
             "frequency",
@@ -217,7 +215,7 @@ VARIABLES: dict[str, Variable] = {
             "permanence",
             _permanence,
             _stop_default("permanence"),
-            lambda v: f"{_fr_number(v)} min" if isinstance(v, (int, float)) else str(v),
+            lambda v: f"{short_number_fr(v)} min" if isinstance(v, (int, float)) else str(v),
         ),
         Variable(
             "weeks",
@@ -242,7 +240,7 @@ VARIABLES: dict[str, Variable] = {
             "candidats au-delà de (min)",
             _positive_number,
             _candidates("without_france_services_within"),
-            lambda v: f"candidats > {_fr_number(v)} min",
+            lambda v: f"candidats > {short_number_fr(v)} min",
         ),
         Variable(
             "shift",
@@ -259,7 +257,7 @@ VARIABLES: dict[str, Variable] = {
             _duration,
             _every_vehicle("max_drive"),
             lambda v: (
-                f"conduite ≤ {_fr_number(v)}" + (" min" if isinstance(v, (int, float)) else "")
+                f"conduite ≤ {short_number_fr(v)}" + (" min" if isinstance(v, (int, float)) else "")
             ),
         ),
         Variable(
@@ -276,7 +274,7 @@ VARIABLES: dict[str, Variable] = {
             "poids du km",
             _number,
             _key("objective.km_weight"),
-            lambda v: f"poids km {_fr_number(v)}",
+            lambda v: f"poids km {short_number_fr(v)}",
         ),
         Variable(
             "time_limit",
@@ -285,7 +283,7 @@ VARIABLES: dict[str, Variable] = {
             "budget (s)",
             _positive_number,
             _key("solver.time_limit"),
-            lambda v: f"budget {_fr_number(v)} s",
+            lambda v: f"budget {short_number_fr(v)} s",
         ),
         Variable(
             "seed",

@@ -14,7 +14,10 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="SQLAlchemy database URL (default: $ITINERANCE_DB, else a SQLite file in the user data folder).",
+        help=(
+            "SQLAlchemy database URL (default: $ITINERANCE_DB, else a SQLite file in the user "
+            "data folder)."
+        ),
         show_default=False,
     ),
 ]

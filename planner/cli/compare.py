@@ -2,11 +2,11 @@
 
 Thin: every scenario file is read and validated first (a bad one stops everything before any
 planning), then each is planned — or, for ``[asis]``, read — and measured by
-:func:`planner.analysis.compare.evaluate_scenario`; :func:`planner.analysis.compare.compare` lines them up against
-the first one. The comparison goes to the terminal (a table, ``--format csv`` or ``json``); with
-``-o comparaison.html`` the HTML report (:mod:`maps.report`) is written with each scenario's map
-next to it — the tour map (:mod:`maps.tour_map`), or the coverage map when there is no tour —
-all files or none. ``-o`` ending in ``.csv`` or ``.json`` writes that format instead.
+:func:`planner.analysis.compare.evaluate_scenario`; :func:`planner.analysis.compare.compare` lines
+them up against the first one. The comparison goes to the terminal (a table, ``--format csv`` or
+``json``); with ``-o comparaison.html`` the HTML report (:mod:`maps.report`) is written with each
+scenario's map next to it — the tour map (:mod:`maps.tour_map`), or the coverage map when there is
+no tour — all files or none. ``-o`` ending in ``.csv`` or ``.json`` writes that format instead.
 """
 
 from __future__ import annotations
@@ -127,8 +127,7 @@ def _evaluate(
 
 def print_comparison(comparison: Comparison, out: Console | None = None) -> None:
     """The comparison as a French terminal table, with the cost assumptions below it."""
-    from planner.analysis.costs import RATES_FR
-    from planner.outputs.report import number_fr
+    from planner.analysis.compare import cost_assumptions_fr
 
     out = out or console
     labels = comparison.labels
@@ -159,21 +158,8 @@ def print_comparison(comparison: Comparison, out: Console | None = None) -> None
     for s in comparison.scenarios:
         for note in s.notes:
             out.print(f"[bold]{s.label}[/] : {note}", highlight=False, soft_wrap=True)
-    rates = comparison.scenarios[0].costs.rates
-    shown = ", ".join(
-        f"{RATES_FR[k][0].lower()} {number_fr(rates[k], 2 if rates[k] % 1 else 0)} {RATES_FR[k][1]}"
-        for k in (
-            "fuel_price_per_l",
-            "fuel_l_per_100km",
-            "co2_kg_per_l",
-            "staff_cost_per_hour",
-            "purchase_cost",
-            "lifetime_years",
-            "working_weeks_per_year",
-        )
-    )
     out.print(
-        f"Hypothèses de coût (référence, section costs) : {shown}. Sources : docs/compare.md.",
+        cost_assumptions_fr(comparison),
         highlight=False,
         soft_wrap=True,
         markup=False,

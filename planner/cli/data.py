@@ -1,8 +1,9 @@
 """``itinerance data ...``: territory data commands (sources, fetch, load, status, rota, import).
 
-Thin wrappers over :mod:`geodata`: they parse options, call the library, and print French text
-about the territory (help texts are English). Errors are :class:`~geodata.errors.ItineranceError`
-raised by the library; ``planner.cli.main`` turns them into one line and exit code 2.
+Thin wrappers over :mod:`geodata`: they parse options, call the library, and print the French
+text of :mod:`planner.outputs.territory` (help texts are English). Errors are
+:class:`~geodata.errors.ItineranceError` raised by the library; ``planner.cli.main`` turns them
+into one line and exit code 2.
 """
 
 from __future__ import annotations
@@ -31,52 +32,21 @@ from geodata.hours import WEEKDAYS_FR, intervals_fr
 from geodata.records import ParsedRota, ServiceKind
 from planner.cli.app import data_app
 from planner.cli.common import DbOption, console, err_console
+from planner.french import integer_fr
+from planner.outputs.territory import (
+    KIND_FR,
+    import_summary_fr,
+    load_summary_fr,
+    rota_to_json,
+    rotas_summary_fr,
+)
 
-__all__ = [
-    "fr_int",
-    "fr_float",
-    "plural_fr",
-    "services_fr",
-    "load_summary_fr",
-    "rota_to_json",
-    "step_progress",
-]
+__all__ = ["step_progress"]
 
 
 class OutputFormat(str, Enum):
     table = "table"
     json = "json"
-
-
-# -- French formatting ------------------------------------------------------------------------
-
-
-def fr_int(n: int) -> str:
-    """``216069`` → ``"216 069"`` (French thousands separator)."""
-    return f"{n:,}".replace(",", " ")
-
-
-def fr_float(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}".replace(".", ",")
-
-
-def plural_fr(n: int, singular: str, plural: str | None = None) -> str:
-    return f"{fr_int(n)} {singular if n <= 1 else (plural or singular + 's')}"
-
-
-_KIND_FR = {
-    ServiceKind.FRANCE_SERVICES: ("France Services fixe", "France Services fixes"),
-    ServiceKind.FRANCE_SERVICES_MOBILE: ("France Services itinérant", "France Services itinérants"),
-    ServiceKind.MEDIATION: ("lieu de médiation numérique", "lieux de médiation numérique"),
-    ServiceKind.BORNE: ("borne interactive", "bornes interactives"),
-    ServiceKind.OTHER: ("autre service", "autres services"),
-}
-
-
-def services_fr(by_kind: dict[str, int]) -> str:
-    """``"25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique"``."""
-    parts = [plural_fr(by_kind[k.value], *_KIND_FR[k]) for k in ServiceKind if by_kind.get(k.value)]
-    return ", ".join(parts) or "aucun service"
 
 
 # -- sources and fetch ------------------------------------------------------------------------
@@ -144,72 +114,6 @@ def step_progress() -> Iterator:
         yield hook
 
 
-_SOURCE_FR = {
-    "cnfs": "lieux de conseillers numériques",
-    "aidants_connect": "structures Aidants Connect",
-}
-
-
-def load_summary_fr(report) -> list[str]:  # noqa: ANN001 (geodata.load.LoadReport)
-    """The French lines ``data load`` (and the demo) print after a load."""
-    r = report
-    with_contour = r.communes - len(r.communes_without_geometry)
-    lines = [
-        f"{r.area.label_fr.capitalize()} chargé en {fr_float(r.seconds)} s : "
-        f"{plural_fr(r.communes, 'commune')}, {fr_int(r.population)} habitants, {plural_fr(r.epcis, 'EPCI', 'EPCI')}.",
-        f"Contours : {fr_int(with_contour)} communes sur {fr_int(r.communes)}"
-        + (f" ({r.contour_source})" if r.contour_source else "")
-        + (
-            f" ; sans contour : {', '.join(r.communes_without_geometry[:8])}"
-            + (" …" if len(r.communes_without_geometry) > 8 else "")
-            + " (donnez un fichier avec --contours)"
-            if r.communes_without_geometry
-            else ""
-        )
-        + ".",
-        f"Indice de fragilité numérique : {fr_int(r.communes - len(r.ifn_missing))} communes avec score"
-        + (
-            f", {fr_int(len(r.ifn_missing))} sans ({', '.join(r.ifn_missing[:8])})"
-            if r.ifn_missing
-            else ""
-        )
-        + ".",
-        f"Services : {services_fr(r.services_by_kind)}"
-        + (
-            " ("
-            + ", ".join(
-                f"{fr_int(n)} {_SOURCE_FR.get(src, src)}"
-                for src, n in r.mediation_by_source.items()
-            )
-            + ")"
-            if r.mediation_by_source
-            else ""
-        )
-        + (
-            f" ; {fr_int(r.nearby_services)} services voisins (moins de 50 km) ajoutés"
-            if r.nearby_services
-            else ""
-        )
-        + ".",
-    ]
-    if r.mediation_unlocated:
-        lines.append(f"Lieux de médiation sans position : {fr_int(r.mediation_unlocated)}.")
-    if r.odd_hours:
-        shown = "; ".join(
-            f"{o.service_id} {WEEKDAYS_FR[o.weekday] if o.weekday is not None else 'semaine'} {o.text!r}"
-            for o in r.odd_hours[:5]
-        )
-        lines.append(
-            f"Horaires illisibles (laissés de côté) : {fr_int(len(r.odd_hours))} — {shown}{' …' if len(r.odd_hours) > 5 else ''}."
-        )
-    lines.append(
-        f"Tournées : {plural_fr(r.rotas, 'service itinérant ou multisite', 'services itinérants ou multisites')}, "
-        f"{plural_fr(r.rota_stops, 'arrêt')}, {plural_fr(r.unresolved_stops, 'nom non résolu', 'noms non résolus')}, "
-        f"{plural_fr(r.rota_issues, 'remarque')}."
-    )
-    return lines
-
-
 @data_app.command("load")
 def load(
     region: Annotated[
@@ -222,7 +126,8 @@ def load(
         Path | None,
         typer.Option(
             "--contours",
-            help="Your own commune contour file (GeoJSON, GeoPackage, Shapefile) instead of the built-in Centre-Val de Loire one.",
+            help="Your own commune contour file (GeoJSON, GeoPackage, Shapefile) "
+            "instead of the built-in Centre-Val de Loire one.",
         ),
     ] = None,
     contours_code_column: Annotated[
@@ -297,7 +202,7 @@ def status(
         "Communes",
         "Avec contour",
         "Habitants",
-        *(_KIND_FR[k][1] for k in kinds),
+        *(KIND_FR[k][1] for k in kinds),
         "Arrêts de tournée",
         "Non résolus",
     ):
@@ -305,12 +210,12 @@ def status(
     for d in st.departements:
         table.add_row(
             d["departement"],
-            fr_int(d["communes"]),
-            fr_int(d["with_contour"]),
-            fr_int(d["population"]),
-            *(fr_int(d["services"].get(k.value, 0)) for k in kinds),
-            fr_int(d["rota_stops"]),
-            fr_int(d["unresolved_stops"]),
+            integer_fr(d["communes"]),
+            integer_fr(d["with_contour"]),
+            integer_fr(d["population"]),
+            *(integer_fr(d["services"].get(k.value, 0)) for k in kinds),
+            integer_fr(d["rota_stops"]),
+            integer_fr(d["unresolved_stops"]),
         )
     console.print(table)
     files = Table(title="Fichiers chargés (provenance)")
@@ -324,59 +229,18 @@ def status(
             item["vintage"] or "",
             item["sha256"][:12] + "…",
             str(item["loaded_at"])[:19].replace("T", " "),
-            fr_int(item["rows"]),
+            integer_fr(item["rows"]),
         )
     console.print(files)
     user = {k: v for k, v in st.user_items.items() if v}
     if user:
         console.print(
-            "Éléments importés : " + ", ".join(f"{k} {fr_int(v)}" for k, v in user.items()),
+            "Éléments importés : " + ", ".join(f"{k} {integer_fr(v)}" for k, v in user.items()),
             highlight=False,
         )
 
 
 # -- rota ---------------------------------------------------------------------------------------
-
-
-def rota_to_json(rota: ParsedRota) -> dict:
-    """A parsed rota as JSON-ready data (French recurrence included)."""
-    from geodata.rota import describe_recurrence_fr
-
-    return {
-        "service_id": rota.service_id,
-        "service_name": rota.service_name,
-        "base_insee": rota.base_insee,
-        "departement": rota.departement,
-        "raw_text": rota.raw_text,
-        "hours": {
-            WEEKDAYS_FR[d]: [[iv.start, iv.end] for iv in ivs]
-            for d, ivs in sorted(rota.hours.items())
-        },
-        "stops": [
-            {
-                "order": s.order,
-                "raw_name": s.raw_name,
-                "insee": s.match.insee,
-                "name": s.match.name,
-                "confidence": round(s.match.confidence, 3),
-                "reason": s.match.reason,
-                "candidates": [list(c) for c in s.match.candidates],
-                "recurrence": {
-                    "kind": s.recurrence.kind.value,
-                    "weekday": s.recurrence.weekday,
-                    "nth": s.recurrence.nth,
-                    "start": s.recurrence.start,
-                    "end": s.recurrence.end,
-                    "part_of_day": s.recurrence.part_of_day,
-                    "text": s.recurrence.text,
-                },
-                "recurrence_fr": describe_recurrence_fr(s.recurrence),
-                "place": s.place,
-            }
-            for s in rota.stops
-        ],
-        "issues": list(rota.issues),
-    }
 
 
 def _print_rota(rota: ParsedRota, names: dict[str, str]) -> None:
@@ -444,13 +308,7 @@ def rota(
     names = dict(zip(frame["code"], frame["name"])) if frame is not None else {}
     for r in found:
         _print_rota(r, names)
-    stops = sum(len(r.stops) for r in found)
-    unresolved = sum(1 for r in found for s in r.stops if s.match.insee is None)
-    console.print(
-        f"\n{plural_fr(len(found), 'tournée')}, {plural_fr(stops, 'arrêt')}, "
-        f"{plural_fr(unresolved, 'nom non résolu', 'noms non résolus')}.",
-        highlight=False,
-    )
+    console.print(f"\n{rotas_summary_fr(found)}", highlight=False)
 
 
 # -- import -------------------------------------------------------------------------------------
@@ -504,31 +362,6 @@ def import_(
         file, kind.value, _mapping(map_), layer, known_insee=known, former_insee=former
     )
     report = store_import(db, result, replace=replace)
-    noun = {
-        "borne": ("borne importée", "bornes importées"),
-        "host_site": ("lieu d'accueil importé", "lieux d'accueil importés"),
-        "service": ("service importé", "services importés"),
-        "vehicle": ("véhicule importé", "véhicules importés"),
-    }[kind.value]
-    console.print(
-        f"{plural_fr(report.stored, *noun)} depuis {report.source}"
-        + (
-            f" (dont {fr_int(report.replaced)} déjà importé(s) de ce fichier, remplacé(s))"
-            if report.replaced
-            else ""
-        )
-        + (
-            f" ; {fr_int(report.located_by_contour)} situé(s) dans leur commune par leurs coordonnées"
-            if report.located_by_contour
-            else ""
-        )
-        + (
-            f" ; {fr_int(report.placed_at_commune)} placé(s) au point de leur commune"
-            if report.placed_at_commune
-            else ""
-        )
-        + ".",
-        highlight=False,
-    )
+    console.print(import_summary_fr(report, kind.value), highlight=False)
     for warning in report.warnings:
         err_console.print(f"warning: {warning}", highlight=False, markup=False)

@@ -19,7 +19,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,16 +29,16 @@ from rich.console import Console
 from rich.table import Table
 
 from geodata.errors import ItineranceError
-from geodata.records import ServiceKind
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
-from planner.cli.data import (
-    fr_float,
-    fr_int,
+from planner.cli.data import step_progress
+from planner.french import integer_fr, plural_fr
+from planner.outputs.territory import (
+    ifn_fr,
     load_summary_fr,
-    plural_fr,
-    services_fr,
-    step_progress,
+    mobile_services_fr,
+    most_fragile,
+    territory_summary_fr,
 )
 
 if TYPE_CHECKING:
@@ -112,38 +111,9 @@ def territory(ctx: DemoContext) -> None:
     services = query.services(ctx.url, departement=ctx.departement)
     nearby = query.services(ctx.url, departement=ctx.departement, bbox_margin_km=30)
     ctx.results["communes"], ctx.results["services"] = communes, services
-    population = int(communes["population"].fillna(0).sum())
-    small = int((communes["population"].fillna(0) < 500).sum())
-    by_kind = Counter(s.kind.value for s in services)
-    out = ctx.console.print
-    out(
-        f"{ctx.departement_name} ({ctx.departement}) : {fr_int(len(communes))} communes, "
-        f"{fr_int(population)} habitants, {fr_int(communes['epci'].nunique())} EPCI ; "
-        f"{fr_int(small)} communes de moins de 500 habitants.",
-        highlight=False,
-    )
-    out(f"Services dans le département : {services_fr(dict(by_kind))}.", highlight=False)
-    out(
-        f"Avec les départements voisins (moins de 30 km) : {fr_int(len(nearby) - len(services))} services de plus.",
-        highlight=False,
-    )
-    ifn = communes["ifn"].dropna()
-    if len(ifn):
-        weighted = float(
-            (communes["ifn"] * communes["population"]).sum()
-            / communes.loc[communes["ifn"].notna(), "population"].sum()
-        )
-        out(
-            f"Indice de fragilité numérique (0 à 10, 10 = le plus fragile) : médiane {fr_float(float(ifn.median()))}, "
-            f"moyenne pondérée par la population {fr_float(weighted)}"
-            + (
-                f" ; {fr_int(len(communes) - len(ifn))} communes sans score"
-                if len(ifn) < len(communes)
-                else ""
-            )
-            + ".",
-            highlight=False,
-        )
+    label = f"{ctx.departement_name} ({ctx.departement})"
+    for line in territory_summary_fr(label, communes, services, nearby):
+        ctx.console.print(line, highlight=False)
 
 
 @demo_section(f"Les {FRAGILE_SHOWN} communes les plus fragiles (IFN)")
@@ -154,14 +124,12 @@ def fragile_communes(ctx: DemoContext) -> None:
     communes = ctx.results.get("communes")
     if communes is None:
         communes = query.communes(ctx.url, departement=ctx.departement)
-    ranked = communes[communes["ifn"].notna()].sort_values(
-        ["ifn", "population", "code"], ascending=[False, False, True]
-    )
     table = Table()
     for col in ("Commune", "INSEE", "IFN", "Habitants", "EPCI"):
         table.add_column(col)
-    for r in ranked.head(FRAGILE_SHOWN).itertuples(index=False):
-        table.add_row(r.name, r.code, fr_float(r.ifn), fr_int(int(r.population)), r.epci_name or "")
+    for r in most_fragile(communes, FRAGILE_SHOWN).itertuples(index=False):
+        row = (r.name, r.code, ifn_fr(r.ifn), integer_fr(int(r.population)), r.epci_name or "")
+        table.add_row(*row)
     ctx.console.print(table)
 
 
@@ -169,47 +137,25 @@ def fragile_communes(ctx: DemoContext) -> None:
 def mobile_services(ctx: DemoContext) -> None:
     """Each mobile or multi-site service with its parsed stops, in French."""
     from geodata import query
-    from geodata.rota import describe_recurrence_fr
 
     services = ctx.results.get("services") or query.services(ctx.url, departement=ctx.departement)
-    mobile = [s for s in services if s.kind == ServiceKind.FRANCE_SERVICES_MOBILE]
-    rotas = {r.service_id: r for r in query.rotas(ctx.url, departement=ctx.departement)}
+    rotas = query.rotas(ctx.url, departement=ctx.departement)
     names = (
         dict(zip(ctx.results["communes"]["code"], ctx.results["communes"]["name"]))
         if "communes" in ctx.results
         else {}
     )
     out = ctx.console.print
-    out(
-        f"{plural_fr(len(mobile), 'France Services itinérant', 'France Services itinérants')} ; "
-        f"{plural_fr(len(rotas), 'tournée lue', 'tournées lues')} dans la liste nationale "
-        "(services itinérants et multisites).",
-        highlight=False,
-    )
-    for service_id in sorted(set(rotas) | {s.id for s in mobile}):
-        rota = rotas.get(service_id)
-        service = next((s for s in services if s.id == service_id), None)
-        title = rota.service_name if rota else service.name  # type: ignore[union-attr]
-        base = (rota.base_insee if rota else service.insee) or ""  # type: ignore[union-attr]
-        out(f"\n[bold]{title}[/] — base : {names.get(base, base)}", highlight=False)
-        if rota is None or not rota.stops:
-            out("  Aucun arrêt lisible dans la liste nationale.", highlight=False)
-        for stop in rota.stops if rota else ():
-            if stop.match.insee:
-                where = f"{stop.match.name} ({stop.match.insee})" + (
-                    f", {stop.place}" if stop.place else ""
-                )
-            else:
-                near = ", ".join(f"{n} {c}" for c, n, _ in stop.match.candidates[:3])
-                where = f"« {stop.raw_name} » non résolu" + (f" (proches : {near})" if near else "")
+    headline, found = mobile_services_fr(services, rotas, names)
+    out(headline, highlight=False)
+    for service in found:
+        out(f"\n[bold]{service.title}[/] — base : {service.base}", highlight=False)
+        for line in service.stops:
+            out(f"  {line}", highlight=False)
+        if service.unresolved:
+            check = plural_fr(service.unresolved, "nom à vérifier", "noms à vérifier")
             out(
-                f"  {stop.order:>2}. {describe_recurrence_fr(stop.recurrence)} — {where}",
-                highlight=False,
-            )
-        unresolved = sum(1 for s in rota.stops if s.match.insee is None) if rota else 0
-        if unresolved:
-            out(
-                f"  {plural_fr(unresolved, 'nom à vérifier', 'noms à vérifier')} : itinerance data rota --service {service_id}",
+                f"  {check} : itinerance data rota --service {service.service_id}",
                 highlight=False,
             )
 
@@ -219,8 +165,9 @@ def coverage_gaps(ctx: DemoContext) -> None:
     """Coverage at the State's 30-minute promise, then the gap communes at 15 minutes (with the
     offline travel model every Indre commune may already be within 30 minutes: said, not hidden);
     writes the coverage map at the threshold that shows gaps."""
-    from planner.cli.coverage import coverage_table_fr
-    from planner.cli.map_commands import area_coverage
+    from planner.access.area import area_coverage
+    from planner.cli.coverage import rich_parts
+    from planner.outputs.coverage_report import coverage_report_fr, method_note_fr
 
     out = ctx.console.print
     area = area_coverage(ctx.url, departement=ctx.departement, threshold=PROMISE_MINUTES)
@@ -229,12 +176,13 @@ def coverage_gaps(ctx: DemoContext) -> None:
         out(
             f"À {PROMISE_MINUTES:.0f} min (la promesse de l'État), toutes les communes de "
             f"l'{ctx.departement_name} ont une aide humaine à portée. La suite de la démonstration "
-            f"regarde à {GAP_MINUTES:.0f} min, là où un passage régulier change le plus les choses.",
+            f"regarde à {GAP_MINUTES:.0f} min, là où un passage régulier change le plus les "
+            "choses.",
             highlight=False,
         )
         area = area_coverage(ctx.url, departement=ctx.departement, threshold=GAP_MINUTES)
         threshold = GAP_MINUTES
-    for part in coverage_table_fr(area.coverage, area.label, GAPS_SHOWN):
+    for part in rich_parts(coverage_report_fr(area.coverage, area.label, GAPS_SHOWN)):
         out(part, highlight=False)
     ctx.results["coverage"], ctx.results["threshold"] = area, threshold
     target = ctx.write_target("carte-couverture-indre.html")
@@ -253,7 +201,7 @@ def coverage_gaps(ctx: DemoContext) -> None:
         threshold=threshold,
         vintages=area.vintages,
         area_label=area.label,
-        method_note=area.method_note,
+        method_note=method_note_fr(area.router),
         provenance=provenance(database=ctx.url, router=area.coverage.router),
     )
     for path in paths:
@@ -288,30 +236,10 @@ def _planned(ctx: DemoContext, name: str, time_limit: float | None) -> Any:
 
 def _summary_fr(ctx: DemoContext, planned: Any) -> None:
     """The validator's figures of a plan in a few French lines, and its violations if any."""
-    from planner.outputs.report import number_fr
+    from planner.outputs.report import summary_fr
 
-    fig, report = planned.report.figures, planned.report
-    served = len(planned.plan.served_stops())
-    out = ctx.console.print
-    out(
-        f"{plural_fr(served, 'commune desservie', 'communes desservies')} par mois ; "
-        f"{number_fr(fig.km_per_month)} km et {number_fr(fig.drive_hours_per_month, 1)} h de "
-        f"conduite par mois ; {number_fr(fig.presence_hours_total_per_month, 1)} h de "
-        "présence dans les communes.",
-        highlight=False,
-    )
-    if report.ok:
-        out(
-            "Vérification indépendante (temps recalculés) : aucune contrainte violée.",
-            highlight=False,
-        )
-    else:
-        out(
-            f"Vérification indépendante : {plural_fr(len(report.violations), 'contrainte violée', 'contraintes violées')} :",
-            highlight=False,
-        )
-        for v in report.violations[:5]:
-            out(f"  - {v.message}", highlight=False, markup=False)
+    for line in summary_fr(planned.plan, planned.report):
+        ctx.console.print(line, highlight=False, markup=False)
 
 
 @demo_section("La Rur@linette aujourd'hui")
@@ -332,7 +260,8 @@ def rota_optimised(ctx: DemoContext) -> None:
     warming = ctx.results.pop("warm_up", None)
     if warming is not None:  # the engine's compiled kernel, loaded (or compiled) meanwhile
         with err_console.status(
-            "Préparation du moteur d'optimisation (la première fois : compilation, une à deux minutes)…"
+            "Préparation du moteur d'optimisation (la première fois : compilation, une à deux "
+            "minutes)…"
         ):
             warming.join()
     planned = _planned(ctx, OPTIMISED, ctx.time_limit)
@@ -397,7 +326,8 @@ def documents(ctx: DemoContext) -> None:
         write_json(ctx.results[key].plan.to_json(), path)
         ctx.record(
             path,
-            "plan au format JSON (entrées, versions, graine ; itinerance evaluate/export le relisent)",
+            "plan au format JSON (entrées, versions, graine ; itinerance evaluate/export le "
+            "relisent)",
         )
     plan = ctx.results["optimised"].plan
     schedule = Schedule.from_plan(plan, "plan-rurlinette-optimisee.json")
@@ -517,7 +447,10 @@ def demo(
         typer.Option(
             "--out",
             "-o",
-            help="Folder for the demo's maps, report and documents (replaced if written by a previous demo).",
+            help=(
+                "Folder for the demo's maps, report and documents (replaced if written by a "
+                "previous demo)."
+            ),
         ),
     ] = DEMO_FOLDER,
     time_limit: Annotated[
@@ -525,7 +458,8 @@ def demo(
     ] = DEMO_TIME_LIMIT,
 ) -> None:
     """Built-in demo on Indre (36): territory, coverage gaps, La Rur@linette today and optimised,
-    their comparison, and the maps, report, timetables, posters and calendars in ./itinerance-demo/."""
+    their comparison, and the maps, report, timetables, posters and calendars in
+    ./itinerance-demo/."""
     if not time_limit > 0:
         raise ItineranceError(
             f"--time-limit: expected a positive number of seconds, got {time_limit:g}"

@@ -20,7 +20,8 @@ timetables and calendars (the crew's documents); posters, commune calendars, GIS
 map never show more than "visite à domicile", a commune and a time slot.
 
 Thin: dates come from :mod:`planner.outputs.calendar`, files from :mod:`planner.outputs.ical`,
-:mod:`planner.outputs.geoexport`, :mod:`maps.timetable`, :mod:`maps.poster` and :mod:`maps.tour_map`.
+:mod:`planner.outputs.geoexport`, :mod:`maps.timetable`, :mod:`maps.poster` and
+:mod:`maps.tour_map`.
 """
 
 from __future__ import annotations
@@ -40,13 +41,12 @@ from geodata.errors import ItineranceError
 from maps.io import OutputError
 from planner.cli.app import app
 from planner.cli.common import console, err_console
-from planner.errors import PlanError
 from planner.tours.plan import Plan
 
 if TYPE_CHECKING:
     from planner.outputs.calendar import Schedule
 
-__all__ = ["FORMATS", "export_command", "export_plan", "personal_from_scenario"]
+__all__ = ["FORMATS", "export_command", "export_plan"]
 
 FORMATS = ("timetable", "poster", "ics", "geo", "map")
 MAX_MONTHS = 36
@@ -96,30 +96,6 @@ def check_months(months: int) -> None:
     """``--months`` between 1 and :data:`MAX_MONTHS`."""
     if not 1 <= months <= MAX_MONTHS:
         raise ItineranceError(f"--months: expected 1 to {MAX_MONTHS}, got {months}")
-
-
-def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]:
-    """Requesters' details from the scenario the plan was made from (its recorded path), only
-    if that file is unchanged (same sha256). PlanError otherwise."""
-    from planner.scenario.files import load_scenario
-    from planner.scenario.provenance import sha256_of
-
-    recorded = [i for i in plan.meta.get("inputs", []) if i.get("role") == "scenario"]
-    if not recorded:
-        raise PlanError(
-            f"{source}: --include-personal-data reads the plan's scenario file, but the plan names none"
-        )
-    path = Path(str(recorded[0].get("path")))
-    if not path.is_file():
-        raise PlanError(
-            f"{source}: --include-personal-data reads the scenario {path}, which is not there"
-        )
-    if sha256_of(path) != recorded[0].get("sha256"):
-        raise PlanError(
-            f"{path}: changed since the plan was made (sha256 differs); plan it again first"
-        )
-    f = load_scenario(path)
-    return {r.id: r.personal() for r in f.scenario.requests if r.personal()}
 
 
 def _check_target(to: Path) -> None:
@@ -340,7 +316,10 @@ def export_command(
         str | None,
         typer.Option(
             "--start",
-            help="First date of the calendars and posters, YYYY-MM-DD (default: next Monday); week 1 of a 2- or 4-week cycle.",
+            help=(
+                "First date of the calendars and posters, YYYY-MM-DD (default: next Monday); week "
+                "1 of a 2- or 4-week cycle."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -359,7 +338,10 @@ def export_command(
         str | None,
         typer.Option(
             "--contact",
-            help="The service's contact for the posters (a service's phone or e-mail, not a person's).",
+            help=(
+                "The service's contact for the posters (a service's phone or e-mail, not a "
+                "person's)."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -367,12 +349,16 @@ def export_command(
         bool,
         typer.Option(
             "--include-personal-data",
-            help="Add requesters' details (from the plan's scenario) to the vehicles' timetables and calendars only.",
+            help=(
+                "Add requesters' details (from the plan's scenario) to the vehicles' timetables "
+                "and calendars only."
+            ),
         ),
     ] = False,
 ) -> None:
     """Write a plan's timetables, posters, calendars, GIS files and tour map into a folder."""
     from planner.outputs.calendar import Schedule, date_fr
+    from planner.scenario.pipeline import personal_from_scenario
 
     wanted = parse_formats(formats)
     first = parse_start(start)
@@ -385,7 +371,8 @@ def export_command(
     tour_map = _tour_map_writer(plan) if "map" in wanted else None
     if "map" in wanted and tour_map is None:
         err_console.print(
-            "attention : la carte des tournées n'est pas disponible dans cette version ; elle n'est pas écrite.",
+            "attention : la carte des tournées n'est pas disponible dans cette version ; elle "
+            "n'est pas écrite.",
             highlight=False,
         )
     written = export_plan(

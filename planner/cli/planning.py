@@ -1,9 +1,9 @@
 """``itinerance plan`` and ``itinerance evaluate``: plan a scenario, or check an existing rota.
 
-- ``plan SCENARIO.toml [-o plan.json]`` builds the problem (:mod:`planner.scenario.build`), explains an
-  infeasible problem stop by stop (:mod:`planner.tours.feasibility`, exit code 2), runs the engine with
-  a progress display, checks the plan with the independent validator, prints the rota in French
-  (:mod:`planner.outputs.report`) and writes the JSON plan atomically, with its provenance
+- ``plan SCENARIO.toml [-o plan.json]`` builds the problem (:mod:`planner.scenario.build`), explains
+  an infeasible problem stop by stop (:mod:`planner.tours.feasibility`, exit code 2), runs the
+  engine with a progress display, checks the plan with the independent validator, prints the rota in
+  French (:mod:`planner.outputs.report`) and writes the JSON plan atomically, with its provenance
   (:mod:`planner.scenario.provenance`). An ``[asis]`` scenario is not optimised: its plan is the
   published rota.
 - ``evaluate SCENARIO.toml --plan plan.json`` or ``evaluate --rota 2394`` validates a plan (or a
@@ -41,7 +41,8 @@ _PIPELINE = ("plan_scenario", "solve_options")  # importable from here (docs/sce
 
 
 def __getattr__(name: str) -> Any:
-    """:mod:`planner.scenario.pipeline`'s ``plan_scenario`` and ``solve_options``, imported on first use."""
+    """:mod:`planner.scenario.pipeline`'s ``plan_scenario`` and ``solve_options``, imported on
+    first use."""
     if name in _PIPELINE:
         from planner.scenario import pipeline
 
@@ -103,7 +104,10 @@ def plan_command(
         Path | None,
         typer.Option(
             "--initial",
-            help="Re-plan from this plan (JSON): the search starts from it and moves as few visits as it can.",
+            help=(
+                "Re-plan from this plan (JSON): the search starts from it and moves as few visits "
+                "as it can."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -111,7 +115,10 @@ def plan_command(
         str | None,
         typer.Option(
             "--freeze-weeks",
-            help="With --initial: weeks of the cycle kept exactly as they are, e.g. 1 or 1-2 (committed weeks).",
+            help=(
+                "With --initial: weeks of the cycle kept exactly as they are, e.g. 1 or 1-2 "
+                "(committed weeks)."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -119,7 +126,10 @@ def plan_command(
         str | None,
         typer.Option(
             "--freeze-stops",
-            help="With --initial: stops (ids as in the plan, e.g. INSEE codes) that keep their days and vehicle, comma-separated.",
+            help=(
+                "With --initial: stops (ids as in the plan, e.g. INSEE codes) that keep their "
+                "days and vehicle, comma-separated."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -150,7 +160,8 @@ def plan_command(
     if start is not None:
         if built.is_asis:
             raise ItineranceError(
-                f"--initial: {scenario} evaluates a published rota ([asis]); there is nothing to re-plan"
+                f"--initial: {scenario} evaluates a published rota ([asis]); there is nothing to "
+                "re-plan"
             )
         stops = {s.strip() for s in (freeze_stops or "").split(",") if s.strip()}
         frozen = frozen_parts(built.problem, start, weeks=weeks, stops=stops)

@@ -1,12 +1,12 @@
 """``itinerance sweep SCENARIO.toml --vary vehicles=1,2,3 --vary frequency=monthly,fortnightly``.
 
-Thin: the options are read and checked first (unknown variable, bad value, unwritable output:
-one ``error:`` line, exit code 2, nothing run or written), then :func:`planner.analysis.sweep.run_sweep`
+Thin: the options are read and checked first (unknown variable, bad value, unwritable output: one
+``error:`` line, exit code 2, nothing run or written), then :func:`planner.analysis.sweep.run_sweep`
 plans every combination on a local Dask cluster of processes, or on the cluster given by
-``--scheduler``, with the same results either way, while a progress bar shows the combinations
-done and the best so far. The table (French) goes to the terminal, or ``--format csv|json``;
-``-o`` writes the HTML page with the cost–coverage chart (:mod:`maps.sweep_report`), a ``.csv``
-or a ``.json`` — several ``-o`` write several files, all or none.
+``--scheduler``, with the same results either way, while a progress bar shows the combinations done
+and the best so far. The table (French) goes to the terminal, or ``--format csv|json``; ``-o``
+writes the HTML page with the cost–coverage chart (:mod:`maps.sweep_report`), a ``.csv`` or a
+``.json`` — several ``-o`` write several files, all or none.
 
 Exit codes: 0 when at least one combination was planned; 1 when none was (the table says why);
 2 for bad input.
@@ -225,35 +225,14 @@ def _render(sweep: Sweep, path: Path) -> bytes:
 # --- progress -------------------------------------------------------------------------------------
 
 
-def _best_so_far(done: list[Outcome], axis: str, aid: bool) -> str:
-    """``front : 3 points ; le plus couvrant : 12 345 habitants pour 48 000 € par an``."""
-    from planner.analysis.sweep import AXES, cost_figure, pareto_front
-    from planner.outputs.report import number_fr
-
-    ok = [o for o in done if o.ok]
-    failed = len(done) - len(ok)
-    parts = [f"{failed} sans plan"] if failed else []
-    cost_key, cover_key = cost_figure(aid), AXES[axis].figure
-    points = [(o.figure(cost_key), o.figure(cover_key)) for o in ok]
-    points = [(c, v) for c, v in points if c is not None and v is not None]
-    if points:
-        mask = pareto_front([c for c, _ in points], [v for _, v in points])
-        cost, cover = max((p for p, m in zip(points, mask) if m), key=lambda p: (p[1], -p[0]))
-        unit = AXES[axis].unit_fr
-        parts.insert(
-            0,
-            f"front : {int(mask.sum())} point(s) ; le plus couvrant : "
-            f"{number_fr(cover)} {unit} pour {number_fr(cost)} € par an",
-        )
-    return " ; ".join(parts)
-
-
 @contextmanager
 def _progress(total: int, axis: str, aid: bool) -> Iterator[ResultCallback]:
     """A progress bar over the combinations (silent outside a terminal)."""
     if not err_console.is_terminal:
         yield lambda outcome, done, total: None
         return
+    from planner.analysis.sweep import best_so_far_fr
+
     columns_ = (
         TextColumn("[bold]Balayage"),
         BarColumn(),
@@ -267,7 +246,7 @@ def _progress(total: int, axis: str, aid: bool) -> Iterator[ResultCallback]:
 
         def on_result(outcome: Outcome, done: int, total: int) -> None:
             finished.append(outcome)
-            bar.update(task, completed=done, status=_best_so_far(finished, axis, aid))
+            bar.update(task, completed=done, status=best_so_far_fr(finished, axis, aid))
 
         yield on_result
 

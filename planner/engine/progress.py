@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.engine.base import ProgressCallback, ProgressEvent
+from planner.french import integer_fr, number_fr
 
 PHASES = {
     "construction": "construction",
@@ -25,11 +26,12 @@ PHASES = {
 
 def describe(event: ProgressEvent) -> str:
     """One line for an event: phase, best objective, stops served, iterations."""
-    best = "—" if event.best_objective is None else f"{event.best_objective:,.1f}"
+    best = "—" if event.best_objective is None else number_fr(event.best_objective, 1)
     missing = f", {event.unserved_mandatory} mandatory unplaced" if event.unserved_mandatory else ""
     return (
         f"{PHASES.get(event.phase, event.phase)}: best {best}, "
-        f"{event.served}/{event.total} stops served, {event.iteration:,} iterations{missing}"
+        f"{event.served}/{event.total} stops served, {integer_fr(event.iteration)} "
+        f"iterations{missing}"
     )
 
 

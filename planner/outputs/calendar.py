@@ -52,11 +52,12 @@ from typing import Any, Literal
 import holidays as _holidays
 
 from planner.errors import PlanError
+from planner.french import format_time_fr
 from planner.scenario.context import Built, StopInfo
 from planner.tours.model import Horizon
 from planner.tours.plan import Plan, Route
 from planner.tours.schedule import Leg, horizon_from_dict, horizon_to_dict, schedule_meta
-from planner.tours.wording import day_label_fr, describe_days_fr, format_time_fr, weekday_fr
+from planner.tours.wording import day_label_fr, describe_days_fr, weekday_fr
 
 __all__ = [
     "MONTHS_FR",

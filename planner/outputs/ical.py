@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vRecur
 
 from planner.errors import PlanError
+from planner.french import format_range_fr
 from planner.outputs.calendar import (
     CommuneStops,
     Permanence,
@@ -47,7 +48,6 @@ from planner.outputs.calendar import (
     sentence_fr,
 )
 from planner.scenario.provenance import versions
-from planner.tours.wording import format_range_fr
 
 __all__ = ["TZID", "commune_calendar", "event_uid", "vehicle_calendar"]
 

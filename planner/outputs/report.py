@@ -5,39 +5,41 @@ Shared by ``itinerance plan``, ``itinerance evaluate`` and the exports, so that 
 manager reads the same words everywhere::
 
     La Rur@linette — base : Châteauroux
-      1er lundi : départ 9:17 de Châteauroux → Vicq-Exemplet 10:00–16:00 (pause 12:30–13:30) → retour 16:43
+      1er lundi : départ 9:17 de Châteauroux → Vicq-Exemplet 10:00–16:00 (pause 12:30–13:30)
+        → retour 16:43
 
 Functions return lists of plain text lines (no markup), so the CLI prints them, tests read
 them and exports embed them. Violation messages come from :mod:`planner.tours.validator` (short
 English diagnostics); each is introduced by a French label of its kind.
 
-It must not decide anything (the validator checks, the engines plan), nor print or write files;
-it never shows personal data (requests are named by their commune, see :mod:`planner.scenario.build`).
+It must not decide anything (the validator checks, the engines plan), nor print or write files; it
+never shows personal data (requests are named by their commune, see :mod:`planner.scenario.build`).
 """
 
 from __future__ import annotations
 
+from planner.french import (
+    format_duration_fr,
+    format_range_fr,
+    format_time_fr,
+    number_fr,
+    plural_fr,
+)
 from planner.scenario.context import Context
 from planner.tours.model import Problem, StopKind
 from planner.tours.plan import Plan, Route
 from planner.tours.validator import ValidationReport
-from planner.tours.wording import (
-    day_label_fr,
-    describe_pattern_fr,
-    format_duration_fr,
-    format_range_fr,
-    format_time_fr,
-)
+from planner.tours.wording import day_label_fr, describe_pattern_fr
 
 __all__ = [
     "KIND_FR",
     "day_title_fr",
     "figures_lines",
     "note_lines",
-    "number_fr",
     "pattern_lines",
     "render",
     "rota_lines",
+    "summary_fr",
     "violation_lines",
 ]
 
@@ -78,11 +80,6 @@ KIND_FR = {
 _WAIT_SHOWN = 1.0  # minutes of waiting on site before the arrival time is printed
 
 
-def number_fr(x: float, digits: int = 0) -> str:
-    """``1486.78`` → ``"1 487"``; ``21.43, 1`` → ``"21,4"`` (French separators)."""
-    return f"{x:,.{digits}f}".replace(",", " ").replace(".", ",")
-
-
 def day_title_fr(problem: Problem, day: int) -> str:
     """ "1er lundi", "Dernier jour du mois" (monthly), "Lundi" (1 week), "Semaine 2 — mardi"."""
     h = problem.horizon
@@ -121,7 +118,8 @@ def _route_line(problem: Problem, route: Route) -> str:
             lunch_done = True
         text = f"{name} {format_range_fr(visit.start, visit.end)}"
         if visit.start - visit.arrival > _WAIT_SHOWN:
-            text = f"{name} (arrivée {format_time_fr(visit.arrival)}) {format_range_fr(visit.start, visit.end)}"
+            arrival = format_time_fr(visit.arrival)
+            text = f"{name} (arrivée {arrival}) {format_range_fr(visit.start, visit.end)}"
         if (
             not lunch_done
             and lunch is not None
@@ -208,7 +206,8 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
     ]
     if f.value_total > 0:
         lines.append(
-            f"Besoin couvert par les arrêts facultatifs (population × IFN) : {number_fr(f.value_served)} "
+            "Besoin couvert par les arrêts facultatifs (population × IFN) : "
+            f"{number_fr(f.value_served)} "
             f"sur {number_fr(f.value_total)}."
         )
     if f.cost > 0:
@@ -220,7 +219,8 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
             v = problem.vehicle_by_id.get(vf.vehicle)
             lines.append(
                 f"  {v.name if v else vf.vehicle} : {vf.routes} jour(s) par cycle, "
-                f"{number_fr(vf.km_per_month)} km et {format_duration_fr(vf.drive_hours_per_month * 60)} "
+                f"{number_fr(vf.km_per_month)} km et "
+                f"{format_duration_fr(vf.drive_hours_per_month * 60)} "
                 "de conduite par mois"
             )
     return lines
@@ -237,6 +237,26 @@ def violation_lines(report: ValidationReport, limit: int | None = None) -> list[
     if len(shown) < n:
         out.append(f"- … et {n - len(shown)} autres")
     return out
+
+
+def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str]:
+    """A plan in a few lines, as the demo tells it: communes served, km, driving and presence
+    hours per month; the independent check, and its first ``limit`` violations if any."""
+    fig = report.figures
+    served = len(plan.served_stops())
+    lines = [
+        f"{plural_fr(served, 'commune desservie', 'communes desservies')} par mois ; "
+        f"{number_fr(fig.km_per_month)} km et {number_fr(fig.drive_hours_per_month, 1)} h de "
+        f"conduite par mois ; {number_fr(fig.presence_hours_total_per_month, 1)} h de "
+        "présence dans les communes."
+    ]
+    if report.ok:
+        lines.append("Vérification indépendante (temps recalculés) : aucune contrainte violée.")
+        return lines
+    violated = plural_fr(len(report.violations), "contrainte violée", "contraintes violées")
+    lines.append(f"Vérification indépendante : {violated} :")
+    lines += [f"  - {v.message}" for v in report.violations[:limit]]
+    return lines
 
 
 def note_lines(context: Context | None) -> list[str]:

@@ -6,31 +6,25 @@ What it is for
   print it on a poster: "2e mardi du mois, 10:00–12:30", "chaque jeudi, 13:30–16:00",
   "un lundi sur deux (semaines 1 et 3), 9:00–12:00",
   "dernier jour du mois, 10:00–16:00 (pause déjeuner 12:30–13:30)".
-- Formatting helpers shared by the CLI rota printout, timetables, posters, the validator and the
-  feasibility explanations.
+- The vocabulary of days and patterns (ordinals, weekdays, day labels, lists joined with "et")
+  shared by the CLI rota printout, timetables, posters, the validator and the feasibility
+  explanations.
 
-Two styles of clock time, chosen once for the whole project:
+Clock times and durations (two styles, "10:30" and "10 h 30") are written by
+:mod:`planner.french`; this module imports them and re-exports them for its older callers.
 
-- **timetable** (tables, rota printouts, diagnostics): ``"9:00"``, ``"10:30"`` — compact, aligns
-  in columns, the form found in the France Services list ("10:00 - 12:30");
-- **poster** (posters, letters to the mairies, prose): ``"9 h"``, ``"10 h 30"`` — French
-  typographic usage.
-
-Durations are always written ``"45 min"``, ``"5 h"``, ``"1 h 10"``, ``"1 h 05"``.
-
-It must not: decide anything about a plan (the validator checks, the engines plan), or read
-files; it only reads the :class:`~planner.tours.model.Problem` and :class:`~planner.tours.plan.Plan` it is
+It must not: decide anything about a plan (the validator checks, the engines plan), or read files;
+it only reads the :class:`~planner.tours.model.Problem` and :class:`~planner.tours.plan.Plan` it is
 given.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import Literal
 
 from planner.errors import PlanError
+from planner.french import TimeStyle, format_duration_fr, format_range_fr, format_time_fr
 from planner.tours.model import WEEKDAY_NAMES_FR, Horizon, Problem
 from planner.tours.plan import Plan
 
@@ -54,45 +48,8 @@ __all__ = [
 
 WEEKDAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-TimeStyle = Literal["timetable", "poster"]
-
 # Visits whose start (and end) times differ by less than this are printed as one slot.
 SAME_SLOT_MINUTES = 1.0
-
-
-def _whole_minutes(minutes: float) -> int:
-    if not math.isfinite(minutes) or minutes < 0:
-        raise ValueError(f"expected a non-negative number of minutes, got {minutes!r}")
-    return math.floor(minutes + 0.5)
-
-
-def format_time_fr(minutes: float, style: TimeStyle = "timetable") -> str:
-    """Clock time of ``minutes`` since midnight: ``"10:30"`` (timetable) or ``"10 h 30"`` (poster).
-
-    Rounded to the nearest minute; hours are not zero-padded ("9:00", "9 h").
-    """
-    m = _whole_minutes(minutes)
-    h, mm = divmod(m, 60)
-    if style == "timetable":
-        return f"{h}:{mm:02d}"
-    if style == "poster":
-        return f"{h} h" if mm == 0 else f"{h} h {mm:02d}"
-    raise ValueError(f"unknown time style {style!r} (expected 'timetable' or 'poster')")
-
-
-def format_duration_fr(minutes: float) -> str:
-    """A duration: ``"45 min"``, ``"5 h"``, ``"1 h 10"``, ``"1 h 05"`` (nearest minute)."""
-    m = _whole_minutes(minutes)
-    h, mm = divmod(m, 60)
-    if h == 0:
-        return f"{mm} min"
-    return f"{h} h" if mm == 0 else f"{h} h {mm:02d}"
-
-
-def format_range_fr(start: float, end: float, style: TimeStyle = "timetable") -> str:
-    """``"10:00–12:30"`` (en dash) or, for posters, ``"10 h – 12 h 30"``."""
-    sep = "–" if style == "timetable" else " – "
-    return f"{format_time_fr(start, style)}{sep}{format_time_fr(end, style)}"
 
 
 def ordinal_fr(n: int, feminine: bool = False) -> str:

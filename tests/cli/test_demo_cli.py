@@ -33,10 +33,10 @@ def full_demo(tmp_path_factory) -> tuple[str, Path, str]:
 @pytest.mark.slow
 def test_the_demo_tells_the_territory(full_demo):
     text, _, url = full_demo
-    assert "Indre (36) : 241 communes, 216 069 habitants, 15 EPCI" in text
+    assert "Indre (36) : 241 communes, 216\u202f069 habitants, 15 EPCI" in text
     assert (
-        "Services dans le département : 25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique"
-        in text
+        "Services dans le département : 25 France Services fixes, 1 France Services itinérant, 61 "
+        "lieux de médiation numérique" in text
     )
     assert "1. 1er lundi du mois — Vicq-Exemplet (36236)" in text
     assert "« Avail » non résolu" in text
@@ -50,14 +50,14 @@ def test_the_demo_shows_the_gaps_and_both_rotas_checked(full_demo):
     assert "À 30 min (la promesse de l'État), toutes les communes de l'Indre" in text
     assert "Couverture — Indre (36), seuil 15 min" in text
     assert "Rouvres-les-Bois" in text  # the one commune beyond 15 min of any human help
-    assert "19 communes desservies par mois ; 1 487 km" in text  # as published, Avail left out
+    assert "19 communes desservies par mois ; 1\u202f487 km" in text  # as published, Avail left out
     assert text.count("aucune contrainte violée") == 1
     assert "Plan valide : toutes les contraintes sont respectées" in text
     assert "Comparaison des scénarios" in text and "Aujourd'hui (référence)" in text
     # Deterministic mode: the same optimised rota on any machine (La Rur@linette's 19 communes
     # on other days, plus 2 optional communes by need).
     assert "Arrêts desservis : 21 sur 34 ; obligatoires : 19 sur 19." in text
-    assert "Par mois : 1 612 km" in text
+    assert "Par mois : 1\u202f612 km" in text
 
 
 @pytest.mark.slow

@@ -185,23 +185,3 @@ def test_a_small_sweep_writes_its_page_csv_and_json(run_cli, small, tmp_path):
     )
     assert code == 0, err
     assert json.loads(stdout)["points"][0]["plan_sha256"] == points[0]["plan_sha256"]
-
-
-def test_the_progress_line_shows_the_front_so_far():
-    from planner.analysis.sweep import Outcome
-    from planner.cli.sweep import _best_so_far
-
-    def done(i: int, cost: float, hours: float) -> Outcome:
-        return Outcome(
-            i,
-            {"vehicles": i + 1},
-            figures={"cost_per_year": cost, "presence_hours_per_month": hours},
-        )
-
-    seen = [done(0, 50_000, 10.0), done(1, 60_000, 20.0), done(2, 70_000, 15.0)]
-    assert _best_so_far(seen, "presence", False) == (
-        "front : 2 point(s) ; le plus couvrant : 20 h pour 60 000 € par an"
-    )
-    seen.append(Outcome(3, {"vehicles": 4}, status="infeasible", reason="trop loin"))
-    assert _best_so_far(seen, "presence", False).endswith(" ; 1 sans plan")
-    assert _best_so_far(seen[3:], "presence", False) == "1 sans plan"

@@ -185,7 +185,7 @@ def test_load_prints_a_french_summary(run_cli, sqlite_url):
     code, out, err = run_cli("data", "load", "--departement", "36", "--db", sqlite_url)
     assert code == 0, err
     assert "Département 36 chargé en" in out
-    assert "241 communes, 216 069 habitants, 15 EPCI." in out
+    assert "241 communes, 216\u202f069 habitants, 15 EPCI." in out
     assert (
         "25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique"
         in out
@@ -198,7 +198,7 @@ def test_status_table_and_json(run_cli, cli_db):
     code, out, _ = run_cli("data", "status", "--db", cli_db)
     assert code == 0
     assert (
-        "216 069" in out
+        "216\u202f069" in out
         and "etalab_decoupage-administratif/communes.json" in out
         and "COG 2026" in out
     )
@@ -239,7 +239,10 @@ def test_rota_as_table_and_json(run_cli, cli_db):
 
 
 def test_import_host_sites_then_again_then_a_clash(run_cli, sqlite_url, tmp_path):
-    text = "id;nom;insee;pmr;internet;jours;horaires;capacite\nS1;Salle des fêtes;36236;oui;non;lundi,jeudi;09:00-17:00;20\n"
+    text = (
+        "id;nom;insee;pmr;internet;jours;horaires;capacite\n"
+        "S1;Salle des fêtes;36236;oui;non;lundi,jeudi;09:00-17:00;20\n"
+    )
     path = write(tmp_path, "salles.csv", text, encoding="cp1252")
     code, out, err = run_cli("data", "import", path, "--kind", "host_site", "--db", sqlite_url)
     assert code == 0, err

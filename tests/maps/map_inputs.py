@@ -118,7 +118,7 @@ INDRE_COMMUNES = 241  # COG 2026
 def real_inputs(url: str, **area: str) -> MapInputs:
     """Communes, coverage (offline travel model), services and rotas of a loaded area, gathered
     as ``itinerance map coverage`` gathers them (``departement=``, ``region=`` or ``epci=``)."""
-    from planner.cli.map_commands import area_coverage
+    from planner.access.area import area_coverage
 
     found = area_coverage(url, **area)
     return MapInputs(found.communes, found.coverage.communes, found.services, found.rotas)

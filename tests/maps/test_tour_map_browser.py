@@ -15,8 +15,8 @@ import pytest
 from test_tour_map import hand_made, plan_brenne
 
 from maps.tour_map import write_tour_map
+from planner.access.area import tour_coverage
 from planner.access.routers import OfflineModel
-from planner.cli.map_commands import tour_coverage
 from planner.scenario.files import load_scenario
 from planner.scenario.pipeline import plan_scenario
 from planner.tours.plan import Plan
@@ -114,8 +114,10 @@ def test_two_minibus_plan_draws_every_route_and_stop_and_filters_by_day_and_vehi
     # the weekly stop's popup, in French, with its visits of both weeks
     assert len(plan.visits_of("saint-gaultier")) == 2
     opened = probe.leaflet(
-        "map => { let done = false; map.eachLayer(l => { if (!done && l instanceof L.Marker && l.getTooltip()"
-        " && l.getTooltip().getContent().includes('Saint-Gaultier')) { l.openPopup(); done = true; } });"
+        "map => { let done = false; map.eachLayer(l => { if (!done && l instanceof L.Marker && "
+        "l.getTooltip()"
+        " && l.getTooltip().getContent().includes('Saint-Gaultier')) { l.openPopup(); done = true; "
+        "} });"
         " return done; }"
     )
     assert opened

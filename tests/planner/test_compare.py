@@ -168,7 +168,7 @@ def test_labels_must_be_unique_and_are_made_unique_from_file_names():
 def test_french_formatting_of_values_and_differences():
     km = next(line for line in LINES if line.key == "km_month")
     hours = next(line for line in LINES if line.key == "drive_hours_month")
-    assert km.format(1556.6) == "1 557"
+    assert km.format(1556.6) == "1\u202f557"
     assert km.format(125.2, signed=True) == "+125"
     assert km.format(-2.0, signed=True) == "−2"
     assert km.format(-0.4, signed=True) == "0"

@@ -20,6 +20,7 @@ from planner.analysis.sweep import (
     Outcome,
     Sweep,
     SweepError,
+    best_so_far_fr,
     columns,
     combinations,
     evaluate_point,
@@ -202,7 +203,8 @@ def test_variables_set_the_scenario_keys_they_document():
 def test_vehicles_counts_the_whole_fleet_when_the_scenario_has_several_tables():
     two = SMALL.replace(
         "[stops]",
-        '[[vehicles]]\nid = "minibus"\nbase = { lon = 1.2551, lat = 46.8081 }\ncount = 2\n\n[stops]',
+        '[[vehicles]]\nid = "minibus"\nbase = { lon = 1.2551, lat = 46.8081 }\ncount = '
+        "2\n\n[stops]",
     )
     f = scenario(two)
     assert scenario_keys(f, {"vehicles": 5}) == {"vehicles[0].count": 3}
@@ -427,3 +429,20 @@ def test_local_processes_and_a_dask_cluster_give_the_same_sweep(small):
     assert local.axis == "presence"  # standalone: coverage needs a database
     front = np.array([o.figures["cost_per_year"] for o in local.front])
     assert (np.diff(front) > 0).all()
+
+
+def test_the_progress_line_shows_the_front_so_far():
+    def done(i: int, cost: float, hours: float) -> Outcome:
+        return Outcome(
+            i,
+            {"vehicles": i + 1},
+            figures={"cost_per_year": cost, "presence_hours_per_month": hours},
+        )
+
+    seen = [done(0, 50_000, 10.0), done(1, 60_000, 20.0), done(2, 70_000, 15.0)]
+    assert best_so_far_fr(seen, "presence", False) == (
+        "front : 2 point(s) ; le plus couvrant : 20 h pour 60\u202f000 € par an"
+    )
+    seen.append(Outcome(3, {"vehicles": 4}, status="infeasible", reason="trop loin"))
+    assert best_so_far_fr(seen, "presence", False).endswith(" ; 1 sans plan")
+    assert best_so_far_fr(seen[3:], "presence", False) == "1 sans plan"

@@ -1,4 +1,4 @@
-"""French wording of times, durations and visit patterns."""
+"""French wording of days and visit patterns (times and durations: test_french.py)."""
 
 import numpy as np
 import pytest
@@ -11,43 +11,11 @@ from planner.tours.wording import (
     day_label_fr,
     describe_days_fr,
     describe_pattern_fr,
-    format_duration_fr,
-    format_range_fr,
-    format_time_fr,
     join_fr,
     ordinal_en,
     ordinal_fr,
     weekday_fr,
 )
-
-
-def test_clock_times_have_a_timetable_style_and_a_poster_style():
-    assert format_time_fr(630) == "10:30"
-    assert format_time_fr(540) == "9:00"
-    assert format_time_fr(629.6) == "10:30"  # nearest minute
-    assert format_time_fr(630, "poster") == "10 h 30"
-    assert format_time_fr(540, "poster") == "9 h"
-    assert format_time_fr(545, "poster") == "9 h 05"
-    assert format_range_fr(600, 750) == "10:00–12:30"
-    assert format_range_fr(600, 750, "poster") == "10 h – 12 h 30"
-
-
-def test_bad_times_are_refused():
-    with pytest.raises(ValueError):
-        format_time_fr(-1)
-    with pytest.raises(ValueError):
-        format_time_fr(float("nan"))
-    with pytest.raises(ValueError):
-        format_time_fr(600, "banner")  # type: ignore[arg-type]
-
-
-def test_durations_read_like_french_timetables():
-    assert format_duration_fr(70) == "1 h 10"
-    assert format_duration_fr(65) == "1 h 05"
-    assert format_duration_fr(300) == "5 h"
-    assert format_duration_fr(45) == "45 min"
-    assert format_duration_fr(0) == "0 min"
-    assert format_duration_fr(59.7) == "1 h"
 
 
 def test_ordinals_weekdays_and_lists():
