@@ -30,7 +30,6 @@ from geodata.errors import ItineranceError
 from geodata.records import ParsedRota, ServiceKind, ServicePoint
 from maps._html import esc, fmt_date, fmt_decimal, fmt_int, fmt_minutes, is_missing
 from maps.geometry import DEFAULT_TOLERANCE_M, feature_collection, simplify_for_web
-from maps.io import write_files
 from maps.layers import (
     OSM_FRANCE_ATTRIBUTION,
     OSM_FRANCE_TILES,
@@ -69,6 +68,7 @@ from maps.style import (
 )
 from maps.tables import Table, csv_text, table_page
 from planner.access.coverage import FREQUENCY_LABEL_FR
+from planner.files import write_files
 
 COMMUNE_CLASS = "itin-commune"  # CSS class of every commune shape (the browser test counts them)
 GAP_CLASS = "itin-gap"

@@ -40,7 +40,6 @@ from jinja2 import Template
 from maps._html import esc, fmt_date, fmt_decimal, fmt_int, fmt_minutes, is_missing, js_json
 from maps.coverage_map import MapError, table_path
 from maps.geometry import DEFAULT_TOLERANCE_M, feature_collection, simplify_for_web
-from maps.io import write_files
 from maps.layers import (
     OSM_FRANCE_ATTRIBUTION,
     OSM_FRANCE_TILES,
@@ -59,6 +58,7 @@ from maps.layers import (
 from maps.popups import commune_popup
 from maps.style import BASE_CSS, TOUR_BASE, RouteStyle, route_style
 from maps.tables import Table, csv_text, table_page
+from planner.files import write_files
 from planner.outputs.calendar import day_title_fr
 from planner.scenario.provenance import versions
 from planner.tours.model import Horizon, Problem, StopKind

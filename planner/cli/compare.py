@@ -24,10 +24,10 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import ItineranceError
-from maps.io import OutputError, check_writable, write_files
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.errors import InfeasibleError
+from planner.files import OutputError, check_writable, write_files
 
 if TYPE_CHECKING:
     from planner.analysis.compare import Comparison, Evaluation

@@ -37,10 +37,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from geodata.errors import ItineranceError
-from maps.io import OutputError
 from planner.cli.app import app
 from planner.cli.common import console, err_console
 from planner.errors import PlanError
+from planner.files import OutputError
 from planner.tours.plan import Plan
 
 if TYPE_CHECKING:

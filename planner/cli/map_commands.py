@@ -18,10 +18,10 @@ import typer
 
 from geodata.errors import UnknownAreaError
 from geodata.records import ParsedRota, ServicePoint
-from maps.io import check_writable
 from planner.cli.app import map_app
 from planner.cli.common import DbOption, console, err_console
 from planner.defaults import DEFAULT_THRESHOLD
+from planner.files import check_writable
 from planner.tours.plan import Plan
 
 if TYPE_CHECKING:

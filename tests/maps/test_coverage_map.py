@@ -20,7 +20,7 @@ from maps.coverage_map import (
     services_to_show,
     write_coverage_map,
 )
-from maps.io import OutputError
+from planner.files import OutputError
 
 OPTIONS = {"title": "Accès aux lieux d’aide numérique", "threshold": 30, "area_label": "Essai (99)"}
 

@@ -21,7 +21,6 @@ import pytest
 from shapely.geometry import Polygon
 
 from maps.coverage_map import MapError
-from maps.io import OutputError
 from maps.style import ROUTE_COLOURS, readable_text_on, route_style
 from maps.tour_map import (
     CREATED_CLASS,
@@ -32,6 +31,7 @@ from maps.tour_map import (
     write_tour_map,
 )
 from planner.engine.base import SolveOptions
+from planner.files import OutputError
 from planner.scenario.context import Context, StopInfo, VehicleInfo
 from planner.scenario.files import load_scenario
 from planner.scenario.pipeline import Planned, plan_scenario
