@@ -19,9 +19,8 @@ This module must not know about communes or services: it works on :class:`Points
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from planner.access.routers import (
     km_to_chord,
     unit_vectors,
 )
+from planner.files import write_file
 
 CACHE_FORMAT = 1
 
@@ -101,23 +101,17 @@ class MatrixCache:
             return None  # unreadable entry (e.g. a foreign file): recompute and overwrite it
 
     def put(self, key: str, minutes: np.ndarray, km: np.ndarray) -> Path:
-        folder = Path(self.folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, minutes=minutes, km=km)
-            os.replace(tmp, self.path(key))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return self.path(key)
+        Path(self.folder).mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, minutes=minutes, km=km)
+        return write_file(self.path(key), buffer.getvalue())
 
 
 def travel_matrix(
     router: Router, sources: Points, destinations: Points, *, cache: MatrixCache | bool = True
 ) -> TravelMatrix:
-    """The full matrix from ``router``, read from / written to the cache when the router is worth it."""
+    """The full matrix from ``router``, read from / written to the cache when the router is
+    worth it."""
     store = (MatrixCache() if cache is True else cache) if router.cacheable else None
     key = cache_key(router, sources, destinations) if store else None
     hit = store.get(key) if store and key else None
@@ -177,7 +171,8 @@ def reach(
     *,
     cache: MatrixCache | bool = True,
 ) -> Reach:
-    """Nearest destination of every source, and all (source, destination) pairs within ``within`` minutes."""
+    """Nearest destination of every source, and all (source, destination) pairs within
+    ``within`` minutes."""
     n = len(sources)
     if len(destinations) == 0 or n == 0:
         return _empty_reach(n)

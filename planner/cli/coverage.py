@@ -13,7 +13,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -28,6 +27,7 @@ from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.cli.data import plural_fr
 from planner.defaults import DEFAULT_THRESHOLD
+from planner.files import write_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,14 +153,7 @@ def _write_atomically(path: Path, text: str) -> None:
     path = Path(path)
     if not path.parent.is_dir():
         raise DataError(f"--output {path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, text)
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -15,9 +15,7 @@ Sections read the database through :mod:`geodata.query` and never write to it.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -41,6 +39,7 @@ from planner.cli.data import (
     services_fr,
     step_progress,
 )
+from planner.files import move_folder_into_place, staging_folder
 
 if TYPE_CHECKING:
     from geodata.load import LoadReport
@@ -430,13 +429,7 @@ def _check_demo_target(target: Path) -> None:
 def _replace_demo_folder(temp: Path, target: Path) -> None:
     """Move the finished demo folder into place; replace a previous demo's, never anything else."""
     _check_demo_target(target)  # again: the folder may have appeared while the demo ran
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(temp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(temp, target)
+    move_folder_into_place(temp, target)
 
 
 def _index_fr(ctx: DemoContext, seconds: float) -> str:
@@ -468,12 +461,7 @@ def run_demo(
     if out_dir is not None:
         out_dir = Path(out_dir)
         _check_demo_target(out_dir)
-        try:
-            temp = Path(
-                tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent)
-            )
-        except OSError as exc:
-            raise ItineranceError(f"{out_dir}: cannot write beside it ({exc.strerror})") from None
+        temp = staging_folder(out_dir)
         ctx.out_dir = temp
     if any(section is rota_optimised for _, section in SECTIONS):
         from planner.engine import warm_up_in_background

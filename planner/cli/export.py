@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -40,7 +38,7 @@ from geodata.errors import ItineranceError
 from planner.cli.app import app
 from planner.cli.common import console, err_console
 from planner.errors import PlanError
-from planner.files import OutputError
+from planner.files import OutputError, folder_writer
 from planner.tours.plan import Plan
 
 if TYPE_CHECKING:
@@ -256,17 +254,6 @@ def _index(schedule: Schedule, written: Written, start: date, end: date) -> str:
     )
 
 
-def _move_into_place(temp: Path, to: Path) -> None:
-    if not to.exists():
-        os.rename(temp, to)
-        return
-    for path in sorted(p for p in temp.rglob("*") if p.is_file()):
-        target = to / path.relative_to(temp)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-    shutil.rmtree(temp, ignore_errors=True)
-
-
 def export_plan(
     schedule: Schedule,
     to: Path,
@@ -287,27 +274,8 @@ def export_plan(
     to = Path(to)
     _check_target(to)
     end = add_months(start, months) - timedelta(days=1)
-    try:
-        temp = Path(
-            tempfile.mkdtemp(
-                prefix=f".{to.name}.", suffix=".tmp", dir=to.parent if str(to.parent) else "."
-            )
-        )
-    except OSError as exc:
-        raise OutputError(
-            f"{to}: cannot create a temporary folder beside it ({exc.strerror})"
-        ) from None
-    try:
+    with folder_writer(to, merge=True) as temp:
         written = _build(schedule, temp, formats, start, end, service, contact, tour_map)
-        _move_into_place(temp, to)
-    except OSError as exc:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise OutputError(
-            f"{to}: cannot write {exc.filename or 'the export'} ({exc.strerror})"
-        ) from None
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
     return written
 
 

@@ -57,9 +57,7 @@ def test_write_file_writes_text_and_bytes_and_replaces_the_old_file(tmp_path):
     assert _names(tmp_path) == ["plan.json"]  # no temporary left
 
 
-def test_a_failure_mid_write_leaves_the_old_file_intact_and_no_partial_file(
-    tmp_path, monkeypatch
-):
+def test_a_failure_mid_write_leaves_the_old_file_intact_and_no_partial_file(tmp_path, monkeypatch):
     path = tmp_path / "plan.json"
     path.write_text("old", encoding="utf-8")
     _fail_on(monkeypatch, 1)
