@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata.errors import ItineranceError
 from geodata.records import ParsedRota, ServiceKind, ServicePoint
 from maps._html import esc, fmt_date, fmt_decimal, fmt_int, fmt_minutes, is_missing
+from maps.common import check_map_path, itinerance_version, map_html, table_path, write_map_files
+from maps.errors import MapError
 from maps.geometry import DEFAULT_TOLERANCE_M, feature_collection, simplify_for_web
 from maps.layers import (
     OSM_FRANCE_ATTRIBUTION,
@@ -43,7 +43,6 @@ from maps.layers import (
     PointLayer,
     SharedData,
     base_map,
-    finish_page,
     swatch,
 )
 from maps.popups import (
@@ -66,9 +65,8 @@ from maps.style import (
     NumericClasses,
     time_classes,
 )
-from maps.tables import Table, csv_text, table_page
+from maps.tables import Table, table_page
 from planner.access.coverage import FREQUENCY_LABEL_FR
-from planner.files import write_files
 
 COMMUNE_CLASS = "itin-commune"  # CSS class of every commune shape (the browser test counts them)
 GAP_CLASS = "itin-gap"
@@ -106,10 +104,6 @@ _STATUS_SYNONYMS = {
 _GAP_STATUSES = ("borne_only", "not_covered")
 
 _REQUIRED_COMMUNE_COLUMNS = ("code", "name", "geometry")
-
-
-class MapError(ItineranceError):
-    """The data handed to a map cannot make a map (no commune, missing column, bad threshold)."""
 
 
 @dataclass(frozen=True)
@@ -477,13 +471,6 @@ _POINT_LAYERS = (
 )
 
 
-def _version() -> str:
-    try:
-        return metadata.version("itinerance")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "dev"
-
-
 def make_coverage_map(
     communes: gpd.GeoDataFrame,
     coverage: pd.DataFrame,
@@ -775,7 +762,7 @@ def _title_html(
 
 
 def _caption_html(lines: list[str], threshold: float, made: dt.date) -> str:
-    head = f"Carte établie le {fmt_date(made)} avec itinerance {_version()}. Seuil : {fmt_int(threshold)} min."
+    head = f"Carte établie le {fmt_date(made)} avec itinerance {itinerance_version()}. Seuil : {fmt_int(threshold)} min."
     return "".join(f"<p>{esc(line)}</p>" for line in [head, *lines])
 
 
@@ -786,14 +773,9 @@ def build_coverage_map(*args: Any, **kwargs: Any) -> folium.Map:
     return make_coverage_map(*args, **kwargs).map
 
 
-def table_path(path: Path) -> Path:
-    """Where the table page of the map at ``path`` goes: ``carte.html`` → ``carte-tableau.html``."""
-    return path.with_name(f"{path.stem}-tableau.html")
-
-
 def render_map(result: CoverageMap) -> str:
     """The map page as HTML text (French, with its generator named)."""
-    return finish_page(result.map.get_root().render(), f"itinerance {_version()}")
+    return map_html(result.map)
 
 
 def write_coverage_map(
@@ -807,9 +789,7 @@ def write_coverage_map(
     """Build the map (options as :func:`make_coverage_map`) and write, all or nothing:
     ``path`` (the map), ``<stem>-tableau.html`` (the tables) and ``<stem>.csv`` (communes).
     Returns the paths written."""
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise MapError(f"{path}: expected an output file name ending in .html")
+    path = check_map_path(path)
     tpath = table_path(path)
     result = make_coverage_map(
         communes, coverage, services, rotas, table_href=tpath.name, **options
@@ -829,10 +809,4 @@ def write_coverage_map(
             ("Télécharger le tableau des communes (CSV)", path.with_suffix(".csv").name),
         ],
     )
-    return write_files(
-        {
-            path: render_map(result).encode("utf-8"),
-            tpath: page.encode("utf-8"),
-            path.with_suffix(".csv"): csv_text(result.tables[0]).encode("utf-8-sig"),
-        }
-    )
+    return write_map_files(path, render_map(result), page, result.tables[0])

@@ -38,7 +38,8 @@ from folium.map import Layer
 from jinja2 import Template
 
 from maps._html import esc, fmt_date, fmt_decimal, fmt_int, fmt_minutes, is_missing, js_json
-from maps.coverage_map import MapError, table_path
+from maps.common import check_map_path, itinerance_version, map_html, table_path, write_map_files
+from maps.errors import MapError
 from maps.geometry import DEFAULT_TOLERANCE_M, feature_collection, simplify_for_web
 from maps.layers import (
     OSM_FRANCE_ATTRIBUTION,
@@ -52,15 +53,12 @@ from maps.layers import (
     PointLayer,
     SharedData,
     base_map,
-    finish_page,
     swatch,
 )
 from maps.popups import commune_popup
 from maps.style import BASE_CSS, TOUR_BASE, RouteStyle, route_style
-from maps.tables import Table, csv_text, table_page
-from planner.files import write_files
+from maps.tables import Table, table_page
 from planner.outputs.calendar import day_title_fr
-from planner.scenario.provenance import versions
 from planner.tours.model import Horizon, Problem, StopKind
 from planner.tours.plan import Plan, Route, Visit
 from planner.tours.schedule import horizon_from_dict, schedule_meta
@@ -71,7 +69,6 @@ __all__ = [
     "TourRoute",
     "TourVisit",
     "build_tour_map",
-    "check_map_path",
     "created_coverage",
     "make_tour_map",
     "permanence_text",
@@ -1033,10 +1030,6 @@ def _title_html(
     return html
 
 
-def _version() -> str:
-    return versions().get("itinerance") or "dev"
-
-
 def make_tour_map(
     plan: Plan,
     *,
@@ -1085,7 +1078,7 @@ def make_tour_map(
     if coverage.note:
         caption.append(coverage.note)
     made = date or dt.date.today()
-    head = f"Carte établie le {fmt_date(made)} avec itinerance {_version()}. Seuil de couverture : {fmt_int(threshold)} min."
+    head = f"Carte établie le {fmt_date(made)} avec itinerance {itinerance_version()}. Seuil de couverture : {fmt_int(threshold)} min."
     fmap = base_map(
         _bounds(routes),
         page_title=f"{title} — {plan.problem}"
@@ -1367,14 +1360,6 @@ def tour_tables(
 
 
 # --- files --------------------------------------------------------------------------------------
-def check_map_path(path: Path | str) -> Path:
-    """``path`` as a Path, or :class:`MapError` when it is not an ``.html`` file name."""
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise MapError(f"{path}: expected an output file name ending in .html")
-    return path
-
-
 def write_tour_map(
     plan: Plan,
     path: Path | str,
@@ -1421,11 +1406,4 @@ def write_tour_map(
             ("Télécharger les arrêts par jour (CSV)", path.with_suffix(".csv").name),
         ],
     )
-    html = finish_page(result.map.get_root().render(), f"itinerance {_version()}")
-    return write_files(
-        {
-            path: html.encode("utf-8"),
-            tpath: page.encode("utf-8"),
-            path.with_suffix(".csv"): csv_text(result.tables[0]).encode("utf-8-sig"),
-        }
-    )
+    return write_map_files(path, map_html(result.map), page, result.tables[0])

@@ -381,7 +381,8 @@ def tour_map_command(
     db: DbOption = None,
 ) -> None:
     """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in French."""
-    from maps.tour_map import check_map_path, write_tour_map
+    from maps.common import check_map_path
+    from maps.tour_map import write_tour_map
     from planner.access.coverage import check_threshold
     from planner.scenario.build import build
     from planner.scenario.context import database_url, router_of

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
-from maps.coverage_map import MapError
+from maps.errors import MapError
 from maps.style import ROUTE_COLOURS, readable_text_on, route_style
 from maps.tour_map import (
     CREATED_CLASS,
