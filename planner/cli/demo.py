@@ -383,7 +383,7 @@ def documents(ctx: DemoContext) -> None:
     files and tour map (``itinerance export``)."""
     if ctx.out_dir is None:
         return
-    from maps.tour_map import write_tour_map
+    from maps.tour import write_tour_map
     from planner.cli.export import export_plan, parse_start
     from planner.cli.planning import write_json
     from planner.outputs.calendar import Schedule, date_fr

@@ -282,7 +282,7 @@ def export_plan(
 def _tour_map_writer(plan: Plan) -> Callable[[Path], list[Path]] | None:
     """The colleague's tour map, when the module is there."""
     try:
-        from maps.tour_map import write_tour_map
+        from maps.tour import write_tour_map
     except ImportError:
         return None
     return lambda path: write_tour_map(plan, path, title="Tournées", include_personal_data=False)

@@ -382,7 +382,7 @@ def tour_map_command(
 ) -> None:
     """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in French."""
     from maps.common import check_map_path
-    from maps.tour_map import write_tour_map
+    from maps.tour import write_tour_map
     from planner.access.coverage import check_threshold
     from planner.scenario.build import build
     from planner.scenario.context import database_url, router_of

@@ -22,14 +22,14 @@ from shapely.geometry import Polygon
 
 from maps.errors import MapError
 from maps.style import ROUTE_COLOURS, readable_text_on, route_style
-from maps.tour_map import (
-    CREATED_CLASS,
+from maps.tour import (
     created_coverage,
     make_tour_map,
     permanence_text,
     tour_routes,
     write_tour_map,
 )
+from maps.tour.style import CREATED_CLASS
 from planner.engine.base import SolveOptions
 from planner.files import OutputError
 from planner.scenario.context import Context, StopInfo, VehicleInfo

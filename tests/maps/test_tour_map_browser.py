@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from test_tour_map import hand_made, plan_brenne
 
-from maps.tour_map import write_tour_map
+from maps.tour import write_tour_map
 from planner.access.routers import OfflineModel
 from planner.cli.map_commands import tour_coverage
 from planner.scenario.files import load_scenario
@@ -139,7 +139,7 @@ def test_two_minibus_plan_draws_every_route_and_stop_and_filters_by_day_and_vehi
 
 
 def _routes(problem, plan):
-    from maps.tour_map import tour_routes
+    from maps.tour import tour_routes
 
     return tour_routes(plan, problem=problem)[0]
 
