@@ -7,8 +7,8 @@ status, each with its own legend; gap communes outlined; service points by kind;
 services' stops with their recurrence. :func:`write_coverage_map` writes that map with the same
 information as an accessible HTML table page and a CSV.
 
-This module presents results; it must not compute coverage (that is :mod:`planner.access.coverage`) nor
-read the database (the CLI hands it the data).
+This module presents results; it must not compute coverage (that is
+:mod:`planner.access.coverage`) nor read the database (the CLI hands it the data).
 """
 
 from __future__ import annotations
@@ -151,7 +151,8 @@ def _status_ids(cov: pd.DataFrame, threshold: float) -> np.ndarray:
 
 
 def _status_id(value: object) -> str | None:
-    """planner.access.coverage's French status → our class (``couverte par un bus (mensuel)`` → mobile)."""
+    """planner.access.coverage's French status → our class (``couverte par un bus (mensuel)``
+    → mobile)."""
     if is_missing(value):
         return None
     text = str(value).strip().lower()
@@ -167,7 +168,8 @@ def coverage_frame(
     missing = [c for c in _REQUIRED_COMMUNE_COLUMNS if c not in communes.columns]
     if missing:
         raise MapError(
-            f"communes: missing column(s) {', '.join(missing)}; expected {', '.join(_REQUIRED_COMMUNE_COLUMNS)}"
+            f"communes: missing column(s) {', '.join(missing)}; expected "
+            f"{', '.join(_REQUIRED_COMMUNE_COLUMNS)}"
         )
     if len(communes) == 0:
         raise MapError(
@@ -176,7 +178,8 @@ def coverage_frame(
     cov = coverage.copy()
     if len(cov) and COV_T_FS not in cov.columns:
         raise MapError(
-            f"coverage: no column {COV_T_FS!r}; expected planner.access.coverage's per-commune frame "
+            f"coverage: no column {COV_T_FS!r}; expected planner.access.coverage's per-commune "
+            "frame "
             f"(columns: {', '.join(map(str, cov.columns[:12]))})"
         )
     if "code" in cov.columns:
@@ -283,7 +286,9 @@ def coverage_table(frame: pd.DataFrame, threshold: float) -> Table:
         "Besoin (population × IFN)": "int",
     }
     return Table(
-        caption=f"Communes : temps d’accès aux lieux d’aide et statut de couverture (seuil {thr} min)",
+        caption=(
+            f"Communes : temps d’accès aux lieux d’aide et statut de couverture (seuil {thr} min)"
+        ),
         frame=table,
         kinds=kinds,
         note=(
@@ -492,13 +497,13 @@ def make_coverage_map(
 ) -> CoverageMap:
     """The French coverage map of ``communes``, with the frame, tables and counts it holds.
 
-    ``coverage`` is :mod:`planner.access.coverage`'s per-commune frame (keyed by ``code``); ``services``
-    are drawn by kind (only :func:`services_to_show` unless ``all_services``); ``rotas`` give the
-    mobile services' stops. ``vintages`` (label → vintage) go in the caption (default
-    :data:`DEFAULT_VINTAGES`) with ``method_note`` (how travel times were estimated) and
-    ``date``; ``table_href`` links the table page; ``tolerance_m`` simplifies the shapes;
-    ``tiles`` and ``tiles_attribution`` set the background (None: none); ``provenance`` (how the
-    map was made: inputs, data, versions) is embedded as JSON in the page.
+    ``coverage`` is :mod:`planner.access.coverage`'s per-commune frame (keyed by ``code``);
+    ``services`` are drawn by kind (only :func:`services_to_show` unless ``all_services``);
+    ``rotas`` give the mobile services' stops. ``vintages`` (label → vintage) go in the caption
+    (default :data:`DEFAULT_VINTAGES`) with ``method_note`` (how travel times were estimated) and
+    ``date``; ``table_href`` links the table page; ``tolerance_m`` simplifies the shapes; ``tiles``
+    and ``tiles_attribution`` set the background (None: none); ``provenance`` (how the map was made:
+    inputs, data, versions) is embedded as JSON in the page.
     """
     if not isinstance(threshold, (int, float)) or not np.isfinite(threshold) or threshold <= 0:
         raise MapError(f"threshold: expected a positive number of minutes, got {threshold}")
@@ -749,9 +754,12 @@ def _title_html(
     share = f" ({fmt_decimal(100 * far_pop / known_pop)} %)" if known_pop > 0 else ""
     n_gap = int(frame["gap"].sum())
     html = (
-        f"<h1>{esc(title)}</h1><p>{esc(area_label)} · {fmt_int(len(frame))} communes · seuil {thr} min</p>"
-        f"<p><strong>{fmt_int(far_pop)} habitant{'s' if far_pop >= 2 else ''}</strong>{share} à plus de {thr} min d’une France "
-        f"Services fixe ; <strong>{fmt_int(n_gap)} commune{'s' if n_gap > 1 else ''}</strong> sans aide "
+        f"<h1>{esc(title)}</h1><p>{esc(area_label)} · {fmt_int(len(frame))} communes · seuil {thr} "
+        "min</p>"
+        f"<p><strong>{fmt_int(far_pop)} habitant{'s' if far_pop >= 2 else ''}</strong>{share} à "
+        f"plus de {thr} min d’une France "
+        f"Services fixe ; <strong>{fmt_int(n_gap)} commune{'s' if n_gap > 1 else ''}</strong> sans "
+        "aide "
         f"humaine à portée.</p>"
     )
     if table_href:
@@ -762,7 +770,10 @@ def _title_html(
 
 
 def _caption_html(lines: list[str], threshold: float, made: dt.date) -> str:
-    head = f"Carte établie le {fmt_date(made)} avec itinerance {itinerance_version()}. Seuil : {fmt_int(threshold)} min."
+    head = (
+        f"Carte établie le {fmt_date(made)} avec itinerance {itinerance_version()}. "
+        f"Seuil : {fmt_int(threshold)} min."
+    )
     return "".join(f"<p>{esc(line)}</p>" for line in [head, *lines])
 
 
@@ -800,7 +811,8 @@ def write_coverage_map(
         result.tables,
         intro=[
             (
-                f"Ces tableaux donnent les mêmes informations que la carte {path.name}, pour une lecture "
+                f"Ces tableaux donnent les mêmes informations que la carte {path.name}, pour une "
+                "lecture "
                 "sans carte (lecteur d’écran, tableur)."
             ),
         ],

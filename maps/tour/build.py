@@ -87,7 +87,8 @@ def _travel_note(meta: Mapping[str, Any]) -> str:
     if travel.startswith("offline") or not travel:
         circuity = f" × {m.group(1).replace('.', ',')}" if m else ""
         return (
-            "Traits droits dans l’ordre de passage, pas le tracé des routes : les temps de trajet sont "
+            "Traits droits dans l’ordre de passage, pas le tracé des routes : les temps de trajet "
+            "sont "
             f"estimés sans réseau routier (distance à vol d’oiseau{circuity})."
         )
     return (
@@ -130,7 +131,10 @@ def _provenance_lines(meta: Mapping[str, Any]) -> list[str]:
         lines.append(
             "Plan vérifié par le valideur indépendant : aucune contrainte violée."
             if validation.get("ok")
-            else f"Attention : le valideur indépendant relève {n} écart{'s' if n > 1 else ''} à ce plan."
+            else (
+                f"Attention : le valideur indépendant relève {n} écart{'s' if n > 1 else ''} "
+                "à ce plan."
+            )
         )
     return lines
 
@@ -141,7 +145,8 @@ def _figures_line(meta: Mapping[str, Any]) -> str | None:
         return None
     presence = sum((figures.get("presence_hours_per_month") or {}).values())
     return (
-        f"Par mois : {fmt_int(figures['km_per_month'])} km, {fmt_minutes(60 * figures.get('drive_hours_per_month', 0))} "
+        f"Par mois : {fmt_int(figures['km_per_month'])} km, "
+        f"{fmt_minutes(60 * figures.get('drive_hours_per_month', 0))} "
         f"de conduite, {fmt_minutes(60 * presence)} de présence."
     )
 
@@ -176,13 +181,16 @@ def _title_html(
         if len(created):
             n = len(created)
             html += (
-                f"<p><strong>{communes_text(n)} ({fmt_int(created['population'].sum())} hab.)</strong> "
-                f"mise{'s' if n > 1 else ''} à moins de {thr} min d’une aide humaine par la tournée.</p>"
+                f"<p><strong>{communes_text(n)} ({fmt_int(created['population'].sum())} "
+                "hab.)</strong> "
+                f"mise{'s' if n > 1 else ''} à moins de {thr} min d’une aide humaine par la "
+                "tournée.</p>"
             )
         else:
             gaps = int(coverage.frame["gap"].sum())
             html += (
-                f"<p>La tournée ne met aucune commune nouvelle à moins de {thr} min d’une aide humaine "
+                f"<p>La tournée ne met aucune commune nouvelle à moins de {thr} min d’une aide "
+                "humaine "
                 + (
                     f"({communes_text(gaps)} en reste{'nt' if gaps > 1 else ''} loin).</p>"
                     if gaps
@@ -217,8 +225,9 @@ def make_tour_map(
     The cycle, the bases and the driving times and distances come from the plan's
     ``meta["schedule"]`` (written by ``itinerance plan``) or, when given, from ``problem`` (the
     plan's :class:`~planner.tours.model.Problem`); without either, days are numbered, bases are
-    placed from ``communes`` by their INSEE code and driving times read from the plan's times. ``communes`` (:func:`geodata.query.communes`) gives
-    the shapes of the coverage layer and places stops known only by their commune;
+    placed from ``communes`` by their INSEE code and driving times read from the plan's times.
+    ``communes`` (:func:`geodata.query.communes`) gives the shapes of the coverage layer and
+    places stops known only by their commune;
     ``coverage_before``/``coverage_after`` are :mod:`planner.access.coverage` per-commune frames
     without and with the tour's stops (both needed for the coverage layer). ``threshold``
     is the coverage threshold in minutes. ``include_personal_data`` places home visits at
@@ -238,13 +247,17 @@ def make_tour_map(
     if plan.unserved:
         n = len(plan.unserved)
         caption.append(
-            f"{n} arrêt{'s' if n > 1 else ''} non desservi{'s' if n > 1 else ''} par ce plan (voir le tableau)."
+            f"{n} arrêt{'s' if n > 1 else ''} non desservi{'s' if n > 1 else ''} par ce plan (voir "
+            "le tableau)."
         )
     caption += notes
     if coverage.note:
         caption.append(coverage.note)
     made = date or dt.date.today()
-    head = f"Carte établie le {fmt_date(made)} avec itinerance {itinerance_version()}. Seuil de couverture : {fmt_int(threshold)} min."
+    head = (
+        f"Carte établie le {fmt_date(made)} avec itinerance {itinerance_version()}. "
+        f"Seuil de couverture : {fmt_int(threshold)} min."
+    )
     fmap = base_map(
         _bounds(routes),
         page_title=f"{title} — {plan.problem}"

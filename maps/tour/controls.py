@@ -1,6 +1,9 @@
 """The tour map's own Leaflet controls: :class:`TourFilter` shows a route while its day *and* its
 vehicle are ticked, with the days in one or two columns; :class:`FitFreeArea` fits the map to the
 routes in the part of the window the legends and the control leave free.
+
+In the templates, a Jinja comment ``{#`` … ``#}`` across a line end only breaks a long line in
+the source: nothing of it reaches the page.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ class TourFilter(MacroElement):
             ];
             var Filter = L.Control.extend({
                 onAdd: function () {
-                    var div = L.DomUtil.create("div", "leaflet-control-layers leaflet-control-layers-expanded itin-filter");
+                    var div = L.DomUtil.create("div", {#
+                        #}"leaflet-control-layers leaflet-control-layers-expanded itin-filter");
                     div.innerHTML = {{ this.html_json }};
                     L.DomEvent.disableClickPropagation(div);
                     L.DomEvent.disableScrollPropagation(div);
@@ -59,14 +63,17 @@ class TourFilter(MacroElement):
                 if (!on && map.hasLayer(layer)) { map.removeLayer(layer); }
             }
             function sync() {
-                routes.forEach(function (r) { show(r[0], ticked("day", r[1]) && ticked("vehicle", r[2])); });
-                others.forEach(function (o) { o[1].forEach(function (l) { show(l, ticked("layer", o[0])); }); });
+                routes.forEach(function (r) { {#
+                    #}show(r[0], ticked("day", r[1]) && ticked("vehicle", r[2])); });
+                others.forEach(function (o) { {#
+                    #}o[1].forEach(function (l) { show(l, ticked("layer", o[0])); }); });
             }
             box.addEventListener("change", sync);
             box.querySelectorAll("button[data-group]").forEach(function (b) {
                 b.addEventListener("click", function () {
                     Object.keys(inputs).forEach(function (k) {
-                        if (inputs[k].dataset.kind === b.dataset.group) { inputs[k].checked = b.dataset.all === "1"; }
+                        if (inputs[k].dataset.kind === b.dataset.group) { {#
+                            #}inputs[k].checked = b.dataset.all === "1"; }
                     });
                     sync();
                 });
@@ -119,10 +126,12 @@ class TourFilter(MacroElement):
                 for key, label, _ in self.others
             )
             parts.append(
-                f'<fieldset><legend>Autres couches</legend><div class="itin-filter-list">{labels}</div></fieldset>'
+                "<fieldset><legend>Autres couches</legend><div "
+                f'class="itin-filter-list">{labels}</div></fieldset>'
             )
         self.html_json = js_json(
-            f'<form class="itin-filter-form" aria-label="Couches de la carte">{"".join(parts)}</form>'
+            '<form class="itin-filter-form" aria-label="Couches de la '
+            f'carte">{"".join(parts)}</form>'
         )
 
     @staticmethod
@@ -137,8 +146,10 @@ class TourFilter(MacroElement):
         )
         what = title.split()[0].lower()
         buttons = (
-            f'<button type="button" data-group="{kind}" data-all="1" aria-label="Afficher tous les {what}">tous</button>'
-            f'<button type="button" data-group="{kind}" data-all="0" aria-label="Masquer tous les {what}">aucun</button>'
+            f'<button type="button" data-group="{kind}" data-all="1" aria-label="Afficher tous les '
+            f'{what}">tous</button>'
+            f'<button type="button" data-group="{kind}" data-all="0" aria-label="Masquer tous les '
+            f'{what}">aucun</button>'
         )
         return (
             f"<fieldset><legend><span>{title}</span>{buttons}</legend>"
@@ -162,7 +173,8 @@ class FitFreeArea(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var map = {{ this._parent.get_name() }}, size = map.getSize(), right = 0, top = 0;
-            map.getContainer().querySelectorAll(".leaflet-right .leaflet-control").forEach(function (c) {
+            map.getContainer().querySelectorAll(".leaflet-right .leaflet-control"){#
+                #}.forEach(function (c) {
                 right = Math.max(right, c.offsetWidth);
             });
             var title = map.getContainer().querySelector(".itin-title");
@@ -178,7 +190,8 @@ class FitFreeArea(MacroElement):
             if (filter && legends) {
                 legends.style.maxHeight = Math.max(140, size.y - filter.offsetHeight - 40) + "px";
             }
-            map.fitBounds({{ this.bounds_json }}, {paddingTopLeft: [30, pt], paddingBottomRight: [pr, pb], maxZoom: 13});
+            map.fitBounds({{ this.bounds_json }}, {#
+                #}{paddingTopLeft: [30, pt], paddingBottomRight: [pr, pb], maxZoom: 13});
         })();
         {% endmacro %}
         """

@@ -29,7 +29,8 @@ from maps.tour.style import CREATED_CLASS, CREATED_COLOUR, GAP_CLASS, GAP_COLOUR
 def _human(frame: pd.DataFrame, which: str) -> pd.Series:
     if "covered_human" not in frame.columns:
         raise MapError(
-            f"coverage_{which}: no column 'covered_human'; expected planner.access.coverage's per-commune frame"
+            f"coverage_{which}: no column 'covered_human'; expected planner.access.coverage's "
+            "per-commune frame"
         )
     return frame["covered_human"].astype("boolean")
 
@@ -213,7 +214,8 @@ def coverage_layers(
         items=[
             LegendItem(
                 swatch(CREATED_COLOUR, "#0b6e4f"),
-                f"mise à portée par la tournée : {communes_text(counts['created'])}, {fmt_int(pop)} hab.",
+                f"mise à portée par la tournée : {communes_text(counts['created'])}, "
+                f"{fmt_int(pop)} hab.",
             ),
             LegendItem(
                 swatch("rgba(27,158,119,.16)"),

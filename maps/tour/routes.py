@@ -1,7 +1,8 @@
-"""The plan as the tour map draws it: :func:`tour_routes` turns a :class:`~planner.tours.plan.Plan`
-into :class:`TourRoute` objects — one per vehicle-day, in day then vehicle order, each with its colour,
-its day's name in French, its base and its :class:`TourVisit` objects (place, arrival, permanence,
-lunch, driving time from the previous stop).
+"""The plan as the tour map draws it: :func:`tour_routes` turns a
+:class:`~planner.tours.plan.Plan` into :class:`TourRoute` objects — one per vehicle-day, in day
+then vehicle order, each with its colour, its day's name in French, its base and its
+:class:`TourVisit` objects (place, arrival, permanence, lunch, driving time from the previous
+stop).
 
 Names and places come from ``plan.meta["context"]``, the cycle's day names and the bases from
 ``plan.meta["schedule"]``; the :class:`~planner.tours.model.Problem`, when given, stands in for a
@@ -128,8 +129,9 @@ def _point(place: Mapping[str, Any] | None) -> tuple[float, float] | None:
 
 
 def _schedule(plan: Plan, problem: Problem | None) -> dict[str, Any]:
-    """The cycle, bases and legs (:func:`planner.outputs.calendar.schedule_meta`): recomputed from the
-    problem when given, else the block ``itinerance plan`` records in the plan (may be absent)."""
+    """The cycle, bases and legs (:func:`planner.tours.schedule.schedule_meta`): recomputed from
+    the problem when given, else the block ``itinerance plan`` records in the plan (may be
+    absent)."""
     if problem is not None:
         return schedule_meta(problem, plan)
     block = plan.meta.get("schedule")
@@ -142,7 +144,8 @@ def _places(
     context = plan.meta.get("context") or {}
     if not context and problem is None:
         raise MapError(
-            f"plan {plan.problem or '(unnamed)'}: no meta.context with the stops' names and places; "
+            f"plan {plan.problem or '(unnamed)'}: no meta.context with the stops' names and "
+            "places; "
             "expected a plan written by `itinerance plan` (or pass the problem)"
         )
     schedule = _schedule(plan, problem)
@@ -319,12 +322,14 @@ def tour_routes(
     others = sorted({v.name for v in unplaced.values() if not v.is_request})
     if others:
         notes.append(
-            f"Sans position connue, non dessiné{'s' if len(others) > 1 else ''} : {', '.join(others)} "
+            f"Sans position connue, non dessiné{'s' if len(others) > 1 else ''} : "
+            f"{', '.join(others)} "
             "(voir le tableau)."
         )
     if no_base:
         notes.append(
-            f"Base sans position connue ({', '.join(sorted(no_base))}) : trajets depuis la base non tracés."
+            f"Base sans position connue ({', '.join(sorted(no_base))}) : trajets depuis la base "
+            "non tracés."
         )
     if horizon.plain_days is not None and (
         places.horizon is None or places.horizon.plain_days is None

@@ -41,12 +41,15 @@ section[data-legend="routes"] li span{overflow-wrap:anywhere}
 .itin-filter{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;
   max-height:50vh;overflow-y:auto;padding:6px 10px 6px 8px}
 .itin-filter fieldset{border:none;margin:0 0 6px;padding:0}
-.itin-filter legend{font-size:13px;font-weight:700;float:none;line-height:1.35;padding:0;margin-bottom:2px;display:flex;gap:6px;align-items:baseline;width:100%}
+.itin-filter legend{font-size:13px;font-weight:700;float:none;line-height:1.35;padding:0;\
+margin-bottom:2px;display:flex;gap:6px;align-items:baseline;width:100%}
 .itin-filter legend button{font:12px system-ui,sans-serif;border:none;background:none;color:#1d3f8f;
   text-decoration:underline;padding:0 2px;cursor:pointer}
 .itin-filter .itin-filter-list{display:grid;grid-template-columns:1fr;column-gap:12px}
 .itin-filter .itin-filter-list.itin-cols{grid-template-columns:1fr 1fr}
-.itin-filter label{display:flex;align-items:center;gap:5px;white-space:nowrap;margin:1px 0;cursor:pointer}
+.itin-filter label{display:flex;align-items:center;gap:5px;white-space:nowrap;margin:1px 0;\
+cursor:pointer}
 .itin-filter label input{margin:0}
-.itin-filter .itin-dot{width:10px;height:10px;border-radius:50%;flex:none;border:1px solid rgba(0,0,0,.25)}
+.itin-filter .itin-dot{width:10px;height:10px;border-radius:50%;flex:none;\
+border:1px solid rgba(0,0,0,.25)}
 """

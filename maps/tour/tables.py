@@ -63,7 +63,8 @@ def tour_tables(
         frame=pd.DataFrame(rows, columns=list(STOP_COLUMNS)),
         kinds={"N°": "int"},
         note=(
-            "Visites à domicile : seulement la commune et le créneau. Permanence : heures d’ouverture "
+            "Visites à domicile : seulement la commune et le créneau. Permanence : heures "
+            "d’ouverture "
             "sur place, en deux parties quand la pause déjeuner est prise sur place."
         ),
     )
@@ -101,7 +102,10 @@ def tour_tables(
         )
         tables.append(
             Table(
-                caption=f"Communes mises à moins de {fmt_int(threshold)} min d’une aide humaine par la tournée",
+                caption=(
+                    f"Communes mises à moins de {fmt_int(threshold)} min d’une aide humaine "
+                    "par la tournée"
+                ),
                 frame=pd.DataFrame(
                     {
                         "Commune": created["name"].to_numpy(),
@@ -116,7 +120,10 @@ def tour_tables(
                     "Besoin (population × IFN)": "int",
                     "Temps jusqu’à l’arrêt le plus proche (min)": "int",
                 },
-                note="Sans les arrêts de cette tournée, ces communes n’ont aucune aide humaine à portée.",
+                note=(
+                    "Sans les arrêts de cette tournée, ces communes n’ont aucune aide humaine "
+                    "à portée."
+                ),
             )
         )
     return tables

@@ -55,12 +55,16 @@ def visit_popup(
     if len(passages) > 1:
         items = "".join(
             f"<li>{'<strong>' if r is route else ''}{esc(r.label)} : "
-            f"{esc(permanence_text(v.start, v.end, v.lunch))}{'</strong>' if r is route else ''}</li>"
+            f"{esc(permanence_text(v.start, v.end, v.lunch))}"
+            f"{'</strong>' if r is route else ''}</li>"
             for r, v in passages
         )
         rows.append(("Toutes les visites", f"<ul>{items}</ul>"))
     body = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
-    return f'<div class="itin-popup"><h3>{visit.order} · {esc(visit.name)}</h3><table>{body}</table></div>'
+    return (
+        f'<div class="itin-popup"><h3>{visit.order} · {esc(visit.name)}</h3>'
+        f"<table>{body}</table></div>"
+    )
 
 
 def base_popup(name: str, routes: Sequence[TourRoute]) -> str:
