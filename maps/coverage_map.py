@@ -7,8 +7,8 @@ status, each with its own legend; gap communes outlined; service points by kind;
 services' stops with their recurrence. :func:`write_coverage_map` writes that map with the same
 information as an accessible HTML table page and a CSV.
 
-This module presents results; it must not compute coverage (that is :mod:`planner.access.coverage`) nor
-read the database (the CLI hands it the data).
+This module presents results; it must not compute coverage (that is
+:mod:`planner.access.coverage`) nor read the database (the CLI hands it the data).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geodata.errors import ItineranceError
 from geodata.records import ParsedRota, ServiceKind, ServicePoint
 from maps._html import esc, fmt_date, fmt_decimal, fmt_int, fmt_minutes, is_missing
+from maps.common import check_map_path, itinerance_version, map_html, table_path, write_map_files
+from maps.errors import MapError
 from maps.geometry import DEFAULT_TOLERANCE_M, feature_collection, simplify_for_web
-from maps.io import write_files
 from maps.layers import (
     OSM_FRANCE_ATTRIBUTION,
     OSM_FRANCE_TILES,
@@ -44,7 +43,6 @@ from maps.layers import (
     PointLayer,
     SharedData,
     base_map,
-    finish_page,
     swatch,
 )
 from maps.popups import (
@@ -67,7 +65,7 @@ from maps.style import (
     NumericClasses,
     time_classes,
 )
-from maps.tables import Table, csv_text, table_page
+from maps.tables import Table, table_page
 from planner.access.coverage import FREQUENCY_LABEL_FR
 
 COMMUNE_CLASS = "itin-commune"  # CSS class of every commune shape (the browser test counts them)
@@ -106,10 +104,6 @@ _STATUS_SYNONYMS = {
 _GAP_STATUSES = ("borne_only", "not_covered")
 
 _REQUIRED_COMMUNE_COLUMNS = ("code", "name", "geometry")
-
-
-class MapError(ItineranceError):
-    """The data handed to a map cannot make a map (no commune, missing column, bad threshold)."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +151,8 @@ def _status_ids(cov: pd.DataFrame, threshold: float) -> np.ndarray:
 
 
 def _status_id(value: object) -> str | None:
-    """planner.access.coverage's French status → our class (``couverte par un bus (mensuel)`` → mobile)."""
+    """planner.access.coverage's French status → our class (``couverte par un bus (mensuel)``
+    → mobile)."""
     if is_missing(value):
         return None
     text = str(value).strip().lower()
@@ -173,7 +168,8 @@ def coverage_frame(
     missing = [c for c in _REQUIRED_COMMUNE_COLUMNS if c not in communes.columns]
     if missing:
         raise MapError(
-            f"communes: missing column(s) {', '.join(missing)}; expected {', '.join(_REQUIRED_COMMUNE_COLUMNS)}"
+            f"communes: missing column(s) {', '.join(missing)}; expected "
+            f"{', '.join(_REQUIRED_COMMUNE_COLUMNS)}"
         )
     if len(communes) == 0:
         raise MapError(
@@ -182,7 +178,8 @@ def coverage_frame(
     cov = coverage.copy()
     if len(cov) and COV_T_FS not in cov.columns:
         raise MapError(
-            f"coverage: no column {COV_T_FS!r}; expected planner.access.coverage's per-commune frame "
+            f"coverage: no column {COV_T_FS!r}; expected planner.access.coverage's per-commune "
+            "frame "
             f"(columns: {', '.join(map(str, cov.columns[:12]))})"
         )
     if "code" in cov.columns:
@@ -289,7 +286,9 @@ def coverage_table(frame: pd.DataFrame, threshold: float) -> Table:
         "Besoin (population × IFN)": "int",
     }
     return Table(
-        caption=f"Communes : temps d’accès aux lieux d’aide et statut de couverture (seuil {thr} min)",
+        caption=(
+            f"Communes : temps d’accès aux lieux d’aide et statut de couverture (seuil {thr} min)"
+        ),
         frame=table,
         kinds=kinds,
         note=(
@@ -477,13 +476,6 @@ _POINT_LAYERS = (
 )
 
 
-def _version() -> str:
-    try:
-        return metadata.version("itinerance")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "dev"
-
-
 def make_coverage_map(
     communes: gpd.GeoDataFrame,
     coverage: pd.DataFrame,
@@ -505,13 +497,13 @@ def make_coverage_map(
 ) -> CoverageMap:
     """The French coverage map of ``communes``, with the frame, tables and counts it holds.
 
-    ``coverage`` is :mod:`planner.access.coverage`'s per-commune frame (keyed by ``code``); ``services``
-    are drawn by kind (only :func:`services_to_show` unless ``all_services``); ``rotas`` give the
-    mobile services' stops. ``vintages`` (label → vintage) go in the caption (default
-    :data:`DEFAULT_VINTAGES`) with ``method_note`` (how travel times were estimated) and
-    ``date``; ``table_href`` links the table page; ``tolerance_m`` simplifies the shapes;
-    ``tiles`` and ``tiles_attribution`` set the background (None: none); ``provenance`` (how the
-    map was made: inputs, data, versions) is embedded as JSON in the page.
+    ``coverage`` is :mod:`planner.access.coverage`'s per-commune frame (keyed by ``code``);
+    ``services`` are drawn by kind (only :func:`services_to_show` unless ``all_services``);
+    ``rotas`` give the mobile services' stops. ``vintages`` (label → vintage) go in the caption
+    (default :data:`DEFAULT_VINTAGES`) with ``method_note`` (how travel times were estimated) and
+    ``date``; ``table_href`` links the table page; ``tolerance_m`` simplifies the shapes; ``tiles``
+    and ``tiles_attribution`` set the background (None: none); ``provenance`` (how the map was made:
+    inputs, data, versions) is embedded as JSON in the page.
     """
     if not isinstance(threshold, (int, float)) or not np.isfinite(threshold) or threshold <= 0:
         raise MapError(f"threshold: expected a positive number of minutes, got {threshold}")
@@ -762,9 +754,12 @@ def _title_html(
     share = f" ({fmt_decimal(100 * far_pop / known_pop)} %)" if known_pop > 0 else ""
     n_gap = int(frame["gap"].sum())
     html = (
-        f"<h1>{esc(title)}</h1><p>{esc(area_label)} · {fmt_int(len(frame))} communes · seuil {thr} min</p>"
-        f"<p><strong>{fmt_int(far_pop)} habitant{'s' if far_pop >= 2 else ''}</strong>{share} à plus de {thr} min d’une France "
-        f"Services fixe ; <strong>{fmt_int(n_gap)} commune{'s' if n_gap > 1 else ''}</strong> sans aide "
+        f"<h1>{esc(title)}</h1><p>{esc(area_label)} · {fmt_int(len(frame))} communes · seuil {thr} "
+        "min</p>"
+        f"<p><strong>{fmt_int(far_pop)} habitant{'s' if far_pop >= 2 else ''}</strong>{share} à "
+        f"plus de {thr} min d’une France "
+        f"Services fixe ; <strong>{fmt_int(n_gap)} commune{'s' if n_gap > 1 else ''}</strong> sans "
+        "aide "
         f"humaine à portée.</p>"
     )
     if table_href:
@@ -775,7 +770,10 @@ def _title_html(
 
 
 def _caption_html(lines: list[str], threshold: float, made: dt.date) -> str:
-    head = f"Carte établie le {fmt_date(made)} avec itinerance {_version()}. Seuil : {fmt_int(threshold)} min."
+    head = (
+        f"Carte établie le {fmt_date(made)} avec itinerance {itinerance_version()}. "
+        f"Seuil : {fmt_int(threshold)} min."
+    )
     return "".join(f"<p>{esc(line)}</p>" for line in [head, *lines])
 
 
@@ -786,14 +784,9 @@ def build_coverage_map(*args: Any, **kwargs: Any) -> folium.Map:
     return make_coverage_map(*args, **kwargs).map
 
 
-def table_path(path: Path) -> Path:
-    """Where the table page of the map at ``path`` goes: ``carte.html`` → ``carte-tableau.html``."""
-    return path.with_name(f"{path.stem}-tableau.html")
-
-
 def render_map(result: CoverageMap) -> str:
     """The map page as HTML text (French, with its generator named)."""
-    return finish_page(result.map.get_root().render(), f"itinerance {_version()}")
+    return map_html(result.map)
 
 
 def write_coverage_map(
@@ -807,9 +800,7 @@ def write_coverage_map(
     """Build the map (options as :func:`make_coverage_map`) and write, all or nothing:
     ``path`` (the map), ``<stem>-tableau.html`` (the tables) and ``<stem>.csv`` (communes).
     Returns the paths written."""
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise MapError(f"{path}: expected an output file name ending in .html")
+    path = check_map_path(path)
     tpath = table_path(path)
     result = make_coverage_map(
         communes, coverage, services, rotas, table_href=tpath.name, **options
@@ -820,7 +811,8 @@ def write_coverage_map(
         result.tables,
         intro=[
             (
-                f"Ces tableaux donnent les mêmes informations que la carte {path.name}, pour une lecture "
+                f"Ces tableaux donnent les mêmes informations que la carte {path.name}, pour une "
+                "lecture "
                 "sans carte (lecteur d’écran, tableur)."
             ),
         ],
@@ -829,10 +821,4 @@ def write_coverage_map(
             ("Télécharger le tableau des communes (CSV)", path.with_suffix(".csv").name),
         ],
     )
-    return write_files(
-        {
-            path: render_map(result).encode("utf-8"),
-            tpath: page.encode("utf-8"),
-            path.with_suffix(".csv"): csv_text(result.tables[0]).encode("utf-8-sig"),
-        }
-    )
+    return write_map_files(path, render_map(result), page, result.tables[0])

@@ -8,6 +8,9 @@ in the feature's properties. Every layer is a :class:`folium.map.Layer`, so ``La
 lists it. Values reach the JavaScript only through :func:`maps._html.js_json`; HTML handed to
 these elements must already be escaped (see :mod:`maps.popups`). This module knows nothing of
 coverage: the coverage map and the tour map both assemble it.
+
+In the templates, a Jinja comment ``{#`` … ``#}`` across a line end only breaks a long line in
+the source: nothing of it reaches the page.
 """
 
 from __future__ import annotations
@@ -57,7 +60,9 @@ class SharedData(MacroElement):
     """A JSON value written once in the page as a JavaScript variable, for layers to share."""
 
     _template = Template(
-        """{% macro script(this, kwargs) %}var {{ this.get_name() }} = {{ this.payload }};{% endmacro %}"""
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = {{ this.payload }};"
+        "{% endmacro %}"
     )
 
     def __init__(self, value: Any):
@@ -72,7 +77,9 @@ class MetaJson(MacroElement):
     never run."""
 
     _template = Template(
-        """{% macro header(this, kwargs) %}<script type="application/json" id="itinerance-meta">{{ this.payload }}</script>{% endmacro %}"""
+        "{% macro header(this, kwargs) %}"
+        '<script type="application/json" id="itinerance-meta">{{ this.payload }}</script>'
+        "{% endmacro %}"
     )
 
     def __init__(self, meta: Any):
@@ -95,7 +102,8 @@ class GeoJsonLayer(Layer):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.geoJson({{ this.data.get_name() }}, {
             {%- if this.pane %}
-            pane: itin_pane({{ this._parent.get_name() }}, {{ this.pane[0]|tojson }}, {{ this.pane[1] }}),
+            pane: itin_pane({{ this._parent.get_name() }}, {#
+                #}{{ this.pane[0]|tojson }}, {{ this.pane[1] }}),
             {%- endif %}
             interactive: {{ this.interactive|tojson }},
             {%- if this.filter_property %}
@@ -123,7 +131,8 @@ class GeoJsonLayer(Layer):
                 {%- endif %}
                 {%- if this.highlight %}
                 layer.on({
-                    mouseover: function (e) { e.target.setStyle({weight: 2.5, color: "#111"}); e.target.bringToFront(); },
+                    mouseover: function (e) { e.target.setStyle({weight: 2.5, color: "#111"}); {#
+                        #}e.target.bringToFront(); },
                     mouseout: function (e) { {{ this.get_name() }}.resetStyle(e.target); }
                 });
                 {%- endif %}
@@ -194,14 +203,18 @@ class PointLayer(Layer):
             var icons = {};
             Object.keys(symbols).forEach(function (k) {
                 var s = symbols[k].size;
-                icons[k] = L.divIcon({className: "itin-marker " + {{ this.class_name|tojson }} + " itin-marker-" + k,
-                                      html: symbols[k].html, iconSize: [s, s], iconAnchor: [s / 2, s / 2],
+                icons[k] = L.divIcon({className: "itin-marker " + {{ this.class_name|tojson }} + {#
+                    #}" itin-marker-" + k,
+                                      html: symbols[k].html, iconSize: [s, s], {#
+                                          #}iconAnchor: [s / 2, s / 2],
                                       popupAnchor: [0, -s / 2], tooltipAnchor: [s / 2, 0]});
             });
             {%- if this.lines %}
-            var pane = itin_pane({{ this._parent.get_name() }}, {{ this.line_pane[0]|tojson }}, {{ this.line_pane[1] }});
+            var pane = itin_pane({{ this._parent.get_name() }}, {#
+                #}{{ this.line_pane[0]|tojson }}, {{ this.line_pane[1] }});
             {{ this.lines_json }}.forEach(function (ln) {
-                L.polyline(ln, Object.assign({pane: pane, interactive: false}, {{ this.line_style_json }}))
+                L.polyline(ln, Object.assign({pane: pane, interactive: false}, {#
+                    #}{{ this.line_style_json }}))
                     .addTo({{ this.get_name() }});
             });
             {%- endif %}
@@ -311,7 +324,8 @@ class LegendPanel(MacroElement):
                 var box = panel.getContainer(), first = true;
                 links.forEach(function (l) {
                     var on = l[1].some(function (layer) { return map.hasLayer(layer); });
-                    box.querySelector('[data-legend="' + l[0] + '"]').style.display = on ? "" : "none";
+                    box.querySelector('[data-legend="' + l[0] + '"]').style.display = {#
+                        #}on ? "" : "none";
                 });
                 box.querySelectorAll("section[data-legend]").forEach(function (el) {
                     var shown = el.style.display !== "none";
@@ -320,7 +334,8 @@ class LegendPanel(MacroElement):
                 });
                 box.style.display = first ? "none" : "";
             }
-            map.on("layeradd layerremove", function (e) { if (tracked.indexOf(e.layer) >= 0) { sync(); } });
+            map.on("layeradd layerremove", function (e) { {#
+                #}if (tracked.indexOf(e.layer) >= 0) { sync(); } });
             sync();
         })();
         {% endmacro %}
@@ -393,7 +408,10 @@ class ScaleBar(MacroElement):
     """Leaflet's scale bar, metric only."""
 
     _template = Template(
-        """{% macro script(this, kwargs) %}L.control.scale({imperial: false, maxWidth: 160, position: {{ this.position|tojson }}}).addTo({{ this._parent.get_name() }});{% endmacro %}"""
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, maxWidth: 160, position: {{ this.position|tojson }}})"
+        ".addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
     )
 
     def __init__(self, position: str = "bottomleft"):
@@ -406,7 +424,11 @@ class ZoomButtons(MacroElement):
     """Leaflet's zoom buttons with French labels, placed after the title box."""
 
     _template = Template(
-        """{% macro script(this, kwargs) %}L.control.zoom({position: "topleft", zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"}).addTo({{ this._parent.get_name() }});{% endmacro %}"""
+        "{% macro script(this, kwargs) %}"
+        'L.control.zoom({position: "topleft", '
+        'zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"})'
+        ".addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
     )
 
     def __init__(self) -> None:

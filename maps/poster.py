@@ -1,17 +1,18 @@
 """Printable A4 posters, one per commune served, in French, for the mairie's notice board.
 
 Each poster says, in large type, who comes, where, which day and at what hours — "Le bus France
-services La Rur@linette vient à Migné le 2e lundi du mois, de 10 h à 12 h 30 et de 13 h 30 à
-16 h" (words from :mod:`planner.outputs.calendar` and :mod:`planner.tours.wording`, poster-style times) — then
-the next dates from the real calendar, and the public holidays on which there is no permanence
-("Le lundi 8 mai 2028 (Fête de la Victoire) : pas de permanence."). The service's name and
-contact (a service's, never a person's) come from the caller. An index page lists every
-poster. Pages print on A4 (``@page { size: A4 }``), one poster per sheet.
+services La Rur@linette vient à Migné le 2e lundi du mois, de 10 h à 12 h 30 et de 13 h 30 à 16 h"
+(words from :mod:`planner.outputs.calendar` and :mod:`planner.tours.wording`, poster-style times) —
+then the next dates from the real calendar, and the public holidays on which there is no permanence
+("Le lundi 8 mai 2028 (Fête de la Victoire) : pas de permanence."). The service's name and contact
+(a service's, never a person's) come from the caller. An index page lists every poster. Pages print
+on A4 (``@page { size: A4 }``), one poster per sheet.
 
 Home visits never get a poster and never appear on one. The footer gives the period, the
 holiday source and the plan's provenance.
 
-This module presents; it must not compute dates (:mod:`planner.outputs.calendar` does) nor write files.
+This module presents; it must not compute dates (:mod:`planner.outputs.calendar` does) nor write
+files.
 """
 
 from __future__ import annotations

@@ -27,9 +27,9 @@ from matplotlib.ticker import FuncFormatter
 
 from geodata.names import fold
 from maps._html import esc, fmt_date
-from maps.io import write_files
 from planner.analysis.compare import Comparison, Row, ScenarioFigures
 from planner.analysis.costs import RATES_FR
+from planner.files import write_files
 from planner.french import integer_fr, number_fr
 
 __all__ = ["cost_coverage_chart", "inline_svg", "map_file_name", "render_report", "write_report"]

@@ -201,7 +201,8 @@ BASE_CSS = """
 .itin-popup{font:12.5px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#222}
 .itin-popup h3{font-size:14.5px;margin:0 0 5px;font-weight:700;color:#111}
 .itin-popup table{border-collapse:collapse;font-size:12px}
-.itin-popup th{text-align:left;font-weight:600;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap}
+.itin-popup th{text-align:left;font-weight:600;padding:1px 8px 1px 0;vertical-align:top;\
+white-space:nowrap}
 .itin-popup td{padding:1px 0;vertical-align:top}
 .itin-popup ul{margin:2px 0;padding-left:16px}
 .leaflet-control-layers{font:13px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}

@@ -19,9 +19,8 @@ This module must not know about communes or services: it works on :class:`Points
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +39,7 @@ from planner.access.routers import (
     km_to_chord,
     unit_vectors,
 )
+from planner.files import write_file
 
 CACHE_FORMAT = 1
 
@@ -102,17 +102,10 @@ class MatrixCache:
             return None  # unreadable entry (e.g. a foreign file): recompute and overwrite it
 
     def put(self, key: str, minutes: np.ndarray, km: np.ndarray) -> Path:
-        folder = Path(self.folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, minutes=minutes, km=km)
-            os.replace(tmp, self.path(key))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return self.path(key)
+        Path(self.folder).mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, minutes=minutes, km=km)
+        return write_file(self.path(key), buffer.getvalue())
 
 
 def travel_matrix(

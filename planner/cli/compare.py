@@ -2,11 +2,11 @@
 
 Thin: every scenario file is read and validated first (a bad one stops everything before any
 planning), then each is planned — or, for ``[asis]``, read — and measured by
-:func:`planner.analysis.compare.evaluate_scenario`; :func:`planner.analysis.compare.compare` lines
-them up against the first one. The comparison goes to the terminal (a table, ``--format csv`` or
-``json``); with ``-o comparaison.html`` the HTML report (:mod:`maps.report`) is written with each
-scenario's map next to it — the tour map (:mod:`maps.tour_map`), or the coverage map when there is
-no tour — all files or none. ``-o`` ending in ``.csv`` or ``.json`` writes that format instead.
+:func:`planner.analysis.compare.evaluate_scenario`; :func:`planner.analysis.compare.compare` lines them up against
+the first one. The comparison goes to the terminal (a table, ``--format csv`` or ``json``); with
+``-o comparaison.html`` the HTML report (:mod:`maps.report`) is written with each scenario's map
+next to it — the tour map (:mod:`maps.tour`), or the coverage map when there is no tour —
+all files or none. ``-o`` ending in ``.csv`` or ``.json`` writes that format instead.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from rich.table import Table
 from rich.text import Text
 
 from geodata.errors import ItineranceError
-from maps.io import OutputError, check_writable, write_files
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.errors import InfeasibleError
+from planner.files import OutputError, check_writable, write_files
 
 if TYPE_CHECKING:
     from planner.analysis.compare import Comparison, Evaluation
@@ -223,7 +223,7 @@ def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bo
         communes = query.communes(url, codes=list(ev.coverage.before.communes.index))
     threshold = f.scenario.coverage.threshold
     try:
-        from maps.tour_map import write_tour_map
+        from maps.tour import write_tour_map
     except ImportError:  # the tour map is not there: the coverage map shows the scenario
         write_tour_map = None
     if write_tour_map is not None and ev.plan.routes:

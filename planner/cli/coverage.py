@@ -12,7 +12,6 @@ services within a margin around the area, parsed rotas, the router: offline mode
 from __future__ import annotations
 
 import os
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +25,7 @@ from planner.access.area import SERVICE_MARGIN_KM, read_area, read_candidates
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.defaults import DEFAULT_THRESHOLD
+from planner.files import write_file
 from planner.outputs.coverage_report import Heading, TableFr
 
 
@@ -79,14 +79,7 @@ def _write_atomically(path: Path, text: str) -> None:
     path = Path(path)
     if not path.parent.is_dir():
         raise DataError(f"--output {path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, text)
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -15,9 +15,7 @@ Sections read the database through :mod:`geodata.query` and never write to it.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from geodata.errors import ItineranceError
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.cli.data import step_progress
+from planner.files import move_folder_into_place, staging_folder
 from planner.french import integer_fr, plural_fr
 from planner.outputs.territory import (
     ifn_fr,
@@ -313,7 +312,7 @@ def documents(ctx: DemoContext) -> None:
     files and tour map (``itinerance export``)."""
     if ctx.out_dir is None:
         return
-    from maps.tour_map import write_tour_map
+    from maps.tour import write_tour_map
     from planner.cli.export import export_plan, parse_start
     from planner.cli.planning import write_json
     from planner.outputs.calendar import Schedule, date_fr
@@ -360,13 +359,7 @@ def _check_demo_target(target: Path) -> None:
 def _replace_demo_folder(temp: Path, target: Path) -> None:
     """Move the finished demo folder into place; replace a previous demo's, never anything else."""
     _check_demo_target(target)  # again: the folder may have appeared while the demo ran
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(temp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(temp, target)
+    move_folder_into_place(temp, target)
 
 
 def _index_fr(ctx: DemoContext, seconds: float) -> str:
@@ -398,12 +391,7 @@ def run_demo(
     if out_dir is not None:
         out_dir = Path(out_dir)
         _check_demo_target(out_dir)
-        try:
-            temp = Path(
-                tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent)
-            )
-        except OSError as exc:
-            raise ItineranceError(f"{out_dir}: cannot write beside it ({exc.strerror})") from None
+        temp = staging_folder(out_dir)
         ctx.out_dir = temp
     if any(section is rota_optimised for _, section in SECTIONS):
         from planner.engine import warm_up_in_background

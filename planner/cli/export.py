@@ -8,7 +8,7 @@ Writes, from the plan JSON alone (its ``meta`` holds the context and schedule th
 - ``calendriers/`` — iCalendar files per vehicle and per commune (recurrence rules, holidays
   excluded);
 - ``geo/`` — GeoJSON (``arrets``, ``tournees``) and a GeoPackage with both layers;
-- ``carte-tournees.html`` — the tour map (:mod:`maps.tour_map`) with its table page and CSV;
+- ``carte-tournees.html`` — the tour map (:mod:`maps.tour`) with its table page and CSV;
 - ``index.html`` — a page linking everything.
 
 Dates run from ``--start`` (default: the next Monday after today; it is also week 1 of a 2- or
@@ -21,15 +21,13 @@ map never show more than "visite à domicile", a commune and a time slot.
 
 Thin: dates come from :mod:`planner.outputs.calendar`, files from :mod:`planner.outputs.ical`,
 :mod:`planner.outputs.geoexport`, :mod:`maps.timetable`, :mod:`maps.poster` and
-:mod:`maps.tour_map`.
+:mod:`maps.tour`.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -38,9 +36,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from geodata.errors import ItineranceError
-from maps.io import OutputError
 from planner.cli.app import app
 from planner.cli.common import console, err_console
+from planner.files import OutputError, folder_writer
 from planner.tours.plan import Plan
 
 if TYPE_CHECKING:
@@ -232,17 +230,6 @@ def _index(schedule: Schedule, written: Written, start: date, end: date) -> str:
     )
 
 
-def _move_into_place(temp: Path, to: Path) -> None:
-    if not to.exists():
-        os.rename(temp, to)
-        return
-    for path in sorted(p for p in temp.rglob("*") if p.is_file()):
-        target = to / path.relative_to(temp)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-    shutil.rmtree(temp, ignore_errors=True)
-
-
 def export_plan(
     schedule: Schedule,
     to: Path,
@@ -263,34 +250,15 @@ def export_plan(
     to = Path(to)
     _check_target(to)
     end = add_months(start, months) - timedelta(days=1)
-    try:
-        temp = Path(
-            tempfile.mkdtemp(
-                prefix=f".{to.name}.", suffix=".tmp", dir=to.parent if str(to.parent) else "."
-            )
-        )
-    except OSError as exc:
-        raise OutputError(
-            f"{to}: cannot create a temporary folder beside it ({exc.strerror})"
-        ) from None
-    try:
+    with folder_writer(to, merge=True) as temp:
         written = _build(schedule, temp, formats, start, end, service, contact, tour_map)
-        _move_into_place(temp, to)
-    except OSError as exc:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise OutputError(
-            f"{to}: cannot write {exc.filename or 'the export'} ({exc.strerror})"
-        ) from None
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
     return written
 
 
 def _tour_map_writer(plan: Plan) -> Callable[[Path], list[Path]] | None:
     """The colleague's tour map, when the module is there."""
     try:
-        from maps.tour_map import write_tour_map
+        from maps.tour import write_tour_map
     except ImportError:
         return None
     return lambda path: write_tour_map(plan, path, title="Tournées", include_personal_data=False)

@@ -4,7 +4,7 @@ Thin: it reads the area and computes its coverage (:func:`planner.access.area.ar
 and hands both to :mod:`maps.coverage_map`, which writes the map, its table page and CSV all or
 nothing. ``map tour`` reads a plan, rebuilds its scenario's problem (day names, bases, driving
 times), has :func:`planner.access.area.tour_coverage` compute the coverage without and with the
-tour's stops when the scenario has a database, and hands them to :mod:`maps.tour_map`. It
+tour's stops when the scenario has a database, and hands them to :mod:`maps.tour`. It
 computes nothing itself.
 """
 
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from maps.io import check_writable
 from planner.cli.app import map_app
 from planner.cli.common import DbOption, console, err_console
 from planner.defaults import DEFAULT_THRESHOLD
+from planner.files import check_writable
 from planner.french import number_fr
 from planner.tours.plan import Plan
 
@@ -166,9 +166,9 @@ def tour_map_command(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in
-    French."""
-    from maps.tour_map import check_map_path, write_tour_map
+    """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in French."""
+    from maps.common import check_map_path
+    from maps.tour import write_tour_map
     from planner.access.area import tour_coverage
     from planner.access.coverage import check_threshold
     from planner.scenario.build import build

@@ -25,10 +25,10 @@ import typer
 
 from geodata import settings
 from geodata.errors import ItineranceError
-from maps.io import check_writable, write_files
 from planner.cli.app import app
 from planner.cli.common import DbOption, ScenarioSeedOption, console, err_console
 from planner.errors import InfeasibleError, ScenarioError
+from planner.files import check_writable, write_files
 from planner.tours.plan import Plan
 
 if TYPE_CHECKING:

@@ -25,10 +25,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from maps.io import OutputError, check_writable, write_files
 from planner.analysis.variables import VARIABLES
 from planner.cli.app import app
 from planner.cli.common import DbOption, ScenarioSeedOption, console, err_console
+from planner.files import OutputError, check_writable, write_files
 
 if TYPE_CHECKING:
     from planner.analysis.sweep import Outcome, ResultCallback, Sweep

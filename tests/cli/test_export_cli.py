@@ -166,7 +166,7 @@ def test_nothing_personal_in_any_file_unless_asked(run_cli, small_plan, tmp_path
 
 
 def _tour_map() -> bool:
-    return importlib.util.find_spec("maps.tour_map") is not None
+    return importlib.util.find_spec("maps.tour") is not None
 
 
 def test_tour_map_is_written_when_available(run_cli, small_plan, tmp_path):

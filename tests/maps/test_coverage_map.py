@@ -13,14 +13,14 @@ from map_inputs import INDRE_COMMUNES, hostile
 
 from geodata.records import ServiceKind, ServicePoint
 from maps.coverage_map import (
-    MapError,
     coverage_frame,
     make_coverage_map,
     render_map,
     services_to_show,
     write_coverage_map,
 )
-from maps.io import OutputError
+from maps.errors import MapError
+from planner.files import OutputError
 
 OPTIONS = {"title": "Accès aux lieux d’aide numérique", "threshold": 30, "area_label": "Essai (99)"}
 

@@ -15,7 +15,6 @@ from shapely.geometry import Polygon
 from geodata.records import Interval, Recurrence, RecurrenceKind, ServiceKind, ServicePoint
 from maps._html import esc, fmt_date, fmt_decimal, fmt_int, fmt_minutes, js_json
 from maps.geometry import simplify_for_web
-from maps.io import OutputError, write_files
 from maps.popups import format_text, hours_lines, recurrence_text, service_popup
 from maps.style import IFN_CLASSES, STATUS_CLASSES, time_classes
 from maps.tables import Table, csv_text, html_table
@@ -193,17 +192,3 @@ def test_csv_is_for_french_spreadsheets_and_html_table_is_accessible():
     assert html.count('scope="col"') == 3 and html.count('scope="row"') == 2
     assert "<b>" not in html and "&lt;b&gt;Alpha&lt;/b&gt;" in html
     assert "1\u202f200" in html
-
-
-def test_write_files_writes_all_or_nothing(tmp_path):
-    good, missing = tmp_path / "a.html", tmp_path / "no-such-folder" / "b.csv"
-    with pytest.raises(OutputError, match="no-such-folder.*does not exist"):
-        write_files({good: b"a", missing: b"b"})
-    assert list(tmp_path.iterdir()) == []
-    (tmp_path / "dir.html").mkdir()
-    with pytest.raises(OutputError, match="is a folder"):
-        write_files({tmp_path / "dir.html": b"x"})
-    assert write_files({good: b"ok"}) == [good] and good.read_bytes() == b"ok"
-    assert [
-        p.name for p in tmp_path.iterdir() if p.name.startswith(".")
-    ] == []  # no temporaries left

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from maps._html import esc
-from maps.io import OutputError
 from maps.report import cost_coverage_chart, map_file_name, render_report, write_report
 from planner.analysis.compare import compare
+from planner.files import OutputError
 from tests.planner.test_compare import figures
 
 DAY = dt.date(2026, 3, 1)

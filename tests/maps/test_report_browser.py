@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from maps.tour_map import ROUTE_CLASS, STOP_CLASS
+from maps.tour.style import ROUTE_CLASS, STOP_CLASS
 from planner.analysis.compare import LINES
 from tests.cli.test_compare_cli import ASIS, OPTIMISED, TWO_VANS, VAN
 

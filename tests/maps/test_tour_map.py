@@ -20,18 +20,18 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
-from maps.coverage_map import MapError
-from maps.io import OutputError
+from maps.errors import MapError
 from maps.style import ROUTE_COLOURS, readable_text_on, route_style
-from maps.tour_map import (
-    CREATED_CLASS,
+from maps.tour import (
     created_coverage,
     make_tour_map,
     permanence_text,
     tour_routes,
     write_tour_map,
 )
+from maps.tour.style import CREATED_CLASS
 from planner.engine.base import SolveOptions
+from planner.files import OutputError
 from planner.scenario.context import Context, StopInfo, VehicleInfo
 from planner.scenario.files import load_scenario
 from planner.scenario.pipeline import Planned, plan_scenario

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 from test_tour_map import hand_made, plan_brenne
 
-from maps.tour_map import write_tour_map
+from maps.tour import write_tour_map
 from planner.access.area import tour_coverage
 from planner.access.routers import OfflineModel
 from planner.scenario.files import load_scenario
@@ -114,10 +114,10 @@ def test_two_minibus_plan_draws_every_route_and_stop_and_filters_by_day_and_vehi
     # the weekly stop's popup, in French, with its visits of both weeks
     assert len(plan.visits_of("saint-gaultier")) == 2
     opened = probe.leaflet(
-        "map => { let done = false; map.eachLayer(l => { if (!done && l instanceof L.Marker && "
-        "l.getTooltip()"
-        " && l.getTooltip().getContent().includes('Saint-Gaultier')) { l.openPopup(); done = true; "
-        "} });"
+        "map => { let done = false; map.eachLayer(l => { "
+        "if (!done && l instanceof L.Marker && l.getTooltip()"
+        " && l.getTooltip().getContent().includes('Saint-Gaultier')) "
+        "{ l.openPopup(); done = true; } });"
         " return done; }"
     )
     assert opened
@@ -141,7 +141,7 @@ def test_two_minibus_plan_draws_every_route_and_stop_and_filters_by_day_and_vehi
 
 
 def _routes(problem, plan):
-    from maps.tour_map import tour_routes
+    from maps.tour import tour_routes
 
     return tour_routes(plan, problem=problem)[0]
 
