@@ -9,8 +9,8 @@ a legend lists the routes by colour and follows them, and an optional layer shad
 the tour brings within the coverage threshold. :func:`write_tour_map` writes the map with the
 same information as an accessible table page and a CSV of the stops.
 
-The plan is enough: names and places come from ``plan.meta["context"]``, the cycle's day names
-("2e lundi du mois"), the bases and the driving times and distances from ``plan.meta["schedule"]``
+The plan is enough: names and places come from ``plan.meta.context``, the cycle's day names
+("2e lundi du mois"), the bases and the driving times and distances from ``plan.meta.schedule``
 (:mod:`planner.outputs.calendar`), times from its routes. The :class:`~planner.tours.model.Problem` it was made
 for, when given, stands in for a plan written without them.
 
@@ -62,7 +62,7 @@ from maps.tables import Table, csv_text, table_page
 from planner.outputs.calendar import day_title_fr
 from planner.scenario.provenance import versions
 from planner.tours.model import Horizon, Problem, StopKind
-from planner.tours.plan import Plan, Route, Visit
+from planner.tours.plan import Plan, PlanMeta, Route, Visit
 from planner.tours.schedule import horizon_from_dict, schedule_meta
 from planner.tours.wording import describe_days_fr, format_range_fr, format_time_fr
 
@@ -224,14 +224,14 @@ def _schedule(plan: Plan, problem: Problem | None) -> dict[str, Any]:
     problem when given, else the block ``itinerance plan`` records in the plan (may be absent)."""
     if problem is not None:
         return schedule_meta(problem, plan)
-    block = plan.meta.get("schedule")
+    block = plan.meta.schedule
     return block if isinstance(block, dict) else {}
 
 
 def _places(
     plan: Plan, problem: Problem | None, include_personal: bool, communes: gpd.GeoDataFrame | None
 ) -> _Places:
-    context = plan.meta.get("context") or {}
+    context = plan.meta.context or {}
     if not context and problem is None:
         raise MapError(
             f"plan {plan.problem or '(unnamed)'}: no meta.context with the stops' names and places; "
@@ -337,7 +337,7 @@ def tour_routes(
     ids = (
         [v.id for v in problem.vehicles]
         if problem is not None
-        else list((plan.meta.get("context") or {}).get("vehicles", {}))
+        else list((plan.meta.context or {}).get("vehicles", {}))
     )
     order = {vid: n for n, vid in enumerate(ids)}  # the scenario's order of vehicles
     routes = sorted(plan.routes, key=lambda r: (r.day, order.get(r.vehicle, len(order)), r.vehicle))
@@ -918,8 +918,8 @@ def _bounds(routes: Sequence[TourRoute]) -> tuple[float, float, float, float]:
     )
 
 
-def _travel_note(meta: Mapping[str, Any]) -> str:
-    travel = str(meta.get("travel") or "")
+def _travel_note(meta: PlanMeta) -> str:
+    travel = meta.travel or ""
     m = re.search(r"×\s*([\d.]+)", travel)
     if travel.startswith("offline") or not travel:
         circuity = f" × {m.group(1).replace('.', ',')}" if m else ""
@@ -933,20 +933,20 @@ def _travel_note(meta: Mapping[str, Any]) -> str:
     )
 
 
-def _provenance_lines(meta: Mapping[str, Any]) -> list[str]:
+def _provenance_lines(meta: PlanMeta) -> list[str]:
     """The plan's provenance in French: engine, seed, search time, date, inputs with sha256."""
     parts = []
-    engine = meta.get("engine")
+    engine = meta.engine
     if engine == "asis":
         parts.append("tournée publiée, évaluée telle quelle")
     elif engine:
         what = f"moteur {engine}"
-        if meta.get("seed") is not None:
-            what += f", graine {meta['seed']}"
-        if meta.get("time_limit"):
-            what += f", {fmt_decimal(meta['time_limit'], 0)} s de recherche"
+        if meta.seed is not None:
+            what += f", graine {meta.seed}"
+        if meta.time_limit:
+            what += f", {fmt_decimal(meta.time_limit, 0)} s de recherche"
         parts.append(what)
-    created = meta.get("created")
+    created = meta.created
     if created:
         try:
             parts.append(f"établi le {fmt_date(dt.datetime.fromisoformat(str(created)).date())}")
@@ -955,13 +955,13 @@ def _provenance_lines(meta: Mapping[str, Any]) -> list[str]:
     inputs = [
         f"{i.get('role', 'fichier')} {Path(str(i.get('path', ''))).name}"
         + (f" (sha256 {str(i['sha256'])[:12]}…)" if i.get("sha256") else "")
-        for i in meta.get("inputs") or []
+        for i in meta.input_files()
         if isinstance(i, Mapping)
     ]
     if inputs:
         parts.append("entrées : " + ", ".join(inputs))
     lines = [f"Plan : {' ; '.join(parts)}."] if parts else []
-    validation = meta.get("validation") or {}
+    validation = meta.validation or {}
     if validation:
         n = int(validation.get("violations", 0))
         lines.append(
@@ -972,8 +972,8 @@ def _provenance_lines(meta: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _figures_line(meta: Mapping[str, Any]) -> str | None:
-    figures = (meta.get("validation") or {}).get("figures") or {}
+def _figures_line(meta: PlanMeta) -> str | None:
+    figures = (meta.validation or {}).get("figures") or {}
     if "km_per_month" not in figures:
         return None
     presence = sum((figures.get("presence_hours_per_month") or {}).values())
@@ -1056,7 +1056,7 @@ def make_tour_map(
     """The French tour map of ``plan``, with its routes as drawn, tables and counts.
 
     The cycle, the bases and the driving times and distances come from the plan's
-    ``meta["schedule"]`` (written by ``itinerance plan``) or, when given, from ``problem`` (the
+    ``meta.schedule`` (written by ``itinerance plan``) or, when given, from ``problem`` (the
     plan's :class:`~planner.tours.model.Problem`); without either, days are numbered, bases are
     placed from ``communes`` by their INSEE code and driving times read from the plan's times. ``communes`` (:func:`geodata.query.communes`) gives
     the shapes of the coverage layer and places stops known only by their commune;
@@ -1098,8 +1098,9 @@ def make_tour_map(
         attribution=tiles_attribution,
     )
     fmap.options["zoom_snap"] = 0.25  # fit the routes to the free area closely (see FitFreeArea)
+    recorded = plan.meta.to_dict()
     meta = {
-        k: plan.meta.get(k)
+        k: recorded[k]
         for k in (
             "engine",
             "seed",
@@ -1110,7 +1111,7 @@ def make_tour_map(
             "travel",
             "versions",
         )
-        if k in plan.meta
+        if k in recorded
     }
     fmap.add_child(
         MetaJson(

@@ -104,7 +104,7 @@ def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]
     from planner.scenario.files import load_scenario
     from planner.scenario.provenance import sha256_of
 
-    recorded = [i for i in plan.meta.get("inputs", []) if i.get("role") == "scenario"]
+    recorded = [i for i in plan.meta.input_files() if i.get("role") == "scenario"]
     if not recorded:
         raise PlanError(
             f"{source}: --include-personal-data reads the plan's scenario file, but the plan names none"

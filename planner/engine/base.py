@@ -24,7 +24,7 @@ class SolveOptions:
     wall-clock limits inside its search by fixed work budgets (solution or iteration counts), so
     that the same problem, seed and options give the same plan on any machine; ``time_limit``
     then only bounds the total as a safety net, and the search may stop earlier or, on a slow
-    machine, hit that net (the plan's ``meta["status"]`` says which). ``iterations`` overrides the
+    machine, hit that net (the plan's ``meta.status`` says which). ``iterations`` overrides the
     budget of the periodic search (None: derived from ``time_limit``).
     """
 
@@ -102,7 +102,7 @@ class UnplacedStop:
 
 @dataclass
 class SearchFigures:
-    """Counters an engine records in ``Plan.meta["figures"]``."""
+    """Counters an engine records in ``Plan.meta.figures``."""
 
     iterations: int = 0
     improvements: int = 0

@@ -48,7 +48,7 @@ from planner.tours.model import (
     TimeWindow,
     Vehicle,
 )
-from planner.tours.plan import Plan, Route, Visit
+from planner.tours.plan import Plan, PlanMeta, Route, Visit
 from planner.tours.wording import describe_days_fr
 
 __all__ = [
@@ -121,7 +121,8 @@ def _days(stop: RotaStop, horizon: Horizon, notes: list[str]) -> tuple[int, ...]
         return tuple(by_key[(w, rec.weekday)] for w in range(4))
     if rec.kind is RecurrenceKind.FORTNIGHTLY:
         notes.append(
-            f"{_label(stop)} : « un sur deux » placé en semaines 1 et 3 (la liste ne dit pas lesquelles)."
+            f"{_label(stop)} : « un sur deux » placé en semaines 1 et 3 "
+            "(la liste ne dit pas lesquelles)."
         )
         return (by_key[(0, rec.weekday)], by_key[(2, rec.weekday)])
     notes.append(f"{_label(stop)} : fréquence inconnue, arrêt laissé de côté.")
@@ -340,7 +341,7 @@ def asis_from_rota(
                 per_day.setdefault(d, []).append((s, e))
     for day in sorted(per_day):
         plan.routes.append(_route(problem, v, day, per_day[day]))
-    plan.meta = {"engine": "asis", "service": rota.service_id, "rota_text": rota.raw_text}
+    plan.meta = PlanMeta(engine="asis", service=rota.service_id, rota_text=rota.raw_text)
     ctx = Context(name=problem.name, stops=infos, notes=notes, router=router.describe())
     ctx.vehicles[v.id] = VehicleInfo(v.id, v.name, base.name, base.code, vehicle)
     return Built(problem, ctx, None, plan)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
@@ -19,7 +18,7 @@ from planner.scenario.files import ScenarioFile
 from planner.scenario.provenance import provenance
 from planner.tours import feasibility
 from planner.tours.model import Problem
-from planner.tours.plan import Plan
+from planner.tours.plan import Plan, PlanMeta
 from planner.tours.schedule import schedule_meta
 from planner.tours.validator import ValidationReport, summary, validate
 
@@ -54,9 +53,10 @@ def _meta(
     engine: str,
     options: SolveOptions | None,
     inputs: list[tuple[str, Path]],
-) -> dict[str, Any]:
-    """The engine's own meta (objective, status, figures…) with the provenance and context on top."""
-    meta = provenance(
+) -> PlanMeta:
+    """The engine's own meta (objective, status, figures…) with the provenance and context on
+    top."""
+    prov = provenance(
         inputs=inputs,
         database=url,
         engine=engine,
@@ -66,11 +66,13 @@ def _meta(
         router=built.context.router,
     )
     if options is not None and options.deterministic:
-        del meta["created"]  # same inputs and seed: the same file
-    meta["versions"] = {**plan.meta.get("versions", {}), **meta["versions"]}
-    meta = {k: v for k, v in plan.meta.items() if k not in ("created", "versions")} | meta
-    meta["context"] = built.context.to_dict()
-    meta["schedule"] = schedule_meta(built.problem, plan)  # cycle, bases, legs: for exports
+        del prov["created"]  # same inputs and seed: the same file
+    meta = plan.meta
+    prov["versions"] = {**(meta.versions or {}), **prov["versions"]}
+    meta.drop("created", "versions")
+    meta.update(PlanMeta.from_dict(prov, "provenance"))
+    meta.context = built.context.to_dict()
+    meta.schedule = schedule_meta(built.problem, plan)  # cycle, bases, legs: for exports
     return meta
 
 
@@ -175,6 +177,6 @@ def plan_scenario(
     inputs = [("scenario", f.path)] + ([("initial plan", initial[1])] if initial else [])
     plan.meta = _meta(built, plan, url, engine, used, inputs)
     if frozen:
-        plan.meta["frozen"] = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
-    plan.meta["validation"] = summary(report)
+        plan.meta.frozen = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
+    plan.meta.validation = summary(report)
     return Planned(built, plan, report)
