@@ -140,6 +140,8 @@ class PlanMeta:
         super().__setattr__(name, value)
         keys = self.__dict__.get("_keys")
         if keys is not None and name in _CHECKS and name not in keys:
+            # keys put in ``extra`` since the last assignment were set before this one
+            keys.extend(k for k in self.extra if k not in keys)
             keys.append(name)
 
     def drop(self, *keys: str) -> None:
@@ -161,7 +163,7 @@ class PlanMeta:
             else:
                 self.extra[key] = other.extra[key]
                 if key not in self._keys:
-                    self._keys.append(key)
+                    self._keys.extend(k for k in self.extra if k not in self._keys)
 
     def input_files(self) -> list[dict[str, Any]]:
         """The input files recorded by the provenance (``{"role", "path", "sha256"}``); none when
