@@ -117,7 +117,8 @@ class MatrixCache:
 def travel_matrix(
     router: Router, sources: Points, destinations: Points, *, cache: MatrixCache | bool = True
 ) -> TravelMatrix:
-    """The full matrix from ``router``, read from / written to the cache when the router is worth it."""
+    """The full matrix from ``router``, read from / written to the cache when the router is worth
+    it."""
     store = (MatrixCache() if cache is True else cache) if router.cacheable else None
     key = cache_key(router, sources, destinations) if store else None
     hit = store.get(key) if store and key else None
@@ -177,7 +178,8 @@ def reach(
     *,
     cache: MatrixCache | bool = True,
 ) -> Reach:
-    """Nearest destination of every source, and all (source, destination) pairs within ``within`` minutes."""
+    """Nearest destination of every source, and all (source, destination) pairs within ``within``
+    minutes."""
     n = len(sources)
     if len(destinations) == 0 or n == 0:
         return _empty_reach(n)
