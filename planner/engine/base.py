@@ -1,8 +1,8 @@
 """The engine interface: what every tour-planning engine receives and returns.
 
-An engine turns a :class:`~planner.tours.model.Problem` into a :class:`~planner.tours.plan.Plan`. It may
-start from an existing plan (warm start), keep parts of it untouched (:class:`Frozen`), and report
-its progress through a callback. This module only defines the contract and the small value
+An engine turns a :class:`~planner.tours.model.Problem` into a :class:`~planner.tours.plan.Plan`. It
+may start from an existing plan (warm start), keep parts of it untouched (:class:`Frozen`), and
+report its progress through a callback. This module only defines the contract and the small value
 objects shared by every engine; it holds no search code and must not import OR-Tools.
 """
 
