@@ -1,17 +1,17 @@
-"""Scenarios side by side: coverage, service, operations and yearly cost of each, and the comparison.
+"""Scenarios side by side: coverage, service, operations and yearly cost of each, compared.
 
-:func:`evaluate_scenario` plans a scenario (:func:`planner.scenario.pipeline.plan_scenario`; an ``[asis]``
-scenario is read, not planned) and measures it; :func:`measure` does the same for a scenario
-already planned. Each gives a :class:`ScenarioFigures` — plain, picklable numbers that sweeps
-reuse — with:
+:func:`evaluate_scenario` plans a scenario (:func:`planner.scenario.pipeline.plan_scenario`; an
+``[asis]`` scenario is read, not planned) and measures it; :func:`measure` does the same for a
+scenario already planned. Each gives a :class:`ScenarioFigures` — plain, picklable numbers that
+sweeps reuse — with:
 
 - **coverage** (:mod:`planner.access.coverage`), on the scenario's territory at its ``[coverage]``
   threshold. *Before*: the help that is there without any mobile service (fixed France Services,
-  lieux de médiation, existing bornes as partial help; :func:`planner.scenario.build.fixed_help_inputs`).
-  *After*: the same plus the plan's served stops at their frequency and the scenario's kiosks
-  (partial coverage, kept apart). Other mobile services of the territory count in neither
-  column, so that every scenario is measured against the same fixed baseline. Standalone
-  scenarios (no database) have no coverage figures;
+  lieux de médiation, existing bornes as partial help;
+  :func:`planner.scenario.build.fixed_help_inputs`). *After*: the same plus the plan's served stops
+  at their frequency and the scenario's kiosks (partial coverage, kept apart). Other mobile services
+  of the territory count in neither column, so that every scenario is measured against the same
+  fixed baseline. Standalone scenarios (no database) have no coverage figures;
 - **service**: communes served and how often, hours of presence, kiosks, home visits;
 - **operations**: km, driving and staff hours (from :mod:`planner.tours.validator`'s figures), CO2;
 - **money**: :func:`planner.analysis.costs.yearly_costs`, and cost per newly covered inhabitant.
@@ -492,7 +492,8 @@ LINES: tuple[Line, ...] = (
         0,
         "higher",
         "Population à moins de {t} min d'une aide humaine avec le scénario : les mêmes lieux fixes "
-        "et les arrêts desservis, à leur fréquence. Les bornes, aide partielle, sont comptées à part.",
+        "et les arrêts desservis, à leur fréquence. Les bornes, aide partielle, sont comptées "
+        "à part.",
     ),
     Line(
         "newly_covered",

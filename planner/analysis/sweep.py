@@ -8,8 +8,8 @@ slowest) is planned with :func:`planner.scenario.pipeline.plan_scenario` in the 
 **deterministic mode** with an explicit work budget (an iteration count, not wall-clock time),
 so a point's plan does not depend on which process, machine or cluster solved it, nor on how
 loaded it was. Its figures (yearly cost, population and IFN-weighted population covered, hours
-of presence…) come from the comparison module (:func:`planner.analysis.compare.measure`, with the cost
-model of :mod:`planner.analysis.costs`): the sweep holds no cost model of its own.
+of presence…) come from the comparison module (:func:`planner.analysis.compare.measure`, with the
+cost model of :mod:`planner.analysis.costs`): the sweep holds no cost model of its own.
 
 Execution always goes through Dask: a :class:`dask.distributed.LocalCluster` of worker
 processes by default, or the cluster whose scheduler address is given. Workers receive the
@@ -207,8 +207,8 @@ def point_options(f: ScenarioFile, iterations: int | None = None) -> SolveOption
     )
 
 
-# Figures every outcome carries, from planner.analysis.compare (None when the point failed or the figure
-# is unknown: coverage needs the territory database, so a standalone scenario has none), with
+# Figures every outcome carries, from planner.analysis.compare (None when the point failed or the
+# figure is unknown: coverage needs the territory database, so a standalone scenario has none), with
 # their French label, unit, decimals and short label (terminal). "Human help" is a fixed France
 # Services, a lieu de médiation or a stop of the plan within the coverage threshold.
 FIGURES: dict[str, tuple[str, str, int, str]] = {
@@ -313,7 +313,8 @@ def _plan_fingerprint(plan: Any) -> str:
 
 
 def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
-    """A planned point's figures (:data:`FIGURES`), from :func:`planner.analysis.compare.measure`."""
+    """A planned point's figures (:data:`FIGURES`), from
+    :func:`planner.analysis.compare.measure`."""
     from planner.analysis.compare import measure
 
     m = measure(planned, db=db).figures

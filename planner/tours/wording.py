@@ -19,8 +19,8 @@ Two styles of clock time, chosen once for the whole project:
 Durations are always written ``"45 min"``, ``"5 h"``, ``"1 h 10"``, ``"1 h 05"``.
 
 It must not: decide anything about a plan (the validator checks, the engines plan), or read
-files; it only reads the :class:`~planner.tours.model.Problem` and :class:`~planner.tours.plan.Plan` it is
-given.
+files; it only reads the :class:`~planner.tours.model.Problem` and :class:`~planner.tours.plan.Plan`
+it is given.
 """
 
 from __future__ import annotations
