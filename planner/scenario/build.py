@@ -1,13 +1,14 @@
-"""From a validated scenario to a :class:`~planner.tours.model.Problem`, with what outputs need to know.
+"""From a validated scenario to a :class:`~planner.tours.model.Problem`, with what outputs need to
+know.
 
-:func:`build` resolves every place of a :class:`~planner.scenario.files.ScenarioFile` — commune codes
-against the territory database (or, in a standalone scenario, coordinates only), host sites,
+:func:`build` resolves every place of a :class:`~planner.scenario.files.ScenarioFile` — commune
+codes against the territory database (or, in a standalone scenario, coordinates only), host sites,
 candidate communes — computes the values of optional stops from :mod:`planner.access.coverage`
 (population × IFN of the communes without human help within the threshold), builds the travel
 matrices, and returns the problem together with a :class:`Context`: the names, INSEE codes and
 coordinates of the places, the vehicles' cost fields, and notes on what was assumed or left out.
-Timetables, posters, maps and the plan JSON read names and places from the context, never from
-the database again.
+Timetables, posters, maps and the plan JSON read names and places from the context, never from the
+database again.
 
 Errors a user can cause (unknown commune, commune not loaded, unknown host site…) are
 :class:`~planner.errors.ScenarioError` naming the scenario file, line and key. Requests'
@@ -158,7 +159,8 @@ class _Resolver:
         return index.name(code)
 
     def commune_name(self, code: str, loc: Loc) -> str | None:
-        """The name of a commune given with coordinates (checked against the database or the COG)."""
+        """The name of a commune given with coordinates (checked against the database or the
+        COG)."""
         if self.url is None:
             return self.cog_name(code, loc)
         self.need_communes([(code, loc)], point=False)

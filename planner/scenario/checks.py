@@ -75,7 +75,8 @@ def _stop_setting(f: ScenarioFile, i: int | None, key: str) -> tuple[Any, Loc]:
 
 
 def stop_permanence(f: ScenarioFile, i: int | None) -> tuple[Permanence, Loc]:
-    """The permanence of stop ``i`` of ``[[stops.list]]`` (None: of candidates) and where it is set."""
+    """The permanence of stop ``i`` of ``[[stops.list]]`` (None: of candidates) and where it is
+    set."""
     return _stop_setting(f, i, "permanence")
 
 
@@ -200,12 +201,14 @@ def check_scenario(f: ScenarioFile) -> None:
             if ls < start or le > end:
                 raise f.error(
                     loc + ("lunch", "window"),
-                    f"the lunch window {_hhmm(ls)}-{_hhmm(le)} is outside the shift {_hhmm(start)}-{_hhmm(end)}",
+                    f"the lunch window {_hhmm(ls)}-{_hhmm(le)} is outside the shift "
+                    f"{_hhmm(start)}-{_hhmm(end)}",
                 )
             if v.lunch.duration > le - ls:
                 raise f.error(
                     loc + ("lunch", "duration"),
-                    f"the break ({_dur(v.lunch.duration)}) does not fit in its window {_hhmm(ls)}-{_hhmm(le)}",
+                    f"the break ({_dur(v.lunch.duration)}) does not fit in its window "
+                    f"{_hhmm(ls)}-{_hhmm(le)}",
                 )
         for key in ("max_work", "max_drive"):
             value = getattr(v, key)
@@ -267,7 +270,8 @@ def _check_standalone(f: ScenarioFile) -> None:
     if sc.candidates is not None:
         raise f.error(
             ("candidates",),
-            "candidates are chosen among the communes of the database: not in a standalone scenario",
+            "candidates are chosen among the communes of the database: "
+            "not in a standalone scenario",
         )
     if sc.asis is not None:
         raise f.error(
@@ -312,7 +316,8 @@ def _check_stops(f: ScenarioFile) -> None:
         if f.horizon.visits_per_cycle(freq) == 0:
             raise f.error(
                 freq_loc,
-                f"a {freq.value} stop needs a cycle of at least 2 weeks (horizon.weeks = {f.horizon.weeks})",
+                f"a {freq.value} stop needs a cycle of at least 2 weeks "
+                f"(horizon.weeks = {f.horizon.weeks})",
             )
         if freq is Frequency.MONTHLY and f.horizon.weeks != 4:
             raise f.error(
@@ -340,7 +345,8 @@ def _check_stops(f: ScenarioFile) -> None:
         if sid in ids:
             raise f.error(
                 loc + (("id",) if spec.id else ("commune",) if spec.commune else ()),
-                f"stop {sid!r} is already listed at line {f.line_of(('stops', 'list', ids[sid]))}; give it another id",
+                f"stop {sid!r} is already listed at line "
+                f"{f.line_of(('stops', 'list', ids[sid]))}; give it another id",
             )
         ids[sid] = i
         if spec.weekdays is not None:
