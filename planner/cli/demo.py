@@ -124,7 +124,8 @@ def territory(ctx: DemoContext) -> None:
     )
     out(f"Services dans le département : {services_fr(dict(by_kind))}.", highlight=False)
     out(
-        f"Avec les départements voisins (moins de 30 km) : {fr_int(len(nearby) - len(services))} services de plus.",
+        "Avec les départements voisins (moins de 30 km) : "
+        f"{fr_int(len(nearby) - len(services))} services de plus.",
         highlight=False,
     )
     ifn = communes["ifn"].dropna()
@@ -134,7 +135,8 @@ def territory(ctx: DemoContext) -> None:
             / communes.loc[communes["ifn"].notna(), "population"].sum()
         )
         out(
-            f"Indice de fragilité numérique (0 à 10, 10 = le plus fragile) : médiane {fr_float(float(ifn.median()))}, "
+            "Indice de fragilité numérique (0 à 10, 10 = le plus fragile) : "
+            f"médiane {fr_float(float(ifn.median()))}, "
             f"moyenne pondérée par la population {fr_float(weighted)}"
             + (
                 f" ; {fr_int(len(communes) - len(ifn))} communes sans score"
@@ -209,7 +211,8 @@ def mobile_services(ctx: DemoContext) -> None:
         unresolved = sum(1 for s in rota.stops if s.match.insee is None) if rota else 0
         if unresolved:
             out(
-                f"  {plural_fr(unresolved, 'nom à vérifier', 'noms à vérifier')} : itinerance data rota --service {service_id}",
+                f"  {plural_fr(unresolved, 'nom à vérifier', 'noms à vérifier')} : "
+                f"itinerance data rota --service {service_id}",
                 highlight=False,
             )
 
@@ -229,7 +232,8 @@ def coverage_gaps(ctx: DemoContext) -> None:
         out(
             f"À {PROMISE_MINUTES:.0f} min (la promesse de l'État), toutes les communes de "
             f"l'{ctx.departement_name} ont une aide humaine à portée. La suite de la démonstration "
-            f"regarde à {GAP_MINUTES:.0f} min, là où un passage régulier change le plus les choses.",
+            f"regarde à {GAP_MINUTES:.0f} min, là où un passage régulier change le plus les "
+            "choses.",
             highlight=False,
         )
         area = area_coverage(ctx.url, departement=ctx.departement, threshold=GAP_MINUTES)
@@ -307,7 +311,8 @@ def _summary_fr(ctx: DemoContext, planned: Any) -> None:
         )
     else:
         out(
-            f"Vérification indépendante : {plural_fr(len(report.violations), 'contrainte violée', 'contraintes violées')} :",
+            "Vérification indépendante : "
+            f"{plural_fr(len(report.violations), 'contrainte violée', 'contraintes violées')} :",
             highlight=False,
         )
         for v in report.violations[:5]:
@@ -332,7 +337,8 @@ def rota_optimised(ctx: DemoContext) -> None:
     warming = ctx.results.pop("warm_up", None)
     if warming is not None:  # the engine's compiled kernel, loaded (or compiled) meanwhile
         with err_console.status(
-            "Préparation du moteur d'optimisation (la première fois : compilation, une à deux minutes)…"
+            "Préparation du moteur d'optimisation "
+            "(la première fois : compilation, une à deux minutes)…"
         ):
             warming.join()
     planned = _planned(ctx, OPTIMISED, ctx.time_limit)
@@ -397,7 +403,8 @@ def documents(ctx: DemoContext) -> None:
         write_json(ctx.results[key].plan.to_json(), path)
         ctx.record(
             path,
-            "plan au format JSON (entrées, versions, graine ; itinerance evaluate/export le relisent)",
+            "plan au format JSON "
+            "(entrées, versions, graine ; itinerance evaluate/export le relisent)",
         )
     plan = ctx.results["optimised"].plan
     schedule = Schedule.from_plan(plan, "plan-rurlinette-optimisee.json")
@@ -517,7 +524,8 @@ def demo(
         typer.Option(
             "--out",
             "-o",
-            help="Folder for the demo's maps, report and documents (replaced if written by a previous demo).",
+            help="Folder for the demo's maps, report and documents "
+            "(replaced if written by a previous demo).",
         ),
     ] = DEMO_FOLDER,
     time_limit: Annotated[
@@ -525,7 +533,8 @@ def demo(
     ] = DEMO_TIME_LIMIT,
 ) -> None:
     """Built-in demo on Indre (36): territory, coverage gaps, La Rur@linette today and optimised,
-    their comparison, and the maps, report, timetables, posters and calendars in ./itinerance-demo/."""
+    their comparison, and the maps, report, timetables, posters and calendars in
+    ./itinerance-demo/."""
     if not time_limit > 0:
         raise ItineranceError(
             f"--time-limit: expected a positive number of seconds, got {time_limit:g}"

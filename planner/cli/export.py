@@ -20,7 +20,8 @@ timetables and calendars (the crew's documents); posters, commune calendars, GIS
 map never show more than "visite à domicile", a commune and a time slot.
 
 Thin: dates come from :mod:`planner.outputs.calendar`, files from :mod:`planner.outputs.ical`,
-:mod:`planner.outputs.geoexport`, :mod:`maps.timetable`, :mod:`maps.poster` and :mod:`maps.tour_map`.
+:mod:`planner.outputs.geoexport`, :mod:`maps.timetable`, :mod:`maps.poster` and
+:mod:`maps.tour_map`.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]
     recorded = [i for i in plan.meta.input_files() if i.get("role") == "scenario"]
     if not recorded:
         raise PlanError(
-            f"{source}: --include-personal-data reads the plan's scenario file, but the plan names none"
+            f"{source}: --include-personal-data reads the plan's scenario file, "
+            "but the plan names none"
         )
     path = Path(str(recorded[0].get("path")))
     if not path.is_file():
@@ -340,7 +342,8 @@ def export_command(
         str | None,
         typer.Option(
             "--start",
-            help="First date of the calendars and posters, YYYY-MM-DD (default: next Monday); week 1 of a 2- or 4-week cycle.",
+            help="First date of the calendars and posters, YYYY-MM-DD (default: next Monday); "
+            "week 1 of a 2- or 4-week cycle.",
             show_default=False,
         ),
     ] = None,
@@ -359,7 +362,8 @@ def export_command(
         str | None,
         typer.Option(
             "--contact",
-            help="The service's contact for the posters (a service's phone or e-mail, not a person's).",
+            help="The service's contact for the posters "
+            "(a service's phone or e-mail, not a person's).",
             show_default=False,
         ),
     ] = None,
@@ -367,7 +371,8 @@ def export_command(
         bool,
         typer.Option(
             "--include-personal-data",
-            help="Add requesters' details (from the plan's scenario) to the vehicles' timetables and calendars only.",
+            help="Add requesters' details (from the plan's scenario) "
+            "to the vehicles' timetables and calendars only.",
         ),
     ] = False,
 ) -> None:
@@ -385,7 +390,8 @@ def export_command(
     tour_map = _tour_map_writer(plan) if "map" in wanted else None
     if "map" in wanted and tour_map is None:
         err_console.print(
-            "attention : la carte des tournées n'est pas disponible dans cette version ; elle n'est pas écrite.",
+            "attention : la carte des tournées n'est pas disponible dans cette version ; "
+            "elle n'est pas écrite.",
             highlight=False,
         )
     written = export_plan(

@@ -1,11 +1,11 @@
 """``itinerance map ...``: HTML maps — ``map coverage`` (an area) and ``map tour`` (a plan).
 
 Thin: it reads the area from the database (:mod:`geodata.query`), computes its coverage
-(:mod:`planner.access.coverage`) and hands both to :mod:`maps.coverage_map`, which writes the map, its
-table page and CSV all or nothing. ``map tour`` reads a plan, rebuilds its scenario's problem
-(day names, bases, driving times), computes the coverage without and with the tour's stops
-when the scenario has a database, and hands them to :mod:`maps.tour_map`. It computes nothing
-itself beyond gathering these inputs.
+(:mod:`planner.access.coverage`) and hands both to :mod:`maps.coverage_map`, which writes the map,
+its table page and CSV all or nothing. ``map tour`` reads a plan, rebuilds its scenario's problem
+(day names, bases, driving times), computes the coverage without and with the tour's stops when the
+scenario has a database, and hands them to :mod:`maps.tour_map`. It computes nothing itself beyond
+gathering these inputs.
 """
 
 from __future__ import annotations
@@ -223,8 +223,8 @@ class TourCoverage:
 
 
 def plan_mobile_stops(plan: Plan, problem: Problem) -> list[MobileStop]:
-    """The plan's permanences as mobile stops for :mod:`planner.access.coverage`: one per stop served
-    (home visits are not public permanences and are left out), at its place, with its visits
+    """The plan's permanences as mobile stops for :mod:`planner.access.coverage`: one per stop
+    served (home visits are not public permanences and are left out), at its place, with its visits
     per month turned into a frequency and its mean hours of presence per visit."""
     from planner.access.coverage import MobileStop
     from planner.tours.model import Frequency, StopKind
@@ -328,7 +328,8 @@ def _plan_scenario(plan: Plan, plan_file: Path, given: Path | None) -> ScenarioF
                     )
                 return load_scenario(path)
     err_console.print(
-        f"attention : scénario de {plan_file} introuvable (--scenario) : carte sans la couverture créée.",
+        f"attention : scénario de {plan_file} introuvable (--scenario) : "
+        "carte sans la couverture créée.",
         highlight=False,
     )
     return None
@@ -368,7 +369,8 @@ def tour_map_command(
         bool,
         typer.Option(
             "--coverage/--no-coverage",
-            help="Shade the communes the tour brings within the threshold (needs the scenario's database).",
+            help="Shade the communes the tour brings within the threshold "
+            "(needs the scenario's database).",
         ),
     ] = True,
     include_personal_data: Annotated[
@@ -380,7 +382,8 @@ def tour_map_command(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in French."""
+    """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in
+    French."""
     from maps.tour_map import check_map_path, write_tour_map
     from planner.access.coverage import check_threshold
     from planner.scenario.build import build
