@@ -73,6 +73,13 @@ class Plan:
     problem: str = ""
     meta: PlanMeta = field(default_factory=PlanMeta)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.meta, PlanMeta):
+            raise TypeError(
+                f"Plan.meta must be a PlanMeta, not {type(self.meta).__name__} "
+                "(PlanMeta.from_dict(data) reads a dict)"
+            )
+
     def route(self, vehicle: str, day: int) -> Route | None:
         for r in self.routes:
             if r.vehicle == vehicle and r.day == day:

@@ -4,8 +4,10 @@ fill typed fields, in the key order the plan files have always had."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+import pickle
 from dataclasses import replace
 from pathlib import Path
 
@@ -82,8 +84,10 @@ def test_a_plan_file_round_trips_byte_for_byte_with_unknown_keys(tmp_path):
     assert plan.meta.extra == {"zeta": META["zeta"], "added_by_a_newer_itinerance": "x"}
     assert plan.meta.time_limit == 2 and plan.meta.deterministic is None
     assert plan.meta.has("deterministic") and not PlanMeta().has("deterministic")
-    # and again, from what it wrote
+    # and again, from what it wrote; and through pickle (sweeps send plans between processes)
     assert Plan.from_dict(json.loads(plan.to_json())).to_json() == text
+    assert pickle.loads(pickle.dumps(plan)).to_json() == text
+    assert copy.deepcopy(plan).to_json() == text
 
 
 def test_an_old_plan_with_few_keys_round_trips_without_gaining_any():
@@ -173,6 +177,12 @@ def test_a_meta_that_is_not_an_object_is_a_one_line_plan_error():
     with pytest.raises(PlanError) as info:
         Plan.from_dict(long, "p.json")
     assert len(str(info.value)) < 120
+
+
+def test_a_plan_refuses_a_plain_dict_as_meta():
+    with pytest.raises(TypeError, match="Plan.meta must be a PlanMeta, not dict"):
+        Plan(meta={"engine": "x"})  # type: ignore[arg-type]
+    assert Plan(meta=PlanMeta.from_dict({"engine": "x"})).meta.engine == "x"
 
 
 def test_input_files_are_the_provenance_records_only():
