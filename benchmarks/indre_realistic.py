@@ -19,8 +19,8 @@ Two instances, based in Châteauroux (36044), with the offline travel model
 
 Candidates are the communes of the Indre without a fixed France Services (2024 list), ranked by
 value = population (COG 2026) × IFN (indice de fragilité numérique). Each run's plan goes through
-``planner.tours.validator``. Prints the time to a first valid plan (construction only), then for each
-time limit the value served, stops served, mandatory served, km and driving hours per month.
+``planner.tours.validator``. Prints the time to a first valid plan (construction only), then for
+each time limit the value served, stops served, mandatory served, km and driving hours per month.
 """
 
 from __future__ import annotations
@@ -310,7 +310,7 @@ def measure(problem: Problem, engine: PeriodicEngine, limit: float, seed: int) -
         "mandatory_total": f.mandatory_total,
         "km_per_month": round(f.km_per_month, 1),
         "drive_hours_per_month": round(f.drive_hours_per_month, 1),
-        "iterations": plan.meta["figures"].get("iterations"),
+        "iterations": (plan.meta.figures or {}).get("iterations"),
     }
 
 
@@ -325,7 +325,7 @@ def first_plan(problem: Problem, seed: int, limit: float = 60.0, clock=time.perf
             seen.append(event.elapsed)
 
     plan = engine.solve(problem, SolveOptions(time_limit=limit, seed=seed), progress=progress)
-    first = plan.meta["figures"].get("first_complete_seconds")
+    first = (plan.meta.figures or {}).get("first_complete_seconds")
     return {
         "seconds": first if first is not None else (seen[0] if seen else None),
         "valid": validate(problem, plan).ok,
@@ -373,7 +373,8 @@ def main(argv=None) -> None:
             r = measure(problem, engine, limit, args.seed)
             rows.append(r)
             print(
-                f"  {limit:5.0f} s: valid {r['valid']}, value {r['value_served']:,}/{r['value_total']:,}, "
+                f"  {limit:5.0f} s: valid {r['valid']}, "
+                f"value {r['value_served']:,}/{r['value_total']:,}, "
                 f"stops {r['stops_served']}/{r['stops_total']}, requests "
                 f"{r['requests_served']}/{r['requests_total']}, mandatory "
                 f"{r['mandatory_served']}/{r['mandatory_total']}, {r['km_per_month']:,} km/month, "

@@ -9,8 +9,8 @@ time = distance, m vehicles per day with capacity Q and maximum route duration D
 one visit pattern per customer among its allowed combinations; cost = total distance, gap to
 ``bks_pvrp.csv``. Each run is a fresh process on one core (``--jobs`` at once); the time counts
 from the ``solve`` call (the compiled kernel's loading is reported apart). Every plan goes through
-``planner.tours.validator``. Prints per run the cost, gap, seconds (wall and CPU) and validity, then the
-mean gap and the peak memory.
+``planner.tours.validator``. Prints per run the cost, gap, seconds (wall and CPU) and validity, then
+the mean gap and the peak memory.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def task(args):
         "startup": round(startup, 1),
         "valid": report.ok,
         "violations": report.lines(3),
-        "iterations": plan.meta["figures"].get("iterations"),
-        "polish": plan.meta["figures"].get("polish"),
+        "iterations": (plan.meta.figures or {}).get("iterations"),
+        "polish": (plan.meta.figures or {}).get("polish"),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 

@@ -1,4 +1,4 @@
-"""Benchmark: Solomon's 56 VRPTW instances, itinerance's engine against plain OR-Tools, VROOM, PyVRP.
+"""Benchmark: Solomon's 56 VRPTW instances, itinerance's engine against OR-Tools, VROOM, PyVRP.
 
     uv run --group bench python benchmarks/solomon.py [--time-limit 10] [--jobs 2]
         [--instances C101,R201] [--solvers itinerance,ortools,vroom,pyvrp] [--seed 0]
@@ -93,7 +93,7 @@ def run_itinerance(problem, time_limit, seed, clock):
         plan = engine.solve(problem, SolveOptions(time_limit=time_limit, seed=seed))
     index = {s.id: i for i, s in enumerate(problem.stops)}
     routes = [[index[v.stop] for v in r.visits] for r in plan.routes]
-    figures = plan.meta["figures"]
+    figures = plan.meta.figures or {}
     return (
         routes,
         clock,
@@ -332,7 +332,8 @@ def main(argv=None) -> None:
             f"{s:11} {len(rs):9d}  {sum(gaps) / len(gaps):10.3f}  {max(gaps):9.3f}  "
             f"{sum(r['seconds'] for r in rs) / len(rs):6.1f}  "
             f"{sum(r['cpu_seconds'] for r in rs) / len(rs):10.1f}  "
-            f"{sum(r['valid'] for r in rs):2d}/{len(rs):<2d}  {max(r['peak_rss_mb'] for r in rs):9.0f}"
+            f"{sum(r['valid'] for r in rs):2d}/{len(rs):<2d}  "
+            f"{max(r['peak_rss_mb'] for r in rs):9.0f}"
         )
     if args.markdown:
         print()

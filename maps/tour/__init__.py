@@ -15,9 +15,9 @@ hours), :mod:`~maps.tour.coverage` (the coverage the tour creates), :mod:`~maps.
 :mod:`~maps.tour.style` (classes and CSS) and :mod:`~maps.tour.build` (the map put together and
 written). This package gives the entry points below.
 
-The plan is enough: names and places come from ``plan.meta["context"]``, the cycle's day names
+The plan is enough: names and places come from ``plan.meta.context``, the cycle's day names
 ("2e lundi du mois"), the bases and the driving times and distances from
-``plan.meta["schedule"]`` (:mod:`planner.tours.schedule`), times from its routes. The
+``plan.meta.schedule`` (:mod:`planner.tours.schedule`), times from its routes. The
 :class:`~planner.tours.model.Problem` it was made for, when given, stands in for a plan written
 without them.
 

@@ -43,7 +43,7 @@ from maps.tour.style import BASE_CLASS, COLUMNS_CSS, ROUTE_CLASS, STOP_CLASS, TO
 from maps.tour.tables import tour_tables
 from maps.tour.text import base_popup, number_symbol, visit_popup
 from planner.tours.model import Problem
-from planner.tours.plan import Plan
+from planner.tours.plan import Plan, PlanMeta
 from planner.tours.wording import describe_days_fr
 
 
@@ -81,8 +81,8 @@ def _bounds(routes: Sequence[TourRoute]) -> tuple[float, float, float, float]:
     )
 
 
-def _travel_note(meta: Mapping[str, Any]) -> str:
-    travel = str(meta.get("travel") or "")
+def _travel_note(meta: PlanMeta) -> str:
+    travel = meta.travel or ""
     m = re.search(r"×\s*([\d.]+)", travel)
     if travel.startswith("offline") or not travel:
         circuity = f" × {m.group(1).replace('.', ',')}" if m else ""
@@ -97,20 +97,20 @@ def _travel_note(meta: Mapping[str, Any]) -> str:
     )
 
 
-def _provenance_lines(meta: Mapping[str, Any]) -> list[str]:
+def _provenance_lines(meta: PlanMeta) -> list[str]:
     """The plan's provenance in French: engine, seed, search time, date, inputs with sha256."""
     parts = []
-    engine = meta.get("engine")
+    engine = meta.engine
     if engine == "asis":
         parts.append("tournée publiée, évaluée telle quelle")
     elif engine:
         what = f"moteur {engine}"
-        if meta.get("seed") is not None:
-            what += f", graine {meta['seed']}"
-        if meta.get("time_limit"):
-            what += f", {fmt_decimal(meta['time_limit'], 0)} s de recherche"
+        if meta.seed is not None:
+            what += f", graine {meta.seed}"
+        if meta.time_limit:
+            what += f", {fmt_decimal(meta.time_limit, 0)} s de recherche"
         parts.append(what)
-    created = meta.get("created")
+    created = meta.created
     if created:
         try:
             parts.append(f"établi le {fmt_date(dt.datetime.fromisoformat(str(created)).date())}")
@@ -119,13 +119,13 @@ def _provenance_lines(meta: Mapping[str, Any]) -> list[str]:
     inputs = [
         f"{i.get('role', 'fichier')} {Path(str(i.get('path', ''))).name}"
         + (f" (sha256 {str(i['sha256'])[:12]}…)" if i.get("sha256") else "")
-        for i in meta.get("inputs") or []
+        for i in meta.input_files()
         if isinstance(i, Mapping)
     ]
     if inputs:
         parts.append("entrées : " + ", ".join(inputs))
     lines = [f"Plan : {' ; '.join(parts)}."] if parts else []
-    validation = meta.get("validation") or {}
+    validation = meta.validation or {}
     if validation:
         n = int(validation.get("violations", 0))
         lines.append(
@@ -139,8 +139,8 @@ def _provenance_lines(meta: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _figures_line(meta: Mapping[str, Any]) -> str | None:
-    figures = (meta.get("validation") or {}).get("figures") or {}
+def _figures_line(meta: PlanMeta) -> str | None:
+    figures = (meta.validation or {}).get("figures") or {}
     if "km_per_month" not in figures:
         return None
     presence = sum((figures.get("presence_hours_per_month") or {}).values())
@@ -223,7 +223,7 @@ def make_tour_map(
     """The French tour map of ``plan``, with its routes as drawn, tables and counts.
 
     The cycle, the bases and the driving times and distances come from the plan's
-    ``meta["schedule"]`` (written by ``itinerance plan``) or, when given, from ``problem`` (the
+    ``meta.schedule`` (written by ``itinerance plan``) or, when given, from ``problem`` (the
     plan's :class:`~planner.tours.model.Problem`); without either, days are numbered, bases are
     placed from ``communes`` by their INSEE code and driving times read from the plan's times.
     ``communes`` (:func:`geodata.query.communes`) gives the shapes of the coverage layer and
@@ -270,8 +270,9 @@ def make_tour_map(
         attribution=tiles_attribution,
     )
     fmap.options["zoom_snap"] = 0.25  # fit the routes to the free area closely (see FitFreeArea)
+    recorded = plan.meta.to_dict()
     meta = {
-        k: plan.meta.get(k)
+        k: recorded[k]
         for k in (
             "engine",
             "seed",
@@ -282,7 +283,7 @@ def make_tour_map(
             "travel",
             "versions",
         )
-        if k in plan.meta
+        if k in recorded
     }
     fmap.add_child(
         MetaJson(

@@ -4,8 +4,8 @@ then vehicle order, each with its colour, its day's name in French, its base and
 :class:`TourVisit` objects (place, arrival, permanence, lunch, driving time from the previous
 stop).
 
-Names and places come from ``plan.meta["context"]``, the cycle's day names and the bases from
-``plan.meta["schedule"]``; the :class:`~planner.tours.model.Problem`, when given, stands in for a
+Names and places come from ``plan.meta.context``, the cycle's day names and the bases from
+``plan.meta.schedule``; the :class:`~planner.tours.model.Problem`, when given, stands in for a
 plan written without them. An on-demand home visit is placed at its commune's point, never at the
 address, unless ``include_personal_data``.
 """
@@ -134,14 +134,14 @@ def _schedule(plan: Plan, problem: Problem | None) -> dict[str, Any]:
     absent)."""
     if problem is not None:
         return schedule_meta(problem, plan)
-    block = plan.meta.get("schedule")
+    block = plan.meta.schedule
     return block if isinstance(block, dict) else {}
 
 
 def _places(
     plan: Plan, problem: Problem | None, include_personal: bool, communes: gpd.GeoDataFrame | None
 ) -> _Places:
-    context = plan.meta.get("context") or {}
+    context = plan.meta.context or {}
     if not context and problem is None:
         raise MapError(
             f"plan {plan.problem or '(unnamed)'}: no meta.context with the stops' names and "
@@ -248,7 +248,7 @@ def tour_routes(
     ids = (
         [v.id for v in problem.vehicles]
         if problem is not None
-        else list((plan.meta.get("context") or {}).get("vehicles", {}))
+        else list((plan.meta.context or {}).get("vehicles", {}))
     )
     order = {vid: n for n, vid in enumerate(ids)}  # the scenario's order of vehicles
     routes = sorted(plan.routes, key=lambda r: (r.day, order.get(r.vehicle, len(order)), r.vehicle))

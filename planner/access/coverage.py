@@ -118,7 +118,8 @@ def _stop_frequency(kind: RecurrenceKind) -> Frequency:
 
 
 def _visit_hours(stop: RotaStop, rota: ParsedRota) -> tuple[float, bool]:
-    """Hours of one visit: the rota's own hours, else the service's hours that day, else a half-day."""
+    """Hours of one visit: the rota's own hours, else the service's hours that day, else a
+    half-day."""
     rec = stop.recurrence
     if rec.start is not None and rec.end is not None and rec.end > rec.start:
         return (rec.end - rec.start) / 60.0, True
@@ -326,7 +327,8 @@ def analyse(inputs: CoverageInputs) -> CoverageResult:
 
 
 def totals(frame: pd.DataFrame) -> pd.DataFrame:
-    """Population and need covered / not covered, by kind of help (rows) — see :data:`MEASURES_FR`."""
+    """Population and need covered / not covered, by kind of help (rows) — see
+    :data:`MEASURES_FR`."""
     columns = {
         "france_services": "covered_fs",
         "mediation": "covered_mediation",

@@ -1,16 +1,17 @@
 """Client of an OSRM server's table service: road travel times and distances between points.
 
-``GET {base}/table/v1/{profile}/{lon,lat;...}?sources=…&destinations=…&annotations=duration,distance``
-is requested in blocks of at most ``max_table_size`` sources × ``max_table_size`` destinations
-(OSRM refuses a table with more than ``--max-table-size``² cells; its default is 100), with
-time-outs and retries with exponential back-off on network errors and 5xx/429 answers. Every
-failure becomes a one-line :class:`~planner.errors.RouterError`: server unreachable, HTTP error,
-answer that is not OSRM JSON, ``code`` other than ``"Ok"``, or a null cell (no road between two
-points).
+``GET {base}/table/v1/{profile}/{lon,lat;...}?sources=…&destinations=…``
+``&annotations=duration,distance`` is requested in blocks of at most ``max_table_size`` sources ×
+``max_table_size`` destinations (OSRM refuses a table with more than ``--max-table-size``² cells;
+its default is 100), with time-outs and retries with exponential back-off on network errors and
+5xx/429 answers. Every failure becomes a one-line :class:`~planner.errors.RouterError`: server
+unreachable, HTTP error, answer that is not OSRM JSON, ``code`` other than ``"Ok"``, or a null cell
+(no road between two points).
 
 The URL comes from the caller (``--osrm``) or ``$ITINERANCE_OSRM_URL``
-(:func:`geodata.settings.osrm_url`). This module does no caching (see :mod:`planner.access.matrices`)
-and is tested against a fake OSRM server in the tests, never a real one.
+(:func:`geodata.settings.osrm_url`). This module does no caching (see
+:mod:`planner.access.matrices`) and is tested against a fake OSRM server in the tests, never a
+real one.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ class OsrmRouter:
         if not isinstance(body, dict):
             snippet = " ".join(response.text[:60].split())
             raise RouterError(
-                f"OSRM server at {self.base_url} answered HTTP {response.status_code} with something "
-                f"that is not OSRM JSON ({snippet!r}…)"
+                f"OSRM server at {self.base_url} answered HTTP {response.status_code} with "
+                f"something that is not OSRM JSON ({snippet!r}…)"
             )
         code = body.get("code")
         if response.status_code >= 400 or code != "Ok":
@@ -127,7 +128,8 @@ class OsrmRouter:
             i, j = (int(a[0]) for a in np.nonzero(missing))
             raise RouterError(
                 f"OSRM found no road from {src.ids[i]} to {dst.ids[j]} "
-                f"({int(missing.sum())} unroutable pair(s) in this block); check these points are near a road"
+                f"({int(missing.sum())} unroutable pair(s) in this block); "
+                "check these points are near a road"
             )
         return durations / 60.0, distances / 1000.0
 

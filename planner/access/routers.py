@@ -1,9 +1,9 @@
 """Travel-time routers: the :class:`Points` they work on, the :class:`Router` protocol, and the
 offline model (great-circle distance × road circuity, speed by trip length).
 
-The offline model is itinerance's default travel model when no road router (OSRM) is configured. It turns the
-great-circle ("crow-fly") distance between two points into an estimated road distance and car
-travel time, vectorised with numpy so that national matrices (35,000 communes × 2,800 services)
+The offline model is itinerance's default travel model when no road router (OSRM) is configured. It
+turns the great-circle ("crow-fly") distance between two points into an estimated road distance and
+car travel time, vectorised with numpy so that national matrices (35,000 communes × 2,800 services)
 stay fast and memory-bounded (float32, computed in row chunks).
 
 The model, with every parameter in :class:`OfflineModel` (see ``docs/travel-times.md`` for where
@@ -15,8 +15,8 @@ each default comes from):
   is slower on average when short, and time is strictly increasing with distance, so the nearest
   point by distance is also the nearest by time (:mod:`planner.access.matrices` relies on it).
 
-It must not touch the disk or the network; caching and OSRM live in :mod:`planner.access.matrices` and
-:mod:`planner.access.osrm`.
+It must not touch the disk or the network; caching and OSRM live in :mod:`planner.access.matrices`
+and :mod:`planner.access.osrm`.
 """
 
 from __future__ import annotations

@@ -299,7 +299,8 @@ def solve_mclp(
     k: int,
     options: SolverOptions = SolverOptions(),
 ) -> Selection:
-    """At most ``k`` columns of ``cover`` (demand × candidates, 0/1) maximising the weight covered."""
+    """At most ``k`` columns of ``cover`` (demand × candidates, 0/1) maximising the weight
+    covered."""
     cover = _as_csr(cover)
     weights = np.asarray(weights, dtype=np.float64)
     n_rows, n_cols = cover.shape
@@ -462,7 +463,8 @@ def _candidates(inputs: CoverageInputs, candidates: Sequence[str] | None) -> lis
     unknown = [code for code in candidates if code not in by_code]
     if unknown:
         raise UnknownAreaError(
-            f"candidates: {len(unknown)} code(s) not among the area's communes: {', '.join(unknown[:5])}"
+            f"candidates: {len(unknown)} code(s) not among the area's communes: "
+            f"{', '.join(unknown[:5])}"
         )
     return [by_code[code] for code in dict.fromkeys(candidates)]
 
@@ -610,7 +612,8 @@ def set_covering(
     frequency: Frequency = Frequency.MONTHLY,
     hours_per_visit: float = DEFAULT_VISIT_HOURS,
 ) -> SitingResult:
-    """The fewest new stops (or kiosks) so that every commune not yet covered is; the rest reported."""
+    """The fewest new stops (or kiosks) so that every commune not yet covered is; the rest
+    reported."""
     base, demand, cands, cover, radius = _problem(inputs, kind, candidates, existing)
     weights = _need_weights(base)
     # Rows of communes already covered are empty in ``cover``: only the demand's can be uncoverable.

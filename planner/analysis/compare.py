@@ -383,7 +383,7 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
     notes = list(built.context.notes)
     if coverage is None:
         notes.append("Sans base de données du territoire : la couverture n'est pas calculée.")
-    meta = {k: v for k, v in planned.plan.meta.items() if k != "context"}
+    meta = {k: v for k, v in planned.plan.meta.to_dict().items() if k != "context"}
     figures = ScenarioFigures(
         label=label or f.scenario.name,
         name=f.scenario.name,

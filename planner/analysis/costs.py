@@ -2,8 +2,9 @@
 
 A scenario's plan gives, per vehicle, the kilometres and working hours of an average month
 (:mod:`planner.tours.validator`'s figures); :func:`yearly_costs` turns them into money and CO2 per
-year with the rates of the scenario's ``[costs]`` section (:class:`~planner.scenario.files.CostsSection`,
-every default and its source in ``docs/compare.md``):
+year with the rates of the scenario's ``[costs]`` section
+(:class:`~planner.scenario.files.CostsSection`, every default and its source in
+``docs/compare.md``):
 
 - **months of service per year** = ``working_weeks_per_year`` / (365.25 / 7 / 12) weeks a month:
   47 weeks (5 weeks closed) make 10.8 months;
@@ -59,8 +60,8 @@ RATES_FR: dict[str, tuple[str, str, str]] = {
         "Facteur d'émission du gazole",
         "kg CO2e/L",
         (
-            "ADEME Base Carbone, gazole routier B7, amont et combustion (3,1 ; l'arrêté du 26 avril "
-            "2017 sur l'information GES des transports donne 3,17)."
+            "ADEME Base Carbone, gazole routier B7, amont et combustion (3,1 ; l'arrêté du "
+            "26 avril 2017 sur l'information GES des transports donne 3,17)."
         ),
     ),
     "fuel_l_per_100km": (
@@ -76,16 +77,16 @@ RATES_FR: dict[str, tuple[str, str, str]] = {
         "€/h",
         (
             "Hypothèse : médiateur rémunéré un peu au-dessus du SMIC, charges comprises ; la "
-            "subvention d'État d'un conseiller numérique (50 000 € sur 2 ans pour un poste au SMIC) "
-            "en donne le plancher (≈ 16 €/h)."
+            "subvention d'État d'un conseiller numérique (50 000 € sur 2 ans pour un poste au "
+            "SMIC) en donne le plancher (≈ 16 €/h)."
         ),
     ),
     "purchase_cost": (
         "Prix d'un véhicule aménagé",
         "€",
         (
-            "Hypothèse : fourgon ou camping-car aménagé (deux postes d'accueil, connexion, accès PMR) ; "
-            "l'aide nationale à l'investissement plafonne à 68 000 €."
+            "Hypothèse : fourgon ou camping-car aménagé (deux postes d'accueil, connexion, "
+            "accès PMR) ; l'aide nationale à l'investissement plafonne à 68 000 €."
         ),
     ),
     "upkeep_per_year": ("Entretien et assurance", "€/an/véhicule", "Hypothèse."),

@@ -344,7 +344,7 @@ def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
         "stops_total": fig.stops_total,
         "mandatory_served": fig.mandatory_served,
         "mandatory_total": fig.mandatory_total,
-        "objective": planned.plan.meta.get("objective"),
+        "objective": planned.plan.meta.objective,
     }
 
 
@@ -393,7 +393,7 @@ def evaluate_point(
             options = point_options(f, iterations)
             out.seed, out.iterations = options.seed, options.iterations
             planned = plan_scenario(f, db=db, options=options)
-            meta_figures = planned.plan.meta.get("figures", {})
+            meta_figures = planned.plan.meta.figures or {}
             out.budget_cut = bool(meta_figures.get("budget_cut_by_time_limit", False))
             out.plan_sha256 = _plan_fingerprint(planned.plan)
             out.figures = _figures(planned, db)

@@ -78,8 +78,8 @@ def run_instance(
         "unserved": plan.unserved,
         "seed": seed,
         "time_limit": time_limit,
-        "engine": plan.meta.get("engine"),
-        "figures": plan.meta.get("figures", {}),
+        "engine": plan.meta.engine,
+        "figures": plan.meta.figures or {},
     }
 
 

@@ -229,7 +229,7 @@ def _planned(ctx: DemoContext, name: str, time_limit: float | None) -> Any:
     options = solve_options(f, time_limit)
     with live_progress(f.scenario.name, options.time_limit, err_console) as progress:
         planned = plan_scenario(f, db=ctx.url, options=options, progress=progress)
-    planned.plan.meta["overrides"] = overrides  # the plan's provenance: the file, and this
+    planned.plan.meta.overrides = overrides  # the plan's provenance: the file, and this
     return planned
 
 

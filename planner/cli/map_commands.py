@@ -93,7 +93,7 @@ def _plan_scenario(plan: Plan, plan_file: Path, given: Path | None) -> ScenarioF
 
     if given is not None:
         return load_scenario(given)
-    for record in plan.meta.get("inputs") or []:
+    for record in plan.meta.input_files():
         if (
             not isinstance(record, dict)
             or record.get("role") != "scenario"

@@ -1,8 +1,8 @@
 """The engine interface: what every tour-planning engine receives and returns.
 
-An engine turns a :class:`~planner.tours.model.Problem` into a :class:`~planner.tours.plan.Plan`. It may
-start from an existing plan (warm start), keep parts of it untouched (:class:`Frozen`), and report
-its progress through a callback. This module only defines the contract and the small value
+An engine turns a :class:`~planner.tours.model.Problem` into a :class:`~planner.tours.plan.Plan`. It
+may start from an existing plan (warm start), keep parts of it untouched (:class:`Frozen`), and
+report its progress through a callback. This module only defines the contract and the small value
 objects shared by every engine; it holds no search code and must not import OR-Tools.
 """
 
@@ -24,7 +24,7 @@ class SolveOptions:
     wall-clock limits inside its search by fixed work budgets (solution or iteration counts), so
     that the same problem, seed and options give the same plan on any machine; ``time_limit``
     then only bounds the total as a safety net, and the search may stop earlier or, on a slow
-    machine, hit that net (the plan's ``meta["status"]`` says which). ``iterations`` overrides the
+    machine, hit that net (the plan's ``meta.status`` says which). ``iterations`` overrides the
     budget of the periodic search (None: derived from ``time_limit``).
     """
 
@@ -102,7 +102,7 @@ class UnplacedStop:
 
 @dataclass
 class SearchFigures:
-    """Counters an engine records in ``Plan.meta["figures"]``."""
+    """Counters an engine records in ``Plan.meta.figures``."""
 
     iterations: int = 0
     improvements: int = 0

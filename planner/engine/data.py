@@ -1,9 +1,9 @@
 """The problem compiled into arrays and lookup tables that the search reads many times.
 
-:class:`Compiled` is built once per solve from a :class:`~planner.tours.model.Problem`: stop and vehicle
-attributes as numpy arrays, the allowed (pattern, vehicle) choices of every stop, the start windows
-of every stop on every day, and the driving-cost matrix of the objective. It never changes during
-the search and holds no search state; it must not be used to store solutions.
+:class:`Compiled` is built once per solve from a :class:`~planner.tours.model.Problem`: stop and
+vehicle attributes as numpy arrays, the allowed (pattern, vehicle) choices of every stop, the start
+windows of every stop on every day, and the driving-cost matrix of the objective. It never changes
+during the search and holds no search state; it must not be used to store solutions.
 """
 
 from __future__ import annotations

@@ -468,7 +468,8 @@ def remove_and_update(I, S, s):
 
 @njit(cache=True)
 def evaluate_stop(I, S, s, blink, stamp):
-    """Best way to insert stop s: (cost delta incl. change penalty, choice, slots, positions, lo, hi).
+    """Best way to insert stop s: (cost delta incl. change penalty, choice, slots, positions, lo,
+    hi).
 
     Slots and positions are written to S.ins_slot / S.ins_pos (one per visit, day order).
     """

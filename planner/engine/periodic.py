@@ -45,7 +45,7 @@ from planner.engine.ortools_routing import DayRouting, RoutingParams
 from planner.engine.stop import FirstOf, MaxIterations, MaxRuntime
 from planner.errors import InfeasibleError
 from planner.tours.model import Problem
-from planner.tours.plan import Plan
+from planner.tours.plan import Plan, PlanMeta
 
 ENGINE_NAME = "periodic"
 ENGINE_VERSION = "1.0"
@@ -434,25 +434,25 @@ class PeriodicEngine:
         )
         if initial is not None:
             figures["moved_visits"] = _moved_visits(initial, routes)
-        meta = {
-            "engine": ENGINE_NAME,
-            "version": ENGINE_VERSION,
-            "seed": options.seed,
-            "time_limit": options.time_limit,
-            "deterministic": options.deterministic,
-            "objective": round(kp.objective(best), 6),
-            "cost": round(kp.route_cost(best), 6),
-            "status": "ok",
-            "figures": figures,
-            "versions": _versions(),
-            "inputs": _inputs(problem),
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
         if options.deterministic:
             # Same inputs and seed give byte-identical JSON: no clock readings in the plan.
-            del meta["created"]
             figures = {k: v for k, v in figures.items() if "seconds" not in k}
-            meta["figures"] = figures
+        meta = PlanMeta(
+            engine=ENGINE_NAME,
+            version=ENGINE_VERSION,
+            seed=options.seed,
+            time_limit=options.time_limit,
+            deterministic=options.deterministic,
+            objective=round(kp.objective(best), 6),
+            cost=round(kp.route_cost(best), 6),
+            status="ok",
+            figures=figures,
+            versions=_versions(),
+            inputs=_inputs(problem),
+            created=None
+            if options.deterministic
+            else datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         plan = Plan(routes=routes, unserved=unserved, problem=problem.name, meta=meta)
         missing = [s for s in range(I.n_stops) if best.assign[s] < 0 and I.mandatory[s]]
         run.report(
@@ -465,8 +465,8 @@ class PeriodicEngine:
         )
         if missing:
             reasons = [_why_unplaced(kp, best, s) for s in missing]
-            meta["status"] = "infeasible"
-            meta["unplaced"] = reasons
+            meta.status = "infeasible"
+            meta.unplaced = reasons
             names = ", ".join(cp.stops[s].name or cp.stops[s].id for s in missing[:3])
             more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
             err = InfeasibleError(

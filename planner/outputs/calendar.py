@@ -7,7 +7,7 @@ exports (timetables, posters, iCalendar, GIS files) stand on:
   the cycle (:class:`~planner.tours.model.Horizon`), the names and places of stops and bases, the
   driving minutes and km of every leg, the travel model and the plan's provenance. It is made
   from a planned problem (:meth:`Schedule.from_built`) or read back from a plan JSON alone
-  (:meth:`Schedule.from_plan`), from ``meta["context"]`` and ``meta["schedule"]`` (the block
+  (:meth:`Schedule.from_plan`), from ``meta.context`` and ``meta.schedule`` (the block
   :func:`schedule_meta` writes when a scenario is planned).
 - :func:`permanences` groups each stop's visits (same vehicle, same hours) into
   :class:`Permanence` items, each with one :class:`Recurrence` in real dates.
@@ -55,7 +55,7 @@ from planner.errors import PlanError
 from planner.french import format_time_fr
 from planner.scenario.context import Built, StopInfo
 from planner.tours.model import Horizon
-from planner.tours.plan import Plan, Route
+from planner.tours.plan import Plan, PlanMeta, Route
 from planner.tours.schedule import Leg, horizon_from_dict, horizon_to_dict, schedule_meta
 from planner.tours.wording import day_label_fr, describe_days_fr, weekday_fr
 
@@ -166,9 +166,10 @@ class Schedule:
     def from_built(cls, built: Built, plan: Plan, *, include_personal: bool = False) -> Schedule:
         """From a built problem and its plan, in memory (no JSON round trip)."""
         problem, ctx = built.problem, built.context
-        meta = schedule_meta(problem, plan)
-        data = {"context": ctx.to_dict(), "schedule": meta, "travel": ctx.router}
-        sched = cls._from_meta(plan, data, problem.name or ctx.name, "plan")
+        block = schedule_meta(problem, plan)
+        sched = cls._from_meta(
+            plan, ctx.to_dict(), block, ctx.router, problem.name or ctx.name, "plan"
+        )
         if include_personal:
             sched.personal = {k: dict(v) for k, v in ctx.personal.items()}
         return sched
@@ -177,11 +178,19 @@ class Schedule:
     def from_plan(cls, plan: Plan, source: str = "plan") -> Schedule:
         """From a plan read from JSON: its ``meta`` must hold the context and the schedule block
         that ``itinerance plan`` writes. PlanError (one line) otherwise."""
-        return cls._from_meta(plan, plan.meta, plan.problem, source)
+        m = plan.meta
+        return cls._from_meta(plan, m.context, m.schedule, m.travel, plan.problem, source)
 
     @classmethod
-    def _from_meta(cls, plan: Plan, meta: Mapping[str, Any], name: str, source: str) -> Schedule:
-        ctx, sched = meta.get("context"), meta.get("schedule")
+    def _from_meta(
+        cls,
+        plan: Plan,
+        ctx: dict[str, Any] | None,
+        sched: dict[str, Any] | None,
+        travel: str | None,
+        name: str,
+        source: str,
+    ) -> Schedule:
         if not isinstance(ctx, dict) or not isinstance(sched, dict):
             missing = "context" if not isinstance(ctx, dict) else "schedule"
             raise PlanError(
@@ -212,13 +221,13 @@ class Schedule:
                 f"{source}: malformed schedule or context in the plan's meta ({exc!r})"
             ) from None
         out = cls(
-            name=name or str(meta.get("problem", "")),
+            name=name,
             horizon=horizon,
             plan=plan,
             stops=stops,
             vehicles=vehicles,
             legs=legs,
-            travel=str(meta.get("travel") or ""),
+            travel=travel or "",
             notes=[str(n) for n in ctx.get("notes", [])],
         )
         out._check(source)
@@ -242,7 +251,7 @@ class Schedule:
     # --- convenient views ---------------------------------------------------------------------
 
     @property
-    def meta(self) -> dict[str, Any]:
+    def meta(self) -> PlanMeta:
         return self.plan.meta
 
     def routes_of(self, vehicle: str) -> list[Route]:
@@ -279,21 +288,19 @@ class Schedule:
         m = self.meta
         return {
             "plan": self.name,
-            "engine": m.get("engine"),
-            "seed": m.get("seed"),
-            "time_limit": m.get("time_limit"),
-            "created": m.get("created"),
-            "inputs": [
-                {k: i.get(k) for k in ("role", "path", "sha256")} for i in m.get("inputs", [])
-            ],
+            "engine": m.engine,
+            "seed": m.seed,
+            "time_limit": m.time_limit,
+            "created": m.created,
+            "inputs": [{k: i.get(k) for k in ("role", "path", "sha256")} for i in m.input_files()],
             "versions": {
                 k: v
-                for k, v in m.get("versions", {}).items()
+                for k, v in (m.versions or {}).items()
                 if k in ("itinerance", "ortools", "python")
             },
             "data": [
                 {k: d.get(k) for k in ("dataset", "vintage", "sha256")}
-                for d in (m.get("data") or {}).get("datasets", [])
+                for d in (m.data or {}).get("datasets", [])
             ],
         }
 

@@ -49,7 +49,7 @@ from planner.tours.model import (
     TimeWindow,
     Vehicle,
 )
-from planner.tours.plan import Plan, Route, Visit
+from planner.tours.plan import Plan, PlanMeta, Route, Visit
 from planner.tours.wording import describe_days_fr
 
 __all__ = [
@@ -342,7 +342,7 @@ def asis_from_rota(
                 per_day.setdefault(d, []).append((s, e))
     for day in sorted(per_day):
         plan.routes.append(_route(problem, v, day, per_day[day]))
-    plan.meta = {"engine": "asis", "service": rota.service_id, "rota_text": rota.raw_text}
+    plan.meta = PlanMeta(engine="asis", service=rota.service_id, rota_text=rota.raw_text)
     ctx = Context(name=problem.name, stops=infos, notes=notes, router=router.describe())
     ctx.vehicles[v.id] = VehicleInfo(v.id, v.name, base.name, base.code, vehicle)
     return Built(problem, ctx, None, plan)

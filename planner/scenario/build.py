@@ -7,8 +7,8 @@ candidate communes — computes the values of optional stops from :mod:`planner.
 (population × IFN of the communes without human help within the threshold), builds the travel
 matrices, and returns the problem together with a :class:`Context`: the names, INSEE codes and
 coordinates of the places, the vehicles' cost fields, and notes on what was assumed or left out.
-Timetables, posters, maps and the plan JSON read names and places from the context, never from
-the database again.
+Timetables, posters, maps and the plan JSON read names and places from the context, never from the
+database again.
 
 Errors a user can cause (unknown commune, commune not loaded, unknown host site…) are
 :class:`~planner.errors.ScenarioError` naming the scenario file, line and key. Requests'

@@ -15,12 +15,12 @@ message ``FILE:LINE: key.path: what was expected``:
    not have, duplicate ids…).
 
 :mod:`tomllib` gives no positions, so :func:`key_lines` scans the TOML text for the line of every
-key, table, array-of-tables element and array item. :mod:`planner.scenario.build` checks what needs the
-database (unknown communes, host sites) with the same :meth:`ScenarioFile.error`.
+key, table, array-of-tables element and array item. :mod:`planner.scenario.build` checks what needs
+the database (unknown communes, host sites) with the same :meth:`ScenarioFile.error`.
 
 It must not open the database, read data files or compute travel times: that is
-:mod:`planner.scenario.build`'s job. Personal fields of requests (requester name, phone, address…) are
-accepted and kept here but flagged (:data:`PERSONAL_FIELDS`); nothing downstream copies them
+:mod:`planner.scenario.build`'s job. Personal fields of requests (requester name, phone, address…)
+are accepted and kept here but flagged (:data:`PERSONAL_FIELDS`); nothing downstream copies them
 into an output unless the user asks.
 """
 

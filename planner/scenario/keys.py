@@ -161,8 +161,9 @@ def key_lines(text: str) -> dict[Loc, int]:
     """Line (1-based) of every key path of a valid TOML document.
 
     Paths are tuples of keys and array indices, as in the parsed document:
-    ``("vehicles", 0, "lunch", "window")``, ``("stops", "list", 2)``, ``("horizon", "weekdays", 1)``.
-    An array of tables is found at its first ``[[...]]`` header, each element at its own.
+    ``("vehicles", 0, "lunch", "window")``, ``("stops", "list", 2)``,
+    ``("horizon", "weekdays", 1)``. An array of tables is found at its first ``[[...]]`` header,
+    each element at its own.
     """
     return _Scanner(text).run()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
@@ -19,7 +18,7 @@ from planner.scenario.files import ScenarioFile, load_scenario
 from planner.scenario.provenance import provenance, sha256_of
 from planner.tours import feasibility
 from planner.tours.model import Problem
-from planner.tours.plan import Plan
+from planner.tours.plan import Plan, PlanMeta
 from planner.tours.schedule import schedule_meta
 from planner.tours.validator import ValidationReport, summary, validate
 
@@ -61,10 +60,10 @@ def _meta(
     engine: str,
     options: SolveOptions | None,
     inputs: list[tuple[str, Path]],
-) -> dict[str, Any]:
+) -> PlanMeta:
     """The engine's own meta (objective, status, figures…) with the provenance and context on
     top."""
-    meta = provenance(
+    prov = provenance(
         inputs=inputs,
         database=url,
         engine=engine,
@@ -74,11 +73,13 @@ def _meta(
         router=built.context.router,
     )
     if options is not None and options.deterministic:
-        del meta["created"]  # same inputs and seed: the same file
-    meta["versions"] = {**plan.meta.get("versions", {}), **meta["versions"]}
-    meta = {k: v for k, v in plan.meta.items() if k not in ("created", "versions")} | meta
-    meta["context"] = built.context.to_dict()
-    meta["schedule"] = schedule_meta(built.problem, plan)  # cycle, bases, legs: for exports
+        del prov["created"]  # same inputs and seed: the same file
+    meta = plan.meta
+    prov["versions"] = {**(meta.versions or {}), **prov["versions"]}
+    meta.drop("created", "versions")
+    meta.update(PlanMeta.from_dict(prov, "provenance"))
+    meta.context = built.context.to_dict()
+    meta.schedule = schedule_meta(built.problem, plan)  # cycle, bases, legs: for exports
     return meta
 
 
@@ -183,15 +184,15 @@ def plan_scenario(
     inputs = [("scenario", f.path)] + ([("initial plan", initial[1])] if initial else [])
     plan.meta = _meta(built, plan, url, engine, used, inputs)
     if frozen:
-        plan.meta["frozen"] = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
-    plan.meta["validation"] = summary(report)
+        plan.meta.frozen = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
+    plan.meta.validation = summary(report)
     return Planned(built, plan, report)
 
 
 def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]:
     """Requesters' details from the scenario the plan was made from (its recorded path), only
     if that file is unchanged (same sha256). PlanError otherwise."""
-    recorded = [i for i in plan.meta.get("inputs", []) if i.get("role") == "scenario"]
+    recorded = [i for i in plan.meta.input_files() if i.get("role") == "scenario"]
     if not recorded:
         raise PlanError(
             f"{source}: --include-personal-data reads the plan's scenario file, but the plan names "

@@ -182,7 +182,8 @@ class DaySel:
         ]
         if not found:
             raise ValueError(
-                f"{self.text!r} is not a working day of the cycle (see horizon.weekdays and days_off)"
+                f"{self.text!r} is not a working day of the cycle "
+                "(see horizon.weekdays and days_off)"
             )
         return found
 
@@ -216,7 +217,8 @@ class DayWindow:
                 day = DaySel.parse(m.group(1)) if m.group(1) else None
                 return cls(start, end, day)
         raise ValueError(
-            f'expected "HH:MM-HH:MM", optionally after a day ("mardi semaine 1 09:00-12:00"), got {shown(value)}'
+            'expected "HH:MM-HH:MM", optionally after a day ("mardi semaine 1 09:00-12:00"), '
+            f"got {shown(value)}"
         )
 
 
@@ -289,5 +291,6 @@ def check_place(
         raise ValueError("a host site already has its place: give site alone")
     if site is None and commune is None and lon is None:
         raise ValueError(
-            'expected a commune code ("36044"), a host site {site = "id"} or coordinates {lon = …, lat = …}'
+            'expected a commune code ("36044"), a host site {site = "id"} '
+            "or coordinates {lon = …, lat = …}"
         )

@@ -566,8 +566,8 @@ def _aggregate_reasons(ctx: _Context, blocked: set[str]) -> list[str]:
                 "no vehicle works then"
                 if stop_cap == 0
                 else (
-                    f"the vehicles working then can make at most {int(stop_cap)} (maximum stops per "
-                    "day)"
+                    f"the vehicles working then can make at most {int(stop_cap)} "
+                    "(maximum stops per day)"
                 )
             )
             lines.append(

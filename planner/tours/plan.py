@@ -20,6 +20,8 @@ JSON layout (``schema = "itinerance.plan/1"``)::
                "versions": {...}, "inputs": {...}, "created": "ISO date"}
     }
 
+``meta`` is a :class:`planner.tours.meta.PlanMeta`: typed fields, unknown keys kept as read.
+
 Times are minutes since midnight of the route's day; ``day`` is the index of the day in the
 problem's horizon (see :class:`planner.tours.model.Horizon`).
 """
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PlanError
+from planner.tours.meta import PlanMeta
 
 SCHEMA = "itinerance.plan/1"
 
@@ -68,7 +71,14 @@ class Plan:
     routes: list[Route] = field(default_factory=list)
     unserved: list[str] = field(default_factory=list)
     problem: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: PlanMeta = field(default_factory=PlanMeta)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.meta, PlanMeta):
+            raise TypeError(
+                f"Plan.meta must be a PlanMeta, not {type(self.meta).__name__} "
+                "(PlanMeta.from_dict(data) reads a dict)"
+            )
 
     def route(self, vehicle: str, day: int) -> Route | None:
         for r in self.routes:
@@ -105,7 +115,7 @@ class Plan:
                 for r in sorted(self.routes, key=lambda r: (r.vehicle, r.day))
             ],
             "unserved": sorted(self.unserved),
-            "meta": self.meta,
+            "meta": self.meta.to_dict(),
         }
 
     @classmethod
@@ -137,7 +147,7 @@ class Plan:
             routes=routes,
             unserved=[str(s) for s in data.get("unserved", [])],
             problem=str(data.get("problem", "")),
-            meta=dict(data.get("meta", {})),
+            meta=PlanMeta.from_dict(data.get("meta", {}), source),
         )
 
     def to_json(self) -> str:

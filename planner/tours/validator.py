@@ -1,10 +1,10 @@
 """The independent checker of a plan against its problem.
 
-:func:`validate` takes a :class:`~planner.tours.model.Problem` and a :class:`~planner.tours.plan.Plan`,
-recomputes every time and distance from the problem's own matrices, and lists each violated
-constraint per stop, day and vehicle, with a message a mobility manager can act on. It also
-returns the plan's figures (km, driving and working hours per cycle and per month, hours of
-presence per stop, stops and requests served, value, cost).
+:func:`validate` takes a :class:`~planner.tours.model.Problem` and a
+:class:`~planner.tours.plan.Plan`, recomputes every time and distance from the problem's own
+matrices, and lists each violated constraint per stop, day and vehicle, with a message a mobility
+manager can act on. It also returns the plan's figures (km, driving and working hours per cycle and
+per month, hours of presence per stop, stops and requests served, value, cost).
 
 Independence is the point: this module imports no engine code and trusts none of the plan's
 derived numbers. A plan's *decisions* are, per route, the vehicle, the day, the departure time,

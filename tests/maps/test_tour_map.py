@@ -46,7 +46,7 @@ from planner.tours.model import (
     TimeWindow,
     Vehicle,
 )
-from planner.tours.plan import Plan, Route, Visit
+from planner.tours.plan import Plan, PlanMeta, Route, Visit
 from planner.tours.schedule import schedule_meta
 from tests.geodata.conftest import assert_one_line_error
 
@@ -132,19 +132,19 @@ def hand_made(*, rosnay_name: str = "Rosnay", schedule: bool = True) -> tuple[Pr
         )
     for v in problem.vehicles:
         ctx.vehicles[v.id] = VehicleInfo(v.id, v.name, locations[v.start_location].name, None)
-    meta = {
-        "engine": "periodic",
-        "seed": 7,
-        "time_limit": 2.0,
-        "created": "2026-03-02T10:00:00+00:00",
-        "inputs": [{"role": "scenario", "path": "brenne.toml", "sha256": "ab" * 32}],
-        "travel": "offline model (crow distance × 1.3; 30 km/h up to 2 km)",
-        "validation": {"ok": True, "violations": 0},
-        "context": ctx.to_dict(),
-    }
+    meta = PlanMeta(
+        engine="periodic",
+        seed=7,
+        time_limit=2.0,
+        created="2026-03-02T10:00:00+00:00",
+        inputs=[{"role": "scenario", "path": "brenne.toml", "sha256": "ab" * 32}],
+        travel="offline model (crow distance × 1.3; 30 km/h up to 2 km)",
+        validation={"ok": True, "violations": 0},
+        context=ctx.to_dict(),
+    )
     plan = Plan(routes=routes, unserved=[], problem=problem.name, meta=meta)
     if schedule:
-        plan.meta["schedule"] = schedule_meta(problem, plan)
+        plan.meta.schedule = schedule_meta(problem, plan)
     return problem, plan
 
 
@@ -246,7 +246,7 @@ def test_route_colours_stay_distinct_for_twenty_routes_and_styles_for_thirty():
 
 def test_an_older_plan_alone_has_numbered_days_and_bases_placed_at_their_commune():
     _, plan = hand_made(schedule=False)
-    for v in plan.meta["context"]["vehicles"].values():
+    for v in plan.meta.context["vehicles"].values():
         v["base_insee"] = "99001"
     result = make_tour_map(plan, communes=tiny_communes(), date=None)
     assert [r.day_title for r in result.routes] == ["Jour 1", "Jour 1", "Jour 6"]
@@ -289,9 +289,7 @@ def test_popups_give_days_in_words_arrival_permanence_driving_and_every_visit():
 
 def test_home_visits_show_only_their_commune_and_time_slot_unless_asked():
     problem, plan = hand_made()
-    plan.meta["context"]["stops"]["visite-1"]["name"] = (
-        "Mme Exemple, 3 rue des Lilas"  # as if leaked
-    )
+    plan.meta.context["stops"]["visite-1"]["name"] = "Mme Exemple, 3 rue des Lilas"  # as if leaked
     html = _html(make_tour_map(plan, problem=problem))
     assert "Mme Exemple" not in html and "Lilas" not in html
     assert f"{HOME[0]}" not in html and f"{HOME[1]}" not in html
@@ -302,8 +300,8 @@ def test_home_visits_show_only_their_commune_and_time_slot_unless_asked():
 
 def test_data_holding_html_is_escaped_everywhere():
     problem, plan = hand_made(rosnay_name="<script>alert(1)</script>Rosnay")
-    plan.meta["context"]["stops"]["rosnay"]["name"] = "<script>alert(1)</script>Rosnay"
-    plan.meta["context"]["vehicles"]["nord"]["name"] = "<b>Bus</b> nord"
+    plan.meta.context["stops"]["rosnay"]["name"] = "<script>alert(1)</script>Rosnay"
+    plan.meta.context["vehicles"]["nord"]["name"] = "<b>Bus</b> nord"
     html = _html(make_tour_map(plan, problem=problem, title="<i>Titre</i>"))
     assert (
         "<script>alert(1)" not in html and "<b>Bus</b>" not in html and "<i>Titre</i>" not in html
@@ -551,7 +549,7 @@ def test_map_tour_command_without_its_scenario_warns_and_still_names_the_days(
 ):
     _, done = brenne
     moved = Plan.from_dict(done.plan.to_dict())
-    moved.meta["inputs"] = [{"role": "scenario", "path": "ailleurs/brenne.toml"}]
+    moved.meta.inputs = [{"role": "scenario", "path": "ailleurs/brenne.toml"}]
     plan = tmp_path / "plan.json"
     plan.write_text(moved.to_json(), encoding="utf-8")
     code, _, err = run_cli("map", "tour", plan, "-o", tmp_path / "t.html")

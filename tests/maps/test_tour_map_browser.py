@@ -30,7 +30,7 @@ BASES = ".itin-base"
 
 def _placed_visits(plan: Plan) -> int:
     """Visits with a position in the plan's own context (home visits without commune have none)."""
-    stops = plan.meta["context"]["stops"]
+    stops = plan.meta.context["stops"]
     return sum(1 for r in plan.routes for v in r.visits if stops[v.stop]["lat"] is not None)
 
 
@@ -147,7 +147,7 @@ def _routes(problem, plan):
 
 
 def _all_placed(plan: Plan, route) -> bool:
-    stops = plan.meta["context"]["stops"]
+    stops = plan.meta.context["stops"]
     return all(stops[v.stop]["lat"] is not None for v in route.visits)
 
 
@@ -205,8 +205,8 @@ def test_rurlinette_as_is_draws_nineteen_days_each_its_own_colour_with_its_cover
 
 def test_names_holding_html_show_as_text_and_never_run(offline_page, tmp_path):
     problem, plan = hand_made(rosnay_name="<img src=x onerror=alert('arrêt')>Rosnay")
-    plan.meta["context"]["stops"]["rosnay"]["name"] = "<img src=x onerror=alert('arrêt')>Rosnay"
-    plan.meta["context"]["vehicles"]["sud"]["name"] = "<script>alert('bus')</script>Bus sud"
+    plan.meta.context["stops"]["rosnay"]["name"] = "<img src=x onerror=alert('arrêt')>Rosnay"
+    plan.meta.context["vehicles"]["sud"]["name"] = "<script>alert('bus')</script>Bus sud"
     out = tmp_path / "t.html"
     write_tour_map(plan, out, problem=problem)
     probe = _open(offline_page, out, "tour-map-hostile")

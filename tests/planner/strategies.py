@@ -49,7 +49,7 @@ from planner.tours.model import (
     TimeWindow,
     Vehicle,
 )
-from planner.tours.plan import Plan, Route, Visit
+from planner.tours.plan import Plan, PlanMeta, Route, Visit
 
 __all__ = ["horizons", "problems", "feasible_problems", "greedy_plan", "build_route"]
 
@@ -352,7 +352,7 @@ def greedy_plan(problem: Problem) -> Plan:
         if not _place(p, stop, days, items, built):
             unserved.append(stop.id)
     routes = [built[k] for k in sorted(built, key=lambda k: (k[1], k[0]))]
-    return Plan(routes, sorted(unserved), p.name, {"engine": "greedy-reference"})
+    return Plan(routes, sorted(unserved), p.name, PlanMeta(engine="greedy-reference"))
 
 
 def _place(p: Problem, stop: Stop, days, items, built) -> bool:

@@ -1,4 +1,5 @@
-"""Real dates of a plan (planner.outputs.calendar): cycles anchored in the calendar, holidays, words.
+"""Real dates of a plan (planner.outputs.calendar): cycles anchored in the calendar, holidays,
+words.
 
 Small hand-made plans are built here through planner.tours.model and planner.tours.plan
 (:func:`tiny_built`); the iCalendar, GIS, timetable and poster tests import them.
@@ -11,6 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from planner.access.matrices import location_matrices
 from planner.access.routers import OfflineModel
 from planner.errors import PlanError
 from planner.outputs.calendar import (
@@ -28,9 +30,9 @@ from planner.outputs.calendar import (
     sentence_fr,
     subject_fr,
 )
-from planner.scenario.context import Built, Context, StopInfo, VehicleInfo, matrices
+from planner.scenario.context import Built, Context, StopInfo, VehicleInfo
 from planner.tours.model import Frequency, Horizon, Location, Problem, Stop, StopKind, Vehicle
-from planner.tours.plan import Plan, Route, Visit
+from planner.tours.plan import Plan, PlanMeta, Route, Visit
 from planner.tours.schedule import horizon_from_dict, horizon_to_dict, schedule_meta
 
 MONTHLY = Horizon(weeks=4, monthly=True, last_day_of_month=True)
@@ -99,7 +101,7 @@ def tiny_built(
         locations.append(Location(f"commune:{sid}", cname, lon, lat, sid))
         stops.append(Stop(sid, cname, len(locations) - 1, 300.0, insee=sid))
         infos[sid] = StopInfo(sid, cname, "stop", sid, cname, lon, lat)
-    durations, distances = matrices(OfflineModel(), locations)
+    durations, distances = location_matrices(locations, OfflineModel())
     vehicle = Vehicle("van", name, 0, 0)
     problem = Problem(
         horizon, tuple(locations), durations, distances, tuple(stops), (vehicle,), name="Essai"
@@ -126,15 +128,15 @@ def tiny_schedule(horizon: Horizon, days: dict[int, Visits], **kw) -> Schedule:
 
 def as_json_plan(built: Built, plan: Plan) -> Plan:
     """The plan as ``itinerance plan`` writes it (context, schedule, provenance), read back."""
-    plan.meta = {
-        "engine": "essai",
-        "seed": 7,
-        "inputs": [{"role": "scenario", "path": "essai.toml", "sha256": "ab" * 32}],
-        "versions": {"itinerance": "0.1.0"},
-        "travel": built.context.router,
-        "context": built.context.to_dict(),
-        "schedule": schedule_meta(built.problem, plan),
-    }
+    plan.meta = PlanMeta(
+        engine="essai",
+        seed=7,
+        inputs=[{"role": "scenario", "path": "essai.toml", "sha256": "ab" * 32}],
+        versions={"itinerance": "0.1.0"},
+        travel=built.context.router,
+        context=built.context.to_dict(),
+        schedule=schedule_meta(built.problem, plan),
+    )
     return Plan.from_dict(json.loads(plan.to_json()), source="essai.json")
 
 
@@ -202,7 +204,7 @@ def test_a_plan_without_context_or_schedule_is_refused_in_one_line():
     old = Plan.from_dict({**read.to_dict(), "meta": {"engine": "x"}}, "vieux.json")
     with pytest.raises(PlanError, match=r"vieux.json: the plan has no context block"):
         Schedule.from_plan(old, "vieux.json")
-    no_schedule = Plan.from_dict({**read.to_dict(), "meta": {"context": read.meta["context"]}})
+    no_schedule = Plan.from_dict({**read.to_dict(), "meta": {"context": read.meta.context}})
     with pytest.raises(PlanError, match="no schedule block"):
         Schedule.from_plan(no_schedule, "p.json")
     broken = read.to_dict()

@@ -305,7 +305,7 @@ def test_figures_match_the_validator_and_carry_provenance(one_and_two):
     ev = one_and_two[1]
     f = ev.figures
     assert f.operations.km_per_month == pytest.approx(
-        ev.plan.meta["validation"]["figures"]["km_per_month"]
+        ev.plan.meta.validation["figures"]["km_per_month"]
     )
     assert f.operations.staff_hours_per_month == pytest.approx(
         f.operations.work_hours_per_month

@@ -129,7 +129,7 @@ def test_frozen_stop_keeps_its_days_and_vehicle(engine):
         after = {(r.day, r.vehicle) for r, _ in plan.visits_of(sid)}
         assert after == before
     assert plan.visits_of("new")
-    assert "moved_visits" in plan.meta["figures"]
+    assert "moved_visits" in plan.meta.figures
 
 
 def test_frozen_day_keeps_its_routes(engine):
@@ -148,7 +148,7 @@ def test_warm_start_is_at_least_as_good_as_the_initial_plan(engine):
     first, first_report = solve_valid(engine, problem, rough)
     again, again_report = solve_valid(engine, problem, FAST, initial=first)
     assert again_report.figures.km <= first_report.figures.km + 1e-6
-    assert again.meta["figures"]["moved_visits"] >= 0
+    assert again.meta.figures["moved_visits"] >= 0
 
 
 def test_same_seed_gives_the_same_plan_json(engine):
