@@ -52,6 +52,12 @@ def indre_url(tmp_path_factory) -> str:
     return load_indre(tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def indre_db(indre_url: str) -> str:
+    """The session's Indre (36) database, under the name the map tests use."""
+    return indre_url
+
+
 @pytest.fixture
 def run_cli(capsys, monkeypatch) -> Callable[..., tuple[int, str, str]]:
     """Run ``itinerance ARGS`` in-process as the console script does: (exit code, stdout, stderr)."""

@@ -17,7 +17,7 @@ from rich.console import Console
 from geodata import query
 from geodata.errors import ItineranceError
 from planner.cli import demo
-from tests.geodata.conftest import assert_one_line_error
+from support.checks import assert_one_line_error
 
 
 @pytest.fixture(scope="module")

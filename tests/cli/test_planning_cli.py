@@ -18,7 +18,7 @@ from planner.scenario.files import load_scenario
 from planner.scenario.provenance import sha256_of
 from planner.tours.plan import Plan
 from planner.tours.validator import validate
-from tests.geodata.conftest import assert_one_line_error
+from support.checks import assert_one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
 

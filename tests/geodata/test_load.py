@@ -12,7 +12,7 @@ from geodata import db, load, query, registry
 from geodata.errors import DataError, UnknownAreaError
 from geodata.readers import cog, contours
 from geodata.userfiles import ImportResult
-from tests.geodata.conftest import snapshot
+from support.checks import snapshot
 
 
 def _count(url: str, sql: str) -> int:

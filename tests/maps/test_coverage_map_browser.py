@@ -1,4 +1,4 @@
-"""The coverage map as a reader sees it: headless Chromium, offline (see tests/browser.py).
+"""The coverage map as a reader sees it: headless Chromium, offline (see tests/support/browser.py).
 
 Screenshots go to test-artifacts/ (their paths are printed: run with ``-s`` or see the log).
 """
@@ -6,9 +6,15 @@ Screenshots go to test-artifacts/ (their paths are printed: run with ``-s`` or s
 from __future__ import annotations
 
 import pytest
-from map_inputs import HOSTILE_ADDRESS, HOSTILE_NAME, HOSTILE_SERVICE, INDRE_COMMUNES, hostile
 
 from maps.coverage_map import services_to_show, write_coverage_map
+from support.map_inputs import (
+    HOSTILE_ADDRESS,
+    HOSTILE_NAME,
+    HOSTILE_SERVICE,
+    INDRE_COMMUNES,
+    hostile,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from planner.access.accessibility import (
 )
 from planner.errors import ParameterError
 from planner.tours.model import WEEKS_PER_MONTH, Frequency
-from tests.planner.test_coverage import MINUTE_PER_KM, commune, north, stop
+from tests.planner.access.test_coverage import MINUTE_PER_KM, commune, north, stop
 
 
 def fs(sid: str, km: float, capacity: float | None) -> ServicePoint:

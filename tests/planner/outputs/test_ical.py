@@ -12,7 +12,7 @@ import recurring_ical_events
 
 from planner.outputs.calendar import Schedule, holidays_between, occurrences, permanences
 from planner.outputs.ical import PARIS, commune_calendar, event_uid, vehicle_calendar
-from tests.planner.test_calendar import (
+from tests.planner.outputs.test_calendar import (
     DAY,
     MONTHLY,
     PERSONAL,

@@ -20,7 +20,7 @@ from planner.scenario.keys import key_lines, key_path
 from planner.scenario.values import DAY_MINUTES, HALF_DAY_MINUTES
 from planner.tours.model import Frequency, StopKind
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
 
 MINIMAL = """\
@@ -368,7 +368,7 @@ def test_every_example_scenario_loads(path):
         p
         for p in SCENARIOS
         if p.name != "exemple-autonome.toml"
-        # Examples of other départements (Cher, Loiret) are built in tests/test_example_scenarios.py.
+        # Examples of other départements (Cher, Loiret) are built in tests/scenarios/test_example_scenarios.py.
         and set(load_scenario(p).scenario.territory.departements) <= {"36"}
     ],
     ids=lambda p: p.name,

@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WEB_ASSETS = REPO.parent / "shared" / "web-assets"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path(os.environ.get("ITINERANCE_CHROMIUM", "/usr/bin/chromium"))

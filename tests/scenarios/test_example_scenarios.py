@@ -18,7 +18,7 @@ from planner.scenario.files import ScenarioFile, load_scenario
 from planner.scenario.pipeline import plan_scenario, solve_options
 from planner.scenario.values import PERSONAL_FIELDS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
 TIME_LIMIT = 3.0  # seconds of search: enough for a valid plan, not for a good one
 

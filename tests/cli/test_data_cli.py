@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from geodata import registry
-from tests.geodata.conftest import assert_one_line_error, snapshot
+from support.checks import assert_one_line_error, snapshot
 
 
 @pytest.fixture(scope="module")
