@@ -18,9 +18,10 @@ Two instances, based in Châteauroux (36044), with the offline travel model
   (no addresses).
 
 Candidates are the communes of the Indre without a fixed France Services (2024 list), ranked by
-value = population (COG 2026) × IFN (indice de fragilité numérique). Each run's plan goes through
-``planner.tours.validator``. Prints the time to a first valid plan (construction only), then for each
-time limit the value served, stops served, mandatory served, km and driving hours per month.
+value = population (COG 2026) × IFN (indice de fragilité numérique). Each run's plan goes
+through ``planner.tours.validator``. Prints the time to a first valid plan (construction only),
+then for each time limit the value served, stops served, mandatory served, km and driving hours
+per month.
 """
 
 from __future__ import annotations
@@ -38,12 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from planner.engine import SolveOptions  # noqa: E402
-from planner.engine.periodic import PeriodicEngine, Tuning  # noqa: E402
-from planner.tours.model import (  # noqa: E402
+from planner.engine import SolveOptions
+from planner.engine.periodic import PeriodicEngine, Tuning
+from planner.tours.model import (
     Frequency,
     Horizon,
     Location,
@@ -55,8 +53,9 @@ from planner.tours.model import (  # noqa: E402
     TimeWindow,
     Vehicle,
 )
-from planner.tours.validator import validate  # noqa: E402
+from planner.tours.validator import validate
 
+REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ITINERANCE_DATA_DIR", REPO.parent / "shared" / "data"))
 BASE = "36044"  # Châteauroux
 FIXED_FS = {"Fixe", "Fixe_antenne(s)", "Multisites"}
@@ -373,7 +372,8 @@ def main(argv=None) -> None:
             r = measure(problem, engine, limit, args.seed)
             rows.append(r)
             print(
-                f"  {limit:5.0f} s: valid {r['valid']}, value {r['value_served']:,}/{r['value_total']:,}, "
+                f"  {limit:5.0f} s: valid {r['valid']}, "
+                f"value {r['value_served']:,}/{r['value_total']:,}, "
                 f"stops {r['stops_served']}/{r['stops_total']}, requests "
                 f"{r['requests_served']}/{r['requests_total']}, mandatory "
                 f"{r['mandatory_served']}/{r['mandatory_total']}, {r['km_per_month']:,} km/month, "

@@ -9,8 +9,8 @@ time = distance, m vehicles per day with capacity Q and maximum route duration D
 one visit pattern per customer among its allowed combinations; cost = total distance, gap to
 ``bks_pvrp.csv``. Each run is a fresh process on one core (``--jobs`` at once); the time counts
 from the ``solve`` call (the compiled kernel's loading is reported apart). Every plan goes through
-``planner.tours.validator``. Prints per run the cost, gap, seconds (wall and CPU) and validity, then the
-mean gap and the peak memory.
+``planner.tours.validator``. Prints per run the cost, gap, seconds (wall and CPU) and validity,
+then the mean gap and the peak memory.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Benchmark: Solomon's 56 VRPTW instances, itinerance's engine against plain OR-Tools, VROOM, PyVRP.
+"""Benchmark: Solomon's 56 VRPTW instances, itinerance's engine against plain OR-Tools, VROOM,
+PyVRP.
 
     uv run --group bench python benchmarks/solomon.py [--time-limit 10] [--jobs 2]
         [--instances C101,R201] [--solvers itinerance,ortools,vroom,pyvrp] [--seed 0]
@@ -332,7 +333,8 @@ def main(argv=None) -> None:
             f"{s:11} {len(rs):9d}  {sum(gaps) / len(gaps):10.3f}  {max(gaps):9.3f}  "
             f"{sum(r['seconds'] for r in rs) / len(rs):6.1f}  "
             f"{sum(r['cpu_seconds'] for r in rs) / len(rs):10.1f}  "
-            f"{sum(r['valid'] for r in rs):2d}/{len(rs):<2d}  {max(r['peak_rss_mb'] for r in rs):9.0f}"
+            f"{sum(r['valid'] for r in rs):2d}/{len(rs):<2d}  "
+            f"{max(r['peak_rss_mb'] for r in rs):9.0f}"
         )
     if args.markdown:
         print()

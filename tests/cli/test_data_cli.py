@@ -239,7 +239,10 @@ def test_rota_as_table_and_json(run_cli, cli_db):
 
 
 def test_import_host_sites_then_again_then_a_clash(run_cli, sqlite_url, tmp_path):
-    text = "id;nom;insee;pmr;internet;jours;horaires;capacite\nS1;Salle des fêtes;36236;oui;non;lundi,jeudi;09:00-17:00;20\n"
+    text = (
+        "id;nom;insee;pmr;internet;jours;horaires;capacite\nS1;Salle des "
+        "fêtes;36236;oui;non;lundi,jeudi;09:00-17:00;20\n"
+    )
     path = write(tmp_path, "salles.csv", text, encoding="cp1252")
     code, out, err = run_cli("data", "import", path, "--kind", "host_site", "--db", sqlite_url)
     assert code == 0, err

@@ -35,8 +35,8 @@ def test_the_demo_tells_the_territory(full_demo):
     text, _, url = full_demo
     assert "Indre (36) : 241 communes, 216 069 habitants, 15 EPCI" in text
     assert (
-        "Services dans le département : 25 France Services fixes, 1 France Services itinérant, 61 lieux de médiation numérique"
-        in text
+        "Services dans le département : 25 France Services fixes, 1 France Services itinérant, 61 "
+        "lieux de médiation numérique" in text
     )
     assert "1. 1er lundi du mois — Vicq-Exemplet (36236)" in text
     assert "« Avail » non résolu" in text

@@ -85,7 +85,8 @@ def test_indre_coverage_map_draws_every_commune_marker_and_legend(
     # a commune's popup, in French
     opened = probe.leaflet(
         "map => { let done = false; map.eachLayer(l => { if (!done && l.feature"
-        " && l.feature.properties.n === 'Ardentes' && l.getPopup()) { l.openPopup(); done = true; } });"
+        " && l.feature.properties.n === 'Ardentes' && l.getPopup()) { l.openPopup(); done = true; "
+        "} });"
         " return done; }"
     )
     assert opened
@@ -145,7 +146,8 @@ def test_the_harness_reports_errors_and_unexpected_requests(offline_page, tmp_pa
         '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script></head>'
         '<body><div class="leaflet-container">x</div>'
         '<img src="https://tile.openstreetmap.org/3/4/2.png">'
-        '<script>if (!window.jQuery) { console.error("jquery missing"); } throw new Error("boom");</script>'
+        '<script>if (!window.jQuery) { console.error("jquery missing"); } throw new '
+        'Error("boom");</script>'
         "</body></html>",
         encoding="utf-8",
     )

@@ -114,8 +114,10 @@ def test_two_minibus_plan_draws_every_route_and_stop_and_filters_by_day_and_vehi
     # the weekly stop's popup, in French, with its visits of both weeks
     assert len(plan.visits_of("saint-gaultier")) == 2
     opened = probe.leaflet(
-        "map => { let done = false; map.eachLayer(l => { if (!done && l instanceof L.Marker && l.getTooltip()"
-        " && l.getTooltip().getContent().includes('Saint-Gaultier')) { l.openPopup(); done = true; } });"
+        "map => { let done = false; map.eachLayer(l => { if (!done && l instanceof L.Marker && "
+        "l.getTooltip()"
+        " && l.getTooltip().getContent().includes('Saint-Gaultier')) { l.openPopup(); done = "
+        "true; } });"
         " return done; }"
     )
     assert opened

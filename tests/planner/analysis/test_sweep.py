@@ -202,7 +202,8 @@ def test_variables_set_the_scenario_keys_they_document():
 def test_vehicles_counts_the_whole_fleet_when_the_scenario_has_several_tables():
     two = SMALL.replace(
         "[stops]",
-        '[[vehicles]]\nid = "minibus"\nbase = { lon = 1.2551, lat = 46.8081 }\ncount = 2\n\n[stops]',
+        '[[vehicles]]\nid = "minibus"\nbase = { lon = 1.2551, lat = 46.8081 }\ncount = '
+        "2\n\n[stops]",
     )
     f = scenario(two)
     assert scenario_keys(f, {"vehicles": 5}) == {"vehicles[0].count": 3}

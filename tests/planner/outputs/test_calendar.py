@@ -1,4 +1,5 @@
-"""Real dates of a plan (planner.outputs.calendar): cycles anchored in the calendar, holidays, words.
+"""Real dates of a plan (planner.outputs.calendar): cycles anchored in the calendar, holidays,
+words.
 
 Small hand-made plans are built here through planner.tours.model and planner.tours.plan
 (:func:`tiny_built`); the iCalendar, GIS, timetable and poster tests import them.

@@ -1,5 +1,6 @@
 """iCalendar files of a plan (planner.outputs.ical): parsed back with ``icalendar``, expanded with
-``recurring-ical-events`` (as calendar programs do) and compared with planner.outputs.calendar's dates."""
+``recurring-ical-events`` (as calendar programs do) and compared with planner.outputs.calendar's
+dates."""
 
 from __future__ import annotations
 
