@@ -21,7 +21,7 @@ from support.checks import assert_one_line_error
 
 
 @pytest.fixture(scope="module")
-def full_demo(tmp_path_factory) -> tuple[str, Path, str]:
+def full_demo(shared_data, tmp_path_factory) -> tuple[str, Path, str]:
     """One full demo into a fresh database and folder: (printed text, folder, database URL)."""
     base = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{base / 'demo.sqlite'}"

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def region_map(tmp_path_factory):
+def region_map(shared_data, tmp_path_factory):
     from geodata.load import load_area
 
     folder = tmp_path_factory.mktemp("region24")

@@ -81,7 +81,7 @@ def test_requests_personal_fields_in_examples_are_fake_placeholders():
 
 
 @pytest.fixture(scope="module")
-def territory_url(tmp_path_factory) -> str:
+def territory_url(shared_data, tmp_path_factory) -> str:
     """One SQLite database with every département the examples need."""
     from geodata.load import load_area
 

@@ -537,6 +537,7 @@ def test_host_sites_as_stops_and_candidates(indre_url, tmp_path):
         build(load_scenario(bad))
 
 
+@pytest.mark.data
 def test_standalone_commune_codes_are_checked_against_the_cog(no_database):
     text = MINIMAL.replace('id = "a"', 'id = "a"\ncommune = "36236"')
     built = build(parse_scenario(text))
