@@ -74,7 +74,8 @@ def _pinned_data_problem() -> str | None:
                     registry.fetch(ds.name)
                 except Exception as exc:  # offline, or a server error: say it, do not crash
                     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                    why = f"fetching {ds.name} failed: {first[:200]}"
+                    first = first if len(first) <= 160 else first[:159] + "…"
+                    why = f"fetching {ds.name} failed: {first}"
                     break
                 missing.remove(ds)
     if not missing:

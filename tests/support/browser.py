@@ -182,6 +182,7 @@ def find_web_assets(downloads: bool) -> tuple[Path | None, str]:
         fill_web_assets(cache)
     except Exception as exc:  # offline, or a registry error: say it in one line
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first if len(first) <= 160 else first[:159] + "…"
         return None, f"no offline web assets: filling {cache} from the npm registry failed: {first}"
     return cache, f"cache {cache} (filled from the npm registry)"
 
