@@ -20,19 +20,16 @@ import csv
 import json
 import os
 import platform
-import sys
 import time
 import tracemalloc
 from datetime import date
 from functools import cache
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
 from geodata.records import CommunePoint, Interval, ServiceKind, ServicePoint
 from planner.access.coverage import CoverageInputs, analyse
 
+REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ITINERANCE_DATA_DIR", REPO.parent / "shared" / "data"))
 FIXED_FORMATS = {"Fixe", "Fixe_antenne(s)", "Multisites"}
 DAYS = ("h_lundi", "h_mardi", "h_mercredi", "h_jeudi", "h_vendredi", "h_samedi")

@@ -38,12 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from planner.engine import SolveOptions  # noqa: E402
-from planner.engine.periodic import PeriodicEngine, Tuning  # noqa: E402
-from planner.tours.model import (  # noqa: E402
+from planner.engine import SolveOptions
+from planner.engine.periodic import PeriodicEngine, Tuning
+from planner.tours.model import (
     Frequency,
     Horizon,
     Location,
@@ -55,8 +52,9 @@ from planner.tours.model import (  # noqa: E402
     TimeWindow,
     Vehicle,
 )
-from planner.tours.validator import validate  # noqa: E402
+from planner.tours.validator import validate
 
+REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ITINERANCE_DATA_DIR", REPO.parent / "shared" / "data"))
 BASE = "36044"  # Châteauroux
 FIXED_FS = {"Fixe", "Fixe_antenne(s)", "Multisites"}

@@ -1,4 +1,5 @@
-"""Benchmark: maximal covering with CP-SAT (planner.access.siting) against PySAL spopt's MCLP (PuLP/CBC).
+"""Benchmark: maximal covering with CP-SAT (planner.access.siting) against PySAL spopt's MCLP
+(PuLP/CBC).
 
     uv run --group bench python benchmarks/siting_vs_spopt.py [--k 10 20 40] [--threshold 20]
 
@@ -60,15 +61,18 @@ def main() -> None:
     cover = cost <= args.threshold
     print(f"# siting_vs_spopt — {date.today()} — {platform.machine()}, {os.cpu_count()} cores")
     print(
-        f"# command: uv run --group bench python benchmarks/siting_vs_spopt.py --k {' '.join(map(str, args.k))} --threshold {args.threshold:g} --solver {args.solver}"
+        "# command: uv run --group bench python benchmarks/siting_vs_spopt.py"
+        f" --k {' '.join(map(str, args.k))} --threshold {args.threshold:g} --solver {args.solver}"
         + (" --without-spopt" if args.without_spopt else "")
     )
     print(
-        f"# instance: region 24, {len(communes)} demand points = candidates, {args.threshold:g} min, "
-        f"{int(cover.sum()):,} covering pairs, total need {weights.sum():,.0f}; solver {args.solver}, workers={args.workers}"
+        f"# instance: region 24, {len(communes)} demand points = candidates, "
+        f"{args.threshold:g} min, {int(cover.sum()):,} covering pairs, total need "
+        f"{weights.sum():,.0f}; solver {args.solver}, workers={args.workers}"
     )
     print(
-        f"{'K':>4} {'spopt obj':>14} {args.solver + ' obj':>14} {'status':>9} {'gap':>7} {'spopt s':>9} "
+        f"{'K':>4} {'spopt obj':>14} {args.solver + ' obj':>14} {'status':>9} {'gap':>7} "
+        f"{'spopt s':>9} "
         f"{args.solver + ' s':>9} {'speed-up':>9} {'to spopt value':>15}  same"
     )
     tolerance = len(communes) / 200  # our weights are rounded to 0.01
@@ -104,7 +108,8 @@ def main() -> None:
         print(
             f"{k:>4} {theirs:>14,.1f} {ours.objective:>14,.1f} {ours.status:>9} {ours.gap:>7.2%} "
             f"{theirs_s:>9.1f} {ours_s:>9.1f} {theirs_s / ours_s:>8.1f}× {reach_s:>15.1f}  "
-            f"{'yes' if same else 'NO'}   (spopt: {built:.1f} s building, {theirs_s - built:.1f} s CBC)",
+            f"{'yes' if same else 'NO'}   "
+            f"(spopt: {built:.1f} s building, {theirs_s - built:.1f} s CBC)",
             flush=True,
         )
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from planner.analysis.compare import LINES
-from tests.geodata.conftest import assert_one_line_error
-from tests.planner.test_compare import SMALL
+from support.checks import assert_one_line_error
+from tests.planner.analysis.test_compare import SMALL
 
 REPO = Path(__file__).resolve().parents[2]
 ASIS = REPO / "scenarios" / "rurlinette-actuelle.toml"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.geodata.conftest import assert_one_line_error
-from tests.planner.test_osrm import FakeOsrm
+from support.checks import assert_one_line_error
+from tests.planner.access.test_osrm import FakeOsrm
 
 
 @pytest.fixture(scope="module")

@@ -17,11 +17,11 @@ from rich.console import Console
 from geodata import query
 from geodata.errors import ItineranceError
 from planner.cli import demo
-from tests.geodata.conftest import assert_one_line_error
+from support.checks import assert_one_line_error
 
 
 @pytest.fixture(scope="module")
-def full_demo(tmp_path_factory) -> tuple[str, Path, str]:
+def full_demo(shared_data, tmp_path_factory) -> tuple[str, Path, str]:
     """One full demo into a fresh database and folder: (printed text, folder, database URL)."""
     base = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{base / 'demo.sqlite'}"

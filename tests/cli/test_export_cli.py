@@ -26,8 +26,8 @@ from planner.engine.base import SolveOptions
 from planner.outputs.calendar import Schedule, occurrences, permanences
 from planner.scenario.files import load_scenario
 from planner.scenario.pipeline import plan_scenario
+from support.checks import assert_one_line_error
 from tests.cli.test_planning_cli import SMALL
-from tests.geodata.conftest import assert_one_line_error
 from tests.maps.test_poster import DATE, parse_date
 from tests.maps.test_timetable import CheckedPage, no_people_contacts
 

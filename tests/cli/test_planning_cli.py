@@ -18,7 +18,7 @@ from planner.scenario.files import load_scenario
 from planner.scenario.provenance import sha256_of
 from planner.tours.plan import Plan
 from planner.tours.validator import validate
-from tests.geodata.conftest import assert_one_line_error
+from support.checks import assert_one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -211,8 +211,8 @@ def test_evaluate_rurlinette_rota_in_french(indre_url, run_cli):
         and "Vicq-Exemplet 10:00–16:00 (pause 12:30–13:30)" in stdout
     )
     assert (
-        "- Migné : 2e lundi du mois, 10:00–16:00 (pause déjeuner 12:30–13:30) — 5 h de présence par mois"
-        in stdout
+        "- Migné : 2e lundi du mois, 10:00–16:00 (pause déjeuner 12:30–13:30) — 5 h de présence "
+        "par mois" in stdout
     )
     assert (
         "Par mois : " in stdout

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.geodata.conftest import assert_one_line_error
-from tests.planner.test_sweep import SMALL
+from support.checks import assert_one_line_error
+from tests.planner.analysis.test_sweep import SMALL
 
 
 @pytest.fixture

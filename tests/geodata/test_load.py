@@ -12,7 +12,7 @@ from geodata import db, load, query, registry
 from geodata.errors import DataError, UnknownAreaError
 from geodata.readers import cog, contours
 from geodata.userfiles import ImportResult
-from tests.geodata.conftest import snapshot
+from support.checks import snapshot
 
 
 def _count(url: str, sql: str) -> int:
@@ -37,6 +37,7 @@ def _host_site(id_: str = "salle-1", source: str = "salles.csv") -> ImportResult
     return ImportResult("host_site", [record], source, "0" * 64, [])
 
 
+@pytest.mark.data
 def test_load_indre_counts(db_url):
     report = load.load_area(db_url, departement="36")
     assert report.area == load.Area("departement:36", ("36",))
@@ -71,6 +72,7 @@ def test_load_indre_counts(db_url):
     assert _count(db_url, "SELECT count(*) FROM dataset_loads WHERE area = 'departement:36'") == 7
 
 
+@pytest.mark.data
 def test_loading_twice_changes_nothing_and_keeps_users_items(db_url):
     load.load_area(db_url, departement="36")
     load.store_import(db_url, _host_site())
@@ -80,6 +82,7 @@ def test_loading_twice_changes_nothing_and_keeps_users_items(db_url):
     assert [h["id"] for h in query.host_sites(db_url, departement="36")] == ["salle-1"]
 
 
+@pytest.mark.data
 def test_a_load_failing_halfway_leaves_the_database_as_it_was(db_url, monkeypatch):
     load.load_area(db_url, departement="36")
     before = snapshot(db_url)
@@ -106,6 +109,7 @@ def test_a_load_failing_halfway_leaves_the_database_as_it_was(db_url, monkeypatc
         ({"region": "7"}, ("unknown région '7'; valid codes: 01, 02", " 24,")),
     ],
 )
+@pytest.mark.data
 def test_unknown_area_lists_valid_codes_and_touches_nothing(tmp_path, area, needles):
     url = f"sqlite:///{tmp_path / 'never.sqlite'}"
     with pytest.raises(UnknownAreaError) as info:
@@ -115,6 +119,7 @@ def test_unknown_area_lists_valid_codes_and_touches_nothing(tmp_path, area, need
     assert not (tmp_path / "never.sqlite").exists()
 
 
+@pytest.mark.data
 def test_area_needs_exactly_one_code():
     communes = cog.read_communes(registry.fetch("communes"))
     with pytest.raises(UnknownAreaError, match="exactly one"):
@@ -124,6 +129,7 @@ def test_area_needs_exactly_one_code():
     assert load.resolve_area(communes, departement=2).departements == ("02",)
 
 
+@pytest.mark.data
 def test_a_departement_without_contours_loads_without_geometry_and_says_so(sqlite_url):
     report = load.load_area(sqlite_url, departement="23")  # Creuse: outside the built-in contours
     assert report.communes == len(report.communes_without_geometry) > 200
@@ -139,6 +145,7 @@ def test_a_departement_without_contours_loads_without_geometry_and_says_so(sqlit
     assert frame.geometry.isna().all() and frame["lon"].isna().all()
 
 
+@pytest.mark.data
 def test_user_contours_replace_the_built_in_ones(sqlite_url, tmp_path):
     index = cog.read_code_index(registry.fetch("communes"))
     region = contours.read_contours(registry.fetch("contours-centre-val-de-loire"), index)
@@ -158,6 +165,7 @@ def test_user_contours_replace_the_built_in_ones(sqlite_url, tmp_path):
     assert any(p.dataset == "user-contours" for p in report.provenance)
 
 
+@pytest.mark.data
 def test_missing_contour_file_is_a_data_error(sqlite_url, tmp_path):
     with pytest.raises(DataError, match="contour file not found"):
         load.load_area(sqlite_url, departement="36", contours=tmp_path / "nope.geojson")
@@ -179,6 +187,7 @@ def test_nothing_personal_is_stored(indre_url):
                     ), (table.name, value)
 
 
+@pytest.mark.data
 def test_store_import_replaces_own_items_and_refuses_other_files_ids(db_url):
     first = load.store_import(db_url, _host_site())
     assert (first.stored, first.replaced) == (1, 0)
@@ -195,6 +204,7 @@ def test_store_import_replaces_own_items_and_refuses_other_files_ids(db_url):
     assert [h["source"] for h in query.host_sites(db_url)] == ["autres.csv"]
 
 
+@pytest.mark.data
 def test_bornes_become_service_points_placed_at_their_commune(sqlite_url):
     load.load_area(sqlite_url, departement="36")
     record = {
@@ -224,6 +234,7 @@ def test_bornes_become_service_points_placed_at_their_commune(sqlite_url):
     assert any(s.id == "user:borne:7" for s in query.services(sqlite_url, departement="36"))
 
 
+@pytest.mark.data
 def test_vehicles_are_stored(sqlite_url):
     record = {
         "id": "bus-1",
@@ -249,6 +260,7 @@ def test_vehicles_are_stored(sqlite_url):
 
 
 @pytest.mark.slow
+@pytest.mark.data
 def test_load_region_24(sqlite_url):
     report = load.load_area(sqlite_url, region="24")
     print(f"\nregion 24 loaded in {report.seconds:.1f} s: {report}")
@@ -267,6 +279,7 @@ def test_load_region_24(sqlite_url):
 
 
 @pytest.mark.slow
+@pytest.mark.data
 def test_loading_order_of_neighbouring_departements_does_not_matter(tmp_path):
     a, b = (f"sqlite:///{tmp_path / name}" for name in ("a.sqlite", "b.sqlite"))
     for dep in ("36", "18"):

@@ -19,7 +19,7 @@ MERGED_2018 = (
 
 
 @pytest.fixture(scope="module")
-def cog_data() -> cog.Cog:
+def cog_data(shared_data) -> cog.Cog:
     return cog.read_cog(registry.fetch("communes"))
 
 
@@ -103,6 +103,7 @@ def test_user_contours_with_numeric_codes_and_another_crs(tmp_path, cog_data, re
         contours.read_contours(path, cog_data.code_index)
 
 
+@pytest.mark.data
 def test_ifn_scores_per_commune():
     scores = ifn.read_ifn(registry.fetch("ifn-communes"))
     assert len(scores) == 35008
@@ -150,6 +151,7 @@ def test_france_services_drop_contacts(cog_data):
     assert not frame["commentaire"].str.contains(r"@\w+\.\w+", regex=True).any()
 
 
+@pytest.mark.data
 def test_cnfs_lieux_are_read_without_personal_keys():
     lieux = mediation.read_cnfs(registry.fetch("cnfs-lieux"))
     assert len(lieux) == 4930

@@ -15,6 +15,7 @@ from geodata import registry
 from geodata.errors import DataError
 
 
+@pytest.mark.usefixtures("data_manifest")
 def test_registry_matches_the_manifest(shared_data):
     manifest = json.loads((shared_data / "MANIFEST.json").read_text())["files"]
     by_path = {d.path: d for d in registry.DATASETS}

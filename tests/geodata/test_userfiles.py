@@ -283,7 +283,8 @@ def test_unknown_insee_codes_against_the_cog(tmp_path, cog_codes):
     )
     problems = problems_of(path, known_insee=cog_codes)
     assert problems == [
-        "i.csv, line 3, column 'insee': '36000' is not a commune of the current COG (a postal code?)",
+        "i.csv, line 3, column 'insee': '36000' is not a commune of the current COG (a postal "
+        "code?)",
         (
             "i.csv, line 4, column 'insee': '28025' is not a commune of the current COG "
             "(a merged commune? use the current code)"
@@ -308,8 +309,8 @@ def test_former_codes_and_arrondissements_are_replaced_by_the_current_commune(tm
     ]
     _, problem = problems_of(path, known_insee=known)  # without the table of former codes
     assert (
-        "'75112' is not a commune of the current COG (an arrondissement municipal: use the commune's code 75056)"
-        in problem
+        "'75112' is not a commune of the current COG (an arrondissement municipal: use the "
+        "commune's code 75056)" in problem
     )
 
 
@@ -342,7 +343,8 @@ def test_swapped_coordinates_are_detected(tmp_path):
     (problem,) = problems_of(path)
     assert (
         problem
-        == "s.csv, line 5, column 'lon/lat': lat=2.35, lon=48.85 look swapped (latitude and longitude exchanged?)"
+        == "s.csv, line 5, column 'lon/lat': lat=2.35, lon=48.85 look swapped (latitude and "
+        "longitude exchanged?)"
     )
 
 
@@ -512,7 +514,8 @@ def test_per_day_yes_no_columns_give_weekdays(tmp_path):
         import_file(path, "host_site")
     (problem,) = info.value.problems
     assert str(problem) == (
-        "days.csv, line 4, column 'Lundi' (weekdays): 'peut-être' is neither yes/no nor opening hours"
+        "days.csv, line 4, column 'Lundi' (weekdays): 'peut-être' is neither yes/no nor opening "
+        "hours"
     )
     path.write_text(path.read_text().replace("peut-être", "o"))
     records = import_file(path, "host_site").records
@@ -523,7 +526,8 @@ def test_vehicle_numbers_in_french_format(tmp_path):
     path = write(
         tmp_path,
         "v.csv",
-        "id;nom;base_insee;equipements;places fauteuil;places;coût/km (€);coût horaire;coût d'achat;durée de vie\n"
+        "id;nom;base_insee;equipements;places fauteuil;places;coût/km (€);coût horaire;coût "
+        "d'achat;durée de vie\n"
         'V1;Bus;36044;"PMR; wifi";2;3;0,45;52,5;"68 000 €";"7,5"\n',
     )
     (record,) = import_file(path, "vehicle").records
@@ -547,7 +551,8 @@ def test_service_kind_default_labels_and_errors(tmp_path):
     path = write(
         tmp_path,
         "s.csv",
-        "id;nom;insee;type\nS1;EPN;36044;\nS2;Bus;36044;France Services itinérant\nS3;Borne;36044;Borne interactive\nS4;?;36044;cinéma\n",
+        "id;nom;insee;type\nS1;EPN;36044;\nS2;Bus;36044;France Services "
+        "itinérant\nS3;Borne;36044;Borne interactive\nS4;?;36044;cinéma\n",
     )
     (problem,) = problems_of(path, "service")
     assert "'cinéma' is not a service kind (expected one of france_services" in problem
@@ -577,7 +582,8 @@ def test_mapping_errors_list_columns_or_fields(tmp_path):
     with pytest.raises(DataError) as info:
         import_file(path, "borne", {"insee": "Code INSEE"})
     assert str(info.value) == (
-        "m.csv: --map insee=Code INSEE: no column 'Code INSEE' (columns: 'id', 'nom', 'Code commune')"
+        "m.csv: --map insee=Code INSEE: no column 'Code INSEE' (columns: 'id', 'nom', 'Code "
+        "commune')"
     )
     with pytest.raises(DataError, match=r"borne has no field 'pmr' \(fields: id, name, insee"):
         import_file(path, "borne", {"pmr": "nom"})
@@ -748,7 +754,8 @@ _START, _END = "<!-- fields:start -->", "<!-- fields:end -->"
 
 
 def test_import_doc_field_tables_are_up_to_date():
-    """Regenerate with ``ITINERANCE_UPDATE_DOCS=1 uv run pytest tests/geodata/test_userfiles.py``."""
+    """Regenerate with
+    ``ITINERANCE_UPDATE_DOCS=1 uv run pytest tests/geodata/test_userfiles.py``."""
     text = DOC.read_text("utf-8")
     head, rest = text.split(_START)
     _, tail = rest.split(_END)

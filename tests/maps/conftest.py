@@ -1,12 +1,13 @@
-"""Fixtures of the map tests (helpers in ``map_inputs.py``; browser fixtures in ``tests/browser.py``,
-importable as ``browser`` because ``tests/`` is on ``sys.path``)."""
+"""Fixtures of the map tests (helpers in ``support/map_inputs.py``; browser fixtures in
+``support/browser.py``; the Indre database: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-from browser import browser_session, offline_page  # noqa: F401  (fixtures)
-from map_inputs import MapInputs, real_inputs
-from map_inputs import tiny_inputs as _tiny_inputs
+
+from support.browser import browser_session, offline_page, web_assets  # noqa: F401  (fixtures)
+from support.map_inputs import MapInputs, real_inputs
+from support.map_inputs import tiny_inputs as _tiny_inputs
 
 
 @pytest.fixture
@@ -14,12 +15,6 @@ def tiny_inputs() -> MapInputs:
     """Four square communes, one per coverage status, with a France Services, a kiosk, a mobile
     service's base and one rota stop."""
     return _tiny_inputs()
-
-
-@pytest.fixture(scope="session")
-def indre_db(indre_url: str) -> str:
-    """The session's Indre (36) database (tests/conftest.py)."""
-    return indre_url
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import re
 
 import numpy as np
 import pytest
-from map_inputs import INDRE_COMMUNES, hostile
 
 from geodata.records import ServiceKind, ServicePoint
 from maps.coverage_map import (
@@ -21,6 +20,7 @@ from maps.coverage_map import (
 )
 from maps.errors import MapError
 from planner.files import OutputError
+from support.map_inputs import INDRE_COMMUNES, hostile
 
 OPTIONS = {"title": "Accès aux lieux d’aide numérique", "threshold": 30, "area_label": "Essai (99)"}
 

@@ -1,4 +1,4 @@
-"""The coverage map as a reader sees it: headless Chromium, offline (see tests/browser.py).
+"""The coverage map as a reader sees it: headless Chromium, offline (see tests/support/browser.py).
 
 Screenshots go to test-artifacts/ (their paths are printed: run with ``-s`` or see the log).
 """
@@ -6,9 +6,15 @@ Screenshots go to test-artifacts/ (their paths are printed: run with ``-s`` or s
 from __future__ import annotations
 
 import pytest
-from map_inputs import HOSTILE_ADDRESS, HOSTILE_NAME, HOSTILE_SERVICE, INDRE_COMMUNES, hostile
 
 from maps.coverage_map import services_to_show, write_coverage_map
+from support.map_inputs import (
+    HOSTILE_ADDRESS,
+    HOSTILE_NAME,
+    HOSTILE_SERVICE,
+    INDRE_COMMUNES,
+    hostile,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +85,8 @@ def test_indre_coverage_map_draws_every_commune_marker_and_legend(
     # a commune's popup, in French
     opened = probe.leaflet(
         "map => { let done = false; map.eachLayer(l => { if (!done && l.feature"
-        " && l.feature.properties.n === 'Ardentes' && l.getPopup()) { l.openPopup(); done = true; } });"
+        " && l.feature.properties.n === 'Ardentes' && l.getPopup()) { l.openPopup(); done = true; "
+        "} });"
         " return done; }"
     )
     assert opened
@@ -139,7 +146,8 @@ def test_the_harness_reports_errors_and_unexpected_requests(offline_page, tmp_pa
         '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script></head>'
         '<body><div class="leaflet-container">x</div>'
         '<img src="https://tile.openstreetmap.org/3/4/2.png">'
-        '<script>if (!window.jQuery) { console.error("jquery missing"); } throw new Error("boom");</script>'
+        '<script>if (!window.jQuery) { console.error("jquery missing"); } throw new '
+        'Error("boom");</script>'
         "</body></html>",
         encoding="utf-8",
     )

@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from map_inputs import real_inputs
 
 from maps.coverage_map import write_coverage_map
+from support.map_inputs import real_inputs
 
 REGION_COMMUNES = 1754  # region 24, COG 2026
 MAX_BYTES = 5_000_000  # issue 3: "aim under 5 MB for region 24"
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def region_map(tmp_path_factory):
+def region_map(shared_data, tmp_path_factory):
     from geodata.load import load_area
 
     folder = tmp_path_factory.mktemp("region24")

@@ -10,7 +10,14 @@ from maps.poster import MAX_DATES, poster_html, poster_index_html
 from planner.outputs.calendar import MONTHS_FR, Schedule
 from planner.tours.wording import WEEKDAY_NAMES_FR
 from tests.maps.test_timetable import CheckedPage, no_people_contacts
-from tests.planner.test_calendar import DAY, MONTHLY, PERSONAL, TWO_WEEKS, day_of, tiny_built
+from tests.planner.outputs.test_calendar import (
+    DAY,
+    MONTHLY,
+    PERSONAL,
+    TWO_WEEKS,
+    day_of,
+    tiny_built,
+)
 
 START, END = date(2030, 1, 7), date(2031, 1, 6)
 DATE = re.compile(rf"({'|'.join(WEEKDAY_NAMES_FR)}) (1er|\d+) ({'|'.join(MONTHS_FR)}) (\d{{4}})")

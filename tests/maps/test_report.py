@@ -1,6 +1,6 @@
 """The HTML comparison report, read as HTML: table structure, best marks, escaping, chart, maps,
 rates, provenance, and all-or-nothing writing. Figures are made by hand (see
-tests/planner/test_compare.py); the browser test is test_report_browser.py."""
+tests/planner/analysis/test_compare.py); the browser test is test_report_browser.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from maps._html import esc
 from maps.report import cost_coverage_chart, map_file_name, render_report, write_report
 from planner.analysis.compare import compare
 from planner.files import OutputError
-from tests.planner.test_compare import figures
+from tests.planner.analysis.test_compare import figures
 
 DAY = dt.date(2026, 3, 1)
 HOSTILE = 'Bus <script>alert("x")</script> & co'

@@ -1,4 +1,5 @@
-"""The HTML comparison report as a reader sees it: headless Chromium, offline (tests/browser.py).
+"""The HTML comparison report as a reader sees it: headless Chromium, offline
+(tests/support/browser.py).
 
 The report is made by ``itinerance compare -o`` — two small standalone scenarios (quick), and
 La Rur@linette as published against optimised on the Indre (slow) — and opened in the browser:

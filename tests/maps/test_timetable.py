@@ -12,7 +12,7 @@ import pytest
 
 from maps.timetable import timetable_csv, timetable_html, timetable_rows
 from planner.outputs.calendar import Schedule
-from tests.planner.test_calendar import (
+from tests.planner.outputs.test_calendar import (
     DAY,
     MONTHLY,
     PERSONAL,

@@ -48,7 +48,7 @@ from planner.tours.model import (
 )
 from planner.tours.plan import Plan, PlanMeta, Route, Visit
 from planner.tours.schedule import schedule_meta
-from tests.geodata.conftest import assert_one_line_error
+from support.checks import assert_one_line_error
 
 HOME = (46.70091, 1.12371)  # the home of the on-demand visit: must never reach an output by default
 GAMMA = (46.7262, 1.1512)  # the point of its commune (99004, "Gamma")

@@ -1,4 +1,4 @@
-"""The tour map as a reader sees it: headless Chromium, offline (see tests/browser.py).
+"""The tour map as a reader sees it: headless Chromium, offline (see tests/support/browser.py).
 
 Two plans: a small standalone scenario with two minibuses planned for a few seconds
 (:func:`test_tour_map.plan_brenne`), and La Rur@linette as it runs today, read from an Indre

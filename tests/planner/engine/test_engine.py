@@ -6,11 +6,20 @@ import itertools
 import math
 
 import pytest
-from engine_cases import Frequency, Horizon, Lunch, Objective, TimeWindow, grid_problem, stop, van
 
 from planner.engine import Frozen, SolveOptions, get_engine
 from planner.errors import InfeasibleError
 from planner.tours.validator import validate
+from support.engine_cases import (
+    Frequency,
+    Horizon,
+    Lunch,
+    Objective,
+    TimeWindow,
+    grid_problem,
+    stop,
+    van,
+)
 
 FAST = SolveOptions(time_limit=5, seed=1, deterministic=True, iterations=1500)
 

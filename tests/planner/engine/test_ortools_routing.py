@@ -4,13 +4,22 @@ pinned and keep their time, the lunch may fall inside a permanence; results time
 from __future__ import annotations
 
 import pytest
-from engine_cases import Frequency, Horizon, Lunch, Objective, TimeWindow, grid_problem, stop, van
 
 from planner.engine.arrays import KernelProblem
 from planner.engine.data import Choice, Compiled
 from planner.engine.ortools_routing import DayRouting, RoutingParams
 from planner.tours.plan import Plan
 from planner.tours.validator import validate
+from support.engine_cases import (
+    Frequency,
+    Horizon,
+    Lunch,
+    Objective,
+    TimeWindow,
+    grid_problem,
+    stop,
+    van,
+)
 
 
 def _plan_from(problem, result):

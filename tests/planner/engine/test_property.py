@@ -1,6 +1,6 @@
 """Property: every plan the engine returns on a random small problem passes the validator.
 
-Problems come from the shared strategies (``tests/planner/strategies.py``): feasible by
+Problems come from the shared strategies (``tests/support/strategies.py``): feasible by
 construction (a reference greedy plan serves every mandatory stop). The engine must then return a
 valid plan that serves every mandatory stop; it may not answer InfeasibleError.
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import feasible_problems
 
 from planner.engine import SolveOptions, get_engine
 from planner.tours.validator import validate
+from support.strategies import feasible_problems
 
 ENGINE = get_engine("periodic")
 OPTIONS = SolveOptions(time_limit=5, seed=0, deterministic=True, iterations=300)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_cases import Lunch, TimeWindow, stop, van
 
 from planner.engine.arrays import KernelProblem
 from planner.engine.data import Compiled
 from planner.tours.model import Horizon, Location, Problem
 from planner.tours.plan import Plan
 from planner.tours.validator import validate
+from support.engine_cases import Lunch, TimeWindow, stop, van
 
 
 def _problem(stops, vehicle, minutes=10.0):

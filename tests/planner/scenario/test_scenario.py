@@ -20,7 +20,7 @@ from planner.scenario.keys import key_lines, key_path
 from planner.scenario.values import DAY_MINUTES, HALF_DAY_MINUTES
 from planner.tours.model import Frequency, StopKind
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
 
 MINIMAL = """\
@@ -139,7 +139,8 @@ ERRORS = {
     ),
     "unknown key": (
         _stop_a("permanance = 120"),
-        "scenarios/x.toml:13: stops.list[0].permanance: unknown key (expected one of: commune, day,",
+        "scenarios/x.toml:13: stops.list[0].permanance: unknown key (expected one of: commune, "
+        "day,",
     ),
     "unknown table": (
         MINIMAL + "\n[solveur]\ntime_limit = 3\n",
@@ -155,7 +156,8 @@ ERRORS = {
     ),
     "fortnightly in 1 week": (
         _stop_a('frequency = "fortnightly"'),
-        "scenarios/x.toml:13: stops.list[0].frequency: a fortnightly stop needs a cycle of at least 2 weeks",
+        "scenarios/x.toml:13: stops.list[0].frequency: a fortnightly stop needs a cycle of at "
+        "least 2 weeks",
     ),
     "monthly in 1 week": (
         MINIMAL + '\n[stops]\nfrequency = "monthly"\n',
@@ -163,15 +165,18 @@ ERRORS = {
     ),
     "end before start": (
         _stop_a('window = "14:00-09:00"'),
-        'scenarios/x.toml:13: stops.list[0].window: expected the end after the start, got "14:00-09:00"',
+        "scenarios/x.toml:13: stops.list[0].window: expected the end after the start, got "
+        '"14:00-09:00"',
     ),
     "lunch outside shift": (
         _van('lunch = { window = "07:00-08:00", duration = 30 }'),
-        "scenarios/x.toml:6: vehicles[0].lunch.window: the lunch window 7:00-8:00 is outside the shift 8:30-17:30",
+        "scenarios/x.toml:6: vehicles[0].lunch.window: the lunch window 7:00-8:00 is outside the "
+        "shift 8:30-17:30",
     ),
     "shift shorter than permanences": (
         _van('shift = "09:00-10:30"\nlunch = false'),
-        "scenarios/x.toml:6: vehicles[0].shift: the shift 9:00-10:30 (1 h 30 of work) is shorter than every permanence",
+        "scenarios/x.toml:6: vehicles[0].shift: the shift 9:00-10:30 (1 h 30 of work) is shorter "
+        "than every permanence",
     ),
     "max_work shorter than permanences": (
         _van('max_work = "5h"').replace('id = "a"', 'id = "a"\npermanence = "journée"'),
@@ -180,7 +185,8 @@ ERRORS = {
     "permanence longer than shifts": (
         _van('max_work = "5h"').replace('id = "a"', 'id = "a"\npermanence = "journée"')
         + ANOTHER_STOP,
-        "scenarios/x.toml:14: stops.list[0].permanence: the permanence (6 h) is longer than every vehicle's shift",
+        "scenarios/x.toml:14: stops.list[0].permanence: the permanence (6 h) is longer than every "
+        "vehicle's shift",
     ),
     "fixed day not in cycle": (
         _stop_a('day = "2e mardi"'),
@@ -188,11 +194,13 @@ ERRORS = {
     ),
     "fixed days vs frequency": (
         _stop_a('day = "mardi semaine 1"') + "\n[horizon]\nweeks = 2\n",
-        "scenarios/x.toml:13: stops.list[0].day: names 1 day(s) of the cycle but a weekly stop is visited 2 time(s)",
+        "scenarios/x.toml:13: stops.list[0].day: names 1 day(s) of the cycle but a weekly stop is "
+        "visited 2 time(s)",
     ),
     "duplicate id": (
         MINIMAL + ANOTHER_STOP.replace('"b"', '"a"'),
-        "scenarios/x.toml:17: stops.list[1].id: stop 'a' is already listed at line 11; give it another id",
+        "scenarios/x.toml:17: stops.list[1].id: stop 'a' is already listed at line 11; give it "
+        "another id",
     ),
 }
 
@@ -215,8 +223,8 @@ def test_standalone_scenario_refuses_a_commune_without_coordinates():
 
 def test_request_window_with_a_week_the_cycle_does_not_have():
     text = (
-        MINIMAL
-        + '\n[[requests]]\nid = "r"\nlon = 1.6\nlat = 46.8\nwindows = ["mardi semaine 3 09:00-12:00"]\n'
+        MINIMAL + '\n[[requests]]\nid = "r"\nlon = 1.6\nlat = 46.8\nwindows = ["mardi semaine 3 '
+        '09:00-12:00"]\n'
     )
     message = error_of(text)
     assert message.startswith(
@@ -232,7 +240,8 @@ def test_invalid_toml_gives_its_line():
 def test_schema_version_is_checked_first():
     text = MINIMAL.replace("schema_version = 1", "schema_version = 2")
     assert error_of(text).startswith(
-        "scenarios/x.toml:1: schema_version: this version of itinerance reads scenario schema 1, got 2"
+        "scenarios/x.toml:1: schema_version: this version of itinerance reads scenario schema 1, "
+        "got 2"
     )
 
 
@@ -272,9 +281,13 @@ def test_permanence_words_and_durations():
 def test_monthly_fixed_days_and_days_off_resolve_on_the_horizon():
     text = MINIMAL.replace('id = "a"', 'id = "a"\nday = "2e mardi"').replace(
         "lat = 46.90",
-        'lat = 46.90\n\n[[stops.list]]\nid = "b"\nlon = 1.5\nlat = 46.7\nday = "dernier jour du mois"',
+        'lat = 46.90\n\n[[stops.list]]\nid = "b"\nlon = 1.5\nlat = 46.7\nday = "dernier jour du '
+        'mois"',
     )
-    text += '\n[horizon]\nmonthly = true\nlast_day_of_month = true\ndays_off = ["3e vendredi"]\n\n[stops]\nfrequency = "monthly"\n'
+    text += (
+        '\n[horizon]\nmonthly = true\nlast_day_of_month = true\ndays_off = ["3e '
+        'vendredi"]\n\n[stops]\nfrequency = "monthly"\n'
+    )
     f = parse_scenario(text)
     assert f.horizon.n_days == 20  # 4 × 5 weekdays − 1 day off + the last day of the month
     problem = build(f).problem
@@ -368,7 +381,8 @@ def test_every_example_scenario_loads(path):
         p
         for p in SCENARIOS
         if p.name != "exemple-autonome.toml"
-        # Examples of other départements (Cher, Loiret) are built in tests/test_example_scenarios.py.
+        # Examples of other départements (Cher, Loiret) are built in
+        # tests/scenarios/test_example_scenarios.py.
         and set(load_scenario(p).scenario.territory.departements) <= {"36"}
     ],
     ids=lambda p: p.name,
@@ -467,7 +481,10 @@ def _scenario_file(tmp_path, indre_url: str, body: str) -> Path:
 @pytest.mark.slow
 def test_candidate_list_is_valued_by_need_and_capped(indre_url, tmp_path):
     # Saint-Août, Ségry and Vigoux as candidates; Vicq-Exemplet is already a listed stop.
-    body = '[[stops.list]]\ncommune = "36236"\n\n[candidates]\ncommunes = ["36180", "36215", "36239", "36236"]\nmax = 2\n'
+    body = (
+        '[[stops.list]]\ncommune = "36236"\n\n[candidates]\ncommunes = ["36180", "36215", "36239", '
+        '"36236"]\nmax = 2\n'
+    )
     built = build(load_scenario(_scenario_file(tmp_path, indre_url, body)))
     p = built.problem
     optional = [s for s in p.stops if not s.mandatory]
@@ -502,7 +519,10 @@ def test_host_sites_as_stops_and_candidates(indre_url, tmp_path):
     store_import(
         url, import_file(REPO / "scenarios" / "data" / "host-sites-indre.csv", "host_site")
     )
-    body = '[[stops.list]]\nsite = "rurlinette-36236"\n\n[candidates]\ncommunes = "host_sites"\nvalue = 10\n'
+    body = (
+        '[[stops.list]]\nsite = "rurlinette-36236"\n\n[candidates]\ncommunes = "host_sites"\nvalue '
+        "= 10\n"
+    )
     built = build(load_scenario(_scenario_file(tmp_path, url, body)))
     p = built.problem
     site = p.stop_by_id["rurlinette-36236"]
@@ -517,6 +537,7 @@ def test_host_sites_as_stops_and_candidates(indre_url, tmp_path):
         build(load_scenario(bad))
 
 
+@pytest.mark.data
 def test_standalone_commune_codes_are_checked_against_the_cog(no_database):
     text = MINIMAL.replace('id = "a"', 'id = "a"\ncommune = "36236"')
     built = build(parse_scenario(text))

@@ -7,7 +7,8 @@ import re
 import sys
 
 import pytest
-from map_inputs import INDRE_COMMUNES
+
+from support.map_inputs import INDRE_COMMUNES
 
 
 @pytest.fixture

@@ -29,11 +29,7 @@ from planner.tours.model import (
 )
 from planner.tours.plan import Plan, Route, Visit
 from planner.tours.validator import KINDS, validate
-
-try:  # pytest puts tests/planner on sys.path (no __init__.py); as a package it is tests.planner
-    from strategies import feasible_problems, greedy_plan, problems
-except ImportError:  # pragma: no cover
-    from tests.planner.strategies import feasible_problems, greedy_plan, problems
+from support.strategies import feasible_problems, greedy_plan, problems
 
 # --- a small hand-made case --------------------------------------------------------------------
 # Base Châteauroux (0), Ségry (1), Migné (2), Argy (3); minutes and km, symmetric.

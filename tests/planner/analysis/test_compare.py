@@ -34,7 +34,7 @@ from planner.scenario.files import load_scenario, parse_scenario
 from planner.scenario.pipeline import solve_options
 from planner.scenario.schema import CostsSection
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CDB = REPO / "scenarios" / "coeur-de-brenne.toml"
 CDB_COMMUNES = {
     "36010",

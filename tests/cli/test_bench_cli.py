@@ -30,6 +30,7 @@ def test_bench_table_prints_the_gap(run_cli, c101):
     assert "C101" in out and "gap %" in out and "1/1 plans valid" in out
 
 
+@pytest.mark.bench("pvrp_cordeau/instances/p14")
 def test_bench_pvrp_instance(run_cli, bench_dir):
     p14 = bench_dir / "pvrp_cordeau" / "instances" / "p14"
     code, out, err = run_cli("bench", "pvrp", p14, "--time-limit", "2", "--format", "json")

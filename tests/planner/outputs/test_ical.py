@@ -1,5 +1,6 @@
 """iCalendar files of a plan (planner.outputs.ical): parsed back with ``icalendar``, expanded with
-``recurring-ical-events`` (as calendar programs do) and compared with planner.outputs.calendar's dates."""
+``recurring-ical-events`` (as calendar programs do) and compared with planner.outputs.calendar's
+dates."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import recurring_ical_events
 
 from planner.outputs.calendar import Schedule, holidays_between, occurrences, permanences
 from planner.outputs.ical import PARIS, commune_calendar, event_uid, vehicle_calendar
-from tests.planner.test_calendar import (
+from tests.planner.outputs.test_calendar import (
     DAY,
     MONTHLY,
     PERSONAL,

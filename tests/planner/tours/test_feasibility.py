@@ -22,11 +22,7 @@ from planner.tours.model import (
     Vehicle,
 )
 from planner.tours.validator import validate
-
-try:  # pytest puts tests/planner on sys.path (no __init__.py); as a package it is tests.planner
-    from strategies import feasible_problems, greedy_plan
-except ImportError:  # pragma: no cover
-    from tests.planner.strategies import feasible_problems, greedy_plan
+from support.strategies import feasible_problems, greedy_plan
 
 VAN = Vehicle("van1", "van1", 0, 0, shift=TimeWindow(480, 1080))
 

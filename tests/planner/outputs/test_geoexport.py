@@ -11,7 +11,7 @@ import pytest
 
 from planner.outputs.calendar import Schedule
 from planner.outputs.geoexport import routes_frame, stops_frame, write_geo
-from tests.planner.test_calendar import (
+from tests.planner.outputs.test_calendar import (
     BASE,
     DAY,
     HOME,

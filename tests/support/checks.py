@@ -1,13 +1,10 @@
-"""Helpers of the geodata and CLI tests: table snapshots, the one-line error contract (the Indre
-database and the ``run_cli`` fixture: tests/conftest.py)."""
+"""Checks shared by the database and CLI tests: table snapshots, the one-line error contract."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from geodata import db
-
-INDRE = "36"
 
 # Surrogate keys and load times change on every load; everything else must not.
 _VOLATILE = {"id", "loaded_at"}

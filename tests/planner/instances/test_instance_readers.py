@@ -66,6 +66,7 @@ def test_solomon_bad_line_names_file_and_line(tmp_path, bench_dir):
         read_solomon(tmp_path / "missing.txt")
 
 
+@pytest.mark.bench("pvrp_cordeau/instances/p01")
 def test_cordeau_p01_header_and_patterns(bench_dir):
     inst = read_cordeau(bench_dir / "pvrp_cordeau" / "instances" / "p01")
     p = inst.problem
@@ -81,6 +82,7 @@ def test_cordeau_p01_header_and_patterns(bench_dir):
     assert p.distances[0, 1] == pytest.approx(math.hypot(7, 12))
 
 
+@pytest.mark.bench("pvrp_cordeau/instances/p02")
 def test_cordeau_p02_regular_customers(bench_dir):
     p = read_cordeau(bench_dir / "pvrp_cordeau" / "instances" / "p02").problem
     counts = {}

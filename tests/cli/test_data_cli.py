@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from geodata import registry
-from tests.geodata.conftest import assert_one_line_error, snapshot
+from support.checks import assert_one_line_error, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_missing_data_file_offline(run_cli, untouched, shared_data, tmp_path, mo
     "command",
     [
         ["data", "status"],
-        ["data", "load", "--departement", "36"],
+        pytest.param(["data", "load", "--departement", "36"], marks=pytest.mark.data),
         ["data", "rota", "--departement", "36"],
     ],
 )
@@ -167,6 +167,7 @@ def test_unknown_service_for_rota(run_cli, untouched):
 # -- normal use ---------------------------------------------------------------------------------
 
 
+@pytest.mark.data
 def test_sources_lists_every_dataset_as_present(run_cli):
     code, out, _ = run_cli("data", "sources")
     assert code == 0
@@ -176,11 +177,13 @@ def test_sources_lists_every_dataset_as_present(run_cli):
     assert "Licence Ouverte / Etalab 2.0" in out and "COG 2026" in out
 
 
+@pytest.mark.data
 def test_fetch_offline_with_every_file_present(run_cli):
     code, out, _ = run_cli("data", "fetch", "communes", "france-services")
     assert code == 0 and out.count("déjà présent") == 2
 
 
+@pytest.mark.data
 def test_load_prints_a_french_summary(run_cli, sqlite_url):
     code, out, err = run_cli("data", "load", "--departement", "36", "--db", sqlite_url)
     assert code == 0, err
@@ -238,6 +241,7 @@ def test_rota_as_table_and_json(run_cli, cli_db):
     assert rota["hours"]["lundi"] == [[600, 750], [810, 960]]
 
 
+@pytest.mark.data
 def test_import_host_sites_then_again_then_a_clash(run_cli, sqlite_url, tmp_path):
     text = (
         "id;nom;insee;pmr;internet;jours;horaires;capacite\n"
@@ -260,6 +264,7 @@ def test_import_host_sites_then_again_then_a_clash(run_cli, sqlite_url, tmp_path
     assert json.loads(out)["user_items"]["host_site"] == 1
 
 
+@pytest.mark.data
 def test_import_replaces_a_former_insee_code_with_a_warning(run_cli, sqlite_url, tmp_path):
     path = write(
         tmp_path, "bornes.csv", "id;nom;insee\nB1;Borne;41082\n"

@@ -18,7 +18,7 @@ from planner.scenario.files import ScenarioFile, load_scenario
 from planner.scenario.pipeline import plan_scenario, solve_options
 from planner.scenario.values import PERSONAL_FIELDS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
 TIME_LIMIT = 3.0  # seconds of search: enough for a valid plan, not for a good one
 
@@ -81,7 +81,7 @@ def test_requests_personal_fields_in_examples_are_fake_placeholders():
 
 
 @pytest.fixture(scope="module")
-def territory_url(tmp_path_factory) -> str:
+def territory_url(shared_data, tmp_path_factory) -> str:
     """One SQLite database with every département the examples need."""
     from geodata.load import load_area
 

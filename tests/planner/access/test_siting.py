@@ -19,7 +19,7 @@ from planner.access.siting import (
     solve_mclp,
 )
 from planner.errors import ParameterError
-from tests.planner.test_coverage import MINUTE_PER_KM, commune, service
+from tests.planner.access.test_coverage import MINUTE_PER_KM, commune, service
 
 # On the line (1 min per km), threshold 20: the France Services at 0 km covers A and B already.
 # F at 55 km reaches C (15) and D (15); E at 100 km reaches only itself.
@@ -71,7 +71,7 @@ def test_before_after_figures_of_the_chosen_stops(inputs):
 def test_existing_fs_only_counts_a_mobile_stop_coverage_as_need(inputs):
     from planner.access.coverage import MobileStop
     from planner.tours.model import Frequency
-    from tests.planner.test_coverage import north
+    from tests.planner.access.test_coverage import north
 
     with_bus = inputs.with_additions(
         [MobileStop("bus", "b", "Bus", "X", *north(40), Frequency.MONTHLY, 3.0)]

@@ -15,7 +15,7 @@ from planner.access.accessibility import (
 )
 from planner.errors import ParameterError
 from planner.tours.model import WEEKS_PER_MONTH, Frequency
-from tests.planner.test_coverage import MINUTE_PER_KM, commune, north, stop
+from tests.planner.access.test_coverage import MINUTE_PER_KM, commune, north, stop
 
 
 def fs(sid: str, km: float, capacity: float | None) -> ServicePoint:
@@ -35,7 +35,9 @@ def test_binary_2sfca_matches_the_hand_computation():
 
 
 def test_gaussian_decay_matches_the_hand_computation():
-    w = lambda t: (math.exp(-0.5 * (t / 30) ** 2) - math.exp(-0.5)) / (1 - math.exp(-0.5))
+    def w(t: float) -> float:
+        return (math.exp(-0.5 * (t / 30) ** 2) - math.exp(-0.5)) / (1 - math.exp(-0.5))
+
     r1 = 30 / (w(5) * 1000 + w(5) * 2000)
     r2 = 10 / (w(25) * 2000 + w(5) * 500)
     scores = two_step_fca(COMMUNES, SERVICES, threshold=30, router=MINUTE_PER_KM, decay="gaussian")

@@ -28,7 +28,7 @@ from planner.scenario.files import load_scenario
 from planner.tours.model import Frequency
 from planner.tours.validator import validate
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 HOURS = (Interval(600, 750), Interval(810, 960))  # 10:00–12:30 / 13:30–16:00
 WEEK = {d: HOURS for d in range(5)}
 
