@@ -131,6 +131,7 @@ def fixed_pattern(f: ScenarioFile, i: int) -> tuple[int, ...] | None:
             found = sel.days(f.horizon)
         except ValueError as exc:
             raise f.error(loc, str(exc)) from None
+        _check_day_in_weekdays(f, i, sel, found)
         if len(found) > 1 and freq is not Frequency.WEEKLY:
             raise f.error(
                 loc,
@@ -138,7 +139,6 @@ def fixed_pattern(f: ScenarioFile, i: int) -> tuple[int, ...] | None:
                 'cycle: pin one ("2e mardi", "mardi semaine 2") or restrict the stop '
                 f'with weekdays = ["{WEEKDAY_NAMES_FR[sel.weekday or 0]}"]',
             )
-        _check_day_in_weekdays(f, i, sel, found)
         days.update(found)
         if freq is Frequency.FORTNIGHTLY:
             d = f.horizon.days[found[0]]
