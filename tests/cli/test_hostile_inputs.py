@@ -97,6 +97,12 @@ CASES: dict[str, Case] = {
     "invalid TOML": plan({"x.toml": EXAMPLE + "\n[[["}, "x.toml:"),
     "not UTF-8": plan({"x.toml": EXAMPLE.replace("é", "\udce9")}, "must be UTF-8"),
     "missing scenario": plan({}, "x.toml: no such scenario file"),
+    "infinite --time-limit": Case(
+        {"x.toml": EXAMPLE},
+        ("plan", "{dir}/x.toml", "-o", "{dir}/out.json", "--time-limit", "inf"),
+        "--time-limit: expected a positive number of seconds, got inf",
+        outputs=("out.json",),
+    ),
     # --- areas (issue 11: 11) ------------------------------------------------------------------
     "département that does not exist": Case(
         {},
