@@ -153,10 +153,10 @@ def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
 def sniff_separator(text: str, name: str) -> str:
     """The field separator: ``csv.Sniffer`` on a sample, checked; else the most consistent count."""
     limit = csv.field_size_limit()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for line_number, line in enumerate(text.splitlines(), start=1):
         if len(line) > limit:
             raise DataError(
-                f"{name}, line {number}: {len(line)} characters on one line, more than a CSV "
+                f"{name}, line {line_number}: {len(line)} characters on one line, more than a CSV "
                 f"field may hold ({limit}); is this really a table of stops or places?"
             )
     lines = [line for line in text.splitlines() if line.strip()][:50]

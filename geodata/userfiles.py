@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 
 from geodata import _values as values
-from geodata.coordinates import territory_of, territory_of_insee
 from geodata._tabular import ROW_LABEL, read_table
+from geodata.coordinates import territory_of, territory_of_insee
 from geodata.errors import DataError
 from geodata.records import ServiceKind
 

@@ -166,7 +166,8 @@ def tour_map_command(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in French."""
+    """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in
+    French."""
     from maps.common import check_map_path
     from maps.tour import write_tour_map
     from planner.access.area import tour_coverage

@@ -103,6 +103,22 @@ CASES: dict[str, Case] = {
         "--time-limit: expected a positive number of seconds, got inf",
         outputs=("out.json",),
     ),
+    # --- text that looks like Rich markup is text (issue 11: 1) --------------------------------
+    "markup in a CSV cell": import_borne("identifiant;nom;code_insee\nb1;Borne;[/b]\n", "[/b]"),
+    "markup in a scenario value": plan(
+        scenario('shift = "08:30-17:30"', 'shift = "[/]"'),
+        'x.toml:30: vehicles[0].shift: expected "HH:MM-HH:MM", got "[/]"',
+    ),
+    "markup in a file name": Case(
+        {"[/x].toml": "schema_version = 1.0\n"},
+        ("plan", "{dir}/[/x].toml", "-o", "{dir}/out.json"),
+        "[/x].toml:1: schema_version: expected a whole number",
+        outputs=("out.json",),
+    ),
+    "bracketed words in a message": plan(
+        scenario('name = "Rosnay"', 'name = "[bold]Ros\\tnay"'),
+        '"[bold]Ros\\tnay"',
+    ),
     # --- areas (issue 11: 11) ------------------------------------------------------------------
     "département that does not exist": Case(
         {},
@@ -146,6 +162,7 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
 def test_hostile_input_gets_one_error_line_exit_2_and_nothing_written(run_cli, tmp_path, name):
     case = CASES[name]
     for file, content in case.files.items():
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / file).write_bytes(_encode(content))
     db = tmp_path / "db.sqlite"
     if any("{db}" in a for a in case.argv):
