@@ -183,3 +183,65 @@ def test_hostile_input_gets_one_error_line_exit_2_and_nothing_written(run_cli, t
         assert not (tmp_path / output).exists(), output
     assert sorted(p.name for p in tmp_path.iterdir()) == before_files
     assert _tables(db) == before_db
+
+
+# --- plan files (issue 11: 3, 6) ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_plan(tmp_path_factory) -> tuple[Path, str]:
+    """The standalone example planned once (deterministic): its scenario and plan JSON text."""
+    from planner.engine.base import SolveOptions
+    from planner.scenario.files import load_scenario
+    from planner.scenario.pipeline import plan_scenario
+
+    folder = tmp_path_factory.mktemp("example")
+    path = folder / "x.toml"
+    path.write_text(EXAMPLE, encoding="utf-8")
+    options = SolveOptions(time_limit=2, seed=0, deterministic=True, iterations=300)
+    planned = plan_scenario(load_scenario(path), options=options)
+    assert planned.report.ok
+    return path, planned.plan.to_json()
+
+
+def _first(text: str, key: str, new: str) -> str:
+    """``text`` with the first ``"key": value`` of the plan JSON given ``new`` as its value."""
+    import re
+
+    changed, n = re.subn(rf'("{key}": )[^,\n}}]+', lambda m: m.group(1) + new, text, count=1)
+    assert n == 1, key
+    return changed
+
+
+PLAN_CASES = {
+    "NaN arrival": (
+        ("arrival", "NaN"),
+        "routes[0].visits[0].arrival: expected minutes since midnight",
+    ),
+    "infinite start": (("start", "Infinity"), "routes[0].lunch.start: expected minutes"),
+    "negative depart": (("depart", "-30"), "routes[0].depart: expected minutes since midnight"),
+    "day as text": (("day", '"lundi"'), "routes[0].day: expected a day index"),
+    "decimal day": (("day", "1.5"), "routes[0].day: expected a day index"),
+    "line break in a stop id": (("stop", '"a\\nb"'), "routes[0].visits[0].stop: expected an id"),
+}
+
+
+@pytest.mark.parametrize("command", ["evaluate", "export"])
+@pytest.mark.parametrize("name", list(PLAN_CASES))
+def test_a_hostile_plan_file_gets_one_error_line(run_cli, tmp_path, example_plan, name, command):
+    scenario_path, text = example_plan
+    (key, value), needle = PLAN_CASES[name]
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(_first(text, key, value), encoding="utf-8")
+    if command == "evaluate":
+        argv = ["evaluate", str(scenario_path), "--plan", str(plan_file)]
+    else:
+        argv = ["export", str(plan_file), "--to", str(tmp_path / "publication")]
+
+    code, out, err = run_cli(*argv)
+
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, (code, out, err)
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert needle in lines[0] and "plan.json" in lines[0], lines[0]
+    assert not (tmp_path / "publication").exists()
