@@ -245,3 +245,46 @@ def test_a_hostile_plan_file_gets_one_error_line(run_cli, tmp_path, example_plan
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert needle in lines[0] and "plan.json" in lines[0], lines[0]
     assert not (tmp_path / "publication").exists()
+
+
+def _impossible(text: str) -> str:
+    """The plan with its first visit arriving one minute after leaving the base, whatever the
+    distance: a hand edit no vehicle can drive."""
+    import json
+
+    data = json.loads(text)
+    route = data["routes"][0]
+    visit = route["visits"][0]
+    shift = visit["arrival"] - (route["depart"] + 1)
+    for key in ("arrival", "start", "end"):
+        visit[key] -= shift
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("command", ["export", "map"])
+def test_a_plan_that_cannot_be_driven_is_not_published(run_cli, tmp_path, example_plan, command):
+    scenario_path, text = example_plan
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(_impossible(text), encoding="utf-8")
+    if command == "export":
+        argv = ["export", str(plan_file), "--to", str(tmp_path / "publication")]
+    else:
+        argv = ["map", "tour", str(plan_file), "-o", str(tmp_path / "publication" / "carte.html")]
+    (tmp_path / "publication").mkdir() if command == "map" else None
+
+    code, out, err = run_cli(*argv)
+
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, (code, out, err)
+    assert len(lines) == 1 and "the plan breaks" in lines[0] and "nothing is published" in lines[0]
+    published = tmp_path / "publication"
+    assert not published.exists() or not any(published.iterdir())
+
+
+def test_a_plan_whose_scenario_is_gone_is_not_exported(run_cli, tmp_path, example_plan):
+    _, text = example_plan
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(text.replace("x.toml", "gone.toml"), encoding="utf-8")
+    code, _, err = run_cli("export", str(plan_file), "--to", str(tmp_path / "publication"))
+    assert code == 2 and "the scenario it was made from is not found" in err
+    assert not (tmp_path / "publication").exists()
