@@ -112,9 +112,10 @@ def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
             raise DataError(
-                f"{name}: byte {exc.start} is neither UTF-8 nor Windows-1252; "
-                "save the file as CSV UTF-8"
+                f"{name}, line {line}: byte 0x{data[exc.start]:02X} is neither UTF-8 nor "
+                "Windows-1252 (a DOS encoding such as cp850?); save the file as CSV UTF-8"
             ) from None
         encoding = "cp1252"
     controls = sum(1 for c in text[:65536] if ord(c) < 32 and c not in "\t\r\n\f")
@@ -151,6 +152,13 @@ def decode_text(data: bytes, name: str) -> tuple[str, str, list[str]]:
 
 def sniff_separator(text: str, name: str) -> str:
     """The field separator: ``csv.Sniffer`` on a sample, checked; else the most consistent count."""
+    limit = csv.field_size_limit()
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > limit:
+            raise DataError(
+                f"{name}, line {line_number}: {len(line)} characters on one line, more than a CSV "
+                f"field may hold ({limit}); is this really a table of stops or places?"
+            )
     lines = [line for line in text.splitlines() if line.strip()][:50]
     sample = "\n".join(lines)
     try:

@@ -38,6 +38,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 _engines: dict[str, sa.Engine] = {}
 _upgraded: set[str] = set()
+_MIGRATION_LOCK = 0x1717_1E7A  # PostgreSQL advisory lock key for schema migrations
 _lock = threading.Lock()
 
 
@@ -121,6 +122,13 @@ def upgrade(url: str | None = None) -> None:
     eng = engine(url)
     try:
         with eng.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two first loads at once would both create the tables and the second would fail
+                # on PostgreSQL's catalogue; the lock (released at commit) makes them take turns,
+                # as Alembic's documentation advises. SQLite serialises writers by itself.
+                conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
             command.upgrade(_alembic_config(conn), "head")
     except sa.exc.OperationalError as exc:
         raise DatabaseError(f"cannot reach database {safe_url(url)}: {_first_line(exc)}") from None

@@ -20,6 +20,7 @@ import shapely
 import sqlalchemy as sa
 
 from geodata import db
+from geodata.areas import COG_YEAR, DEPARTEMENTS_BY_REGION, is_departement, is_region
 from geodata.errors import DataError, UnknownAreaError
 from geodata.models import (
     Commune,
@@ -84,6 +85,13 @@ def _code(value: str | int) -> str:
 
 
 def _area_hint(departement: str | None, region: str | None, epci: str | None) -> str:
+    if departement is not None and not is_departement(departement):
+        return f"unknown département {departement!r}: no such code in the COG {COG_YEAR}"
+    if region is not None and not is_region(region):
+        return (
+            f"unknown région {region!r}: no such code in the COG {COG_YEAR} "
+            f"(codes: {', '.join(DEPARTEMENTS_BY_REGION)})"
+        )
     if departement is not None:
         return (
             f"département {departement} is not loaded; "

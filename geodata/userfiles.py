@@ -25,6 +25,7 @@ import pandas as pd
 
 from geodata import _values as values
 from geodata._tabular import ROW_LABEL, read_table
+from geodata.coordinates import territory_of, territory_of_insee
 from geodata.errors import DataError
 from geodata.records import ServiceKind
 
@@ -686,7 +687,7 @@ class _RowReader:
                 self._problem(row, "no location: give an INSEE code, or lon and lat")
             return
         if code is not None:
-            where, expected = values.territory_of(*point), values.territory_of_insee(code)
+            where, expected = territory_of(*point), territory_of_insee(code)
             if where != expected:
                 self._problem(
                     row,

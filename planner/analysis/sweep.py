@@ -574,7 +574,8 @@ def plan_tasks(
     tasks, failed = [], []
     for i, values in enumerate(combinations(variations)):
         try:
-            keys = scenario_keys(f, values)
+            # The command line's overrides (--time-limit, --seed) first: a varied value wins.
+            keys = {**f.overrides, **scenario_keys(f, values)}
             f.with_values(keys)
         except (ValueError, ScenarioError) as exc:
             failed.append(Outcome(i, dict(values), status="scenario", reason=str(exc)))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from rich.text import Text
+
 from geodata.errors import ItineranceError
 
 # Command modules register themselves on import.
@@ -34,7 +36,9 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except ItineranceError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False, soft_wrap=True
+        )
         sys.exit(2)
 
 

@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from planner.cli.app import app
 from planner.cli.common import console, err_console
@@ -141,5 +142,7 @@ def bench(
     for rec in records:
         if not rec["valid"]:
             err_console.print(
-                f"[red]{rec['instance']}: invalid plan[/]: " + "; ".join(rec["violations"])
+                Text.assemble(
+                    (f"{rec['instance']}: invalid plan", "red"), ": " + "; ".join(rec["violations"])
+                )
             )

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-console = Console()
-err_console = Console(stderr=True)
+# No markup: names, paths and messages come from users' files; "[/x]" in them is text.
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 DbOption = Annotated[
     str | None,

@@ -2,8 +2,9 @@
 
 Thin: every scenario file is read and validated first (a bad one stops everything before any
 planning), then each is planned — or, for ``[asis]``, read — and measured by
-:func:`planner.analysis.compare.evaluate_scenario`; :func:`planner.analysis.compare.compare` lines them up against
-the first one. The comparison goes to the terminal (a table, ``--format csv`` or ``json``); with
+:func:`planner.analysis.compare.evaluate_scenario`; :func:`planner.analysis.compare.compare`
+lines them up against the first one. The comparison goes to the terminal (a table, ``--format
+csv`` or ``json``); with
 ``-o comparaison.html`` the HTML report (:mod:`maps.report`) is written with each scenario's map
 next to it — the tour map (:mod:`maps.tour`), or the coverage map when there is no tour —
 all files or none. ``-o`` ending in ``.csv`` or ``.json`` writes that format instead.
@@ -157,7 +158,9 @@ def print_comparison(comparison: Comparison, out: Console | None = None) -> None
     )
     for s in comparison.scenarios:
         for note in s.notes:
-            out.print(f"[bold]{s.label}[/] : {note}", highlight=False, soft_wrap=True)
+            out.print(
+                Text.assemble((s.label, "bold"), f" : {note}"), highlight=False, soft_wrap=True
+            )
     out.print(
         cost_assumptions_fr(comparison),
         highlight=False,

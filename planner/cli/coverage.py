@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from geodata.errors import DataError
 from planner.access.area import SERVICE_MARGIN_KM, read_area, read_candidates
@@ -93,7 +94,6 @@ def _emit(text: str, output: Path | None) -> None:
 def rich_parts(parts: list[TableFr | str]) -> list[Table | str]:
     """A French report (:mod:`planner.outputs.coverage_report`) as Rich tables and lines: titles
     in bold, number columns aligned right."""
-    from rich.markup import escape
 
     out: list[Table | str] = []
     for part in parts:
@@ -105,7 +105,7 @@ def rich_parts(parts: list[TableFr | str]) -> list[Table | str]:
                 table.add_row(*row)
             out.append(table)
         elif isinstance(part, Heading):
-            out.append(f"[bold]{escape(part)}[/]")
+            out.append(Text(part, style="bold"))
         else:
             out.append(part)
     return out
@@ -119,7 +119,7 @@ def _print(parts: list[TableFr | str], output: Path | None) -> None:
             console.print(part, highlight=False)
         return
     with open(os.devnull, "w") as sink:
-        recorder = Console(record=True, width=160, file=sink)
+        recorder = Console(record=True, width=160, file=sink, markup=False)
         for part in shown:
             recorder.print(part, highlight=False)
     _emit(recorder.export_text(), output)

@@ -25,6 +25,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from geodata import registry, settings
 from geodata.errors import DataError
@@ -252,7 +253,8 @@ def _print_rota(rota: ParsedRota, names: dict[str, str]) -> None:
         else "inconnue"
     )
     console.print(
-        f"\n[bold]{rota.service_name}[/] ({rota.service_id}) — base : {base}", highlight=False
+        Text.assemble("\n", (rota.service_name, "bold"), f" ({rota.service_id}) — base : {base}"),
+        highlight=False,
     )
     if rota.hours:
         days = ", ".join(
@@ -264,7 +266,7 @@ def _print_rota(rota: ParsedRota, names: dict[str, str]) -> None:
         for col in ("N°", "Commune", "INSEE", "Texte lu", "Récurrence", "Lieu", "Confiance"):
             table.add_column(col, overflow="fold")
         for s in rota.stops:
-            commune = s.match.name or "[red]non résolu[/]"
+            commune = Text(s.match.name) if s.match.name else Text("non résolu", style="red")
             table.add_row(
                 str(s.order),
                 commune,

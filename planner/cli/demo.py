@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from geodata.errors import ItineranceError
 from planner.cli.app import app
@@ -148,7 +149,10 @@ def mobile_services(ctx: DemoContext) -> None:
     headline, found = mobile_services_fr(services, rotas, names)
     out(headline, highlight=False)
     for service in found:
-        out(f"\n[bold]{service.title}[/] — base : {service.base}", highlight=False)
+        out(
+            Text.assemble("\n", (service.title, "bold"), f" — base : {service.base}"),
+            highlight=False,
+        )
         for line in service.stops:
             out(f"  {line}", highlight=False)
         if service.unresolved:
@@ -404,7 +408,7 @@ def run_demo(
         for title, section in SECTIONS:
             if section is _loading and ctx.load_report is None:
                 continue
-            out.rule(f"[bold]{title}")
+            out.rule(Text(title, style="bold"))
             section(ctx)
         if temp is not None and out_dir is not None:
             (temp / MARKER).write_text(
@@ -417,7 +421,7 @@ def run_demo(
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
     if ctx.out_dir is not None:
-        out.rule("[bold]Fichiers écrits")
+        out.rule(Text("Fichiers écrits", style="bold"))
         out.print(f"Dans {ctx.out_dir}/ (liste aussi dans {MARKER}) :", highlight=False)
         for rel, what in ctx.written:
             out.print(f"  {rel} — {what}", highlight=False, markup=False)

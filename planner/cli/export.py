@@ -37,7 +37,7 @@ import typer
 
 from geodata.errors import ItineranceError
 from planner.cli.app import app
-from planner.cli.common import console, err_console
+from planner.cli.common import DbOption, console, err_console
 from planner.files import OutputError, folder_writer
 from planner.tours.plan import Plan
 
@@ -313,6 +313,16 @@ def export_command(
             show_default=False,
         ),
     ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="The plan's scenario, to check the plan before publishing it (default: the "
+            "one its provenance names).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
     include_personal_data: Annotated[
         bool,
         typer.Option(
@@ -324,18 +334,28 @@ def export_command(
         ),
     ] = False,
 ) -> None:
-    """Write a plan's timetables, posters, calendars, GIS files and tour map into a folder."""
+    """Write a plan's timetables, posters, calendars, GIS files and tour map into a folder.
+
+    The plan is first checked against its scenario by the independent validator: an invalid
+    plan is refused and nothing is written."""
     from planner.outputs.calendar import Schedule, date_fr
     from planner.scenario.pipeline import personal_from_scenario
+    from planner.scenario.publication import check_for_publication, recorded_scenario
 
     wanted = parse_formats(formats)
     first = parse_start(start)
     check_months(months)
     _check_target(to)
     plan = Plan.read(plan_file)
+    # Requesters' details only from the unchanged scenario: checked before anything is said.
+    personal = personal_from_scenario(plan, str(plan_file)) if include_personal_data else None
+    f, warnings = recorded_scenario(plan, plan_file, scenario)
+    check_for_publication(plan, plan_file, f, db=db)  # refuses an invalid plan, one line
+    for warning in warnings:
+        err_console.print(warning, highlight=False)
     schedule = Schedule.from_plan(plan, str(plan_file))
-    if include_personal_data:
-        schedule.personal = personal_from_scenario(plan, str(plan_file))
+    if personal is not None:
+        schedule.personal = personal
     tour_map = _tour_map_writer(plan) if "map" in wanted else None
     if "map" in wanted and tour_map is None:
         err_console.print(

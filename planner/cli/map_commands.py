@@ -23,7 +23,7 @@ from planner.french import number_fr
 from planner.tours.plan import Plan
 
 if TYPE_CHECKING:
-    from planner.scenario.files import ScenarioFile
+    pass
 
 
 @map_app.command("coverage")
@@ -85,38 +85,6 @@ def coverage_map(
 
 
 # --- itinerance map tour -------------------------------------------------------------------------
-def _plan_scenario(plan: Plan, plan_file: Path, given: Path | None) -> ScenarioFile | None:
-    """The scenario a plan was made from: ``--scenario``, else the one its provenance names
-    (as written, or beside the plan); None with a warning when it cannot be found."""
-    from planner.scenario.files import load_scenario
-    from planner.scenario.provenance import sha256_of
-
-    if given is not None:
-        return load_scenario(given)
-    for record in plan.meta.input_files():
-        if (
-            not isinstance(record, dict)
-            or record.get("role") != "scenario"
-            or not record.get("path")
-        ):
-            continue
-        recorded = Path(str(record["path"]))
-        for path in (recorded, plan_file.parent / recorded, plan_file.parent / recorded.name):
-            if path.is_file():
-                if record.get("sha256") and sha256_of(path) != record["sha256"]:
-                    err_console.print(
-                        f"attention : {path} a changé depuis le plan (sha256 différent).",
-                        highlight=False,
-                    )
-                return load_scenario(path)
-    err_console.print(
-        f"attention : scénario de {plan_file} introuvable (--scenario) : carte sans la couverture "
-        "créée.",
-        highlight=False,
-    )
-    return None
-
-
 @map_app.command("tour")
 def tour_map_command(
     plan_file: Annotated[
@@ -166,25 +134,34 @@ def tour_map_command(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in French."""
+    """Write the tour map of a plan (HTML), its table page (HTML) and CSV of the stops, in
+    French."""
     from maps.common import check_map_path
     from maps.tour import write_tour_map
     from planner.access.area import tour_coverage
     from planner.access.coverage import check_threshold
     from planner.scenario.build import build
     from planner.scenario.context import database_url, router_of
-    from planner.scenario.pipeline import check_plan_matches
+    from planner.scenario.publication import check_for_publication, recorded_scenario
 
     if threshold is not None:
         check_threshold(threshold)
     check_map_path(output)
     check_writable(output)  # fail before the work, not after
     plan = Plan.read(plan_file)
-    f = _plan_scenario(plan, plan_file, scenario)
+    f, warnings = recorded_scenario(plan, plan_file, scenario)
+    for warning in warnings:
+        err_console.print(warning, highlight=False)
+    if f is None:
+        err_console.print(
+            f"attention : scénario de {plan_file} introuvable (--scenario) : plan non vérifié, "
+            "carte sans la couverture créée.",
+            highlight=False,
+        )
     problem = found = None
     if f is not None:
         built = build(f, db=db, include_personal=include_personal_data)
-        check_plan_matches(built.problem, plan, str(plan_file), str(f.path))
+        check_for_publication(plan, plan_file, f, built=built)  # an invalid plan: one line
         problem = built.problem
         threshold = threshold if threshold is not None else f.scenario.coverage.threshold
         url = database_url(f, db)

@@ -234,7 +234,7 @@ def _progress(total: int, axis: str, aid: bool) -> Iterator[ResultCallback]:
     from planner.analysis.sweep import best_so_far_fr
 
     columns_ = (
-        TextColumn("[bold]Balayage"),
+        TextColumn("Balayage", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -8,6 +8,7 @@ objects shared by every engine; it holds no search code and must not import OR-T
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -15,16 +16,22 @@ from typing import Protocol, runtime_checkable
 from planner.tours.model import Problem
 from planner.tours.plan import Plan
 
+# In deterministic mode the wall clock is only a safety net this many times the time limit away:
+# a loaded machine (CI, a laptop running other work) still finishes the same work budget.
+DETERMINISTIC_SAFETY_FACTOR = 10.0
+
 
 @dataclass(frozen=True, slots=True)
 class SolveOptions:
     """How long and how an engine searches.
 
     ``time_limit`` is in seconds of wall-clock time. With ``deterministic=True`` the engine replaces
-    wall-clock limits inside its search by fixed work budgets (solution or iteration counts), so
-    that the same problem, seed and options give the same plan on any machine; ``time_limit``
-    then only bounds the total as a safety net, and the search may stop earlier or, on a slow
-    machine, hit that net (the plan's ``meta.status`` says which). ``iterations`` overrides the
+    wall-clock limits inside its search by fixed work budgets (solution or iteration counts, sized
+    so that they take about ``time_limit`` on a quiet 2-core machine), so that the same problem,
+    seed and options give the same plan on any machine, however loaded. The wall clock then only
+    bounds the run as a safety net, at :data:`DETERMINISTIC_SAFETY_FACTOR` times ``time_limit``
+    (:attr:`wall_limit`): a machine that slow or that loaded stops the search early, and the
+    plan's ``meta.figures["budget_cut_by_time_limit"]`` says so. ``iterations`` overrides the
     budget of the periodic search (None: derived from ``time_limit``).
     """
 
@@ -36,10 +43,20 @@ class SolveOptions:
     change_penalty: float | None = None  # cost of moving a visit of the initial plan (None: auto)
 
     def __post_init__(self) -> None:
-        if self.time_limit <= 0:
-            raise ValueError(f"time_limit must be positive, not {self.time_limit}")
+        if not (math.isfinite(self.time_limit) and self.time_limit > 0):
+            raise ValueError(
+                f"time_limit must be a positive number of seconds, not {self.time_limit}"
+            )
         if self.threads < 1:
             raise ValueError(f"threads must be at least 1, not {self.threads}")
+
+    @property
+    def wall_limit(self) -> float:
+        """Seconds after which the engine stops whatever its budget: ``time_limit``, or the
+        safety net of deterministic mode."""
+        if self.deterministic:
+            return self.time_limit * DETERMINISTIC_SAFETY_FACTOR
+        return self.time_limit
 
 
 @dataclass(frozen=True, slots=True)

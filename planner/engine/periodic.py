@@ -133,7 +133,7 @@ class PeriodicEngine:
         progress: ProgressCallback | None = None,
     ) -> Plan:
         t0 = self.clock()
-        run = _Run(t0, t0 + options.time_limit, progress, len(problem.stops), self.clock)
+        run = _Run(t0, t0 + options.wall_limit, progress, len(problem.stops), self.clock)
         _check_feasible(problem)
         cp = Compiled(problem)
         frozen = frozen or Frozen()

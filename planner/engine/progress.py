@@ -40,12 +40,12 @@ def live_progress(
     label: str, time_limit: float, console: Console | None = None
 ) -> Iterator[ProgressCallback]:
     """Show a progress bar over ``time_limit`` seconds while the engine runs."""
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, markup=False)
     if not console.is_terminal:
         yield lambda event: None
         return
     columns = (
-        TextColumn("[bold]{task.fields[label]}"),
+        TextColumn("{task.fields[label]}", style="bold", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.fields[status]}"),

@@ -2,9 +2,9 @@
 
 Two layers, in EPSG:4326 (longitude, latitude), for QGIS or any GIS:
 
-- ``arrets`` (points): one feature per :class:`~planner.outputs.calendar.Permanence` — the stop's name,
-  commune, INSEE code, vehicle, days in French ("2e lundi du mois"), opening hours, the RRULE
-  of its recurrence and visits per cycle;
+- ``arrets`` (points): one feature per :class:`~planner.outputs.calendar.Permanence` — the
+  stop's name, commune, INSEE code, vehicle, days in French ("2e lundi du mois"), opening hours,
+  the RRULE of its recurrence and visits per cycle;
 - ``tournees`` (line strings): one feature per vehicle and day of the cycle, through the base,
   the stops in visit order and back, with km and driving minutes of the plan's travel model.
   Lines are **straight segments between stops** (the plan holds travel times and distances, not

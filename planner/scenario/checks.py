@@ -4,24 +4,20 @@ one-week cycle, duplicate ids…), each raised at the line of the key."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
+from geodata.names import fold
 from planner.french import format_duration_fr as _dur
 from planner.french import format_time_fr as _hhmm
 from planner.scenario.keys import Loc, key_path
 from planner.scenario.schema import StopSpec, VehicleSpec
-from planner.scenario.values import Permanence
+from planner.scenario.values import DaySel, Permanence
+from planner.tours.model import WEEKDAY_NAMES_FR, Frequency, Horizon
 
 if TYPE_CHECKING:
     from planner.scenario.files import ScenarioFile
-
-
-import re
-from collections.abc import Iterable
-from typing import Any
-
-from geodata.names import fold
-from planner.tours.model import WEEKDAY_NAMES_FR, Frequency, Horizon
 
 # --- checks that need no data -------------------------------------------------------------------
 
@@ -100,6 +96,23 @@ def _weekday_list_check(f: ScenarioFile, loc: Loc, weekdays: Iterable[int]) -> N
             )
 
 
+def _check_day_in_weekdays(f: ScenarioFile, i: int, sel: DaySel, found: Iterable[int]) -> None:
+    """A pinned day must fall on one of the stop's weekdays: both are rules of the room."""
+    spec = f.scenario.stops.entries[i]
+    weekdays = spec.weekdays if spec.weekdays is not None else f.scenario.stops.weekdays
+    if weekdays is None:
+        return
+    for d in found:
+        weekday = f.horizon.days[d].weekday
+        if weekday is not None and weekday not in weekdays:
+            allowed = ", ".join(WEEKDAY_NAMES_FR[w] for w in sorted(weekdays))
+            raise f.error(
+                ("stops", "list", i, "day"),
+                f"{sel.text!r} falls on a {WEEKDAY_NAMES_FR[weekday]}, but the stop's weekdays "
+                f"are {allowed}: change the day or the weekdays",
+            )
+
+
 def fixed_pattern(f: ScenarioFile, i: int) -> tuple[int, ...] | None:
     """Day indices a stop's ``day`` pins it to (None when it has no fixed day).
 
@@ -118,6 +131,7 @@ def fixed_pattern(f: ScenarioFile, i: int) -> tuple[int, ...] | None:
             found = sel.days(f.horizon)
         except ValueError as exc:
             raise f.error(loc, str(exc)) from None
+        _check_day_in_weekdays(f, i, sel, found)
         if len(found) > 1 and freq is not Frequency.WEEKLY:
             raise f.error(
                 loc,

@@ -32,7 +32,7 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -84,6 +84,9 @@ class ScenarioFile:
     scenario: Scenario
     lines: Mapping[Loc, int]
     horizon: Horizon
+    # Keys replaced since the text was read (``with_values``), which a copy made from ``text``
+    # (a sweep's worker) must apply again: {"solver.seed": 7}.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
@@ -134,7 +137,8 @@ class ScenarioFile:
                 node[loc[-1]] = value
             except (IndexError, TypeError):
                 raise ScenarioError(f"{self.path}: {dotted}: no such key in the scenario") from None
-        return _validated(self.path, self.text, data, self.lines)
+        changed = _validated(self.path, self.text, data, self.lines)
+        return replace(changed, overrides={**self.overrides, **values})
 
 
 def _parse_key_path(dotted: str) -> Loc:

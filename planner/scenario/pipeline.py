@@ -7,6 +7,7 @@ no file: callers decide what to show and where to write.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def solve_options(
 ) -> SolveOptions:
     """The scenario's ``[solver]`` options, with ``--time-limit`` / ``--seed`` when given."""
     s = f.scenario.solver
-    if time_limit is not None and not time_limit > 0:
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
         raise ScenarioError(
             f"--time-limit: expected a positive number of seconds, got {time_limit:g}"
         )

@@ -17,6 +17,7 @@ from planner.scenario.values import (
     FrequencyValue,
     Insee,
     Minutes,
+    Name,
     Permanence,
     PermanenceValue,
     RoomRange,
@@ -26,6 +27,7 @@ from planner.scenario.values import (
     candidate_communes,
     check_place,
     shown,
+    whole_number,
 )
 from planner.tours.model import Frequency
 
@@ -33,7 +35,8 @@ from planner.tours.model import Frequency
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # allow_inf_nan: TOML reads `inf` and `nan`; no key but the last speed band takes them.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Territory(_Model):
@@ -57,7 +60,7 @@ class DataSection(_Model):
 
 
 class HorizonSection(_Model):
-    weeks: Literal[1, 2, 4] | None = None  # default: 4 when monthly, else 1
+    weeks: Annotated[int, whole_number(1, 2, 4)] | None = None  # default: 4 when monthly, else 1
     monthly: bool = False
     last_day_of_month: bool = False
     weekdays: list[Weekday] = [0, 1, 2, 3, 4]
@@ -70,7 +73,9 @@ class TravelSection(_Model):
     model: Literal["offline", "osrm"] = "offline"
     osrm_url: str | None = None
     circuity: float | None = None
-    bands: list[list[float]] | None = None  # [[up_to_road_km, kmh], …, [inf, kmh]]
+    bands: list[list[Annotated[float, Field(allow_inf_nan=True)]]] | None = (
+        None  # [[up_to_road_km, kmh], …, [inf, kmh]]
+    )
     access_minutes: float | None = None
 
     @model_validator(mode="after")
@@ -90,7 +95,7 @@ class PlaceRef(_Model):
     site: str | None = None
     lon: float | None = None
     lat: float | None = None
-    name: str | None = None
+    name: Name | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -113,8 +118,8 @@ class LunchSpec(_Model):
 
 
 class VehicleSpec(_Model):
-    id: str = Field(min_length=1)
-    name: str | None = None
+    id: Name
+    name: Name | None = None
     base: PlaceRef | None = None  # required, except in an [asis] scenario (the service's commune)
     end_base: PlaceRef | None = None
     weekdays: list[Weekday] | None = None
@@ -159,8 +164,8 @@ class StopDefaults(_Model):
 
 
 class StopSpec(_Model):
-    id: str | None = None
-    name: str | None = None
+    id: Name | None = None
+    name: Name | None = None
     commune: Insee | None = None
     site: str | None = None
     lon: float | None = None
@@ -205,7 +210,7 @@ class CandidatesSection(_Model):
 
 
 class RequestSpec(_Model):
-    id: str = Field(min_length=1)
+    id: Name
     commune: Insee | None = None
     lon: float | None = None
     lat: float | None = None
@@ -315,8 +320,8 @@ class AsisSection(_Model):
 
 
 class Scenario(_Model):
-    schema_version: Literal[1]
-    name: str = Field(min_length=1)
+    schema_version: Annotated[int, whole_number(1)]
+    name: Name
     description: str = ""
     territory: Territory = Territory()
     data: DataSection = DataSection()

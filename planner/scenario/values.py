@@ -4,12 +4,15 @@ from the forgiving forms people write ("10:00-12:30", "2e mardi", "demi-journée
 from __future__ import annotations
 
 import json
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import PlainValidator
 
+from geodata.coordinates import territory_of
 from geodata.names import fold
 from planner.tours.model import WEEKDAY_NAMES_FR, Frequency, Horizon
 
@@ -71,7 +74,7 @@ _DURATION = re.compile(
 def _minutes(value: Any) -> float:
     """A duration: a number of minutes, or ``"2h30"``, ``"1 h 30"``, ``"45 min"``, ``"5h"``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value < 0:
+        if not math.isfinite(value) or value < 0:
             raise ValueError(f"expected a duration of at least 0 minutes, got {shown(value)}")
         return float(value)
     if isinstance(value, str):
@@ -145,7 +148,7 @@ class DaySel:
             nth = int(m.group(1))
             if not 1 <= nth <= 4:
                 raise ValueError(
-                    f"a monthly cycle holds the 1st to 4th weekdays of the month, not {value!r}"
+                    f'expected the 1st to 4th weekday of the month ("2e mardi"), got {value!r}'
                 )
             return cls(weekday=WEEKDAY_NAMES_FR.index(m.group(2)), nth=nth, text=value)
         m = _WEEKDAY_WEEK.match(text)
@@ -268,6 +271,41 @@ def _insee(value: Any) -> str:
     )
 
 
+def _name(value: Any) -> str:
+    """One line of printable text: names and ids end up in calendars, posters and CSV cells,
+    where a line break or a control character breaks the file."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {shown(value)}")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(
+            f"expected one line of text without control characters, got {shown(value)} "
+            f"(contains U+{ord(bad):04X})"
+        )
+    if not value.strip():
+        raise ValueError("expected a non-empty text")
+    return value.strip()
+
+
+def whole_number(*allowed: int) -> Any:
+    """A validator of whole numbers: ``2`` is one, ``2.0`` and ``true`` are not (TOML has both)."""
+
+    def check(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"expected a whole number, got {shown(value)}")
+        if allowed and value not in allowed:
+            options = (
+                ", ".join(map(str, allowed[:-1])) + f" or {allowed[-1]}"
+                if len(allowed) > 1
+                else str(allowed[0])
+            )
+            raise ValueError(f"expected {options}, got {value}")
+        return value
+
+    return PlainValidator(check)
+
+
+Name = Annotated[str, PlainValidator(_name)]
 Departement = Annotated[str, PlainValidator(_code)]
 Insee = Annotated[str, PlainValidator(_insee)]
 
@@ -287,6 +325,13 @@ def check_place(
         raise ValueError("give both lon and lat")
     if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):  # type: ignore[operator]
         raise ValueError(f"lon/lat out of range ({lon}, {lat})")
+    if lon is not None and territory_of(lon, lat) is None:  # type: ignore[arg-type]
+        swapped = territory_of(lat, lon) is not None  # type: ignore[arg-type]
+        raise ValueError(
+            f"lon = {lon}, lat = {lat} is outside France"
+            + (" (longitude and latitude exchanged?)" if swapped else "")
+            + ": expected WGS84 degrees in metropolitan France, Corsica or an overseas département"
+        )
     if site is not None and (commune is not None or lon is not None):
         raise ValueError("a host site already has its place: give site alone")
     if site is None and commune is None and lon is None:

@@ -29,6 +29,7 @@ problem's horizon (see :class:`planner.tours.model.Horizon`).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,32 +121,42 @@ class Plan:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "plan") -> Plan:
+        """A plan from its JSON form; PlanError naming the key for anything malformed (a time
+        that is not a finite number of minutes in the day, a day that is not a whole number…)."""
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise PlanError(f"{source}: not an itinerance plan (expected schema {SCHEMA!r})")
-        try:
-            routes = [
+        read = _Reader(source)
+        routes = []
+        for i, r in enumerate(read.items(data, "routes", "routes")):
+            at = f"routes[{i}]"
+            lunch = r.get("lunch") if isinstance(r, dict) else None
+            routes.append(
                 Route(
-                    vehicle=str(r["vehicle"]),
-                    day=int(r["day"]),
-                    depart=float(r["depart"]),
-                    ret=float(r["return"]),
+                    vehicle=read.name(r, "vehicle", at),
+                    day=read.whole(r, "day", at),
+                    depart=read.minutes(r, "depart", at),
+                    ret=read.minutes(r, "return", at),
                     lunch=None
-                    if r.get("lunch") is None
-                    else (float(r["lunch"]["start"]), float(r["lunch"]["end"])),
+                    if lunch is None
+                    else (
+                        read.minutes(lunch, "start", f"{at}.lunch"),
+                        read.minutes(lunch, "end", f"{at}.lunch"),
+                    ),
                     visits=[
                         Visit(
-                            str(v["stop"]), float(v["arrival"]), float(v["start"]), float(v["end"])
+                            read.name(v, "stop", f"{at}.visits[{j}]"),
+                            read.minutes(v, "arrival", f"{at}.visits[{j}]"),
+                            read.minutes(v, "start", f"{at}.visits[{j}]"),
+                            read.minutes(v, "end", f"{at}.visits[{j}]"),
                         )
-                        for v in r.get("visits", [])
+                        for j, v in enumerate(read.items(r, "visits", f"{at}.visits"))
                     ],
                 )
-                for r in data.get("routes", [])
-            ]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PlanError(f"{source}: malformed route or visit ({exc!r})") from None
+            )
+        unserved = read.items(data, "unserved", "unserved")
         return cls(
             routes=routes,
-            unserved=[str(s) for s in data.get("unserved", [])],
+            unserved=[read.text(s, f"unserved[{k}]") for k, s in enumerate(unserved)],
             problem=str(data.get("problem", "")),
             meta=PlanMeta.from_dict(data.get("meta", {}), source),
         )
@@ -163,3 +174,57 @@ class Plan:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise PlanError(f"{path}: not valid JSON ({exc})") from None
         return cls.from_dict(data, source=str(path))
+
+
+# Times of a plan are minutes since midnight of the route's day; a route may end after midnight
+# (a late return), never a day later.
+_LAST_MINUTE = 48 * 60.0
+
+
+class _Reader:
+    """Strict reading of a plan's JSON values, each error naming its key (``routes[2].depart``)."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, expected: str, value: Any) -> PlanError:
+        shown = json.dumps(value, ensure_ascii=False, default=str)[:60]
+        return PlanError(f"{self.source}: {where}: expected {expected}, got {shown}")
+
+    def field(self, obj: Any, key: str, where: str) -> Any:
+        if not isinstance(obj, dict):
+            raise self.fail(where, "an object", obj)
+        if key not in obj:
+            raise PlanError(f"{self.source}: {where}: missing key {key!r}")
+        return obj[key]
+
+    def items(self, obj: Any, key: str, where: str) -> list[Any]:
+        value = obj.get(key, []) if isinstance(obj, dict) else None
+        if not isinstance(value, list):
+            raise self.fail(where, "an array", value)
+        return value
+
+    def minutes(self, obj: Any, key: str, where: str) -> float:
+        value = self.field(obj, key, where)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not 0 <= value <= _LAST_MINUTE
+        ):
+            raise self.fail(f"{where}.{key}", "minutes since midnight (0 to 2880)", value)
+        return float(value)
+
+    def whole(self, obj: Any, key: str, where: str) -> int:
+        value = self.field(obj, key, where)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(f"{where}.{key}", "a day index (a whole number >= 0)", value)
+        return value
+
+    def text(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value or any(ord(c) < 32 for c in value):
+            raise self.fail(where, "an id (one line of text)", value)
+        return value
+
+    def name(self, obj: Any, key: str, where: str) -> str:
+        return self.text(self.field(obj, key, where), f"{where}.{key}")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -69,3 +73,36 @@ def test_transaction_rolls_back_on_error(sqlite_url):
             raise RuntimeError("boom")
     with db.engine(sqlite_url).connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM epcis")).scalar_one() == 0
+
+
+@pytest.mark.postgres
+def test_two_first_loads_at_once_on_an_empty_postgresql_database_both_succeed(pg_url, tmp_path):
+    """Each process migrates the empty database; without a lock the second collides while
+    creating tables (duplicate key in pg_type). Separate processes, as two users would run,
+    released together once all have imported itinerance."""
+    go = tmp_path / "go"
+    code = (
+        "import sys, time, pathlib\nfrom geodata import db\n"
+        "db.engine(sys.argv[1]).connect().close()\n"
+        "pathlib.Path(sys.argv[2] + '.' + sys.argv[3]).touch()\n"
+        "while not pathlib.Path(sys.argv[2]).exists(): time.sleep(0.001)\n"
+        "db.upgrade(sys.argv[1]); print('ok')"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, pg_url, str(go), str(i)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("go.*"))) < len(runs) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()
+    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in runs]
+    assert [(c, out.strip()) for c, out, _ in results] == [(0, "ok")] * len(runs), results
+    with sa.create_engine(pg_url).connect() as conn:
+        versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    assert len(versions) == 1

@@ -446,3 +446,18 @@ def test_the_progress_line_shows_the_front_so_far():
     seen.append(Outcome(3, {"vehicles": 4}, status="infeasible", reason="trop loin"))
     assert best_so_far_fr(seen, "presence", False).endswith(" ; 1 sans plan")
     assert best_so_far_fr(seen[3:], "presence", False) == "1 sans plan"
+
+
+def test_command_line_time_limit_and_seed_reach_the_workers():
+    """`sweep --time-limit 1 --seed 7`: the workers re-read the scenario's text, so the overrides
+    travel with each combination's keys (a varied value would still win)."""
+    f = scenario().with_values({"solver.time_limit": 1.0, "solver.seed": 7})
+    assert f.overrides == {"solver.time_limit": 1.0, "solver.seed": 7}
+    tasks, failed = plan_tasks(f, {"vehicles": [1, 2]})
+    assert not failed and len(tasks) == 2
+    for _, _, keys in tasks:
+        worker = parse_scenario(f.text, f.path).with_values(keys)
+        options = point_options(worker)
+        assert (options.seed, options.iterations) == (7, work_budget(1.0))
+    ((_, _, keys),) = plan_tasks(f, {"seed": [3]})[0]
+    assert point_options(parse_scenario(f.text, f.path).with_values(keys)).seed == 3
