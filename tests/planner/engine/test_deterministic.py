@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from engine_cases import Frequency, Horizon, grid_problem, stop, van
 
 from planner.engine.base import DETERMINISTIC_SAFETY_FACTOR, SolveOptions
 from planner.engine.periodic import PeriodicEngine
 from planner.tours.validator import validate
+from support.engine_cases import Frequency, Horizon, grid_problem, stop, van
 
 
 def _problem():
