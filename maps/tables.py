@@ -9,14 +9,13 @@ here and escaped on output; this module decides nothing about what the tables ho
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from maps._html import esc, fmt_decimal, fmt_int, is_missing
+from planner.files import csv_text as spreadsheet_csv
 
 # How a column is shown: "int" (12 345), "dec1" (6,3), "text".
 ColumnKinds = dict[str, str]
@@ -116,12 +115,12 @@ def _csv_cell(kind: str, value: object) -> str:
 
 
 def csv_text(table: Table) -> str:
-    """The table as CSV for French spreadsheets (``;``, decimal comma; BOM added on writing)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    """The table as CSV for French spreadsheets (``;``, decimal comma, formulas neutralised; BOM
+    added on writing)."""
     cols = list(table.frame.columns)
-    writer.writerow(cols)
     kinds = [table.kinds.get(c, "text") for c in cols]
-    for values in table.frame.itertuples(index=False, name=None):
-        writer.writerow([_csv_cell(k, v) for k, v in zip(kinds, values)])
-    return out.getvalue()
+    rows = (
+        [_csv_cell(k, v) for k, v in zip(kinds, values)]
+        for values in table.frame.itertuples(index=False, name=None)
+    )
+    return spreadsheet_csv([cols, *rows])

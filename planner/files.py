@@ -17,10 +17,13 @@ package (planner, maps, the CLI) can use it.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +32,8 @@ from geodata.errors import ItineranceError
 __all__ = [
     "OutputError",
     "check_writable",
+    "csv_text",
+    "formula_safe",
     "folder_writer",
     "move_folder_into_place",
     "staging_folder",
@@ -160,3 +165,33 @@ def folder_writer(target: Path | str, *, merge: bool = False) -> Iterator[Path]:
         ) from None
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+# --- CSV for people ----------------------------------------------------------------------------
+
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection, OWASP);
+# numbers written as such ("-1,5", "+33") are left alone.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d[\d\s\u202f\u00a0]*(?:[.,]\d+)?(?:[eE][+-]?\d+)?$")
+
+
+def formula_safe(cell: object) -> str:
+    """A CSV cell a spreadsheet will show as text: a leading apostrophe before text that starts
+    like a formula (``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``)."""
+    text = "" if cell is None else str(cell)
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def csv_text(
+    rows: Iterable[Sequence[object]], *, delimiter: str = ";", lineterminator: str = "\r\n"
+) -> str:
+    """The one CSV writer for files people open in a spreadsheet: ``;`` and CRLF by default (as
+    French Excel and LibreOffice expect), every cell through :func:`formula_safe`. The caller adds
+    the BOM when it writes the bytes."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=lineterminator)
+    for row in rows:
+        writer.writerow([formula_safe(cell) for cell in row])
+    return out.getvalue()

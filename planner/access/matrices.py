@@ -1,4 +1,4 @@
-"""Travel-time matrices: points, the router interface, an on-disk cache, and nearest/within queries.
+"""Travel-time matrices: the choice of router, an on-disk cache, and nearest/within queries.
 
 Coverage, 2SFCA and siting all ask the same two questions — "how far is the nearest service of this
 kind?" and "which services are within the threshold?" — so they share :func:`reach`, which answers

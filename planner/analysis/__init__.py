@@ -1,1 +1,2 @@
-"""analysis"""
+"""Decisions between scenarios: the yearly cost model, scenarios side by side, parameter
+sweeps and their variables."""

@@ -26,8 +26,6 @@ It must not print, write files or import :mod:`maps`.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -39,6 +37,7 @@ from geodata.records import ServiceKind, ServicePoint
 from planner.access.coverage import BeforeAfter, MobileStop, before_after
 from planner.analysis.costs import RATES_FR, VehicleUse, YearlyCosts, yearly_costs
 from planner.engine.base import ProgressCallback, SolveOptions
+from planner.files import csv_text
 from planner.french import number_fr, spreadsheet_number
 from planner.scenario.build import fixed_help_inputs
 from planner.scenario.context import Built, KioskInfo
@@ -891,35 +890,30 @@ class Comparison:
         """French spreadsheet CSV (``;``, decimal comma, no thousands separator): one row per
         line; one column per scenario, one per difference to the reference, and the best."""
         labels = self.labels
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(
-            [
-                "rubrique",
-                "ligne",
-                "unité",
-                *labels,
-                *(f"écart {b} − {labels[0]}" for b in labels[1:]),
-                "meilleur",
-            ]
-        )
+        header = [
+            "rubrique",
+            "ligne",
+            "unité",
+            *labels,
+            *(f"écart {b} − {labels[0]}" for b in labels[1:]),
+            "meilleur",
+        ]
 
         def cell(v: float | None, digits: int) -> str:
             return "" if v is None else spreadsheet_number(v, digits)
 
-        for r in self.rows:
-            d = r.line.digits
-            writer.writerow(
-                [
-                    r.line.section,
-                    r.label,
-                    r.line.unit,
-                    *(cell(v, d) for v in r.values),
-                    *(cell(v, d) for v in r.differences[1:]),
-                    " ; ".join(labels[n] for n in r.best),
-                ]
-            )
-        return out.getvalue()
+        rows = [
+            [
+                r.line.section,
+                r.label,
+                r.line.unit,
+                *(cell(v, r.line.digits) for v in r.values),
+                *(cell(v, r.line.digits) for v in r.differences[1:]),
+                " ; ".join(labels[n] for n in r.best),
+            ]
+            for r in self.rows
+        ]
+        return csv_text([header, *rows])
 
 
 def _text(template: str, ref: ScenarioFigures, same_threshold: bool = True) -> str:

@@ -32,9 +32,7 @@ shows and writes, and ``maps/sweep_report.py`` draws. It must not import the CLI
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import itertools
 import json
 import logging
@@ -56,6 +54,7 @@ from geodata.errors import ItineranceError
 from planner.analysis.variables import _FREQUENCY_FR, VARIABLES, Variable
 from planner.engine.base import SolveOptions
 from planner.errors import InfeasibleError, ScenarioError
+from planner.files import csv_text
 from planner.french import number_fr, short_number_fr, spreadsheet_number
 from planner.scenario.context import database_url
 from planner.scenario.files import ScenarioFile, parse_scenario
@@ -810,12 +809,10 @@ def to_csv(sweep: Sweep) -> str:
     cols = columns(sweep, full=True)
     scenario = (sweep.meta.get("inputs") or [{}])[0]
     version = sweep.meta.get("versions", {}).get("itinerance") or ""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.header for c in cols] + ["scénario", "sha256 du scénario", "itinerance"])
-    for o in sweep.outcomes:
-        writer.writerow(
-            [cell_text(o, c, spreadsheet=True) for c in cols]
-            + [scenario.get("path", ""), scenario.get("sha256", ""), version]
-        )
-    return out.getvalue()
+    header = [c.header for c in cols] + ["scénario", "sha256 du scénario", "itinerance"]
+    rows = [
+        [cell_text(o, c, spreadsheet=True) for c in cols]
+        + [scenario.get("path", ""), scenario.get("sha256", ""), version]
+        for o in sweep.outcomes
+    ]
+    return csv_text([header, *rows])

@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from planner.files import formula_safe
 from planner.french import number_fr, plural_fr, short_number_fr
 
 if TYPE_CHECKING:
@@ -181,7 +182,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def coverage_csv(result: CoverageResult) -> str:
     """One row per commune, figures rounded (``--format csv``)."""
-    return _rounded(result.communes).reset_index().to_csv(index=False)
+    from pandas.api.types import is_numeric_dtype
+
+    frame = _rounded(result.communes).reset_index()
+    for col in frame.columns:  # names are text: never a formula
+        if not is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(lambda v: v if not isinstance(v, str) else formula_safe(v))
+    return frame.to_csv(index=False)
 
 
 def coverage_json(area: Area, result: CoverageResult, meta: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""TOML scenario files: the schema (pydantic v2), loading, and errors that name the file line.
+"""TOML scenario files: loading, validation against the schema, and errors that name the line.
 
 A scenario says what to plan: the territory, the data, the cycle (horizon), the vehicles, the
 stops (mandatory and candidate), on-demand requests, the travel-time model, objective weights,

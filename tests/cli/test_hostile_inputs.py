@@ -288,3 +288,27 @@ def test_a_plan_whose_scenario_is_gone_is_not_exported(run_cli, tmp_path, exampl
     code, _, err = run_cli("export", str(plan_file), "--to", str(tmp_path / "publication"))
     assert code == 2 and "the scenario it was made from is not found" in err
     assert not (tmp_path / "publication").exists()
+
+
+def test_a_stop_named_like_a_formula_is_text_in_every_csv(run_cli, tmp_path):
+    """CSV injection (issue 11: 9): a stop named =HYPERLINK(…) reaches the timetables' and the
+    tour map's CSV with a leading apostrophe, so a spreadsheet shows it as text."""
+    hostile = '=HYPERLINK("http://x.example","clic")'
+    scenario_file = tmp_path / "x.toml"
+    scenario_file.write_text(
+        EXAMPLE.replace('name = "Rosnay"', f"name = '{hostile}'"), encoding="utf-8"
+    )
+    plan_file = tmp_path / "plan.json"
+    code, _, err = run_cli("plan", scenario_file, "-o", plan_file, "--time-limit", "2", "-q")
+    assert code == 0, err
+    code, _, err = run_cli("export", plan_file, "--to", tmp_path / "pub")
+    assert code == 0, err
+    csv_files = sorted((tmp_path / "pub").rglob("*.csv"))
+    assert csv_files
+    seen = 0
+    for path in csv_files:
+        text = path.read_text(encoding="utf-8-sig")
+        assert ";=HYPERLINK" not in text and not text.startswith("=HYPERLINK")
+        assert "\n=HYPERLINK" not in text
+        seen += text.count("'=HYPERLINK")
+    assert seen >= 2  # the vehicle's timetable and the tour map's table at least

@@ -9,7 +9,14 @@ import os
 import pytest
 
 from planner import files
-from planner.files import OutputError, folder_writer, write_file, write_files
+from planner.files import (
+    OutputError,
+    csv_text,
+    folder_writer,
+    formula_safe,
+    write_file,
+    write_files,
+)
 
 
 class _FailingHandle:
@@ -144,3 +151,28 @@ def test_folder_writer_beside_a_missing_folder_is_a_one_line_error(tmp_path):
     with pytest.raises(OutputError, match="cannot create a temporary folder beside it"):
         with folder_writer(tmp_path / "missing" / "out"):
             pass
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('=HYPERLINK("http://x","clic")', '\'=HYPERLINK("http://x","clic")'),
+        ("+33 6 00", "+33 6 00"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("-1,5", "-1,5"),
+        ("-12 345", "-12 345"),
+        ("Saint-Août", "Saint-Août"),
+        (None, ""),
+        (42, "42"),
+    ],
+)
+def test_a_cell_that_starts_like_a_formula_is_shown_as_text(cell, shown):
+    assert formula_safe(cell) == shown
+
+
+def test_csv_text_is_semicolons_crlf_and_neutralised():
+    text = csv_text([["nom", "valeur"], ["=1+1", "-3"], ["a;b", "x"]])
+    assert text == 'nom;valeur\r\n\'=1+1;-3\r\n"a;b";x\r\n'
