@@ -55,6 +55,7 @@ def test_the_quick_start_plans_a_valid_tour(capsys):
     assert ns["plan"].unserved == []
 
 
+@pytest.mark.data
 def test_the_scenario_and_coverage_examples_run(tmp_path, monkeypatch, capsys):
     (tmp_path / "scenarios").symlink_to(REPO / "scenarios", target_is_directory=True)
     monkeypatch.chdir(tmp_path)

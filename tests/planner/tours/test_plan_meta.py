@@ -18,7 +18,7 @@ from planner.tours.meta import _CHECKS, PlanMeta
 from planner.tours.plan import Plan
 from planner.tours.validator import summary
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 # A plan file as a newer itinerance might write it: every known key, in an unusual order, some
 # null, integers where floats are expected, and keys this version does not know.
