@@ -71,7 +71,7 @@ class Epci(SQLModel, table=True):
 
 
 class IfnIndicator(SQLModel, table=True):
-    """IFN scores (0–10, higher = more fragile) of one commune; NULL where the source has none."""
+    """IFN scores (1–10, higher = more fragile) of one commune; NULL where the source has none."""
 
     __tablename__ = "ifn_indicators"
     code: str = Field(

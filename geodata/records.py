@@ -41,7 +41,7 @@ class CommunePoint:
     lon: float | None  # representative point inside the commune (None: no geometry loaded)
     lat: float | None
     population: int
-    ifn: float | None = None  # IFN total score 0-10 (None: not available)
+    ifn: float | None = None  # IFN total score 1-10 (None: not available)
     epci: str | None = None
 
 

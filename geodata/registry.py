@@ -151,7 +151,7 @@ DATASETS: tuple[Dataset, ...] = (
         size=1798270,
         licence="IFN by La MedNum, data licence not stated (repository AGPL-3.0)",
         vintage="2023 (COG 2022/2023)",
-        description="Indice de fragilité numérique per commune (total and 5 components, 0-10)",
+        description="Indice de fragilité numérique per commune (total and 5 components, 1-10)",
     ),
     Dataset(
         name="ifn-epci",

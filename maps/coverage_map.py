@@ -263,7 +263,7 @@ def coverage_table(frame: pd.DataFrame, threshold: float) -> Table:
             "Code INSEE": f["code"].to_numpy(),
             "EPCI": f["epci_name"].to_numpy(),
             "Population": f["population"].to_numpy(),
-            "IFN (0 à 10)": f["ifn"].to_numpy(),
+            "IFN (1 à 10)": f["ifn"].to_numpy(),
             "Statut": [STATUS_LABELS.get(s, "non calculé") for s in f["status"]],
             "France Services fixe la plus proche": f["nearest_fs"].to_numpy(),
             "Temps vers la France Services (min)": f["t_fs"].to_numpy(),
@@ -277,7 +277,7 @@ def coverage_table(frame: pd.DataFrame, threshold: float) -> Table:
     )
     kinds = {
         "Population": "int",
-        "IFN (0 à 10)": "dec1",
+        "IFN (1 à 10)": "dec1",
         "Temps vers la France Services (min)": "int",
         "Temps vers un lieu de médiation (min)": "int",
         "Temps vers une borne (min)": "int",
@@ -679,7 +679,7 @@ _LEGEND_TEXT = {
         "Seuil de {thr} min{promise}.",
     ),
     "ifn": (
-        "Indice de fragilité numérique (0 à 10)",
+        "Indice de fragilité numérique (1 à 10)",
         "Plus l’indice est élevé, plus la commune est fragile (La MedNum).",
     ),
     "status": (

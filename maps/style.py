@@ -19,7 +19,7 @@ MISSING_COLOUR = "#bdbdbd"
 # Access-time colours: blues within the threshold (darker = nearer), oranges to dark red beyond.
 _WITHIN = ("#08519c", "#4292c6", "#9ecae1", "#deebf7")
 _BEYOND = ("#fdae61", "#e34a33", "#a50026")
-# IFN 0-10, higher = more fragile: light to dark purple (ColorBrewer RdPu, colour-blind safe).
+# IFN 1-10, higher = more fragile: light to dark purple (ColorBrewer RdPu, colour-blind safe).
 _IFN = ("#feebe2", "#fbb4b9", "#f768a1", "#c51b8a", "#7a0177")
 
 STATUS_ORDER = ("covered", "mobile", "borne_only", "not_covered")

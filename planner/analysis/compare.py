@@ -512,7 +512,7 @@ LINES: tuple[Line, ...] = (
         "hab. × IFN",
         0,
         None,
-        "Habitants × indice de fragilité numérique (IFN, 0 à 10, La MedNum) : compte davantage "
+        "Habitants × indice de fragilité numérique (IFN de 1 à 10, La MedNum) : compte davantage "
         "les communes les plus fragiles. Avant le scénario.",
     ),
     Line(

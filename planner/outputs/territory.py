@@ -63,7 +63,7 @@ _IMPORTED_FR = {
 
 
 def ifn_fr(score: float) -> str:
-    """An IFN score (0 to 10): ``6.25`` → ``"6,3"``."""
+    """An IFN score (1 to 10): ``6.25`` → ``"6,3"``."""
     return number_fr(score, 1)
 
 
@@ -250,7 +250,7 @@ def territory_summary_fr(
             / communes.loc[communes["ifn"].notna(), "population"].sum()
         )
         lines.append(
-            "Indice de fragilité numérique (0 à 10, 10 = le plus fragile) : "
+            "Indice de fragilité numérique (de 1 à 10, 10 = le plus fragile) : "
             f"médiane {ifn_fr(float(ifn.median()))}, "
             f"moyenne pondérée par la population {ifn_fr(weighted)}"
             + (

@@ -192,3 +192,14 @@ def test_a_csv_without_the_needed_columns_is_named(tmp_path):
         DataError, match=r"ifn.csv: missing column\(s\) division, no_thd_coverage_rate"
     ):
         ifn.read_ifn(path)
+
+
+def test_ifn_zero_everywhere_is_no_score_and_scores_run_from_1_to_10(shared_data):
+    """La MedNum defines the IFN from 1 to 10; the six uninhabited villages of the Meuse are
+    written 0 everywhere, which means no score."""
+    from geodata.readers.ifn import IFN_COLUMNS, read_ifn
+
+    frame = read_ifn(registry.fetch("ifn-communes"))
+    meuse = frame.set_index("code").loc[["55039", "55050", "55139", "55189", "55239", "55307"]]
+    assert meuse[list(IFN_COLUMNS.values())].isna().all().all()
+    assert frame["ifn"].min() >= 1 and frame["ifn"].max() <= 10

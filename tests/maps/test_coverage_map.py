@@ -64,7 +64,7 @@ def test_writes_the_map_its_table_page_and_csv(tiny_inputs, tmp_path):
     raw = (tmp_path / "carte.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: French spreadsheets read it as UTF-8
     lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("Commune;Code INSEE;EPCI;Population;IFN (0 à 10);Statut;")
+    assert lines[0].startswith("Commune;Code INSEE;EPCI;Population;IFN (1 à 10);Statut;")
     assert len(lines) == 5
     # gap communes first: Gamma has only a kiosk within reach
     assert lines[1].startswith("Gamma;99003;CC de l’Essai;95;9,0;borne seulement;")

@@ -42,7 +42,7 @@ def test_the_territory_summary_gives_population_services_and_ifn():
         "Services dans le département : 1 France Services fixe.",
         "Avec les départements voisins (moins de 30 km) : 1 services de plus.",
         # weighted: (1500 × 6 + 400 × 8 + 300 × 8) / 2200 = 6,6
-        "Indice de fragilité numérique (0 à 10, 10 = le plus fragile) : médiane 8,0, "
+        "Indice de fragilité numérique (de 1 à 10, 10 = le plus fragile) : médiane 8,0, "
         "moyenne pondérée par la population 6,6 ; 1 communes sans score.",
     ]
 
