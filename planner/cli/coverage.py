@@ -26,7 +26,7 @@ from planner.access.area import SERVICE_MARGIN_KM, read_area, read_candidates
 from planner.cli.app import app
 from planner.cli.common import DbOption, console, err_console
 from planner.defaults import DEFAULT_THRESHOLD
-from planner.files import write_file
+from planner.files import check_writable, write_file
 from planner.outputs.coverage_report import Heading, TableFr
 
 
@@ -158,6 +158,8 @@ def coverage_command(
     from planner.outputs.coverage_report import coverage_csv, coverage_json, coverage_report_fr
     from planner.scenario.provenance import provenance
 
+    if output is not None:
+        check_writable(output)  # fail before the work, not after
     area = read_area(
         db,
         departement=departement,
@@ -263,6 +265,8 @@ def site_command(
     from planner.tours.model import Frequency
 
     check_threshold(threshold)
+    if output is not None:
+        check_writable(output)  # the siting search can take minutes: fail before it
     if (new_stops is None) == (not cover_all):
         raise DataError(
             "give either --new-stops K (maximal covering) or --cover-all (set covering)"

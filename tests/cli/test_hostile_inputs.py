@@ -120,6 +120,47 @@ CASES: dict[str, Case] = {
         scenario('name = "Rosnay"', 'name = "[bold]Ros\\tnay"'),
         '"[bold]Ros\\tnay"',
     ),
+    # --- output folders, checked before any long work (issue 11: 11) --------------------------
+    "plan into a missing folder": Case(
+        {"x.toml": EXAMPLE},
+        ("plan", "{dir}/x.toml", "-o", "{dir}/nowhere/plan.json"),
+        "nowhere does not exist",
+    ),
+    "coverage into a missing folder": Case(
+        {},
+        ("coverage", "--departement", "36", "--db", "{db}", "-o", "{dir}/nowhere/c.txt"),
+        "nowhere does not exist",
+    ),
+    "siting into a missing folder": Case(
+        {},
+        (
+            "site",
+            "--departement",
+            "36",
+            "--new-stops",
+            "3",
+            "--db",
+            "{db}",
+            "-o",
+            "{dir}/nowhere/s.txt",
+        ),
+        "nowhere does not exist",
+    ),
+    "compare into a missing folder": Case(
+        {"x.toml": EXAMPLE},
+        ("compare", "{dir}/x.toml", "-o", "{dir}/nowhere/c.html"),
+        "nowhere does not exist",
+    ),
+    "sweep into a missing folder": Case(
+        {"x.toml": EXAMPLE},
+        ("sweep", "{dir}/x.toml", "--vary", "vehicles=1", "-o", "{dir}/nowhere/s.html"),
+        "nowhere does not exist",
+    ),
+    "coverage map into a missing folder": Case(
+        {},
+        ("map", "coverage", "--departement", "36", "--db", "{db}", "-o", "{dir}/no/m.html"),
+        "no does not exist",
+    ),
     # --- areas (issue 11: 11) ------------------------------------------------------------------
     "département that does not exist": Case(
         {},
