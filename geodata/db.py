@@ -38,6 +38,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 _engines: dict[str, sa.Engine] = {}
 _upgraded: set[str] = set()
+SQLITE_BUSY_SECONDS = 120.0
 _MIGRATION_LOCK = 0x1717_1E7A  # PostgreSQL advisory lock key for schema migrations
 _lock = threading.Lock()
 
@@ -82,6 +83,9 @@ def engine(url: str | None = None) -> sa.Engine:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # A second writer (another load, an import) waits for the first to commit, up to
+            # SQLITE_BUSY_SECONDS, instead of failing at once with "database is locked".
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
         elif parsed.get_backend_name() == "postgresql":
             kwargs["connect_args"] = {"connect_timeout": 10}
             kwargs["pool_pre_ping"] = True
@@ -122,6 +126,11 @@ def upgrade(url: str | None = None) -> None:
     eng = engine(url)
     try:
         with eng.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                # The same for SQLite: take the write lock before reading the schema version, so
+                # a second first load waits, then finds the tables made (pysqlite would start the
+                # transaction only at the first write, after both had seen an empty database).
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             if conn.dialect.name == "postgresql":
                 # Two first loads at once would both create the tables and the second would fail
                 # on PostgreSQL's catalogue; the lock (released at commit) makes them take turns,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 
 import pytest
 import shapely
@@ -304,3 +308,40 @@ def test_points_are_located_in_their_contour_and_overlaps_resolve_to_the_smalles
     lon, lat = np.array([0.5, 1.5, 1.1, 5.0, np.nan]), np.array([0.5, 0.5, 0.5, 5.0, 1.0])
     codes = load._locate_in_polygons(squares, lon, lat)
     assert list(codes) == ["36001", "36002", "36001", None, None]
+
+
+_KILLED_MIDWAY = """
+import os, signal, sys
+from geodata import load
+real_write = load._write
+def write_then_die(conn, area, payload, report):
+    real_write(conn, area, payload, report)  # every delete and insert has run, not committed
+    os.kill(os.getpid(), signal.SIGKILL)
+load._write = write_then_die
+load.load_area(sys.argv[1], departement="36")
+"""
+
+
+def test_a_load_killed_midway_leaves_the_database_as_it_was(sqlite_url, shared_data):
+    """kill -9 after every row is written but before the commit: SQLite's journal rolls back."""
+    load.load_area(sqlite_url, departement="36")
+    before = snapshot(sqlite_url)
+    env = {**os.environ, "ITINERANCE_DATA_DIR": str(shared_data)}
+    run = subprocess.run([sys.executable, "-c", _KILLED_MIDWAY, sqlite_url], env=env, timeout=300)
+    assert run.returncode == -signal.SIGKILL
+    assert snapshot(sqlite_url) == before
+
+
+def test_two_loads_at_once_on_sqlite_both_succeed_and_agree(tmp_path, shared_data):
+    """Two processes load the Indre into the same new SQLite file at the same time: SQLite
+    serialises the writers; both succeed and the result is one load's."""
+    url = f"sqlite:///{tmp_path / 'together.sqlite'}"
+    env = {**os.environ, "ITINERANCE_DATA_DIR": str(shared_data)}
+    code = "import sys; from geodata import load; load.load_area(sys.argv[1], departement='36')"
+    runs = [subprocess.Popen([sys.executable, "-c", code, url], env=env) for _ in range(2)]
+    assert [p.wait(timeout=600) for p in runs] == [0, 0]
+    alone = f"sqlite:///{tmp_path / 'alone.sqlite'}"
+    load.load_area(alone, departement="36")
+    together, single = snapshot(url), snapshot(alone)
+    for table in ("communes", "epcis", "ifn_indicators", "service_points", "rota_stops"):
+        assert together[table] == single[table], table
