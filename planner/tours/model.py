@@ -221,7 +221,8 @@ class Stop:
 
     ``duration`` is the presence time at the stop in minutes (a lunch break taken there comes on
     top). ``value`` counts only for optional stops. ``patterns``, when given, lists the allowed
-    sets of day indices explicitly and overrides ``frequency`` and ``weekdays``.
+    sets of day indices explicitly and overrides ``frequency``; ``weekdays`` still holds (the
+    validator checks both).
     """
 
     id: str

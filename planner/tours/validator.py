@@ -72,6 +72,7 @@ KINDS = (
     "lunch_while_driving",
     "frequency",
     "pattern",
+    "weekday",
     "regularity_vehicle",
     "regularity_time",
     "mandatory_unserved",
@@ -632,6 +633,7 @@ class _Checker:
                     stop=stop.id,
                 )
             self.pattern(stop, name, visits)
+            self.weekdays(stop, name, visits)
             if calendar and len(visits) > 1:
                 vehicles = sorted({r.vehicle for r, _ in visits})
                 if len(vehicles) > 1:
@@ -652,6 +654,27 @@ class _Checker:
                         f"{_dur(p.objective.regularity_tolerance)} allowed",
                         stop=stop.id,
                     )
+
+    def weekdays(self, stop: Stop, name: str, visits: list[tuple[Route, Visit]]) -> None:
+        """A stop's weekdays are a rule of its room, checked on every visit even when explicit
+        patterns name its days (a pinned day may not move it to another weekday). Patterns made
+        from the weekdays are checked by :meth:`pattern` already."""
+        if stop.weekdays is None or stop.patterns is None:
+            return
+        allowed = join_en([weekday_en(w, plural=True) for w in sorted(stop.weekdays)])
+        for route, _ in visits:
+            if not 0 <= route.day < self.p.horizon.n_days:
+                continue  # reported as a day outside the cycle
+            weekday = self.p.horizon.days[route.day].weekday
+            if weekday is not None and weekday not in stop.weekdays:
+                self.add(
+                    "weekday",
+                    f"{name} is visited on {day_label_en(self.p.horizon, route.day)}, not one "
+                    f"of its weekdays ({allowed})",
+                    stop=stop.id,
+                    vehicle=route.vehicle,
+                    day=route.day,
+                )
 
     def pattern(self, stop: Stop, name: str, visits: list[tuple[Route, Visit]]) -> None:
         days = [r.day for r, _ in visits]

@@ -231,6 +231,12 @@ CASES: dict[str, tuple[dict, Callable[[Plan], None], set[str]]] = {
     "lunch_while_driving": ({}, _route(TUE1, lunch=(760, 820)), {"lunch_while_driving"}),
     "frequency": ({}, _drop_route(TUE2), {"frequency"}),
     "pattern": ({}, _route(TUE2, day=THU2), {"pattern"}),
+    # Pinned to its Tuesdays by explicit patterns, but its room is free on Thursdays only.
+    "weekday": (
+        {"segry": {"weekdays": frozenset({3}), "patterns": ((TUE1, TUE2),)}},
+        lambda p: None,
+        {"weekday"},
+    ),
     "regularity_vehicle": (
         {"extra_vehicles": (VAN2,)},
         _route(TUE2, vehicle="van2"),
