@@ -155,3 +155,59 @@ def test_a_mutated_csv_file_is_imported_or_refused_with_its_name(tmp_path_factor
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_the_unmutated_examples_are_read(path):
     assert parse_scenario(path.read_text(encoding="utf-8"), path.name).scenario.name
+
+
+def _plan_json() -> str:
+    """A small plan with a lunch break, an unserved stop and a typed meta, as JSON."""
+    from planner.tours.meta import PlanMeta
+    from planner.tours.plan import Plan, Route, Visit
+
+    routes = [
+        Route("van", 0, 540.0, 760.0, [Visit("a", 570.0, 600.0, 750.0)]),
+        Route("van", 3, 500.0, 1000.0, [Visit("b", 560.0, 600.0, 960.0)], lunch=(750.0, 810.0)),
+    ]
+    meta = PlanMeta(engine="periodic", seed=3, time_limit=10.0, deterministic=True)
+    return Plan(routes, unserved=["c"], problem="p", meta=meta).to_json()
+
+
+PLAN_TOKENS = ["NaN", "Infinity", "-Infinity", "-1", "1e400", "null", "true", '"x"', "[]", "{}",
+               '"a\\nb"', "3.5", "99999"]  # fmt: skip
+
+
+@st.composite
+def mutated_plan(draw: st.DrawFn) -> str:
+    text = _plan_json()
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(st.sampled_from(["value", "cut", "delete"]))
+        values = list(re.finditer(r'(?<=": )[^,\n\[\]{}]+', text))
+        if op == "value" and values:
+            m = values[draw(st.integers(0, len(values) - 1))]
+            text = text[: m.start()] + draw(st.sampled_from(PLAN_TOKENS)) + text[m.end() :]
+        elif op == "cut":
+            text = text[: draw(st.integers(0, len(text)))]
+        elif op == "delete" and text.strip():
+            lines = text.splitlines()
+            del lines[draw(st.integers(0, len(lines) - 1))]
+            text = "\n".join(lines)
+    return text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=mutated_plan())
+def test_a_mutated_plan_file_is_read_or_refused_in_one_line(tmp_path_factory, text):
+    from planner.errors import PlanError
+    from planner.tours.plan import Plan
+
+    path = tmp_path_factory.mktemp("plan") / "plan.json"
+    path.write_text(text, encoding="utf-8")
+    try:
+        plan = Plan.read(path)
+    except PlanError as exc:
+        message = str(exc)
+        assert "\n" not in message and message.startswith(str(path)), message
+    else:
+        for route in plan.routes:
+            times = [route.depart, route.ret] + [
+                t for v in route.visits for t in (v.arrival, v.start, v.end)
+            ]
+            assert all(0 <= t <= 48 * 60 for t in times)
