@@ -48,7 +48,7 @@ CDB_COMMUNES = {
     "36204",
     "36212",
     "36246",
-}  # fmt: skip  (epci.json, CC Coeur de Brenne 243600343)
+}  # epci.json, CC Coeur de Brenne 243600343
 
 # --- hand-made figures ----------------------------------------------------------------------------
 
