@@ -136,8 +136,12 @@ def location_matrices(
     DataError naming the places without valid coordinates."""
     points = Points.of(locations, what="places", id_attr="id")
     m = travel_matrix(router or OfflineModel(), points, points)
-    durations = np.asarray(m.minutes, dtype=np.float64)
-    distances = np.asarray(m.km, dtype=np.float64)
+    minutes, km = m.minutes, m.km
+    del m  # one float32 matrix at a time alive beside the float64 ones (800 MB each at 10,000)
+    durations = np.asarray(minutes, dtype=np.float64)
+    del minutes
+    distances = np.asarray(km, dtype=np.float64)
+    del km
     np.fill_diagonal(durations, 0.0)
     np.fill_diagonal(distances, 0.0)
     return durations, distances

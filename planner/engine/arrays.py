@@ -275,9 +275,7 @@ class KernelProblem:
                 q += 1
             ds_ptr[d + 1] = q
         kn = max(1, min(neighbours, S - 1)) if S > 1 else 1
-        neigh = (
-            cp.neighbours[:, :kn].astype(np.int64) if S > 1 else np.zeros((S, 1), dtype=np.int64)
-        )
+        neigh = cp.nearest_stops(kn) if S > 1 else np.zeros((S, 1), dtype=np.int64)
         frozen_stops = set(frozen_stops)
         stop_frozen = np.array([s in frozen_stops for s in range(S)], dtype=np.bool_)
         kmax_s = np.array(
