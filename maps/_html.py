@@ -14,21 +14,12 @@ import json
 import math
 from typing import Any
 
-from planner.french import THOUSANDS_SEP, format_duration_fr, integer_fr, number_fr
-
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
+from planner.french import (
+    THOUSANDS_SEP,
+    day_month_year_fr,
+    format_duration_fr,
+    integer_fr,
+    number_fr,
 )
 
 NNBSP = THOUSANDS_SEP  # narrow no-break space, the French thousands separator (planner.french)
@@ -94,5 +85,4 @@ def fmt_minutes(value: object) -> str:
 
 def fmt_date(day: _dt.date) -> str:
     """``2026-03-01`` → ``1er mars 2026``."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {MONTHS_FR[day.month - 1]} {day.year}"
+    return day_month_year_fr(day)

@@ -29,10 +29,13 @@ HTML (the callers do).
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Literal
 
 __all__ = [
+    "MONTHS_FR",
     "THOUSANDS_SEP",
+    "day_month_year_fr",
     "TimeStyle",
     "number_fr",
     "integer_fr",
@@ -98,6 +101,30 @@ def plural_fr(n: int, singular: str, plural: str | None = None) -> str:
     """``1, "commune"`` → ``"1 commune"``; ``241`` → ``"241 communes"``; ``0`` is singular, as
     French has it; ``plural`` when adding an ``s`` is wrong (``"lieux"``)."""
     return f"{integer_fr(n)} {singular if n <= 1 else (plural or singular + 's')}"
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def day_month_year_fr(day: date) -> str:
+    """``2026-03-01`` → ``1er mars 2026`` (the first of the month is "1er", as French writes it)."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTHS_FR[day.month - 1]} {day.year}"
 
 
 # -- clock times and durations -------------------------------------------------------------------

@@ -52,7 +52,7 @@ from typing import Any, Literal
 import holidays as _holidays
 
 from planner.errors import PlanError
-from planner.french import format_time_fr
+from planner.french import day_month_year_fr, format_time_fr
 from planner.scenario.context import Built, StopInfo
 from planner.tours.model import Horizon
 from planner.tours.plan import Plan, PlanMeta, Route
@@ -60,7 +60,6 @@ from planner.tours.schedule import Leg, horizon_from_dict, horizon_to_dict, sche
 from planner.tours.wording import day_label_fr, describe_days_fr, weekday_fr
 
 __all__ = [
-    "MONTHS_FR",
     "CommuneStops",
     "Leg",
     "Occurrence",
@@ -626,20 +625,6 @@ def default_start(today: date | None = None) -> date:
 
 # --- French words of a permanence (posters, calendar descriptions) ----------------------------
 
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 # Common nouns a vehicle's name may start with ("Bus France services X" → "Le bus France
 # services X vient…"); all masculine.
@@ -648,8 +633,7 @@ _VEHICLE_NOUNS = ("bus", "minibus", "camping-car", "camion", "car", "van", "four
 
 def date_fr(day: date) -> str:
     """``lundi 11 janvier 2027``, ``vendredi 1er octobre 2027``."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{weekday_fr(day.weekday())} {number} {MONTHS_FR[day.month - 1]} {day.year}"
+    return f"{weekday_fr(day.weekday())} {day_month_year_fr(day)}"
 
 
 def subject_fr(name: str) -> str:

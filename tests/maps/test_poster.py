@@ -7,7 +7,8 @@ import re
 from datetime import date
 
 from maps.poster import MAX_DATES, poster_html, poster_index_html
-from planner.outputs.calendar import MONTHS_FR, Schedule
+from planner.french import MONTHS_FR
+from planner.outputs.calendar import Schedule
 from planner.tours.wording import WEEKDAY_NAMES_FR
 from tests.maps.test_timetable import CheckedPage, no_people_contacts
 from tests.planner.outputs.test_calendar import (

@@ -123,3 +123,12 @@ def test_the_module_is_a_leaf():
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert not imported & {"planner", "geodata", "maps"}
+
+
+def test_dates_read_as_french_writes_them():
+    from datetime import date
+
+    from planner.french import day_month_year_fr
+
+    assert day_month_year_fr(date(2026, 3, 1)) == "1er mars 2026"
+    assert day_month_year_fr(date(2027, 8, 15)) == "15 août 2027"
