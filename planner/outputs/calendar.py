@@ -43,6 +43,7 @@ database; it never carries requesters' personal data unless given them explicitl
 from __future__ import annotations
 
 import calendar as _cal
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -233,6 +234,18 @@ class Schedule:
         return out
 
     def _check(self, source: str) -> None:
+        texts = [("problem", self.name)]
+        texts += [(f"meta.context.stops.{sid}.name", info.name) for sid, info in self.stops.items()]
+        for vid, sheet in self.vehicles.items():
+            texts += [(f"meta.context.vehicles.{vid}.name", sheet.name)]
+            texts += [(f"meta.schedule.vehicles.{vid}.base.name", sheet.base.name)]
+        for where, text in texts:
+            if any(ord(c) < 32 or c in "\u2028\u2029\x7f" for c in str(text or "")):
+                shown = json.dumps(str(text), ensure_ascii=False)[:60]
+                raise PlanError(
+                    f"{source}: {where}: expected one line of text without control characters, "
+                    f"got {shown}: calendars and posters cannot hold it"
+                )
         n = self.horizon.n_days
         for r in self.plan.routes:
             where = f"{source}: route of {r.vehicle!r} on day {r.day}"

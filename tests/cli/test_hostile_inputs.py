@@ -357,3 +357,28 @@ def test_a_stop_named_like_a_formula_is_text_in_every_csv(run_cli, tmp_path):
         assert "\n=HYPERLINK" not in text
         seen += text.count("'=HYPERLINK")
     assert seen >= 2  # the vehicle's timetable and the tour map's table at least
+
+
+@pytest.mark.parametrize("command", ["export", "map"])
+def test_a_line_break_in_a_recorded_name_is_one_error_line(
+    run_cli, tmp_path, example_plan, command
+):
+    """Issue 11: 4 — icalendar refuses a line break in a name with an AssertionError; a plan whose
+    recorded names hold one is refused by export before anything is written (the HTML map shows
+    it as a space)."""
+    import json
+
+    scenario_path, text = example_plan
+    data = json.loads(text)
+    first = next(iter(data["meta"]["context"]["stops"]))
+    data["meta"]["context"]["stops"][first]["name"] = "Ros\nnay"
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(data), encoding="utf-8")
+    target = tmp_path / "publication"
+
+    code, out, err = run_cli("export", str(plan_file), "--to", str(target))
+
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1, (code, err)
+    assert f"meta.context.stops.{first}.name: expected one line of text" in lines[0]
+    assert not target.exists()
