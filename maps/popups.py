@@ -14,7 +14,7 @@ from geodata.hours import WEEKDAYS_FR
 from geodata.records import Interval, Recurrence, ServiceKind, ServicePoint
 from geodata.rota import describe_recurrence_fr
 from maps._html import esc
-from planner.tours.wording import format_range_fr
+from planner.french import format_range_fr
 
 _FORMATS_FR = {
     "fixe": "fixe",

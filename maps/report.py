@@ -18,7 +18,6 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 
 from matplotlib import rc_context
@@ -27,6 +26,7 @@ from matplotlib.ticker import FuncFormatter
 
 from geodata.names import fold
 from maps._html import esc, fmt_date
+from maps.common import itinerance_version
 from planner.analysis.compare import Comparison, Row, ScenarioFigures
 from planner.analysis.costs import RATES_FR
 from planner.files import write_files
@@ -39,13 +39,6 @@ TITLE = "Comparaison de scénarios"
 # laid out at 1/MAP_ZOOM of its frame's size and scaled down, so that its panels keep their places.
 MAP_ZOOM = 0.62
 _COLOURS = ("#1d3f8f", "#d95f02", "#1b7837", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("itinerance")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "dev"
 
 
 def map_file_name(report: Path, index: int, label: str) -> str:
@@ -464,11 +457,12 @@ def render_report(
     return (
         '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta name="generator" content="itinerance {esc(_version())}">\n'
+        f'<meta name="generator" content="itinerance {esc(itinerance_version())}">\n'
         f"<title>{esc(title)} — "
         f"{esc(' · '.join(labels))}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         f"<header><h1>{esc(title)}</h1>"
-        f'<p class="made">Établie le {esc(fmt_date(made))} avec itinerance {esc(_version())}. '
+        f'<p class="made">Établie le {esc(fmt_date(made))} '
+        f"avec itinerance {esc(itinerance_version())}. "
         f"{len(labels)} scénarios, le premier sert de référence :</p>"
         f'<ol class="scenarios">{scenario_list}</ol></header>\n'
         '<section aria-labelledby="h-bref"><h2 id="h-bref">En '

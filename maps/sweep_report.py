@@ -14,12 +14,12 @@ It formats a :class:`planner.analysis.sweep.Sweep`; it must not plan, measure or
 from __future__ import annotations
 
 import datetime as dt
-from importlib import metadata
 from typing import Any
 
 import pandas as pd
 
 from maps._html import esc, fmt_date
+from maps.common import itinerance_version
 from maps.report import inline_svg
 from maps.tables import Table, html_table
 from planner.analysis.sweep import AXES, FIGURES, VARIABLES, Outcome, Sweep, cell, columns, label_fr
@@ -29,13 +29,6 @@ __all__ = ["front_chart", "sweep_page"]
 
 ACCENT = "#1d3f8f"
 GREY = "#9a9a9a"
-
-
-def _version() -> str:
-    try:
-        return metadata.version("itinerance")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "dev"
 
 
 def _plotted(sweep: Sweep) -> list[tuple[Outcome, float, float]]:
@@ -285,12 +278,12 @@ def sweep_page(sweep: Sweep, *, title: str | None = None, made: dt.date | None =
         f"Scénario de départ : {sweep.scenario}. Variables : {_varied(sweep)}. "
         f"{len(sweep.outcomes)} combinaisons, {ok} planifiées"
         f"{f', {failed} sans plan' if failed else ''}, {len(sweep.front)} sur le front de "
-        f"Pareto. Page produite le {fmt_date(made)} par itinerance {_version()}."
+        f"Pareto. Page produite le {fmt_date(made)} par itinerance {itinerance_version()}."
     )
     return (
         '<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta name="generator" content="itinerance {esc(_version())}">\n'
+        f'<meta name="generator" content="itinerance {esc(itinerance_version())}">\n'
         f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         f'<h1>{esc(title)}</h1>\n<p class="lead">{esc(lead)}</p>\n'
         f'<section aria-labelledby="h-bref"><h2 id="h-bref">En bref</h2>{_brief(sweep)}</section>\n'

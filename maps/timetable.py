@@ -24,9 +24,9 @@ import pandas as pd
 
 from maps._html import esc
 from maps.tables import Table, csv_text, html_table
+from planner.french import format_duration_fr, format_range_fr, format_time_fr
 from planner.outputs.calendar import Schedule, date_fr, day_title_fr
 from planner.tours.plan import Route
-from planner.tours.wording import format_duration_fr, format_range_fr, format_time_fr
 
 __all__ = ["PRINT_CSS", "print_page", "timetable_csv", "timetable_html", "timetable_rows"]
 

@@ -13,9 +13,10 @@ from maps._html import fmt_int, fmt_minutes
 from maps.tables import Table
 from maps.tour.routes import TourRoute, stop_passages
 from maps.tour.text import drive_text, permanence_text, place_text
+from planner.french import format_range_fr, format_time_fr
 from planner.tours.model import Horizon
 from planner.tours.plan import Plan
-from planner.tours.wording import describe_days_fr, format_range_fr, format_time_fr
+from planner.tours.wording import describe_days_fr
 
 STOP_COLUMNS = (
     "Jour",

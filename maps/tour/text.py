@@ -10,7 +10,7 @@ from maps._html import esc, fmt_minutes
 from maps.style import RouteStyle
 from maps.tour.routes import TourRoute, TourVisit
 from maps.tour.style import EPS
-from planner.tours.wording import format_range_fr, format_time_fr
+from planner.french import format_range_fr, format_time_fr
 
 
 def permanence_text(start: float, end: float, lunch: tuple[float, float] | None) -> str:

@@ -339,8 +339,11 @@ def export_command(
     The plan is first checked against its scenario by the independent validator: an invalid
     plan is refused and nothing is written."""
     from planner.outputs.calendar import Schedule, date_fr
-    from planner.scenario.pipeline import personal_from_scenario
-    from planner.scenario.publication import check_for_publication, recorded_scenario
+    from planner.scenario.publication import (
+        check_for_publication,
+        personal_from_scenario,
+        recorded_scenario,
+    )
 
     wanted = parse_formats(formats)
     first = parse_start(start)

@@ -15,8 +15,8 @@ from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
 from planner.scenario.build import build
 from planner.scenario.context import Built, database_url
-from planner.scenario.files import ScenarioFile, load_scenario
-from planner.scenario.provenance import provenance, sha256_of
+from planner.scenario.files import ScenarioFile
+from planner.scenario.provenance import provenance
 from planner.tours import feasibility
 from planner.tours.model import Problem
 from planner.tours.plan import Plan, PlanMeta
@@ -27,7 +27,6 @@ __all__ = [
     "Planned",
     "check_plan_matches",
     "frozen_parts",
-    "personal_from_scenario",
     "plan_scenario",
     "solve_options",
 ]
@@ -188,25 +187,3 @@ def plan_scenario(
         plan.meta.frozen = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
     plan.meta.validation = summary(report)
     return Planned(built, plan, report)
-
-
-def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]:
-    """Requesters' details from the scenario the plan was made from (its recorded path), only
-    if that file is unchanged (same sha256). PlanError otherwise."""
-    recorded = [i for i in plan.meta.input_files() if i.get("role") == "scenario"]
-    if not recorded:
-        raise PlanError(
-            f"{source}: --include-personal-data reads the plan's scenario file, but the plan names "
-            "none"
-        )
-    path = Path(str(recorded[0].get("path")))
-    if not path.is_file():
-        raise PlanError(
-            f"{source}: --include-personal-data reads the scenario {path}, which is not there"
-        )
-    if sha256_of(path) != recorded[0].get("sha256"):
-        raise PlanError(
-            f"{path}: changed since the plan was made (sha256 differs); plan it again first"
-        )
-    f = load_scenario(path)
-    return {r.id: r.personal() for r in f.scenario.requests if r.personal()}

@@ -22,7 +22,7 @@ from planner.scenario.provenance import sha256_of
 from planner.tours.plan import Plan
 from planner.tours.validator import ValidationReport, validate
 
-__all__ = ["check_for_publication", "recorded_scenario"]
+__all__ = ["check_for_publication", "personal_from_scenario", "recorded_scenario"]
 
 
 def recorded_scenario(
@@ -33,11 +33,8 @@ def recorded_scenario(
     since the plan). None when it cannot be found."""
     if given is not None:
         return load_scenario(given), []
-    for record in plan.meta.input_files():
-        if not isinstance(record, dict) or record.get("role") != "scenario":
-            continue
-        if not record.get("path"):
-            continue
+    record = _scenario_record(plan)
+    if record is not None and record.get("path"):
         recorded = Path(str(record["path"]))
         for path in (recorded, plan_file.parent / recorded, plan_file.parent / recorded.name):
             if path.is_file():
@@ -48,6 +45,14 @@ def recorded_scenario(
                     )
                 return load_scenario(path), warnings
     return None, []
+
+
+def _scenario_record(plan: Plan) -> dict | None:
+    """The input record (path, sha256) of the scenario the plan was made from, if it names one."""
+    for record in plan.meta.input_files():
+        if isinstance(record, dict) and record.get("role") == "scenario":
+            return record
+    return None
 
 
 def check_for_publication(
@@ -86,3 +91,25 @@ def _recorded_database(plan: Plan) -> str | None:
     again (a password is never recorded: such a URL must be given with --db)."""
     url = (plan.meta.data or {}).get("database")
     return url if isinstance(url, str) and "***" not in url else None
+
+
+def personal_from_scenario(plan: Plan, source: str) -> dict[str, dict[str, str]]:
+    """Requesters' details from the scenario the plan was made from (its recorded path), only
+    if that file is unchanged (same sha256). PlanError otherwise."""
+    record = _scenario_record(plan)
+    if record is None:
+        raise PlanError(
+            f"{source}: --include-personal-data reads the plan's scenario file, but the plan names "
+            "none"
+        )
+    path = Path(str(record.get("path")))
+    if not path.is_file():
+        raise PlanError(
+            f"{source}: --include-personal-data reads the scenario {path}, which is not there"
+        )
+    if sha256_of(path) != record.get("sha256"):
+        raise PlanError(
+            f"{path}: changed since the plan was made (sha256 differs); plan it again first"
+        )
+    f = load_scenario(path)
+    return {r.id: r.personal() for r in f.scenario.requests if r.personal()}

@@ -26,15 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.errors import InfeasibleError
+from planner.french import format_duration_fr, format_range_fr, format_time_fr
 from planner.tours.model import Frequency, Lunch, Problem, Stop, TimeWindow, Vehicle
-from planner.tours.wording import (
-    day_label_en,
-    format_duration_fr,
-    format_range_fr,
-    format_time_fr,
-    join_en,
-    weekday_en,
-)
+from planner.tours.wording import day_label_en, join_en, weekday_en
 
 __all__ = ["FEATURE_WORDS", "explain", "warnings", "raise_if_infeasible", "single_visit_fits"]
 

@@ -23,16 +23,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from planner.errors import PlanError
+from planner.french import format_duration_fr, format_range_fr, format_time_fr
 from planner.tours.model import Problem, Stop, StopKind, Vehicle
 from planner.tours.plan import Plan, Route, Visit
-from planner.tours.wording import (
-    day_label_en,
-    format_duration_fr,
-    format_range_fr,
-    format_time_fr,
-    join_en,
-    weekday_en,
-)
+from planner.tours.wording import day_label_en, join_en, weekday_en
 
 __all__ = [
     "KINDS",

@@ -24,16 +24,13 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 from planner.errors import PlanError
-from planner.french import TimeStyle, format_duration_fr, format_range_fr, format_time_fr
+from planner.french import TimeStyle, format_range_fr
 from planner.tours.model import WEEKDAY_NAMES_FR, Horizon, Problem
 from planner.tours.plan import Plan
 
 __all__ = [
     "WEEKDAY_NAMES_FR",
     "WEEKDAY_NAMES_EN",
-    "format_time_fr",
-    "format_duration_fr",
-    "format_range_fr",
     "ordinal_fr",
     "ordinal_en",
     "weekday_fr",

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
 import pytest
 
 from support.map_inputs import INDRE_COMMUNES
 
 
-@pytest.fixture
-def itinerance(capsys, monkeypatch):
-    """Run the console script in-process: (exit code, stdout, stderr)."""
-    from planner.cli import main
-
-    def run(*args: object) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["itinerance", *map(str, args)])
-        monkeypatch.setenv("COLUMNS", "200")
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
-
-
-def test_map_coverage_writes_map_table_and_csv_and_says_so(itinerance, indre_db, tmp_path):
+def test_map_coverage_writes_map_table_and_csv_and_says_so(run_cli, indre_db, tmp_path):
     out = tmp_path / "carte.html"
-    code, stdout, stderr = itinerance(
+    code, stdout, stderr = run_cli(
         "map", "coverage", "--departement", "36", "-o", out, "--db", indre_db
     )
     assert code == 0, stderr
@@ -62,9 +42,9 @@ def test_map_coverage_writes_map_table_and_csv_and_says_so(itinerance, indre_db,
     ],
 )
 def test_map_coverage_bad_input_is_one_line_and_writes_nothing(
-    itinerance, indre_db, tmp_path, args, needle
+    run_cli, indre_db, tmp_path, args, needle
 ):
-    code, _, stderr = itinerance(
+    code, _, stderr = run_cli(
         "map", "coverage", *args, "-o", tmp_path / "carte.html", "--db", indre_db
     )
     lines = [line for line in stderr.splitlines() if line.strip()]
@@ -74,8 +54,8 @@ def test_map_coverage_bad_input_is_one_line_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_map_coverage_into_a_missing_folder_fails_before_any_work(itinerance, tmp_path):
-    code, _, stderr = itinerance(
+def test_map_coverage_into_a_missing_folder_fails_before_any_work(run_cli, tmp_path):
+    code, _, stderr = run_cli(
         "map",
         "coverage",
         "-d",
