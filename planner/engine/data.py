@@ -85,7 +85,15 @@ class Compiled:
             [[v.works_on(day) for day in self.days] for v in vehicles], dtype=bool
         ).reshape(len(vehicles), self.n_days)
         self.compat = np.array(
-            [[s.features <= v.features and s.seats <= v.seats for v in vehicles] for s in stops],
+            [
+                [
+                    s.features <= v.features
+                    and s.seats <= v.seats
+                    and (s.vehicles is None or v.id in s.vehicles)
+                    for v in vehicles
+                ]
+                for s in stops
+            ],
             dtype=bool,
         ).reshape(len(stops), len(vehicles))
 

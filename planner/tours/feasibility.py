@@ -185,6 +185,10 @@ def _stop_reasons(ctx: _Context, stop: Stop, who: str) -> list[str]:
     p = ctx.problem
     lines: list[str] = []
     vehicles = p.vehicles
+    if stop.vehicles is not None:
+        vehicles = tuple(v for v in vehicles if v.id in stop.vehicles)
+        if not vehicles:
+            return [f"{who} is outside the service area of every vehicle"]
     with_features = [v for v in vehicles if stop.features <= v.features]
     with_seats = [v for v in vehicles if v.seats >= stop.seats]
     with_capacity = [v for v in vehicles if v.capacity is None or v.capacity + TOL >= stop.demand]

@@ -215,6 +215,16 @@ class Location:
     insee: str | None = None  # commune code, when the point is in a known commune
 
 
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The days (and start time) residents already know for a stop, from a published rota or a
+    previous plan. Moving a visit away from them costs the objective's change penalties."""
+
+    days: tuple[int, ...]  # day indices of the cycle
+    start: float | None = None  # minutes since midnight (None: the time is not known)
+    vehicle: str | None = None  # the vehicle that serves it (None: any)
+
+
 @dataclass(frozen=True)
 class Stop:
     """A place to serve: a permanence at a commune or host site, or an on-demand request.
@@ -240,6 +250,8 @@ class Stop:
     value: float = 0.0
     patterns: tuple[tuple[int, ...], ...] | None = None
     insee: str | None = None
+    vehicles: frozenset[str] | None = None  # ids of the vehicles whose area holds it (None: any)
+    published: Published | None = None  # what residents already know of it (stability)
 
     def __post_init__(self) -> None:
         if self.duration < 0:
@@ -308,6 +320,32 @@ class Objective:
     hour_weight: float = 0.0
     unserved_penalty: float = 1e7
     regularity_tolerance: float = 0.0  # minutes a weekly stop's start time may drift between weeks
+    day_change_penalty: float = 0.0  # per visit moved away from a published day
+    time_change_penalty: float = 0.0  # per visit kept on its published day at another time
+    time_tolerance: float = 15.0  # minutes a start may move and still count as the published time
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    """A commune whose need a plan serves: its need (population × IFN by default) and the
+    service level (0 to 1) its residents already have without the plan (fixed help, other
+    operators' stops)."""
+
+    code: str
+    name: str
+    need: float
+    existing: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """The service level (0 to 1) that serving ``stop`` (an id) brings to the commune at index
+    ``commune`` of :attr:`Problem.communes`. A commune's level is the best level among the
+    served stops that reach it (and its existing level): need is counted once."""
+
+    stop: str
+    commune: int
+    level: float
 
 
 @dataclass(frozen=True)
@@ -323,6 +361,8 @@ class Problem:
     objective: Objective = Objective()
     name: str = ""
     meta: dict = field(default_factory=dict, compare=False)
+    communes: tuple[Commune, ...] = ()  # the need a plan serves (see :class:`Reach`)
+    reach: tuple[Reach, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.locations)
@@ -335,6 +375,15 @@ class Problem:
         vids = [v.id for v in self.vehicles]
         if len(set(vids)) != len(vids):
             raise ValueError("vehicle ids must be unique")
+        for c in self.communes:
+            if not (c.need >= 0 and 0 <= c.existing <= 1):
+                raise ValueError(f"commune {c.code}: need must be >= 0 and existing in [0, 1]")
+        known = set(ids)
+        for r in self.reach:
+            if r.stop not in known or not 0 <= r.commune < len(self.communes):
+                raise ValueError(f"reach of {r.stop} names an unknown stop or commune")
+            if not 0 < r.level <= 1:
+                raise ValueError(f"reach of {r.stop}: level {r.level} outside (0, 1]")
 
     @cached_property
     def stop_by_id(self) -> dict[str, Stop]:

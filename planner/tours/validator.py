@@ -53,6 +53,7 @@ KINDS = (
     "duration",
     "overlap",
     "features",
+    "area",
     "seats",
     "capacity",
     "max_stops",
@@ -500,6 +501,12 @@ class _Checker:
             self.add(
                 "features",
                 f"{where}: {name} needs {join_en(sorted(missing))} which {v.id} does not have",
+                **sctx,
+            )
+        if stop.vehicles is not None and v.id not in stop.vehicles:
+            self.add(
+                "area",
+                f"{where}: {name} is outside the service area of {v.id}",
                 **sctx,
             )
         if stop.seats > v.seats:
