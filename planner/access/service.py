@@ -6,13 +6,16 @@ what level one place of help gives one commune:
 
 ``level = frequency weight × presence weight × distance weight``
 
-- **frequency**: how long a resident waits for the next permanence. Weekly 1, fortnightly 0.75,
-  monthly 0.5, once 0.25 by default: a monthly permanence still serves the procedures that can
+- **frequency**: how long a resident waits for the next permanence. Weekly 1, fortnightly 0.8,
+  monthly 0.6, once 0.3 by default: a monthly permanence still serves the procedures that can
   wait two weeks on average, not the urgent ones (docs/planning-model.md gives the reasoning).
-- **presence**: hours of presence per visit, up to a full day (5 h, the "journée" of a
-  scenario): a half-day (2 h 30) weighs 0.5. More hours, more people seen.
-- **distance**: 1 for a stop in the commune itself; from ``neighbour`` (0.8) for the next commune
-  down to ``at_threshold`` (0.4) at the coverage threshold, linearly in driving minutes; 0 beyond.
+- **presence**: the square root of the hours of presence per visit over a full day (5 h, the
+  "journée" of a scenario), at most 1: a half-day (2 h 30) weighs 0.71. The first hours count
+  most: people come when the permanence opens, and a half-day already meets most of them.
+- **distance**: 1 for a stop in the commune itself; from ``neighbour`` (0.5) for the next commune
+  down to ``at_threshold`` (0.25) at the coverage threshold, linearly in driving minutes; 0
+  beyond. The people a permanence is for are mostly those who cannot easily drive to the town:
+  help in their own village counts twice as much as help next door.
 
 A commune's level is the **best** level among the places that reach it: a resident goes to the
 best permanence within reach, so a second stop reaching the same communes at the same frequency
@@ -33,9 +36,9 @@ from planner.tours.model import Frequency
 
 FREQUENCY_WEIGHTS = {
     Frequency.WEEKLY: 1.0,
-    Frequency.FORTNIGHTLY: 0.75,
-    Frequency.MONTHLY: 0.5,
-    Frequency.ONCE: 0.25,
+    Frequency.FORTNIGHTLY: 0.8,
+    Frequency.MONTHLY: 0.6,
+    Frequency.ONCE: 0.3,
 }
 # From the least to the most frequent: weights must not decrease along this order.
 FREQUENCY_ORDER = (Frequency.ONCE, Frequency.MONTHLY, Frequency.FORTNIGHTLY, Frequency.WEEKLY)
@@ -48,8 +51,8 @@ class ServiceLevels:
     mode: str = "service"  # "service" or "flat" (covered or not, once: maximal covering)
     frequency: dict[Frequency, float] = field(default_factory=lambda: dict(FREQUENCY_WEIGHTS))
     full_day_hours: float = 5.0  # hours of presence per visit that give a full presence weight
-    neighbour: float = 0.8  # distance weight of a stop in another commune, at 0 minutes
-    at_threshold: float = 0.4  # distance weight at the coverage threshold
+    neighbour: float = 0.5  # distance weight of a stop in another commune, at 0 minutes
+    at_threshold: float = 0.25  # distance weight at the coverage threshold
     kiosk: float = 0.25  # level an existing kiosk gives within its reach
 
     def __post_init__(self) -> None:
@@ -58,7 +61,9 @@ class ServiceLevels:
         for f in FREQUENCY_ORDER:
             w = self.frequency.get(f)
             if w is None or not 0 < w <= 1:
-                raise ParameterError(f"frequency.{f.value}", f"expected a weight in (0, 1], got {w}")
+                raise ParameterError(
+                    f"frequency.{f.value}", f"expected a weight in (0, 1], not {w}"
+                )
         weights = [self.frequency[f] for f in FREQUENCY_ORDER]
         for lo, hi, a, b in zip(FREQUENCY_ORDER, FREQUENCY_ORDER[1:], weights, weights[1:]):
             if b < a:
@@ -97,7 +102,7 @@ class ServiceLevels:
         """Level of a permanence for residents of its own commune (distance weight 1)."""
         if self.flat:
             return 1.0
-        presence = min(max(minutes_per_visit / 60.0 / self.full_day_hours, 0.0), 1.0)
+        presence = min(max(minutes_per_visit / 60.0 / self.full_day_hours, 0.0), 1.0) ** 0.5
         return self.frequency[frequency] * presence
 
     def level(

@@ -204,11 +204,17 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
         )
         + ".",
     ]
+    if problem.communes:
+        lines.append(
+            "Besoin servi (population × IFN × gain de niveau de service, chaque commune comptée "
+            f"une fois) : {number_fr(f.need_served)} sur {number_fr(f.need_possible)} que "
+            f"l'ensemble des arrêts possibles pourrait servir ; {f.communes_improved} commune(s) "
+            f"mieux servie(s) sur {f.communes_reachable}."
+        )
     if f.value_total > 0:
         lines.append(
-            "Besoin couvert par les arrêts facultatifs (population × IFN) : "
-            f"{number_fr(f.value_served)} "
-            f"sur {number_fr(f.value_total)}."
+            "Valeur des arrêts facultatifs (valeurs données dans le scénario) : "
+            f"{number_fr(f.value_served)} sur {number_fr(f.value_total)}."
         )
     if f.cost > 0:
         lines.append(

@@ -57,11 +57,13 @@ from planner.scenario.keys import Loc
 from planner.scenario.schema import PlaceRef
 from planner.scenario.values import DayWindow
 from planner.tours.model import (
+    Commune,
     Frequency,
     Location,
     Lunch,
     Objective,
     Problem,
+    Reach,
     Stop,
     StopKind,
     TimeWindow,
@@ -246,64 +248,162 @@ class _Resolver:
         return [found[c] for c in sorted(found)]
 
 
-# --- values of optional stops -----------------------------------------------------------------
+# --- need, existing service and the levels stops bring -------------------------------------------
 
 
 @dataclass
 class _Need:
-    """Communes of the area with their need and how far their nearest human help is."""
+    """Communes of the area with their need, the service level they already have, and how far
+    their nearest human help is."""
 
     communes: list[CommunePoint]
     points: Points
-    need: np.ndarray  # population × IFN (0 where the IFN is unknown)
-    help_minutes: (
-        np.ndarray
-    )  # to the nearest fixed France Services or lieu de médiation (inf: none)
+    need: np.ndarray  # population × IFN (0 where the IFN is unknown), or population
+    existing: np.ndarray  # service level without the plan (planner.access.service)
+    help_minutes: np.ndarray  # to the nearest fixed France Services or lieu de médiation
     fs_minutes: np.ndarray  # to the nearest fixed France Services (inf: none)
 
 
-def _need(resolver: _Resolver, area: list[CommunePoint], router: Router, threshold: float) -> _Need:
+def _need(f: ScenarioFile, resolver: _Resolver, area: list[CommunePoint], router: Router) -> _Need:
+    sc = f.scenario
+    threshold = sc.coverage.threshold
+    levels = sc.value.levels()
     communes = [c for c in area if c.lon is not None and c.lat is not None]
-    kinds = (ServiceKind.FRANCE_SERVICES, ServiceKind.MEDIATION)
-    services = query.services(resolver.url, kinds=kinds) if resolver.url else []
+    services = query.services(resolver.url, kinds=FIXED_HELP) if resolver.url else []
+    human = [s for s in services if s.kind is not ServiceKind.BORNE]
     table = analyse(
-        CoverageInputs(tuple(communes), tuple(services), threshold=threshold, router=router)
+        CoverageInputs(tuple(communes), tuple(human), threshold=threshold, router=router)
     ).communes
-    _, _, need = need_of(communes)
+    population, _, need = need_of(communes)
+    points = Points.of(communes, what="communes")
 
     def minutes(column: str) -> np.ndarray:
         return np.nan_to_num(table[column].to_numpy(dtype=np.float64), nan=np.inf)
 
-    fs = minutes("france_services_minutes")
+    codes = [c.code for c in communes]
+    existing = np.zeros(len(communes))
+    located = [s for s in human if s.lon is not None and s.lat is not None]
+    if located:
+        found = reach(router, points, Points.of(located, what="services", id_attr="id"), threshold)
+        for c, d, t in zip(found.pair_source, found.pair_destination, found.pair_minutes):
+            same = located[d].insee == codes[c]
+            lv = levels.fixed_level(float(t), threshold, same_commune=same)
+            existing[c] = max(existing[c], lv)
+    kiosks = [s for s in services if s.kind is ServiceKind.BORNE and s.lon is not None]
+    if kiosks and not levels.flat:
+        reach_min = sc.coverage.borne_reach
+        found = reach(router, points, Points.of(kiosks, what="kiosks", id_attr="id"), reach_min)
+        for c, t in zip(found.pair_source, found.pair_minutes):
+            existing[c] = max(existing[c], levels.kiosk_level(float(t), reach_min))
+    if sc.existing:
+        resolver.need_communes(
+            (e.commune, ("existing", i, "commune")) for i, e in enumerate(sc.existing)
+        )
+        spots = [resolver.communes[e.commune] for e in sc.existing]
+        found = reach(router, points, Points.of(spots, what="existing stops"), threshold)
+        for c, d, t in zip(found.pair_source, found.pair_destination, found.pair_minutes):
+            e = sc.existing[d]
+            lv = levels.level(
+                e.frequency,
+                e.permanence.minutes,
+                float(t),
+                threshold,
+                same_commune=e.commune == codes[c],
+            )
+            existing[c] = max(existing[c], lv)
+    weights = population if sc.value.need == "population" else np.nan_to_num(need)
     return _Need(
         communes,
-        Points.of(communes, what="communes"),
-        np.nan_to_num(need),
-        np.minimum(fs, minutes("mediation_minutes")),
-        fs,
+        points,
+        weights,
+        existing,
+        np.minimum(minutes("france_services_minutes"), minutes("mediation_minutes")),
+        minutes("france_services_minutes"),
     )
 
 
-def _values(
-    need: _Need, router: Router, lon: Sequence[float], lat: Sequence[float], threshold: float
-) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """Value of stops at these points, and the communes each one covers.
+@dataclass
+class _Levels:
+    """What serving some stops would bring: (commune index, stop index, level) triples, only
+    where the level beats the commune's existing service."""
 
-    A stop covers a commune within ``threshold`` minutes of it that it brings help nearer to
-    (the stop is nearer than the commune's nearest fixed human help); its value is the sum of
-    population × IFN of the communes it covers.
-    """
-    if not lon:
-        return np.zeros(0), []
-    stops = Points(tuple(str(i) for i in range(len(lon))), np.asarray(lon), np.asarray(lat))
-    found = reach(router, need.points, stops, threshold)
-    nearer = found.pair_minutes < need.help_minutes[found.pair_source]
-    src, dst = found.pair_source[nearer], found.pair_destination[nearer]
-    values = np.bincount(dst, weights=need.need[src], minlength=len(lon))
-    covers: list[list[str]] = [[] for _ in lon]
-    for c, s in zip(src.tolist(), dst.tolist()):
-        covers[s].append(need.communes[c].code)
-    return values, [tuple(sorted(c)) for c in covers]
+    commune: np.ndarray
+    stop: np.ndarray
+    level: np.ndarray
+
+    @classmethod
+    def none(cls) -> _Levels:
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(empty, empty, np.zeros(0))
+
+    def covers(self, need: _Need, n: int) -> list[tuple[str, ...]]:
+        out: list[list[str]] = [[] for _ in range(n)]
+        for c, s in zip(self.commune.tolist(), self.stop.tolist()):
+            out[s].append(need.communes[c].code)
+        return [tuple(sorted(c)) for c in out]
+
+
+def _stop_levels(
+    f: ScenarioFile,
+    need: _Need,
+    router: Router,
+    places: Sequence[tuple[float, float, str | None]],
+    frequency: Sequence[Frequency],
+    minutes: Sequence[float],
+) -> _Levels:
+    """Levels stops at ``places`` (lon, lat, INSEE) would bring to the communes within the
+    coverage threshold (planner.access.service)."""
+    sc = f.scenario
+    threshold = sc.coverage.threshold
+    levels = sc.value.levels()
+    if not places:
+        return _Levels.none()
+    pts = Points(
+        tuple(str(i) for i in range(len(places))),
+        np.array([p[0] for p in places]),
+        np.array([p[1] for p in places]),
+    )
+    found = reach(router, need.points, pts, threshold)
+    src, dst = found.pair_source, found.pair_destination
+    lv = np.array(
+        [
+            levels.level(
+                frequency[d],
+                minutes[d],
+                float(t),
+                threshold,
+                same_commune=places[d][2] == need.communes[c].code,
+            )
+            for c, d, t in zip(src.tolist(), dst.tolist(), found.pair_minutes.tolist())
+        ],
+        dtype=np.float64,
+    )
+    keep = lv > need.existing[src] + 1e-12
+    return _Levels(src[keep], dst[keep], lv[keep])
+
+
+def _greedy(need: _Need, fixed: _Levels, cand: _Levels, n: int, k: int | None) -> list[int]:
+    """Up to ``k`` candidates (all when None) in order of marginal need served, each counted
+    given the listed stops and the candidates chosen before it (maximal-covering greedy);
+    candidates that add nothing come last, by index."""
+    level = need.existing.copy()
+    np.maximum.at(level, fixed.commune, fixed.level)
+    chosen: list[int] = []
+    left = np.ones(n, dtype=bool)
+    want = n if k is None else min(k, n)
+    while len(chosen) < want:
+        up = np.maximum(cand.level - level[cand.commune], 0.0) * need.need[cand.commune]
+        gains = np.bincount(cand.stop, weights=up, minlength=n)
+        gains[~left] = -1.0
+        best = int(np.argmax(gains))  # ties: lowest index
+        if gains[best] <= 0:
+            break
+        chosen.append(best)
+        left[best] = False
+        sel = cand.stop == best
+        np.maximum.at(level, cand.commune[sel], cand.level[sel])
+    rest = [i for i in range(n) if left[i]]
+    return chosen + rest[: want - len(chosen)]
 
 
 # --- stops, requests, vehicles -------------------------------------------------------------------
@@ -390,10 +490,12 @@ def _candidates(
     need: _Need | None,
     router: Router,
     taken: set[str],
-) -> list[tuple[Stop, StopInfo]]:
+    listed: _Levels | None,
+) -> tuple[list[tuple[Stop, StopInfo]], _Levels | None]:
+    """Candidate stops (in id order) and the levels they bring (indices in that order)."""
     c = f.scenario.candidates
     if c is None:
-        return []
+        return [], None
     sc = f.scenario
     threshold = sc.coverage.threshold
     entries: list[
@@ -424,18 +526,25 @@ def _candidates(
             p = resolver.communes[code]
             if code not in taken:
                 entries.append((code, p.name, p.lon, p.lat, code, None))  # type: ignore[arg-type]
-    if c.value is not None or need is None:
-        values = np.full(len(entries), c.value or 0.0)
-        covers: list[tuple[str, ...]] = [() for _ in entries]
-    else:
-        values, covers = _values(
-            need, router, [e[2] for e in entries], [e[3] for e in entries], threshold
-        )
-    order = sorted(range(len(entries)), key=lambda k: (-values[k], entries[k][0]))
-    if c.max is not None:
-        order = order[: c.max]
     perm, _ = stop_permanence(f, None)
     freq, _ = stop_frequency(f, None)
+    n = len(entries)
+    levels = None
+    covers: list[tuple[str, ...]] = [() for _ in entries]
+    if c.value is not None or need is None:
+        order = list(range(n))[: c.max]
+    else:
+        levels = _stop_levels(
+            f, need, router, [(e[2], e[3], e[4]) for e in entries], [freq] * n, [perm.minutes] * n
+        )
+        order = _greedy(
+            need,
+            listed or _Levels.none(),
+            levels,
+            n,
+            c.max,
+        )
+        covers = levels.covers(need, n)
     lunch = lunch_minutes(f)
     room = sc.stops.window
     windows = (
@@ -448,7 +557,8 @@ def _candidates(
         else ()
     )
     out = []
-    for k in sorted(order, key=lambda k: entries[k][0]):
+    kept = sorted(order, key=lambda k: entries[k][0])
+    for k in kept:
         sid, name, lon, lat, insee, site = entries[k]
         key = f"site:{site}" if site else f"commune:{insee}"
         idx = places.add(key, name, lon, lat, insee)
@@ -462,7 +572,7 @@ def _candidates(
             windows=windows,
             features=frozenset(sc.stops.features),
             mandatory=False,
-            value=float(values[k]),
+            value=float(c.value or 0.0),
             insee=insee,
         )
         commune = resolver.communes.get(insee).name if insee in resolver.communes else None  # type: ignore[union-attr]
@@ -472,7 +582,12 @@ def _candidates(
                 StopInfo(sid, name, "candidate", insee, commune, lon, lat, site, covers=covers[k]),
             )
         )
-    return out
+    if levels is not None:
+        renum = -np.ones(n, dtype=np.int64)
+        renum[kept] = np.arange(len(kept))
+        sel = renum[levels.stop] >= 0
+        levels = _Levels(levels.commune[sel], renum[levels.stop[sel]], levels.level[sel])
+    return out, levels
 
 
 def _requests(
@@ -587,33 +702,33 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     places = _Places()
     vehicles = _vehicles(f, resolver, places, ctx)
     listed = _listed_stops(f, resolver, places)
-    need_values = sc.candidates is not None and (
-        sc.candidates.value is None or sc.candidates.communes == "all"
-    )
-    optional_listed = [
-        k
-        for k, (s, _) in enumerate(listed)
-        if not s.mandatory and sc.stops.entries[k].value is None
-    ]
+    valued = [k for k, _ in enumerate(listed) if sc.stops.entries[k].value is None]
     need = None
-    if url is not None and (need_values or optional_listed):
+    if url is not None and (listed or sc.candidates is not None):
         if sc.candidates is not None and isinstance(sc.candidates.communes, list):
             resolver.need_communes(
                 (code, ("candidates", "communes", i))
                 for i, code in enumerate(sc.candidates.communes)
             )
         area = resolver.area() if not sc.territory.empty else _around(resolver)
-        need = _need(resolver, area, router, sc.coverage.threshold)
-    if need is not None and optional_listed:
-        pts = [listed[k][1] for k in optional_listed]
-        values, covers = _values(
-            need, router, [p.lon for p in pts], [p.lat for p in pts], sc.coverage.threshold
-        )  # type: ignore[misc]
-        for k, value, cov in zip(optional_listed, values, covers):
-            stop, info = listed[k]
-            listed[k] = (replace(stop, value=float(value)), replace(info, covers=cov))
+        need = _need(f, resolver, area, router)
+    listed_levels = None
+    if need is not None:
+        pts = [listed[k][1] for k in valued]
+        stops_ = [listed[k][0] for k in valued]
+        listed_levels = _stop_levels(
+            f,
+            need,
+            router,
+            [(p.lon, p.lat, p.insee) for p in pts],  # type: ignore[misc]
+            [s.frequency for s in stops_],
+            [s.duration for s in stops_],
+        )
+        for j, cov in enumerate(listed_levels.covers(need, len(valued))):
+            stop, info = listed[valued[j]]
+            listed[valued[j]] = (stop, replace(info, covers=cov))
     taken = {s.id for s, _ in listed} | {s.insee for s, _ in listed if s.insee}
-    candidates = _candidates(f, resolver, places, need, router, taken)
+    candidates, cand_levels = _candidates(f, resolver, places, need, router, taken, listed_levels)
     requests = _requests(f, resolver, places, ctx, include_personal)
     pairs = listed + candidates + requests
     for _, info in pairs:
@@ -648,8 +763,38 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
         objective=objective,
         name=sc.name,
         meta={"scenario": str(f.path)},
+        **_need_model(
+            need,
+            [(listed[k][0].id) for k in valued],
+            listed_levels,
+            [s.id for s, _ in candidates],
+            cand_levels,
+        ),
     )
     return Built(problem, ctx, f)
+
+
+def _need_model(
+    need: _Need | None,
+    listed_ids: list[str],
+    listed: _Levels | None,
+    candidate_ids: list[str],
+    candidates: _Levels | None,
+) -> dict[str, Any]:
+    """The problem's communes and reach (planner.tours.model.Reach) from the levels computed."""
+    if need is None:
+        return {}
+    communes = tuple(
+        Commune(c.code, c.name, float(w), float(e))
+        for c, w, e in zip(need.communes, need.need, need.existing)
+    )
+    out: list[Reach] = []
+    for ids, levels in ((listed_ids, listed), (candidate_ids, candidates)):
+        if levels is None:
+            continue
+        for c, st, lv in zip(levels.commune.tolist(), levels.stop.tolist(), levels.level.tolist()):
+            out.append(Reach(ids[st], c, lv))
+    return {"communes": communes, "reach": tuple(out)}
 
 
 # --- kiosks and the help already there ----------------------------------------------------------

@@ -7,15 +7,15 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from support.engine_cases import grid_problem, stop, van
 
-from planner.engine import solve
 from planner.engine import kernel as K
+from planner.engine import solve
 from planner.engine.arrays import KernelProblem
 from planner.engine.data import Compiled
 from planner.tours.model import Commune, Horizon, Objective, Reach
 from planner.tours.validator import validate
 from planner.tours.value import need_served
+from support.engine_cases import grid_problem, stop, van
 
 OPTS = {"time_limit": 2.0, "seed": 0, "deterministic": True}
 
