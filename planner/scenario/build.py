@@ -692,7 +692,10 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     router = router_of(f)
     if f.scenario.asis is not None:
         built = build_asis(f, url, router)
-        built.context.kiosks = _kiosks(f, _Resolver(f, url), router, built.context.notes)
+        resolver = _Resolver(f, url)
+        if url is not None:
+            built.problem = _with_need(f, resolver, router, built.problem)
+        built.context.kiosks = _kiosks(f, resolver, router, built.context.notes)
         return built
     sc = f.scenario
     ctx = Context(
@@ -772,6 +775,28 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
         ),
     )
     return Built(problem, ctx, f)
+
+
+def _with_need(f: ScenarioFile, resolver: _Resolver, router: Router, problem: Problem) -> Problem:
+    """``problem`` with the communes of the territory and the levels its stops bring (for a
+    published rota, whose stops are built elsewhere)."""
+    stops = [s for s in problem.stops if s.kind is StopKind.STOP and s.insee]
+    if f.scenario.territory.empty:
+        resolver.need_communes(((s.insee, ()) for s in stops), point=False)  # type: ignore[misc]
+        area = _around(resolver)
+    else:
+        area = resolver.area()
+    need = _need(f, resolver, area, router)
+    places = [problem.locations[s.location] for s in stops]
+    levels = _stop_levels(
+        f,
+        need,
+        router,
+        [(p.lon, p.lat, s.insee) for p, s in zip(places, stops)],  # type: ignore[misc]
+        [s.frequency for s in stops],
+        [s.duration for s in stops],
+    )
+    return replace(problem, **_need_model(need, [s.id for s in stops], levels, [], None))
 
 
 def _need_model(
