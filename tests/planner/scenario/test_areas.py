@@ -314,3 +314,9 @@ def test_a_standalone_area_is_a_list_of_communes_checked_against_the_stops():
     no_code = only_van.replace('commune = "36123"\n', "")
     with pytest.raises(ScenarioError, match=r"stops\.list\[0\]: no commune code"):
         build(parse_scenario(no_code, "x.toml"))
+
+
+def test_an_asis_rota_takes_no_area():
+    text = 'schema_version = 1\nname = "x"\n\n[asis]\nrota = "2394"\n\n[[vehicles]]\nid = "v"\n'
+    with pytest.raises(ScenarioError, match=r"x\.toml:9: vehicles\[0\]\.area: an \[asis\] rota"):
+        parse_scenario(text + 'area = ["36"]\n', "x.toml")
