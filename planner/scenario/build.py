@@ -110,19 +110,22 @@ class _Area:
     codes: tuple[str, ...]
     insee: frozenset[str]
     communes: list[CommunePoint]
-    label: str  # "département 45", "EPCI 200070746, communes Ardentes, Vicq-Exemplet"
+    label: str  # "département 45", "CC Champagne Boischauts, communes Ardentes, Vicq-Exemplet"
 
 
 def _area_label(codes: Sequence[str], names: dict[str, str]) -> str:
-    """French words for an area: "départements 18, 45", "EPCI 200070746", "communes A, B"."""
+    """French words for an area: "départements 18, 45", "CA Châteauroux Métropole" (an EPCI by
+    its name in ``names``, else "EPCI 243600327"), "communes A, B"."""
     deps = [c for c in codes if not is_commune_code(c) and len(c) != 9]
     epcis = [c for c in codes if len(c) == 9]
     communes = [names.get(c, c) for c in codes if is_commune_code(c)]
     parts = []
     if deps:
         parts.append(("département " if len(deps) == 1 else "départements ") + ", ".join(deps))
-    if epcis:
-        parts.append("EPCI " + ", ".join(epcis))
+    unnamed = [c for c in epcis if c not in names]
+    parts += [names[c] for c in epcis if c in names]  # an EPCI's name says its kind: "CA …"
+    if unnamed:
+        parts.append("EPCI " + ", ".join(unnamed))
     if len(communes) == 1:
         parts.append(f"commune {communes[0]}")
     elif 1 < len(communes) <= 5:
@@ -281,6 +284,10 @@ class _Resolver:
             kwargs = {"epci": code} if len(code) == 9 else {"departement": code}
             try:
                 found.update({c.code: c for c in query.commune_points(self.url, **kwargs)})
+                if "epci" in kwargs:  # its name, for reports ("CC Marche Occitane")
+                    named = query.communes(self.url, epci=code)["epci_name"].dropna()
+                    if len(named):
+                        names[code] = str(named.iloc[0])
             except UnknownAreaError as exc:
                 raise self.f.error(at, str(exc)) from None
         self.communes.update(found)

@@ -47,11 +47,11 @@ def test_plan_reports_and_records_each_vehicle_area(indre_url, run_cli, tmp_path
     path.write_text(SCENARIO.format(db=indre_url), encoding="utf-8")
     code, stdout, err = run_cli("plan", path, "-o", out)
     assert code == 0, err
-    assert "Bus de Châteauroux — base : Châteauroux — zone : EPCI 243600327" in stdout
-    assert "Bus d'Issoudun — base : Issoudun — zone : EPCI 243600236" in stdout
+    assert "Bus de Châteauroux — base : Châteauroux — zone : CA Châteauroux Métropole" in stdout
+    assert "Bus d'Issoudun — base : Issoudun — zone : CC du Pays d'Issoudun" in stdout
     vehicles = json.loads(out.read_text(encoding="utf-8"))["meta"]["context"]["vehicles"]
     assert vehicles["issoudun"]["area"] == ["243600236"]
-    assert vehicles["issoudun"]["area_label"] == "EPCI 243600236"
+    assert vehicles["issoudun"]["area_label"] == "CC du Pays d'Issoudun"
 
 
 @pytest.mark.slow
@@ -62,7 +62,7 @@ def test_plan_reports_and_records_each_vehicle_area(indre_url, run_cli, tmp_path
             'commune = "36088"',
             'commune = "36236"',
             "s.toml:26: stops.list[1]: commune 36236 (Vicq-Exemplet) is outside every vehicle's "
-            "area (chateauroux: EPCI 243600327; issoudun: EPCI 243600236)",
+            "area (chateauroux: CA Châteauroux Métropole; issoudun: CC du Pays d'Issoudun)",
         ),
         ('area = ["243600236"]', 'area = ["99"]', "s.toml:21: vehicles[1].area[0]: unknown"),
         ('area = ["243600236"]', "area = []", "s.toml:21: vehicles[1].area: expected at least"),

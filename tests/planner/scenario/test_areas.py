@@ -2,7 +2,7 @@
 vehicles whose area holds them, candidates kept inside the areas, errors naming the key, the
 default when no vehicle gives an area, and solved plans that never leave a vehicle's area.
 
-Scenarios play in the Indre (36), the département the tests load; its EPCI Châteauroux Métropole
+Scenarios play in the Indre (36), the département the tests load; its EPCI CA Châteauroux Métropole
 (243600327) and CC du Pays d'Issoudun (243600236) are the two areas of the small cases.
 """
 
@@ -118,7 +118,7 @@ commune = "36088"
     assert allowed["36088"] is None  # Issoudun: in every area, any vehicle
     vehicles = built.context.vehicles
     assert vehicles["dep"].area == ("36",) and vehicles["dep"].area_label == "département 36"
-    assert vehicles["epci"].area_label == f"EPCI {ISSOUDUN_EPCI}"
+    assert vehicles["epci"].area_label == "CC du Pays d'Issoudun"
     assert vehicles["communes"].area_label == "communes Vicq-Exemplet, Issoudun"
     recorded = built.context.to_dict()["vehicles"]
     assert recorded["communes"]["area"] == ["36236", "36088"]
@@ -188,7 +188,7 @@ def test_a_vehicle_never_leaves_its_area_in_a_solved_plan(indre_url, tmp_path):
             'commune = "36088"',
             'commune = "36236"',
             "s.toml:23: stops.list[1]: commune 36236 (Vicq-Exemplet) is outside every vehicle's "
-            f"area (chateauroux: EPCI {CHATEAUROUX_EPCI}; issoudun: EPCI {ISSOUDUN_EPCI})",
+            "area (chateauroux: CA Châteauroux Métropole; issoudun: CC du Pays d'Issoudun)",
         ),
         (
             f'area = ["{ISSOUDUN_EPCI}"]',
@@ -320,3 +320,16 @@ def test_an_asis_rota_takes_no_area():
     text = 'schema_version = 1\nname = "x"\n\n[asis]\nrota = "2394"\n\n[[vehicles]]\nid = "v"\n'
     with pytest.raises(ScenarioError, match=r"x\.toml:9: vehicles\[0\]\.area: an \[asis\] rota"):
         parse_scenario(text + 'area = ["36"]\n', "x.toml")
+
+
+def test_area_labels_say_departements_epcis_by_name_and_communes():
+    from planner.scenario.build import _area_label
+
+    names = {"243600327": "CA Châteauroux Métropole", "36236": "Vicq-Exemplet"}
+    assert _area_label(["45"], names) == "département 45"
+    assert _area_label(["18", "45", "243600327"], names) == (
+        "départements 18, 45, CA Châteauroux Métropole"
+    )
+    assert _area_label(["200000000", "36236"], names) == "EPCI 200000000, commune Vicq-Exemplet"
+    six = [f"3600{k}" for k in range(1, 7)]
+    assert _area_label(six, {}) == "6 communes"
