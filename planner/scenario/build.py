@@ -20,7 +20,7 @@ It must not plan, validate plans or write files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,6 +37,7 @@ from planner.errors import ScenarioError
 from planner.scenario.asis import build_asis
 from planner.scenario.checks import (
     fixed_pattern,
+    is_commune_code,
     lunch_minutes,
     stop_frequency,
     stop_id,
@@ -99,6 +100,44 @@ class _Places:
             self.index[key] = len(self.locations)
             self.locations.append(Location(key, name, lon, lat, insee))
         return self.index[key]
+
+
+@dataclass(frozen=True)
+class _Area:
+    """A vehicle's service area: its codes as written, the INSEE codes of its communes, their
+    points (none in a standalone scenario) and French words for reports."""
+
+    codes: tuple[str, ...]
+    insee: frozenset[str]
+    communes: list[CommunePoint]
+    label: str  # "département 45", "CC Champagne Boischauts, communes Ardentes, Vicq-Exemplet"
+
+
+def _area_label(codes: Sequence[str], names: dict[str, str]) -> str:
+    """French words for an area: "départements 18, 45", "CA Châteauroux Métropole" (an EPCI by
+    its name in ``names``, else "EPCI 243600327"), "communes A, B"."""
+    deps = [c for c in codes if not is_commune_code(c) and len(c) != 9]
+    epcis = [c for c in codes if len(c) == 9]
+    communes = [names.get(c, c) for c in codes if is_commune_code(c)]
+    parts = []
+    if deps:
+        parts.append(("département " if len(deps) == 1 else "départements ") + ", ".join(deps))
+    unnamed = [c for c in epcis if c not in names]
+    parts += [names[c] for c in epcis if c in names]  # an EPCI's name says its kind: "CA …"
+    if unnamed:
+        parts.append("EPCI " + ", ".join(unnamed))
+    if len(communes) == 1:
+        parts.append(f"commune {communes[0]}")
+    elif 1 < len(communes) <= 5:
+        parts.append("communes " + ", ".join(communes))
+    elif communes:
+        parts.append(f"{len(communes)} communes")
+    return ", ".join(parts)
+
+
+def _departement_of(insee: str) -> str:
+    """The département of an INSEE commune code: its first two characters, three overseas."""
+    return insee[:3] if insee.startswith("97") else insee[:2]
 
 
 class _Resolver:
@@ -224,6 +263,40 @@ class _Resolver:
         c = self.communes[ref.commune]
         idx = places.add(f"commune:{c.code}", c.name, c.lon, c.lat, c.code)  # type: ignore[arg-type]
         return idx, ref.name or c.name, c.code
+
+    def vehicle_area(self, codes: Sequence[str], loc: Loc) -> _Area:
+        """A vehicle's ``area`` (département, EPCI or commune codes) with its communes; an
+        unknown or unloaded code is an error at its place in the list."""
+        found: dict[str, CommunePoint] = {}
+        standalone: set[str] = set()  # commune codes checked against the COG only
+        names: dict[str, str] = {}
+        for j, code in enumerate(codes):
+            at: Loc = (*loc, j)
+            if is_commune_code(code):
+                if self.url is None:
+                    names[code] = self.cog_name(code, at) or code
+                    standalone.add(code)
+                else:
+                    self.need_communes([(code, at)], point=False)
+                    found[code] = self.communes[code]
+                    names[code] = found[code].name
+                continue
+            kwargs = {"epci": code} if len(code) == 9 else {"departement": code}
+            try:
+                found.update({c.code: c for c in query.commune_points(self.url, **kwargs)})
+                if "epci" in kwargs:  # its name, for reports ("CC Marche Occitane")
+                    named = query.communes(self.url, epci=code)["epci_name"].dropna()
+                    if len(named):
+                        names[code] = str(named.iloc[0])
+            except UnknownAreaError as exc:
+                raise self.f.error(at, str(exc)) from None
+        self.communes.update(found)
+        return _Area(
+            tuple(codes),
+            frozenset(found) | standalone,
+            [found[c] for c in sorted(found)],
+            _area_label(codes, names),
+        )
 
     def area(self) -> list[CommunePoint]:
         """Communes of the ``[territory]``."""
@@ -491,8 +564,10 @@ def _candidates(
     router: Router,
     taken: set[str],
     listed: _Levels | None,
+    serves: Callable[[str | None], bool],
 ) -> tuple[list[tuple[Stop, StopInfo]], _Levels | None]:
-    """Candidate stops (in id order) and the levels they bring (indices in that order)."""
+    """Candidate stops (in id order) in communes some vehicle ``serves``, and the levels they
+    bring (indices in that order)."""
     c = f.scenario.candidates
     if c is None:
         return [], None
@@ -526,6 +601,7 @@ def _candidates(
             p = resolver.communes[code]
             if code not in taken:
                 entries.append((code, p.name, p.lon, p.lat, code, None))  # type: ignore[arg-type]
+    entries = [e for e in entries if serves(e[4])]  # outside every vehicle's area: dropped
     perm, _ = stop_permanence(f, None)
     freq, _ = stop_frequency(f, None)
     n = len(entries)
@@ -639,11 +715,15 @@ def _requests(
     return out
 
 
-def _vehicles(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Context) -> list[Vehicle]:
+def _vehicles(
+    f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Context
+) -> tuple[list[Vehicle], _Service]:
     out = []
+    areas: dict[str, _Area | None] = {}
     for i, spec in enumerate(f.scenario.vehicles):
         loc: Loc = ("vehicles", i)
         assert spec.base is not None
+        area = resolver.vehicle_area(spec.area, loc + ("area",)) if spec.area else None
         start, base_name, base_insee = resolver.place(
             places, spec.base, loc + ("base",), f"base:{spec.id}"
         )
@@ -678,8 +758,89 @@ def _vehicles(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Contex
                     cost_per_hour=spec.cost_per_hour,
                 )
             )
-            ctx.vehicles[vid] = VehicleInfo(vid, vname, base_name, base_insee, spec)
-    return out
+            ctx.vehicles[vid] = VehicleInfo(
+                vid,
+                vname,
+                base_name,
+                base_insee,
+                spec,
+                area=area.codes if area else (),
+                area_label=area.label if area else None,
+            )
+            areas[vid] = area
+    service = _Service(areas)
+    if not service.restricted:
+        _check_bases(f, ctx)
+    return out, service
+
+
+class _Service:
+    """Which vehicles may serve a commune: those whose area holds it, and those without one."""
+
+    def __init__(self, areas: dict[str, _Area | None]):
+        self.areas = areas
+        self.anywhere = frozenset(v for v, a in areas.items() if a is None)
+        self.restricted = len(self.anywhere) < len(areas)
+
+    def vehicles(self, insee: str | None) -> frozenset[str] | None:
+        """The vehicles that may serve a stop in commune ``insee`` (None: any vehicle)."""
+        if not self.restricted:
+            return None
+        found = self.anywhere | {
+            v for v, a in self.areas.items() if a is not None and insee in a.insee
+        }
+        return None if len(found) == len(self.areas) else frozenset(found)
+
+    def serves(self, insee: str | None) -> bool:
+        return self.vehicles(insee) != frozenset()
+
+    def communes(self) -> list[CommunePoint]:
+        """The communes of the union of the areas."""
+        found = {c.code: c for a in self.areas.values() if a is not None for c in a.communes}
+        return [found[c] for c in sorted(found)]
+
+    def describe(self) -> str:
+        """The areas in a few words, for messages: "van-1, van-2: département 45; bus: …"."""
+        by_label: dict[str, list[str]] = {}
+        for vid, a in self.areas.items():
+            if a is not None:
+                by_label.setdefault(a.label, []).append(vid)
+        return "; ".join(f"{', '.join(vids)}: {label}" for label, vids in by_label.items())
+
+    def check(
+        self, f: ScenarioFile, loc: Loc, pairs: list[tuple[Stop, StopInfo]]
+    ) -> list[tuple[Stop, StopInfo]]:
+        """The stops with their allowed vehicles; a stop no vehicle may serve is an error."""
+        out = []
+        for k, (stop, info) in enumerate(pairs):
+            allowed = self.vehicles(stop.insee)
+            if allowed == frozenset():
+                if stop.insee is None:
+                    raise f.error(
+                        (*loc, k),
+                        "no commune code, so no vehicle's area can hold it: give commune = "
+                        '"INSEE code" beside its place',
+                    )
+                name = f" ({info.commune})" if info.commune else ""
+                raise f.error(
+                    (*loc, k),
+                    f"commune {stop.insee}{name} is outside every vehicle's area "
+                    f"({self.describe()})",
+                )
+            out.append((replace(stop, vehicles=allowed), info))
+        return out
+
+
+def _check_bases(f: ScenarioFile, ctx: Context) -> None:
+    """Without any area, the vehicles share the scenario's territory: fine for one operator
+    (all bases in one département), an error when the bases are in several départements."""
+    deps = sorted({_departement_of(v.base_insee) for v in ctx.vehicles.values() if v.base_insee})
+    if len(deps) > 1:
+        raise f.error(
+            ("vehicles",),
+            f"the vehicles are based in {len(deps)} départements ({', '.join(deps)}): give each "
+            f'one an area, e.g. area = ["{deps[0]}"]',
+        )
 
 
 def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = False) -> Built:
@@ -703,8 +864,8 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     )
     resolver = _Resolver(f, url)
     places = _Places()
-    vehicles = _vehicles(f, resolver, places, ctx)
-    listed = _listed_stops(f, resolver, places)
+    vehicles, service = _vehicles(f, resolver, places, ctx)
+    listed = service.check(f, ("stops", "list"), _listed_stops(f, resolver, places))
     valued = [k for k, _ in enumerate(listed) if sc.stops.entries[k].value is None]
     need = None
     if url is not None and (listed or sc.candidates is not None):
@@ -713,7 +874,12 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
                 (code, ("candidates", "communes", i))
                 for i, code in enumerate(sc.candidates.communes)
             )
-        area = resolver.area() if not sc.territory.empty else _around(resolver)
+        if not sc.territory.empty:
+            area = resolver.area()
+        elif service.restricted and not service.anywhere:
+            area = service.communes()  # every vehicle has an area: their union
+        else:
+            area = _around(resolver)
         need = _need(f, resolver, area, router)
     listed_levels = None
     if need is not None:
@@ -731,8 +897,13 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
             stop, info = listed[valued[j]]
             listed[valued[j]] = (stop, replace(info, covers=cov))
     taken = {s.id for s, _ in listed} | {s.insee for s, _ in listed if s.insee}
-    candidates, cand_levels = _candidates(f, resolver, places, need, router, taken, listed_levels)
-    requests = _requests(f, resolver, places, ctx, include_personal)
+    candidates, cand_levels = _candidates(
+        f, resolver, places, need, router, taken, listed_levels, service.serves
+    )
+    candidates = service.check(f, ("candidates",), candidates)
+    requests = service.check(
+        f, ("requests",), _requests(f, resolver, places, ctx, include_personal)
+    )
     pairs = listed + candidates + requests
     for _, info in pairs:
         ctx.stops[info.id] = info

@@ -12,6 +12,7 @@ from planner.access.service import ServiceLevels
 from planner.scenario.values import (
     HALF_DAY_MINUTES,
     PERSONAL_FIELDS,
+    AreaCode,
     DayList,
     DayValue,
     Departement,
@@ -135,6 +136,8 @@ class VehicleSpec(_Model):
     cost_per_km: float = Field(default=0.0, ge=0)
     cost_per_hour: float = Field(default=0.0, ge=0)
     count: int = Field(default=1, ge=1, le=50)
+    # Service area: départements, EPCI (SIREN) or communes (INSEE); None: anywhere.
+    area: list[AreaCode] | None = None
     # For cost comparisons (issue 5); None: the [costs] default.
     staff: int = Field(default=1, ge=1)
     purchase_cost: float | None = Field(default=None, ge=0)
