@@ -66,7 +66,10 @@ def _file(tmp_path, url: str, body: str) -> Path:
     return path
 
 
-CANDIDATES = '[horizon]\nweeks = 4\n\n[candidates]\ncommunes = ["36236", "36215"]\nfrequency = "monthly"\n\n[coverage]\nthreshold = 15\n'
+CANDIDATES = (
+    '[horizon]\nweeks = 4\n\n[candidates]\ncommunes = ["36236", "36215"]\nfrequency = "monthly"\n'
+    "\n[coverage]\nthreshold = 15\n"
+)
 
 
 @pytest.mark.slow
