@@ -137,7 +137,7 @@ class PeriodicEngine:
         _check_feasible(problem)
         cp = Compiled(problem)
         frozen = frozen or Frozen()
-        kp, start_routes, start_bands, ignored = self._kernel_problem(cp, initial, frozen, options)
+        kp, start, ignored = self._kernel_problem(cp, initial, frozen, options)
         if ignored:  # routes of the initial plan on days or vehicles the problem lacks
             run.figures["initial_routes_ignored"] = ignored
         tune = self.tuning
@@ -145,8 +145,8 @@ class PeriodicEngine:
         cur, cand, best = kp.new_state(), kp.new_state(), kp.new_state()
         K.seed_rng(int(options.seed) & 0x7FFFFFFF)
         stamp = 1
-        if start_routes:
-            kp.load(cur, start_routes, start_bands)
+        if start is not None:
+            kp.load(cur, *start)
         else:
             for r in range(I.n_slots):
                 K.update_route(I, cur, r)
@@ -186,12 +186,13 @@ class PeriodicEngine:
     def _kernel_problem(
         self, cp: Compiled, initial: Plan | None, frozen: Frozen, options: SolveOptions
     ):
-        """Kernel arrays with frozen parts and change penalties; the initial routes and bands, if
-        any, and the initial routes that fit no (vehicle, working day) of the problem."""
+        """Kernel arrays with frozen parts and change penalties; the initial routes, bands and
+        starts (arguments of :meth:`KernelProblem.load`), if any, and the initial routes that fit
+        no (vehicle, working day) of the problem."""
         if initial is None:
             if frozen:
                 raise ValueError("freezing parts of a plan needs the plan (initial=...)")
-            return KernelProblem(cp, neighbours=self.tuning.neighbours), None, None, []
+            return KernelProblem(cp, neighbours=self.tuning.neighbours), None, []
         routes: dict[int, list[int]] = {}
         starts: dict[int, list[float]] = {}
         unknown = []
@@ -239,7 +240,12 @@ class PeriodicEngine:
                 fixed[s] = choice_of[s]
         mean_arc = float(np.mean(cp.cost)) if cp.cost.size else 1.0
         pen = options.change_penalty if options.change_penalty is not None else 10.0 * mean_arc
-        change = {s: (ch, pen) for s, ch in choice_of.items() if s not in fixed}
+        # Stops with published days pay the scenario's change penalties instead (Stop.published).
+        change = {
+            s: (ch, pen)
+            for s, ch in choice_of.items()
+            if s not in fixed and cp.stops[s].published is None
+        }
         kp = KernelProblem(
             cp,
             frozen_slots=frozen_slots,
@@ -254,7 +260,7 @@ class PeriodicEngine:
                 if len(ts) > 1:
                     lo = max(ts) - cp.tolerance
                     bands[s] = (lo, lo + cp.tolerance)
-        return kp, routes, bands, unknown
+        return kp, ((routes, bands, starts) if routes else None), unknown
 
     def _search(
         self,
@@ -347,8 +353,15 @@ class PeriodicEngine:
             if c < 0:
                 continue
             ch = kp.flat[c]
-            # Stops of frozen routes stay pinned (their visits on frozen days are not in the model).
-            if I.stop_frozen[s] or len(ch.pattern) >= 2 or I.ch_ptr[s + 1] - I.ch_ptr[s] == 1:
+            # Stops of frozen routes stay pinned (their visits on frozen days are not in the model),
+            # and so do stops whose choices differ by change penalties or start bands, which the
+            # routing model does not see.
+            if (
+                I.stop_frozen[s]
+                or len(ch.pattern) >= 2
+                or I.ch_ptr[s + 1] - I.ch_ptr[s] == 1
+                or _priced_choices(I, s)
+            ):
                 pinned[s] = ch
             else:
                 free.append(s)
@@ -382,17 +395,17 @@ class PeriodicEngine:
         new_routes = {r: seq for r, seq in routes.items() if I.r_frozen[r]}
         new_routes.update(result.routes)
         bands = {}
+        per_stop: dict[int, list[float]] = {}
+        for (s, _d), t in result.starts.items():
+            per_stop.setdefault(s, []).append(t)
         if kp.regular and math.isfinite(cp.tolerance):
-            per_stop: dict[int, list[float]] = {}
-            for (s, _d), t in result.starts.items():
-                per_stop.setdefault(s, []).append(t)
             for s, ts in per_stop.items():
                 if len(ts) > 1:
                     bands[s] = (min(ts), min(ts) + cp.tolerance)
             for s in range(I.n_stops):  # frozen stops keep their bands
                 if I.stop_frozen[s] and best.assign[s] >= 0:
                     bands[s] = (best.band_lo[s], best.band_hi[s])
-        bad = kp.load(spare, new_routes, bands)
+        bad = kp.load(spare, new_routes, bands, per_stop)
         ok = not bad and bool(spare.rok[: I.n_slots].all())
         before = kp.objective(best)
         after = kp.objective(spare) if ok else math.inf
@@ -494,6 +507,16 @@ def _served(st, I) -> int:
 
 def _unserved_mandatory(st, I) -> int:
     return int(((st.assign[: I.n_stops] < 0) & I.mandatory).sum())
+
+
+def _priced_choices(I, s: int) -> bool:
+    """Whether the choices of stop s differ by an extra cost or a start band."""
+    a, b = I.ch_ptr[s], I.ch_ptr[s + 1]
+    return bool(
+        np.ptp(I.ch_extra[a:b]) > 0
+        or (I.ch_lo[a:b] > -K.INF / 2).any()
+        or (I.ch_hi[a:b] < K.INF / 2).any()
+    )
 
 
 def _bands(st, stops) -> dict[int, tuple[float, float]]:
