@@ -171,6 +171,9 @@ class PeriodicEngine:
         if tune.polish and I.n_stops > 0:
             polish_time = min(options.time_limit * tune.polish_share, 30.0)
         stamp = self._search(kp, cur, cand, best, stats, stamp, run, options, polish_time)
+        repaired = _restore_published(kp, best, cand, stamp)
+        if repaired:
+            run.figures["published_restored"] = repaired
         run.figures.update(
             iterations=int(stats[0]),
             improvements=int(stats[1]),
@@ -507,6 +510,97 @@ def _served(st, I) -> int:
 
 def _unserved_mandatory(st, I) -> int:
     return int(((st.assign[: I.n_stops] < 0) & I.mandatory).sum())
+
+
+def _restore_published(kp: KernelProblem, best, spare, stamp: int) -> int:
+    """Give back their published days to stops the search left elsewhere, by ejection chains.
+
+    Ruin and recreate removes close stops together; a stop kept off its published day because
+    another stop took that day (which itself sits off its own day…) needs the chain removed at
+    once. For each stop on a dearer choice than one of its others, remove it, the stops on the
+    days of its cheaper choices, and so on along stops that are themselves off their cheapest
+    days; reinsert the stops with published days in that order, the others greedily, and keep
+    the result when the objective is lower. Returns how many chains improved the plan. Loops
+    over the few stops with published days only; the insertions run in the kernel.
+    """
+    I = kp.inst
+    cp = kp.cp
+    published = [
+        s for s in range(I.n_stops) if cp.stops[s].published is not None and not I.stop_frozen[s]
+    ]
+    if not published:
+        return 0
+    improved = 0
+    for _ in range(3):  # a chain that improves may open another
+        progress = False
+        for s in published:
+            if best.assign[s] < 0 or not _dearer_than_needed(I, best, s):
+                continue
+            K.copy_state(best, spare)
+            chain, others = _chain(kp, spare, s)
+            for x in chain + others:
+                K.remove_and_update(I, spare, x)
+            ok = True
+            for x in chain:
+                cost, c, lo, hi, stamp = K.evaluate_stop(I, spare, x, 0.0, stamp)
+                if c < 0:
+                    ok = False
+                    break
+                K.insert_stop(I, spare, x, c, lo, hi)
+            if not ok:
+                continue
+            rest = np.array(others + [0], dtype=np.int64)
+            stamp = K.recreate(I, spare, rest, len(others), 0.0, stamp)
+            stamp = K.construct(I, spare, 0.0, stamp)
+            if kp.objective(spare) < kp.objective(best) - 1e-9:
+                K.copy_state(spare, best)
+                improved += 1
+                progress = True
+        if not progress:
+            break
+    return improved
+
+
+def _dearer_than_needed(I, st, s: int) -> bool:
+    c = st.assign[s]
+    a, b = I.ch_ptr[s], I.ch_ptr[s + 1]
+    return bool(I.ch_extra[c] > I.ch_extra[a:b].min() + 1e-9)
+
+
+def _chain(kp: KernelProblem, st, s: int) -> tuple[list[int], list[int]]:
+    """Stops with published days to reinsert in order (s first) and the other stops in the way."""
+    I = kp.inst
+    chain: list[int] = []
+    others: list[int] = []
+    todo = [s]
+    while todo and len(chain) < 8:
+        x = todo.pop(0)
+        if x in chain:
+            continue
+        chain.append(x)
+        c = st.assign[x]
+        a, b = I.ch_ptr[x], I.ch_ptr[x + 1]
+        for cc in range(a, b):
+            if I.ch_extra[cc] >= I.ch_extra[c] - 1e-9:
+                continue
+            v = I.ch_veh[cc]
+            for j in range(I.ch_k[cc]):
+                d = I.ch_days[cc, j]
+                slots = (
+                    [I.slot_of[v, d]] if v >= 0 else list(I.ds_list[I.ds_ptr[d] : I.ds_ptr[d + 1]])
+                )
+                for r in slots:
+                    if r < 0 or I.r_frozen[r]:
+                        continue
+                    for y in st.route[r, : st.rlen[r]]:
+                        y = int(y)
+                        if y in chain or y in others or y in todo or I.stop_frozen[y]:
+                            continue
+                        if kp.cp.stops[y].published is not None and _dearer_than_needed(I, st, y):
+                            todo.append(y)
+                        else:
+                            others.append(y)
+    return chain, [y for y in others if y not in chain] + [y for y in todo if y not in chain]
 
 
 def _priced_choices(I, s: int) -> bool:
