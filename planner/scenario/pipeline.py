@@ -13,6 +13,7 @@ from pathlib import Path
 
 from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
+from planner.outputs.report import stability_meta
 from planner.scenario.build import build
 from planner.scenario.context import Built, database_url
 from planner.scenario.files import ScenarioFile
@@ -189,4 +190,7 @@ def plan_scenario(
     if frozen:
         plan.meta.frozen = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
     plan.meta.validation = summary(report)
+    stability = stability_meta(built.problem, report)
+    if stability is not None:
+        plan.meta.stability = stability
     return Planned(built, plan, report)
