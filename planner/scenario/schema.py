@@ -190,6 +190,8 @@ class StopSpec(_Model):
         check_place(self.commune, self.site, self.lon, self.lat)
         if self.window is not None and self.windows is not None:
             raise ValueError("give window or windows, not both")
+        if self.published_start is not None and self.published_day is None:
+            raise ValueError("published_start needs published_day (the day residents know)")
         return self
 
     @property

@@ -106,10 +106,6 @@ def with_published(
     own = 0
     for i, spec in enumerate(f.scenario.stops.entries):
         if spec.published_day is None:
-            if spec.published_start is not None:
-                raise f.error(
-                    ("stops", "list", i, "published_start"), "published_start needs published_day"
-                )
             continue
         days: set[int] = set()
         for sel in spec.published_day:
