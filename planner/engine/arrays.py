@@ -541,7 +541,9 @@ def _published_variants(
     vehicle is not the published one); when the published start is known and changing it costs
     something, a choice that keeps published days comes as a variant whose visits start within the
     tolerance of the published time, and a variant at any time that pays the time-change penalty
-    for each visit kept on a published day.
+    for each visit kept on a published day. The band holds for every visit of the choice (also
+    on days that were not published): a regular stop starts at about the same time every week
+    anyway.
     """
     obj = cp.objective
     pub = stop.published

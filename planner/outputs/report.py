@@ -318,7 +318,8 @@ def violation_lines(report: ValidationReport, limit: int | None = None) -> list[
 
 def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str]:
     """A plan in a few lines, as the demo tells it: communes served, km, driving and presence
-    hours per month; the independent check, and its first ``limit`` violations if any."""
+    hours per month; communes keeping their published day (if any has one); the independent
+    check, and its first ``limit`` violations if any."""
     fig = report.figures
     served = len(plan.served_stops())
     lines = [
@@ -327,6 +328,8 @@ def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str
         f"conduite par mois ; {number_fr(fig.presence_hours_total_per_month, 1)} h de "
         "présence dans les communes."
     ]
+    if fig.published_stops:
+        lines.append(stability_total_fr(fig))
     if report.ok:
         lines.append("Vérification indépendante (temps recalculés) : aucune contrainte violée.")
         return lines

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli.test_planning_cli import SMALL
+from planner.scenario.build import build
 from planner.scenario.files import load_scenario
 from planner.scenario.pipeline import plan_scenario, solve_options
 from support.checks import assert_one_line_error
@@ -92,3 +93,27 @@ def test_the_optimised_rurlinette_keeps_every_published_day(indre_url):
     assert done.plan.meta.stability["summary"].startswith("19 communes sur 19 gardent")
     migne = next(c for c in fig.published_changes if c.stop == "36124")  # "2e lundi Migné"
     assert migne.days_after == [5] and done.built.problem.horizon.days[5].week == 1
+
+
+@pytest.mark.slow
+def test_the_rota_itself_gives_the_same_published_days_as_the_asis_file(indre_url, tmp_path):
+    path = REPO / "scenarios" / "rurlinette-optimisee.toml"
+    text = path.read_text(encoding="utf-8")
+    assert 'published = "rurlinette-actuelle.toml"' in text
+    by_rota = tmp_path / "par-rota.toml"
+    by_rota.write_text(
+        text.replace('published = "rurlinette-actuelle.toml"', 'rota = "2394"\ndepartement = "36"'),
+        encoding="utf-8",
+    )
+    from_file, from_rota = (
+        {
+            s.id: (s.published.days, s.published.start) if s.published else None
+            for s in build(load_scenario(p), db=indre_url).problem.stops
+        }
+        for p in (path, by_rota)
+    )
+    assert from_file == from_rota  # the vehicle: the file names it, the rota alone does not
+    published = {k: v for k, v in from_file.items() if v is not None}
+    assert len(published) == 19
+    assert published["36236"] == ((0,), 600.0)  # "1er lundi Vicq-Exemplet", opening at 10:00
+    assert published["36215"][0] == (20,)  # Ségry: "dernier jour du mois"
