@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from planner.engine import SolveOptions, get_engine
+from planner.engine.arrays import KernelProblem
+from planner.engine.data import Compiled
+from planner.engine.periodic import _restore_published
 from planner.tours.model import Published
 from planner.tours.validator import validate
 from support.engine_cases import Horizon, Objective, TimeWindow, grid_problem, stop, van
@@ -123,3 +126,44 @@ def test_another_vehicle_than_the_published_one_moves_every_visit(engine):
     plan, _ = _solve(engine, problem)
     (route,) = plan.routes
     assert (route.vehicle, route.day) == ("v2", MON)
+
+
+def _swapped():
+    """Two communes, each published on the other's day, one stop a day: only moving both at
+    once gives both their days back."""
+    problem = grid_problem(
+        [(0, 0), (10, 0), (0, 10)],
+        [
+            stop("a", 1, published=Published((MON,), start=600.0)),
+            stop("b", 2, published=Published((TUE,), start=600.0)),
+        ],
+        [van(max_stops_per_day=1)],
+        horizon=Horizon(weeks=1, weekdays=(0, 1)),
+        objective=Objective(day_change_penalty=100.0, time_change_penalty=10.0),
+    )
+    kp = KernelProblem(Compiled(problem))
+    return kp, {kp.cp.slot_of[(0, TUE)]: [0], kp.cp.slot_of[(0, MON)]: [1]}
+
+
+def test_an_ejection_chain_gives_back_swapped_published_days(engine):
+    kp, routes = _swapped()
+    st, spare = kp.new_state(), kp.new_state()
+    assert kp.load(st, routes) == []
+    before = kp.objective(st)
+    assert before == pytest.approx(kp.route_cost(st) + 200.0)
+    assert _restore_published(kp, st, spare, 1) == 1
+    assert kp.objective(st) == pytest.approx(kp.route_cost(st))  # both days and times kept
+    days = {s: kp.flat[int(st.assign[s])].pattern for s in range(2)}
+    assert days == {0: (MON,), 1: (TUE,)}
+
+
+def test_load_takes_the_time_variant_that_fits_the_starts(engine):
+    kp, routes = _swapped()
+    kept = {kp.cp.slot_of[(0, MON)]: [0], kp.cp.slot_of[(0, TUE)]: [1]}
+    st = kp.new_state()
+    kp.load(st, kept, starts={0: [605.0], 1: [700.0]})
+    extra = [float(kp.inst.ch_extra[int(st.assign[s])]) for s in range(2)]
+    assert extra == [0.0, 10.0]  # a at its time; b on its day at another time
+    assert st.band_lo[0] == pytest.approx(585.0) and st.band_hi[0] == pytest.approx(615.0)
+    kp.load(st, kept)  # no starts known: the variants without a band
+    assert [float(kp.inst.ch_extra[int(st.assign[s])]) for s in range(2)] == [10.0, 10.0]
