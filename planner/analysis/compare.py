@@ -108,6 +108,7 @@ class ServiceFigures:
     by_frequency: dict[str, int]  # "weekly" / "fortnightly" / "monthly" → communes
     population_served: int | None  # inhabitants of the communes served (None: no database)
     presence_hours_per_month: float
+    need_served: float  # need × gain of service level, each commune once (planner.tours.value)
     stops_served: int
     stops_total: int
     requests_served: int
@@ -179,6 +180,7 @@ class ScenarioFigures:
             "communes_monthly": svc.by_frequency.get("monthly", 0),
             "population_served": svc.population_served,
             "presence_hours_month": svc.presence_hours_per_month,
+            "need_served": svc.need_served,
             "kiosks": svc.kiosks,
             "requests_served": svc.requests_served if svc.requests_total else None,
             "vehicles": ops.vehicles,
@@ -325,6 +327,7 @@ def _service(planned: Planned, coverage: BeforeAfter | None) -> ServiceFigures:
         by_frequency=by_frequency,
         population_served=population,
         presence_hours_per_month=fig.presence_hours_total_per_month,
+        need_served=fig.value,
         stops_served=fig.stops_served,
         stops_total=fig.stops_total,
         requests_served=fig.requests_served,
@@ -596,6 +599,16 @@ LINES: tuple[Line, ...] = (
         0,
         "higher",
         "Population des communes où le véhicule s'arrête : l'aide vient jusqu'à elles.",
+    ),
+    Line(
+        "need_served",
+        _SERVICE,
+        "Besoin servi (niveau de service)",
+        "habitants × IFN",
+        0,
+        "higher",
+        "Besoin (population × IFN) de chaque commune multiplié par le gain de niveau de service "
+        "que le plan lui apporte, chaque commune comptée une fois (docs/planning-model.md).",
     ),
     Line(
         "presence_hours_month",

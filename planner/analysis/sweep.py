@@ -239,12 +239,12 @@ FIGURES: dict[str, tuple[str, str, int, str]] = {
     ),
     # hours of permanence at the stops, an average month
     "presence_hours_per_month": ("Présence par mois", "h", 1, "Présence (h/mois)"),
-    # value (population × IFN) of the optional stops served
+    # need served: need × gain of service level, each commune once (planner.tours.value)
     "value_served": (
-        "Besoin des arrêts facultatifs desservis",
+        "Besoin servi (chaque commune une fois)",
         "habitants × IFN",
         0,
-        "Besoin desservi",
+        "Besoin servi",
     ),
     "communes_served": ("Communes desservies", "", 0, "Communes"),
     "vehicles": ("Véhicules", "", 0, "Véhicules"),
@@ -332,7 +332,7 @@ def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
         "need_covered": None if cov is None else r(cov.need_covered_after, 3),
         "need_newly_covered": None if cov is None else r(cov.need_newly_covered, 3),
         "presence_hours_per_month": r(m.service.presence_hours_per_month, 3),
-        "value_served": r(fig.value_served, 3),
+        "value_served": r(fig.value, 3),
         "communes_served": m.service.communes_served,
         "vehicles": m.operations.vehicles,
         "km_per_month": r(fig.km_per_month, 3),

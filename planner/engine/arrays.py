@@ -65,6 +65,15 @@ Inst = namedtuple(
         "tol",
         "regular",
         "big",
+        "sr_ptr",
+        "sr_com",
+        "sr_lvl",
+        "rc_ptr",
+        "rc_stop",
+        "rc_lvl",
+        "c_need",
+        "c_base",
+        "c_top",
         "ch_lo",
         "ch_hi",
     ],
@@ -101,6 +110,7 @@ State = namedtuple(
         "ruined",
         "strbuf",
         "removed",
+        "lvl",
     ],
 )
 
@@ -218,7 +228,8 @@ class KernelProblem:
         # Penalties: optional stops are worth their value; mandatory ones dominate everything.
         maxarc = float(np.max(cp.cost)) if cp.cost.size else 1.0
         total_k = float(cp.k.sum()) if S else 0.0
-        big_m = 10.0 * (2.0 * (total_k + 1) * max(maxarc, 1.0) + float(cp.value.sum()) + 1.0)
+        worth = float(cp.value.sum()) + float(cp.c_need @ (cp.top - cp.base))
+        big_m = 10.0 * (2.0 * (total_k + 1) * max(maxarc, 1.0) + worth + 1.0)
         pen = np.where(cp.mandatory, big_m, cp.value).astype(np.float64)
         self.big_m = big_m
 
@@ -347,6 +358,15 @@ class KernelProblem:
             float(tol),
             regular,
             BIG,
+            cp.sr_ptr,
+            cp.sr_com,
+            cp.sr_lvl,
+            cp.rc_ptr,
+            cp.rc_stop,
+            cp.rc_lvl,
+            cp.c_need,
+            cp.base,
+            cp.top,
             ch_lo,
             ch_hi,
         )
@@ -389,6 +409,7 @@ class KernelProblem:
             np.zeros(max(R, 1), dtype=np.bool_),
             np.zeros(L, dtype=i8),
             np.zeros(max(S, 1), dtype=i8),
+            I.c_base.copy(),
         )
         return st
 
@@ -466,7 +487,13 @@ class KernelProblem:
             st.band_hi[s] = min(hi, I.ch_hi[c])
         for r in range(I.n_slots):
             K.update_route(I, st, r)
+        K.reset_levels(I, st)
         return bad
+
+    def need_served(self, st: State) -> float:
+        """Need served by a state, each commune once (before ``value_weight``)."""
+        cp = self.cp
+        return float(cp.need @ (st.lvl - cp.base)) if len(cp.need) else 0.0
 
     def objective(self, st: State) -> float:
         return float(K.objective(self.inst, st))

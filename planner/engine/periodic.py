@@ -446,6 +446,7 @@ class PeriodicEngine:
             routes=len(routes),
             stops_served=served,
             stops_total=I.n_stops,
+            need_served=round(kp.need_served(best), 4),
             seconds=round(run.elapsed(), 3),
         )
         if initial is not None:

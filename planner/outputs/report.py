@@ -59,6 +59,7 @@ KIND_FR = {
     "duration": "durée de permanence",
     "overlap": "pause à cheval sur une permanence",
     "features": "équipement manquant",
+    "area": "hors de la zone du véhicule",
     "seats": "places fauteuil insuffisantes",
     "capacity": "capacité dépassée",
     "max_stops": "trop d'arrêts dans la journée",
@@ -137,8 +138,9 @@ def _route_line(problem: Problem, route: Route) -> str:
     return " → ".join(steps)
 
 
-def rota_lines(problem: Problem, plan: Plan) -> list[str]:
-    """Per vehicle, one line per day it goes out, in the order of the cycle."""
+def rota_lines(problem: Problem, plan: Plan, context: Context | None = None) -> list[str]:
+    """Per vehicle, one line per day it goes out, in the order of the cycle (with its service
+    area when ``context`` gives one)."""
     out: list[str] = []
     known = [v.id for v in problem.vehicles]
     others = sorted({r.vehicle for r in plan.routes} - set(known))
@@ -147,7 +149,9 @@ def rota_lines(problem: Problem, plan: Plan) -> list[str]:
         v = problem.vehicle_by_id.get(vid)
         title = v.name or v.id if v else vid
         base = f" — base : {_place_name(problem, v.start_location)}" if v else ""
-        out.append(f"{title}{base}")
+        info = context.vehicles.get(vid) if context is not None else None
+        zone = f" — zone : {info.area_label}" if info is not None and info.area_label else ""
+        out.append(f"{title}{base}{zone}")
         if not routes:
             out.append("  aucune tournée")
         for r in routes:
@@ -206,11 +210,17 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
         )
         + ".",
     ]
+    if problem.communes:
+        lines.append(
+            "Besoin servi (population × IFN × gain de niveau de service, chaque commune comptée "
+            f"une fois) : {number_fr(f.need_served)} sur {number_fr(f.need_possible)} que "
+            f"l'ensemble des arrêts possibles pourrait servir ; {f.communes_improved} commune(s) "
+            f"mieux servie(s) sur {f.communes_reachable}."
+        )
     if f.value_total > 0:
         lines.append(
-            "Besoin couvert par les arrêts facultatifs (population × IFN) : "
-            f"{number_fr(f.value_served)} "
-            f"sur {number_fr(f.value_total)}."
+            "Valeur des arrêts facultatifs (valeurs données dans le scénario) : "
+            f"{number_fr(f.value_served)} sur {number_fr(f.value_total)}."
         )
     if f.cost > 0:
         lines.append(
@@ -358,7 +368,7 @@ def render(
         []
         if brief
         else [
-            ("Tournées", rota_lines(problem, plan)),
+            ("Tournées", rota_lines(problem, plan, context)),
             ("Arrêts", pattern_lines(problem, plan)),
         ]
     )

@@ -8,9 +8,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
+from planner.access.service import ServiceLevels
 from planner.scenario.values import (
     HALF_DAY_MINUTES,
     PERSONAL_FIELDS,
+    AreaCode,
     Clock,
     DayList,
     DayValue,
@@ -136,6 +138,8 @@ class VehicleSpec(_Model):
     cost_per_km: float = Field(default=0.0, ge=0)
     cost_per_hour: float = Field(default=0.0, ge=0)
     count: int = Field(default=1, ge=1, le=50)
+    # Service area: départements, EPCI (SIREN) or communes (INSEE); None: anywhere.
+    area: list[AreaCode] | None = None
     # For cost comparisons (issue 5); None: the [costs] default.
     staff: int = Field(default=1, ge=1)
     purchase_cost: float | None = Field(default=None, ge=0)
@@ -278,6 +282,60 @@ class CoverageSection(_Model):
     borne_reach: float = Field(default=10.0, gt=0)
 
 
+class FrequencyWeights(_Model):
+    """Weight of a permanence's frequency in its service level (planner.access.service)."""
+
+    weekly: float = Field(default=1.0, gt=0, le=1)
+    fortnightly: float = Field(default=0.8, gt=0, le=1)
+    monthly: float = Field(default=0.6, gt=0, le=1)
+    once: float = Field(default=0.3, gt=0, le=1)
+
+
+class ValueSection(_Model):
+    """How a plan's value is counted: each commune's need times the gain of its service level,
+    once (docs/planning-model.md). ``mode = "flat"``: covered or not, once (maximal covering)."""
+
+    mode: Literal["service", "flat"] = "service"
+    need: Literal["population_ifn", "population"] = "population_ifn"
+    frequency: FrequencyWeights = FrequencyWeights()
+    full_day_hours: float = Field(default=5.0, gt=0, le=24)
+    neighbour: float = Field(default=0.5, gt=0, le=1)
+    at_threshold: float = Field(default=0.25, ge=0, le=1)
+    kiosk: float = Field(default=0.25, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _levels(self) -> ValueSection:
+        self.levels()  # ParameterError (a ValueError) naming the key
+        return self
+
+    def levels(self) -> ServiceLevels:
+        w = self.frequency
+        return ServiceLevels(
+            mode=self.mode,
+            frequency={
+                Frequency.WEEKLY: w.weekly,
+                Frequency.FORTNIGHTLY: w.fortnightly,
+                Frequency.MONTHLY: w.monthly,
+                Frequency.ONCE: w.once,
+            },
+            full_day_hours=self.full_day_hours,
+            neighbour=self.neighbour,
+            at_threshold=self.at_threshold,
+            kiosk=self.kiosk,
+        )
+
+
+class ExistingSpec(_Model):
+    """A permanence of another operator (another bus's published stop, a conseiller's
+    permanence): existing service the plan fills the gaps of instead of duplicating it."""
+
+    commune: Insee
+    name: Name | None = None
+    frequency: FrequencyValue = Frequency.MONTHLY
+    permanence: PermanenceValue = Permanence(HALF_DAY_MINUTES, with_lunch=False)
+    operator: str = ""
+
+
 class CostsSection(_Model):
     """Rates of the yearly cost model (:mod:`planner.analysis.costs`, ``itinerance compare``).
 
@@ -381,6 +439,8 @@ class Scenario(_Model):
     objective: ObjectiveSection = ObjectiveSection()
     solver: SolverSection = SolverSection()
     coverage: CoverageSection = CoverageSection()
+    value: ValueSection = ValueSection()
+    existing: list[ExistingSpec] = []
     costs: CostsSection = CostsSection()
     kiosks: KiosksSection | None = None
     asis: AsisSection | None = None

@@ -281,6 +281,18 @@ def _insee(value: Any) -> str:
     )
 
 
+def _area_code(value: Any) -> str:
+    """A code of a vehicle's service area: département, EPCI (SIREN) or commune (INSEE)."""
+    if isinstance(value, str) and re.fullmatch(
+        r"\s*(\d{2}|9[78]\d|2[AB]|\d{9}|\d{5}|2[AB]\d{3})\s*", value, re.IGNORECASE
+    ):
+        return value.strip().upper()
+    raise ValueError(
+        'expected a département ("45", "2A"), an EPCI SIREN (9 digits) or an INSEE commune code '
+        f"(5 characters), got {shown(value)}"
+    )
+
+
 def _name(value: Any) -> str:
     """One line of printable text: names and ids end up in calendars, posters and CSV cells,
     where a line break or a control character breaks the file."""
@@ -318,6 +330,7 @@ def whole_number(*allowed: int) -> Any:
 Name = Annotated[str, PlainValidator(_name)]
 Departement = Annotated[str, PlainValidator(_code)]
 Insee = Annotated[str, PlainValidator(_insee)]
+AreaCode = Annotated[str, PlainValidator(_area_code)]
 
 
 def candidate_communes(value: Any) -> str | list[str]:

@@ -26,6 +26,7 @@ from planner.errors import PlanError
 from planner.french import format_duration_fr, format_range_fr, format_time_fr
 from planner.tours.model import Problem, Stop, StopKind, Vehicle
 from planner.tours.plan import Plan, Route, Visit
+from planner.tours.value import need_served
 from planner.tours.wording import day_label_en, join_en, weekday_en
 
 __all__ = [
@@ -186,6 +187,12 @@ class PlanFigures(_Monthly):
     mandatory_total: int = 0
     value_served: float = 0.0  # sum of ``value`` of the optional stops served
     value_total: float = 0.0  # sum of ``value`` of every optional stop
+    # Need served, each commune once (planner.tours.value): Σ need × (level − existing).
+    need_served: float = 0.0
+    need_possible: float = 0.0  # with every stop of the problem served
+    need_total: float = 0.0  # with a full service level everywhere
+    communes_improved: int = 0
+    communes_reachable: int = 0
     presence_hours_per_month: dict[str, float] = field(default_factory=dict)
     per_vehicle: list[VehicleFigures] = field(default_factory=list)
     per_day: list[DayFigures] = field(default_factory=list)
@@ -203,8 +210,14 @@ class PlanFigures(_Monthly):
     def presence_hours_total_per_month(self) -> float:
         return sum(self.presence_hours_per_month.values())
 
+    @property
+    def value(self) -> float:
+        """What the objective rewards (before ``value_weight``): need served plus the own values
+        of the optional stops served."""
+        return self.need_served + self.value_served
+
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self) | self.monthly()
+        out = asdict(self) | self.monthly() | {"value": self.value}
         for vf, d in zip(self.per_vehicle, out["per_vehicle"], strict=True):
             d.update(vf.monthly())
         return out
@@ -787,6 +800,13 @@ def _figures(
             fig.value_served += stop.value if visits else 0.0
         if visits:
             fig.presence_hours_per_month[stop.id] = len(visits) * stop.duration / 60 * cpm
+    if p.communes:
+        need = need_served(p, served_by)
+        fig.need_served = need.served
+        fig.need_possible = need.possible
+        fig.need_total = need.total
+        fig.communes_improved = need.communes_improved
+        fig.communes_reachable = need.communes_reachable
     fig.per_vehicle = list(per_vehicle.values())
     fig.per_day = list(per_day.values())
     _published_figures(p, fig, served_by)
