@@ -117,3 +117,19 @@ def test_the_rota_itself_gives_the_same_published_days_as_the_asis_file(indre_ur
     assert len(published) == 19
     assert published["36236"] == ((0,), 600.0)  # "1er lundi Vicq-Exemplet", opening at 10:00
     assert published["36215"][0] == (20,)  # Ségry: "dernier jour du mois"
+
+
+def test_a_published_file_must_exist_and_hold_a_rota(run_cli, tmp_path, sqlite_url):
+    with_db = SMALL.replace("[data]\nstandalone = true\n", "")
+    other = tmp_path / "autre.toml"
+    other.write_text(with_db, encoding="utf-8")
+    for target, needle in (
+        ("absent.toml", f"stability.published: no such scenario file: {tmp_path / 'absent.toml'}"),
+        ("autre.toml", "stability.published: autre.toml has no [asis] section"),
+    ):
+        path = tmp_path / "stable.toml"
+        path.write_text(with_db + f'[stability]\npublished = "{target}"\n', encoding="utf-8")
+        out = tmp_path / "plan.json"
+        code, _, err = run_cli("plan", path, "--db", sqlite_url, "-o", out, "--time-limit", "1")
+        assert_one_line_error(code, err, needle)
+        assert not out.exists()
