@@ -247,6 +247,8 @@ def change_fr(problem: Problem, change: PublishedChange) -> str:
     au lieu de 9:30", "nouveau jour : 2e mardi au lieu de 1er lundi", "plus desservi"."""
     if change.status == "unserved":
         return f"plus desservi (jour publié : {_days_fr(problem, change.days_before)})"
+    if change.status == "day" and change.days_after == change.days_before:
+        return "jour inchangé, mais servi par un autre véhicule que celui publié"
     if change.status == "day":
         text = (
             f"nouveau jour : {_days_fr(problem, change.days_after)} au lieu de "
