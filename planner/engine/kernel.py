@@ -525,6 +525,10 @@ def evaluate_stop(I, S, s, blink, stamp):
     """Best way to insert stop s: (cost delta incl. change penalty, choice, slots, positions, lo,
     hi).
 
+    Every visit of a choice starts within the choice's band ``[ch_lo, ch_hi]`` (a published time
+    kept, see :class:`~planner.engine.arrays.KernelProblem`), intersected with the regularity
+    band of a stop visited several times.
+
     Slots and positions are written to S.ins_slot / S.ins_pos (one per visit, day order).
     """
     best = INF
@@ -537,6 +541,8 @@ def evaluate_stop(I, S, s, blink, stamp):
         k = I.ch_k[c]
         v = I.ch_veh[c]
         total = I.ch_extra[c]
+        clo = I.ch_lo[c]  # the choice's own start band (a published time kept), or none
+        chi = I.ch_hi[c]
         ok = True
         emax = -INF
         lmin = INF
@@ -547,7 +553,7 @@ def evaluate_stop(I, S, s, blink, stamp):
                 if r < 0 or I.r_frozen[r]:
                     ok = False
                     break
-                delta, p, e, l = best_position(I, S, s, r, blink, -INF, INF)
+                delta, p, e, l = best_position(I, S, s, r, blink, clo, chi)
                 if p < 0:
                     ok = False
                     break
@@ -568,7 +574,7 @@ def evaluate_stop(I, S, s, blink, stamp):
                         if S.class_stamp[cl] == stamp:
                             continue
                         S.class_stamp[cl] = stamp
-                    delta, p, e, l = best_position(I, S, s, r, blink, -INF, INF)
+                    delta, p, e, l = best_position(I, S, s, r, blink, clo, chi)
                     if p >= 0 and delta < bd:
                         bd = delta
                         bp = p
@@ -594,13 +600,17 @@ def evaluate_stop(I, S, s, blink, stamp):
                 break
         if not ok:
             continue
-        lo = -INF
-        hi = INF
+        lo = clo
+        hi = chi
         if regular and k >= 2 and tol < INF / 2:
             if emax - tol > lmin + EPS:
                 continue
             lo = emax - tol
             hi = lo + tol
+            if clo > lo:
+                lo = clo
+            if chi < hi:
+                hi = chi
             # Check every day exactly with the band (positions may need to move).
             feasible = True
             for j in range(k):

@@ -28,8 +28,8 @@ from planner.french import (
 from planner.scenario.context import Context
 from planner.tours.model import Problem, StopKind
 from planner.tours.plan import Plan, Route
-from planner.tours.validator import ValidationReport
-from planner.tours.wording import day_label_fr, describe_pattern_fr
+from planner.tours.validator import PlanFigures, PublishedChange, ValidationReport
+from planner.tours.wording import day_label_fr, describe_pattern_fr, join_fr
 
 __all__ = [
     "KIND_FR",
@@ -39,6 +39,8 @@ __all__ = [
     "pattern_lines",
     "render",
     "rota_lines",
+    "stability_lines",
+    "stability_meta",
     "summary_fr",
     "violation_lines",
 ]
@@ -236,6 +238,83 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
     return lines
 
 
+def _days_fr(problem: Problem, days: list[int]) -> str:
+    return join_fr([day_label_fr(problem.horizon, d) for d in days])
+
+
+def change_fr(problem: Problem, change: PublishedChange) -> str:
+    """What changes for a stop's residents: "jour et horaire inchangés", "nouvel horaire : 10:00
+    au lieu de 9:30", "nouveau jour : 2e mardi au lieu de 1er lundi", "plus desservi"."""
+    if change.status == "unserved":
+        return f"plus desservi (jour publié : {_days_fr(problem, change.days_before)})"
+    if change.status == "day" and change.days_after == change.days_before:
+        return "jour inchangé, mais servi par un autre véhicule que celui publié"
+    if change.status == "day":
+        text = (
+            f"nouveau jour : {_days_fr(problem, change.days_after)} au lieu de "
+            f"{_days_fr(problem, change.days_before)}"
+        )
+        if change.start_before is not None and change.start_after is not None:
+            if abs(change.start_after - change.start_before) > problem.objective.time_tolerance:
+                text += (
+                    f", à {format_time_fr(change.start_after)} au lieu de "
+                    f"{format_time_fr(change.start_before)}"
+                )
+        return text
+    if change.status == "time":
+        return (
+            f"nouvel horaire : {format_time_fr(change.start_after)} au lieu de "
+            f"{format_time_fr(change.start_before)}"
+        )
+    return "jour et horaire inchangés" if change.start_before is not None else "jour inchangé"
+
+
+def stability_total_fr(f: PlanFigures) -> str:
+    """ "18 communes sur 19 gardent leur jour publié" (and how many change their time)."""
+    kept = f.published_stops_same_days
+    what = "commune" if kept <= 1 else "communes"
+    verb = "garde son" if kept <= 1 else "gardent leur"
+    text = f"{kept} {what} sur {f.published_stops} {verb} jour publié"
+    moved = sum(1 for c in f.published_changes if c.status == "time")
+    if moved:
+        text += f" ; {plural_fr(moved, 'change', 'changent')} d'horaire"
+    return text + "."
+
+
+def stability_lines(problem: Problem, report: ValidationReport) -> list[str]:
+    """Commune by commune, what the plan changes for residents of stops with published days;
+    then the total. Empty when no stop has published days."""
+    f = report.figures
+    if not f.published_stops:
+        return []
+    out = [stability_total_fr(f)]
+    for change in f.published_changes:
+        stop = problem.stop_by_id.get(change.stop)
+        name = stop.name if stop is not None and stop.name else change.stop
+        out.append(f"- {name} : {change_fr(problem, change)}")
+    return out
+
+
+def stability_meta(problem: Problem, report: ValidationReport) -> dict | None:
+    """The plan JSON's ``meta.stability``: the total and, per stop, its status and the change in
+    French (None when no stop has published days)."""
+    f = report.figures
+    if not f.published_stops:
+        return None
+    return {
+        "summary": stability_total_fr(f),
+        "stops": [
+            {
+                "stop": c.stop,
+                "name": problem.stop_by_id[c.stop].name if c.stop in problem.stop_by_id else c.stop,
+                "status": c.status,
+                "change": change_fr(problem, c),
+            }
+            for c in f.published_changes
+        ],
+    }
+
+
 def violation_lines(report: ValidationReport, limit: int | None = None) -> list[str]:
     """ "Plan valide…" or the list of violations with their French label."""
     if report.ok:
@@ -251,7 +330,8 @@ def violation_lines(report: ValidationReport, limit: int | None = None) -> list[
 
 def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str]:
     """A plan in a few lines, as the demo tells it: communes served, km, driving and presence
-    hours per month; the independent check, and its first ``limit`` violations if any."""
+    hours per month; communes keeping their published day (if any has one); the independent
+    check, and its first ``limit`` violations if any."""
     fig = report.figures
     served = len(plan.served_stops())
     lines = [
@@ -260,6 +340,8 @@ def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str
         f"conduite par mois ; {number_fr(fig.presence_hours_total_per_month, 1)} h de "
         "présence dans les communes."
     ]
+    if fig.published_stops:
+        lines.append(stability_total_fr(fig))
     if report.ok:
         lines.append("Vérification indépendante (temps recalculés) : aucune contrainte violée.")
         return lines
@@ -293,6 +375,8 @@ def render(
         ]
     )
     blocks.append(("Chiffres", figures_lines(problem, report)))
+    if report.figures.published_stops:
+        blocks.append(("Ce qui change pour les habitants", stability_lines(problem, report)))
     if context is not None and context.notes:
         blocks.append(("Remarques", note_lines(context)))
     blocks.append(("Vérification", violation_lines(report)))

@@ -56,6 +56,8 @@ from planner.scenario.context import (
 from planner.scenario.files import ScenarioFile
 from planner.scenario.keys import Loc
 from planner.scenario.schema import PlaceRef
+from planner.scenario.stability import section as stability_section
+from planner.scenario.stability import with_published
 from planner.scenario.values import DayWindow
 from planner.tours.model import (
     Commune,
@@ -921,11 +923,15 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
         ctx.notes.append("Aucune commune candidate ne remplit les conditions de [candidates].")
     ctx.kiosks = _kiosks(f, resolver, router, ctx.notes)
     durations, distances = location_matrices(places.locations, router)
+    stability = stability_section(f)
     objective = Objective(
         value_weight=sc.objective.value_weight,
         km_weight=sc.objective.km_weight,
         hour_weight=sc.objective.hour_weight,
         regularity_tolerance=sc.objective.regularity_tolerance,
+        day_change_penalty=stability.day_change if stability else 0.0,
+        time_change_penalty=stability.time_change if stability else 0.0,
+        time_tolerance=stability.time_tolerance if stability else 15.0,
     )
     problem = Problem(
         horizon=f.horizon,
@@ -945,6 +951,7 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
             cand_levels,
         ),
     )
+    problem = with_published(f, problem, ctx, url, router)
     return Built(problem, ctx, f)
 
 

@@ -161,7 +161,7 @@ def check_scenario(f: ScenarioFile) -> None:
     sc = f.scenario
     horizon = f.horizon
     if sc.asis is not None:
-        for key in ("stops", "candidates", "requests"):
+        for key in ("stops", "candidates", "requests", "stability"):
             if key in f.data:
                 raise f.error(
                     (key,), "an [asis] scenario evaluates a published rota: remove this section"
@@ -323,6 +323,13 @@ def _check_standalone(f: ScenarioFile) -> None:
     if sc.asis is not None:
         raise f.error(
             ("asis",), "an [asis] rota is read from the database: not in a standalone scenario"
+        )
+    st = sc.stability
+    if st is not None and (st.published is not None or st.rota is not None):
+        key = "published" if st.published is not None else "rota"
+        raise f.error(
+            ("stability", key),
+            "a published rota is read from the database: not in a standalone scenario",
         )
 
 

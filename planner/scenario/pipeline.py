@@ -8,15 +8,17 @@ no file: callers decide what to show and where to write.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
+from planner.outputs.report import stability_meta
 from planner.scenario.build import build
 from planner.scenario.context import Built, database_url
 from planner.scenario.files import ScenarioFile
 from planner.scenario.provenance import provenance
+from planner.scenario.stability import with_initial
 from planner.tours import feasibility
 from planner.tours.model import Problem
 from planner.tours.plan import Plan, PlanMeta
@@ -171,6 +173,8 @@ def plan_scenario(
             if initial is not None:
                 check_plan_matches(built.problem, initial[0], str(initial[1]), str(f.path))
                 start = initial[0]
+                # With [stability], the previous plan's days are the published ones.
+                built = replace(built, problem=with_initial(f, built.problem, start))
             plan = get_engine(engine).solve(
                 built.problem, used, initial=start, frozen=frozen, progress=progress
             )
@@ -186,4 +190,7 @@ def plan_scenario(
     if frozen:
         plan.meta.frozen = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
     plan.meta.validation = summary(report)
+    stability = stability_meta(built.problem, report)
+    if stability is not None:
+        plan.meta.stability = stability
     return Planned(built, plan, report)

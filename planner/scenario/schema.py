@@ -13,6 +13,7 @@ from planner.scenario.values import (
     HALF_DAY_MINUTES,
     PERSONAL_FIELDS,
     AreaCode,
+    Clock,
     DayList,
     DayValue,
     Departement,
@@ -28,6 +29,7 @@ from planner.scenario.values import (
     WindowValue,
     candidate_communes,
     check_place,
+    minutes_value,
     shown,
     whole_number,
 )
@@ -184,12 +186,16 @@ class StopSpec(_Model):
     features: list[str] | None = None
     seats: int = Field(default=0, ge=0)
     day: DayList | None = None  # fixed day(s): "2e mardi", ["mardi semaine 1", …]
+    published_day: DayList | None = None  # day(s) residents know today ([stability])
+    published_start: Clock | None = None  # the start time they know, "09:30"
 
     @model_validator(mode="after")
     def _place(self) -> StopSpec:
         check_place(self.commune, self.site, self.lon, self.lat)
         if self.window is not None and self.windows is not None:
             raise ValueError("give window or windows, not both")
+        if self.published_start is not None and self.published_day is None:
+            raise ValueError("published_start needs published_day (the day residents know)")
         return self
 
     @property
@@ -370,6 +376,47 @@ class KiosksSection(_Model):
     candidates: list[Insee] | None = None
 
 
+# Defaults of [stability], in objective units per visit (km with the default km_weight = 1);
+# their reasoning is in docs/scenarios.md ("[stability]").
+DEFAULT_DAY_CHANGE = 100.0
+DEFAULT_TIME_CHANGE = 20.0
+DEFAULT_TIME_TOLERANCE = 15.0
+MAX_TIME_TOLERANCE = 120.0
+
+
+def _tolerance(value: Any) -> float:
+    minutes = minutes_value(value)
+    if minutes > MAX_TIME_TOLERANCE:
+        raise ValueError(
+            f"expected at most {MAX_TIME_TOLERANCE:g} minutes (beyond, any time of the day "
+            f"counts as the published one), got {shown(value)}"
+        )
+    return minutes
+
+
+class StabilitySection(_Model):
+    """Days (and times) residents already know: keep them unless a change pays.
+
+    ``published``: a scenario file (relative to this one) whose ``[asis]`` rota is the published
+    one, or ``rota``: the ``id_fs`` of that rota in the France Services list (as ``[asis]``);
+    stops are matched by commune. With ``plan --initial``, the previous plan's days count as
+    published for stops that have none.
+    """
+
+    day_change: float = Field(default=DEFAULT_DAY_CHANGE, ge=0, allow_inf_nan=False)
+    time_change: float = Field(default=DEFAULT_TIME_CHANGE, ge=0, allow_inf_nan=False)
+    time_tolerance: Annotated[float, PlainValidator(_tolerance)] = DEFAULT_TIME_TOLERANCE
+    published: str | None = Field(default=None, min_length=1)
+    rota: str | None = Field(default=None, min_length=1)
+    departement: Departement | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> StabilitySection:
+        if self.published is not None and self.rota is not None:
+            raise ValueError("give published (a scenario file) or rota (an id_fs), not both")
+        return self
+
+
 class AsisSection(_Model):
     """Evaluate a France Services rota as parsed from the national list, instead of planning."""
 
@@ -397,3 +444,4 @@ class Scenario(_Model):
     costs: CostsSection = CostsSection()
     kiosks: KiosksSection | None = None
     asis: AsisSection | None = None
+    stability: StabilitySection | None = None

@@ -236,9 +236,19 @@ def _room(value: Any) -> tuple[float, float]:
     return (0.0, 24 * 60.0) if value is False else _time_range(value)
 
 
+def _clock_value(value: Any) -> float:
+    """``"09:30"`` → ``570.0``."""
+    minutes = _clock(value) if isinstance(value, str) else None
+    if minutes is None:
+        raise ValueError(f'expected a time "HH:MM", got {shown(value)}')
+    return minutes
+
+
 TimeRange = Annotated[tuple[float, float], PlainValidator(_time_range)]
+Clock = Annotated[float, PlainValidator(_clock_value)]
 RoomRange = Annotated[tuple[float, float], PlainValidator(_room)]
 Minutes = Annotated[float, PlainValidator(_minutes)]
+minutes_value = _minutes
 PermanenceValue = Annotated[Permanence, PlainValidator(_permanence)]
 Weekday = Annotated[int, PlainValidator(_weekday)]
 DayValue = Annotated[DaySel, PlainValidator(DaySel.parse)]
