@@ -36,6 +36,7 @@ from typing import Any, Literal
 from geodata.records import ServiceKind, ServicePoint
 from planner.access.coverage import BeforeAfter, MobileStop, before_after
 from planner.analysis.costs import RATES_FR, VehicleUse, YearlyCosts, yearly_costs
+from planner.analysis.financing import FinancingPlan, scenario_financing, skipped_fr
 from planner.engine.base import ProgressCallback, SolveOptions
 from planner.files import csv_text
 from planner.french import number_fr, spreadsheet_number
@@ -148,6 +149,7 @@ class ScenarioFigures:
     kiosks: tuple[KioskInfo, ...] = ()
     notes: tuple[str, ...] = ()
     provenance: dict[str, Any] = field(default_factory=dict)
+    financing: FinancingPlan | None = None  # who pays (planner.analysis.financing)
 
     def metrics(self) -> dict[str, float | None]:
         """The value of every :data:`LINES` key (None: not available)."""
@@ -219,6 +221,7 @@ class ScenarioFigures:
             "kiosks": [asdict(k) for k in self.kiosks],
             "notes": list(self.notes),
             "provenance": self.provenance,
+            "financing": None if self.financing is None else self.financing.to_dict(),
         }
 
 
@@ -382,7 +385,12 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
         co2_kg_per_l=rates.co2_kg_per_l,
         violations=len(planned.report.violations),
     )
+    specs = [
+        info.spec if (info := built.context.vehicles.get(v.id)) is not None else None for v in uses
+    ]
+    financing = scenario_financing(f, costs, specs, asis=built.is_asis)
     notes = list(built.context.notes)
+    notes += [*financing.notes, *filter(None, [skipped_fr(financing)])]
     if coverage is None:
         notes.append("Sans base de données du territoire : la couverture n'est pas calculée.")
     meta = {k: v for k, v in planned.plan.meta.to_dict().items() if k != "context"}
@@ -401,6 +409,7 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
         kiosks=tuple(built.context.kiosks),
         notes=tuple(notes),
         provenance=meta,
+        financing=financing,
     )
     return Evaluation(figures, planned.plan, coverage, built.problem)
 
@@ -952,13 +961,14 @@ def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> 
         raise ValueError(f"scenario labels must be unique, got {labels}")
     with_aid = with_aid or any(s.costs.rates.get("include_public_aid") for s in scenarios)
     metrics = [s.metrics() for s in scenarios]
+    metrics = [m | financing_metrics(s.financing) for m, s in zip(metrics, scenarios)]
     ref = scenarios[0]
     same = len({s.coverage.threshold for s in scenarios if s.coverage is not None}) <= 1
     rows = []
-    for line in LINES:
+    for line in (*LINES, *financing_lines(scenarios)):
         if line.aid and not with_aid:
             continue
-        values = tuple(m[line.key] for m in metrics)
+        values = tuple(m.get(line.key) for m in metrics)
         if (
             line.optional
             and not any(values)
@@ -974,6 +984,58 @@ def compare(scenarios: Sequence[ScenarioFigures], *, with_aid: bool = False) -> 
         rows.append(Row(line, label, explain, values, diffs, _best(line, values)))
     created = datetime.now(UTC).replace(microsecond=0).isoformat()
     return Comparison(tuple(scenarios), tuple(rows), with_aid, created)
+
+
+def financing_metrics(plan: FinancingPlan | None) -> dict[str, float | None]:
+    """Each counted funding line (``funding:<id>``), the total funding and the rest to pay."""
+    if plan is None:
+        return {}
+    return {f"funding:{x.id}": x.per_year for x in plan.counted()} | {
+        "funding_total": plan.funding,
+        "rest_to_pay": plan.rest,
+    }
+
+
+def financing_lines(scenarios: Sequence[ScenarioFigures]) -> list[Line]:
+    """The financing plan's lines: the year, each funding line counted in some scenario (in the
+    table's order), the total funding and the rest left to the local authorities."""
+    plans = [s.financing for s in scenarios if s.financing is not None]
+    if not plans:
+        return []
+    years = sorted({p.year for p in plans})
+    section = f"Plan de financement {years[0]}" if len(years) == 1 else "Plan de financement"
+    seen: dict[str, Any] = {}
+    for plan in plans:
+        for x in plan.lines:
+            if x.counted and x.id not in seen:
+                seen[x.id] = x
+    funded = [
+        Line(f"funding:{x.id}", section, f"{x.funder} — {x.label}", "€/an", 0, None, x.explain_fr)
+        for x in seen.values()
+    ]
+    return [
+        *funded,
+        Line(
+            "funding_total",
+            section,
+            "Total des financements publics",
+            "€/an",
+            0,
+            None,
+            "Somme des lignes de financement dont les conditions sont remplies, pour l'année "
+            "de chaque scénario (clé costs.year ; défaut : l'année en cours), plafonnée au coût "
+            "annuel total. Conditions et sources : docs/financing.md.",
+        ),
+        Line(
+            "rest_to_pay",
+            section,
+            "Reste à charge des collectivités",
+            "€/an",
+            0,
+            "lower",
+            "Coût annuel total − financements publics (jamais négatif).",
+        ),
+    ]
 
 
 def unique_labels(names: Sequence[str], paths: Sequence[str | Path]) -> list[str]:

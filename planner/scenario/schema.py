@@ -147,6 +147,9 @@ class VehicleSpec(_Model):
     upkeep_per_year: float | None = Field(default=None, ge=0)
     fuel_l_per_100km: float | None = Field(default=None, ge=0)
     co2_kg_per_km: float | None = Field(default=None, ge=0)
+    # Financing plan (planner.analysis.financing); None: the [costs] value.
+    france_services: bool | None = None  # labelled France Services (gets the State's grant)
+    purchase_year: int | None = Field(default=None, ge=1990, le=2100)
 
     @model_validator(mode="before")
     @classmethod
@@ -361,6 +364,16 @@ class CostsSection(_Model):
     public_aid_investment: float = Field(default=68000.0, ge=0)
     aided_vehicles: int | None = Field(default=None, ge=0)  # None: every vehicle
     include_public_aid: bool = False
+    # Financing plan (planner.analysis.financing, docs/financing.md): the funding table (a TOML
+    # file relative to the scenario; None: the one shipped in scenarios/data/financements.toml),
+    # the year it is read for (None: the current year), whether the vehicles are labelled France
+    # Services (None: true for an [asis] France Services rota, else false), the year they were
+    # bought (None: the scenario's year) and the conseiller numérique posts of the service.
+    financing: str | None = Field(default=None, min_length=1)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    france_services: bool | None = None
+    purchase_year: int | None = Field(default=None, ge=1990, le=2100)
+    conseiller_numerique_posts: float = Field(default=0.0, ge=0, le=100)
 
 
 class KiosksSection(_Model):
