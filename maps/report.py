@@ -27,6 +27,7 @@ from matplotlib.ticker import FuncFormatter
 from geodata.names import fold
 from maps._html import esc, fmt_date
 from maps.common import itinerance_version
+from maps.financing_html import financing_section
 from planner.analysis.compare import Comparison, Row, ScenarioFigures
 from planner.analysis.costs import RATES_FR
 from planner.files import write_files
@@ -481,6 +482,7 @@ def render_report(
         f"tableau</h2>{_lecture(comparison)}</section>\n"
         '<section aria-labelledby="h-hyp"><h2 id="h-hyp">Hypothèses de '
         f"coût</h2>{_rates(comparison.scenarios)}</section>\n"
+        f"{financing_section(comparison.scenarios)}"
         '<section aria-labelledby="h-rem"><h2 '
         f'id="h-rem">Remarques</h2>{_notes(comparison.scenarios)}</section>\n'
         '<section aria-labelledby="h-prov"><h2 id="h-prov">Comment ces chiffres ont été '

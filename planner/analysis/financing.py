@@ -129,7 +129,8 @@ def _message(err: Any) -> str:
         return f"expected a number, got {err['input']!r}"
     if kind in ("greater_than_equal", "less_than_equal"):
         bound = "at least" if kind == "greater_than_equal" else "at most"
-        return f"expected {bound} {ctx.get('ge', ctx.get('le'))}, got {err['input']!r}"
+        limit = ctx.get("ge", ctx.get("le"))
+        return f"expected {bound} {limit:g}, got {err['input']!r}"
     return str(err["msg"])
 
 

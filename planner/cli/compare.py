@@ -84,6 +84,7 @@ def compare_command(
 ) -> None:
     """Plan each scenario and compare coverage, operations and yearly costs (in French)."""
     from planner.analysis.compare import compare, unique_labels
+    from planner.analysis.financing import scenario_table
     from planner.scenario.files import load_scenario
 
     if output is not None:
@@ -91,6 +92,8 @@ def compare_command(
             raise OutputError(f"{output}: expected a file name ending in .html, .csv or .json")
         check_writable(output)
     files = [load_scenario(path) for path in scenarios]
+    for f in files:  # a bad funding table stops everything before any planning
+        scenario_table(f)
     labels = unique_labels([f.scenario.name for f in files], [f.path for f in files])
     evaluations = [_evaluate(f, label, db, time_limit, seed) for f, label in zip(files, labels)]
     comparison = compare([e.figures for e in evaluations], with_aid=with_aid)

@@ -158,6 +158,9 @@ def sweep_command(
     if workers is not None and workers < 1:
         raise SweepError(f"--workers: expected at least 1, got {workers}")
     f = _base(load_scenario(scenario), time_limit, seed)
+    from planner.analysis.financing import scenario_table
+
+    scenario_table(f)  # a bad funding table stops the sweep before any planning
     axis = axis or default_axis(f)
     aid = f.scenario.costs.include_public_aid if with_aid is None else with_aid
     total = 1
