@@ -362,7 +362,8 @@ def _apply(
             units += 1
     if not units:
         bought = sorted({v.purchase_year or year for v in (vehicles[n] for n in eligible)})
-        return 0.0, 0, f"véhicule acheté en {', '.join(map(str, bought))}, hors de l'aide ({years})"
+        when = ", ".join(map(str, bought))
+        return 0.0, 0, f"véhicule acheté en {when} (clé purchase_year), hors de l'aide ({years})"
     return total, units, None
 
 
