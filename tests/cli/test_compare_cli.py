@@ -81,8 +81,12 @@ def test_rurlinette_as_is_against_optimised(indre, run_cli, tmp_path):
     assert [s["label"] for s in data["scenarios"]] == [actual, optimised]
     # every line of the comparison, with the aid lines (--with-aid); no kiosk or home-visit line
     expected = [line.key for line in LINES if not line.optional]
-    assert [line["key"] for line in data["lines"]] == expected
-    digits = {line.key: line.digits for line in LINES}
+    keys = [line["key"] for line in data["lines"]]
+    assert keys[: len(expected)] == expected
+    # then the financing plan (docs/financing.md): the funding lines, the total and the rest
+    assert keys[-2:] == ["funding_total", "rest_to_pay"]
+    assert all(k.startswith("funding:") for k in keys[len(expected) : -2])
+    digits = {line.key: line.digits for line in LINES} | dict.fromkeys(keys[len(expected) :], 0)
     for line in data["lines"]:
         best = expected_best(line["values"], line["better"], digits[line["key"]])
         assert line["best"] == best, line
@@ -97,6 +101,12 @@ def test_rurlinette_as_is_against_optimised(indre, run_cli, tmp_path):
     assert lines["violations"][actual] == 0
     assert lines["population"][actual] == lines["population"][optimised] > 200_000  # the Indre
     assert lines["aid"][actual] == pytest.approx(30_000 + 68_000 / 10)
+    # both labelled France Services: the same State grant; funding + rest = the yearly cost
+    assert lines["funding_total"][actual] == lines["funding_total"][optimised] >= 30_000
+    for label in (actual, optimised):
+        assert lines["funding_total"][label] + lines["rest_to_pay"][label] == pytest.approx(
+            lines["cost_total"][label]
+        )
     asis = data["scenarios"][0]
     assert asis["asis"] and asis["provenance"]["engine"] == "asis"
     assert data["scenarios"][1]["provenance"]["seed"] == 0
