@@ -216,6 +216,8 @@ FIGURES: dict[str, tuple[str, str, int, str]] = {
     "cost_per_year": ("Coût annuel", "€", 0, "Coût/an (€)"),
     # the same net of the known public aid to a France Services bus
     "cost_per_year_with_aid": ("Coût annuel net des aides", "€", 0, "Coût net/an (€)"),
+    # the cost left to the local authorities after the financing plan (docs/financing.md)
+    "rest_to_pay": ("Reste à charge des collectivités", "€", 0, "Reste à charge/an (€)"),
     # inhabitants within the threshold of human help with the scenario, and those it brings
     "population_covered": (
         "Population à portée d'une aide humaine",
@@ -327,6 +329,7 @@ def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
     return {
         "cost_per_year": r(m.costs.total, 2),
         "cost_per_year_with_aid": r(m.costs.total_with_aid, 2),
+        "rest_to_pay": None if m.financing is None else r(m.financing.rest, 2),
         "population_covered": None if cov is None else cov.covered_after,
         "population_newly_covered": None if cov is None else cov.newly_covered,
         "need_covered": None if cov is None else r(cov.need_covered_after, 3),

@@ -116,3 +116,21 @@ def test_a_bad_funding_table_stops_sweep_before_planning(tmp_path, run_cli):
     code, stdout, err = run_cli("sweep", scenario, "--vary", "vehicles=1,2", "-o", out)
     assert_one_line_error(code, err, "fin.toml:8:", "lines[0].amount: expected at least 0")
     assert not out.exists() and stdout == ""
+
+
+def test_sweep_reports_the_rest_to_pay_of_each_point(tmp_path, run_cli):
+    scenario = write(tmp_path, TABLE, 'financing = "fin.toml"\nyear = 2024\nfrance_services = true')
+    out = tmp_path / "balayage.json"
+    code, _, err = run_cli(
+        "sweep", scenario, "--vary", "vehicles=1,2", "--time-limit", "1", "-o", out
+    )
+    assert code == 0, err
+    points = json.loads(out.read_text(encoding="utf-8"))["points"]
+    assert len(points) == 2
+    for point in points:
+        figures = point["figures"]
+        vehicles = figures["vehicles"]
+        # 1 200 € + 3 500 € per labelled van, all below the yearly cost
+        expected = figures["cost_per_year"] - 4700 * vehicles
+        assert figures["rest_to_pay"] == pytest.approx(expected, abs=0.01)
+    assert sorted(p["figures"]["vehicles"] for p in points) == [1, 2]
