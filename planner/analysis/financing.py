@@ -300,6 +300,16 @@ def _holds(cond: str, v: VehicleFunding | None, posts: float) -> bool:
     return v.france_services if cond == "france_services_label" else v.wheelchair_access
 
 
+def _unmet(conds: Sequence[str], vehicles: Sequence[VehicleFunding], posts: float) -> str:
+    """Why no vehicle qualifies: the first condition no vehicle meets, else all of them."""
+    for c in conds:
+        if not any(_holds(c, v, posts) for v in vehicles):
+            return f"condition non remplie : {CONDITIONS[c]}"
+    return "aucun véhicule ne remplit toutes les conditions : " + " ; ".join(
+        CONDITIONS[c] for c in conds
+    )
+
+
 def _eur(x: float) -> str:
     return f"{number_fr(x, 0)} €"
 
@@ -332,19 +342,12 @@ def _apply(
     ]
     if item.per == "scenario":
         if vehicle_conds and not eligible:
-            failed = next(
-                c for c in vehicle_conds if not any(_holds(c, v, posts) for v in vehicles)
-            )
-            return 0.0, 0, f"condition non remplie : {CONDITIONS[failed]}"
+            return 0.0, 0, _unmet(vehicle_conds, vehicles, posts)
         return item.amount, 1, None
     if not eligible:
         if not costs.vehicles:
             return 0.0, 0, "aucun véhicule dans le scénario"
-        failed = next(
-            (c for c in vehicle_conds if not any(_holds(c, v, posts) for v in vehicles)),
-            vehicle_conds[0] if vehicle_conds else "",
-        )
-        return 0.0, 0, f"condition non remplie : {CONDITIONS.get(failed, failed)}"
+        return 0.0, 0, _unmet(vehicle_conds, vehicles, posts)
     if item.max_vehicles is not None:
         eligible = eligible[: item.max_vehicles]
     if item.funds == "operating":

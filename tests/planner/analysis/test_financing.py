@@ -112,6 +112,33 @@ def test_only_the_labelled_vehicles_get_the_grant():
     assert (line.per_year, line.units) == (35000, 1)
 
 
+def test_max_vehicles_caps_the_vehicles_a_line_pays_for(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(LINE.format(id="a", extra="amount = 1000\nmax_vehicles = 1"), encoding="utf-8")
+    plan = financing_plan(
+        costs(van("a"), van("b")), load_funding_table(path), year=2024, vehicles=[FS, FS]
+    )
+    assert (plan.lines[0].per_year, plan.lines[0].units) == (1000, 1)
+
+
+def test_a_line_needing_two_conditions_met_by_different_vehicles_does_not_count(tmp_path):
+    path = tmp_path / "t.toml"
+    text = LINE.format(id="a", extra="amount = 1000").replace(
+        '["france_services_label"]', '["france_services_label", "wheelchair_access"]'
+    )
+    path.write_text(text.replace('per = "vehicle"', 'per = "scenario"'), encoding="utf-8")
+    split = [FS, VehicleFunding(wheelchair_access=True)]
+    plan = financing_plan(
+        costs(van("a"), van("b")), load_funding_table(path), year=2024, vehicles=split
+    )
+    assert plan.funding == 0 and "toutes les conditions" in (plan.lines[0].reason or "")
+    both = [VehicleFunding(france_services=True, wheelchair_access=True), NOT_FS]
+    plan = financing_plan(
+        costs(van("a"), van("b")), load_funding_table(path), year=2024, vehicles=both
+    )
+    assert plan.funding == 1000  # once for the service
+
+
 def test_investment_aid_counts_for_a_bus_bought_during_the_calls_spread_over_its_life():
     bought_2021 = replace(FS, purchase_year=2021)
     plan = financing_plan(costs(), DEFAULT, year=2026, vehicles=[bought_2021])
@@ -265,6 +292,7 @@ def test_compare_shows_each_funding_line_and_the_rest_which_add_up_to_the_total(
         (("{extra}", "year_to = 2019"), r":12: lines\[0\]\.year_to: expected a year from"),
         (("{extra}", "montant = 3"), r":12: lines\[0\]\.montant: unknown key"),
         (('"operating"', '"capital"'), r":6: lines\[0\]\.funds: expected one of"),
+        (("funds = ", "funds == "), r"invalid TOML: .*line 6"),
     ],
 )
 def test_a_bad_table_is_a_one_line_error_naming_the_file_line_and_key(tmp_path, change, needle):
