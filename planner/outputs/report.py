@@ -18,6 +18,7 @@ never shows personal data (requests are named by their commune, see :mod:`planne
 
 from __future__ import annotations
 
+from planner.analysis.visitors import visitors_line_fr
 from planner.french import (
     format_duration_fr,
     format_range_fr,
@@ -187,8 +188,11 @@ def pattern_lines(problem: Problem, plan: Plan) -> list[str]:
     return out
 
 
-def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
-    """The plan's monthly figures in French (recomputed by the validator)."""
+def figures_lines(
+    problem: Problem, report: ValidationReport, plan: Plan | None = None
+) -> list[str]:
+    """The plan's monthly figures in French (recomputed by the validator), and its expected
+    visitors when ``plan``'s meta has them."""
     f = report.figures
     lines = [
         (
@@ -217,6 +221,9 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
             f"l'ensemble des arrêts possibles pourrait servir ; {f.communes_improved} commune(s) "
             f"mieux servie(s) sur {f.communes_reachable}."
         )
+    visitors = plan.meta.visitors if plan is not None else None
+    if visitors and visitors.get("low") is not None and visitors.get("high") is not None:
+        lines.append(visitors_line_fr(visitors["low"], visitors["high"]))
     if f.value_total > 0:
         lines.append(
             "Valeur des arrêts facultatifs (valeurs données dans le scénario) : "
@@ -374,7 +381,7 @@ def render(
             ("Arrêts", pattern_lines(problem, plan)),
         ]
     )
-    blocks.append(("Chiffres", figures_lines(problem, report)))
+    blocks.append(("Chiffres", figures_lines(problem, report, plan)))
     if report.figures.published_stops:
         blocks.append(("Ce qui change pour les habitants", stability_lines(problem, report)))
     if context is not None and context.notes:
