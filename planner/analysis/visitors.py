@@ -2,10 +2,14 @@
 
 The model (docs/visitors.md) follows the planning model's need counted once:
 
-1. **Demand.** Each commune sends ``rate × need × (level with the plan − existing level)``
-   visitors a year: the people the plan newly serves, in proportion to the need it adds there
-   (population × IFN times the gain of service level, :mod:`planner.tours.value`). A second stop
-   that brings a commune no higher level brings it no more visitors.
+1. **Demand.** Each commune whose best help is one of the plan's permanences sends
+   ``rate × need × level`` visitors a year: its need (population × IFN) times the service level
+   of the best served permanence that reaches it (:mod:`planner.access.service`), counted once
+   however many permanences reach it. A commune whose existing help (a France Services in
+   reach…) is at least as good sends none: its residents go there. A second stop that brings a
+   commune no higher level brings it no more visitors. (Visitors count the people who come, so
+   the level, not the gain over existing help that the planning model's value counts: the gain
+   form was tried first and gave 1 visitor per half-day against Coutances' 4–5, docs/visitors.md.)
 2. **Capacity.** A permanence cannot receive more than ``per_agent_hour`` visitors per hour of
    presence and per agent on board. Each commune's visitors go to the served permanences that
    reach it, where there is room: the yearly visitors are the maximum flow from communes
@@ -35,7 +39,6 @@ from scipy.sparse import coo_matrix
 from planner.french import number_fr
 from planner.tours.model import WEEKS_PER_MONTH, Problem, StopKind
 from planner.tours.plan import Plan
-from planner.tours.value import levels
 
 __all__ = [
     "COUTANCES_PER_HALF_DAY",
@@ -60,11 +63,11 @@ REFERENCE_PROCEDURES = 2105.0  # the same year's procedures: 1.7 per beneficiary
 # The Coutances (Manche) France Services bus: 4 to 5 visitors per half-day. A check, not fitted.
 COUTANCES_PER_HALF_DAY = (4.0, 5.0)
 
-# Visitors per year per unit of need served (population × IFN × level gain), fitted with
-# fit_rate() on scenarios/rurlinette-actuelle.toml planned on the Indre data with the default
-# [value] levels (need served 15,118) and the default capacity: tests/planner/analysis/
-# test_visitors.py refits it and checks this constant.
-FITTED_RATE = 0.0814
+# Visitors a year per unit of need × level (population × IFN × service level), fitted with
+# fit_rate() on scenarios/rurlinette-actuelle.toml as published, on the Indre data, with the
+# default [value] levels and capacity (2 agents on board: no permanence is full). Rounded to
+# three digits; tests/planner/analysis/test_visitors.py refits it and checks this constant.
+FITTED_RATE = 0.0287
 DEFAULT_PER_AGENT_HOUR = 2.0  # one visitor per agent every 30 minutes at most (assumption)
 DEFAULT_LOW = COUTANCES_PER_HALF_DAY[0] / sum(COUTANCES_PER_HALF_DAY) * 2  # 4 / 4.5
 DEFAULT_HIGH = COUTANCES_PER_HALF_DAY[1] / sum(COUTANCES_PER_HALF_DAY) * 2  # 5 / 4.5
@@ -137,11 +140,16 @@ def round_tens(x: float) -> int:
 
 
 def commune_demand(problem: Problem, served: Iterable[str], rate: float) -> np.ndarray:
-    """Visitors a year each commune sends: ``rate × need × (level − existing)``, counted once."""
+    """Visitors a year each commune sends to the plan's permanences: ``rate × need × level`` of
+    the best served permanence reaching it, when that level beats its existing help; else 0."""
     need = np.array([c.need for c in problem.communes], dtype=np.float64)
     existing = np.array([c.existing for c in problem.communes], dtype=np.float64)
-    gain = np.clip(levels(problem, served) - existing, 0.0, None)
-    return rate * need * gain
+    best = np.zeros(len(problem.communes), dtype=np.float64)
+    served = set(served)
+    for r in problem.reach:
+        if r.stop in served and r.level > best[r.commune]:
+            best[r.commune] = r.level
+    return np.where(best > existing + 1e-12, rate * need * best, 0.0)
 
 
 def stop_capacities(

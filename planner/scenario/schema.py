@@ -428,7 +428,7 @@ class VisitorsSection(_Model):
     """The expected visitors model (:mod:`planner.analysis.visitors`, docs/visitors.md):
     ``rate`` fitted on La Rur@linette 2023, the capacity per agent and hour, and the range."""
 
-    rate: float = Field(default=FITTED_RATE, gt=0)  # visitors a year per unit of need served
+    rate: float = Field(default=FITTED_RATE, gt=0)  # visitors a year per unit of need × level
     per_agent_hour: float = Field(default=DEFAULT_PER_AGENT_HOUR, gt=0)
     low: float = Field(default=DEFAULT_LOW, gt=0, le=1)
     high: float = Field(default=DEFAULT_HIGH, ge=1)
