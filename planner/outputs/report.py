@@ -337,8 +337,9 @@ def violation_lines(report: ValidationReport, limit: int | None = None) -> list[
 
 def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str]:
     """A plan in a few lines, as the demo tells it: communes served, km, driving and presence
-    hours per month; communes keeping their published day (if any has one); the independent
-    check, and its first ``limit`` violations if any."""
+    hours per month; expected visitors (when the plan's meta has them); communes keeping their
+    published day (if any has one); the independent check, and its first ``limit`` violations
+    if any."""
     fig = report.figures
     served = len(plan.served_stops())
     lines = [
@@ -347,6 +348,9 @@ def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str
         f"conduite par mois ; {number_fr(fig.presence_hours_total_per_month, 1)} h de "
         "présence dans les communes."
     ]
+    visitors = plan.meta.visitors
+    if visitors and visitors.get("low") is not None and visitors.get("high") is not None:
+        lines.append(visitors_line_fr(visitors["low"], visitors["high"]))
     if fig.published_stops:
         lines.append(stability_total_fr(fig))
     if report.ok:
