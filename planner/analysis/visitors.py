@@ -59,7 +59,6 @@ __all__ = [
 # La Rur@linette (France Services id_fs 2394), 2023: 1,230 beneficiaries across its communes
 # (report of the NEC Centre-Val de Loire workshop, April 2024). The figure the rate is fitted on.
 REFERENCE_VISITORS = 1230.0
-REFERENCE_PROCEDURES = 2105.0  # the same year's procedures: 1.7 per beneficiary
 # The Coutances (Manche) France Services bus: 4 to 5 visitors per half-day. A check, not fitted.
 COUTANCES_PER_HALF_DAY = (4.0, 5.0)
 
@@ -110,12 +109,6 @@ class ExpectedVisitors:
         n = self.permanences
         return (self.central - self.requests) / n if n > 0 else None
 
-    def cost_per_visit(self, cost: float) -> tuple[float, float] | None:
-        """(low, high) cost per expected visitor: ``cost`` ÷ high and ÷ low visitors."""
-        if self.low <= 0:
-            return None
-        return cost / self.high, cost / self.low
-
     def to_dict(self) -> dict[str, float]:
         return {
             "per_year": round_tens(self.central),
@@ -124,6 +117,9 @@ class ExpectedVisitors:
             "demand": round(self.demand, 1),
             "capacity": round(self.capacity, 1),
             "permanences_per_year": round(self.permanences, 1),
+            "per_permanence": None
+            if self.per_permanence is None
+            else round(self.per_permanence, 1),
             "requests_per_year": round(self.requests, 1),
             "presence_hours_per_year": round(self.presence_hours, 1),
         }

@@ -44,6 +44,7 @@ __all__ = [
     "stability_meta",
     "summary_fr",
     "violation_lines",
+    "visitors_lines",
 ]
 
 # French labels of the validator's violation kinds (planner.tours.validator.KINDS).
@@ -188,6 +189,14 @@ def pattern_lines(problem: Problem, plan: Plan) -> list[str]:
     return out
 
 
+def visitors_lines(plan: Plan | None) -> list[str]:
+    """The expected visitors line, from the plan's ``meta.visitors`` (none when it has none)."""
+    visitors = plan.meta.visitors if plan is not None else None
+    if not visitors or visitors.get("low") is None or visitors.get("high") is None:
+        return []
+    return [visitors_line_fr(visitors["low"], visitors["high"])]
+
+
 def figures_lines(
     problem: Problem, report: ValidationReport, plan: Plan | None = None
 ) -> list[str]:
@@ -221,9 +230,7 @@ def figures_lines(
             f"l'ensemble des arrêts possibles pourrait servir ; {f.communes_improved} commune(s) "
             f"mieux servie(s) sur {f.communes_reachable}."
         )
-    visitors = plan.meta.visitors if plan is not None else None
-    if visitors and visitors.get("low") is not None and visitors.get("high") is not None:
-        lines.append(visitors_line_fr(visitors["low"], visitors["high"]))
+    lines += visitors_lines(plan)
     if f.value_total > 0:
         lines.append(
             "Valeur des arrêts facultatifs (valeurs données dans le scénario) : "
@@ -348,9 +355,7 @@ def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str
         f"conduite par mois ; {number_fr(fig.presence_hours_total_per_month, 1)} h de "
         "présence dans les communes."
     ]
-    visitors = plan.meta.visitors
-    if visitors and visitors.get("low") is not None and visitors.get("high") is not None:
-        lines.append(visitors_line_fr(visitors["low"], visitors["high"]))
+    lines += visitors_lines(plan)
     if fig.published_stops:
         lines.append(stability_total_fr(fig))
     if report.ok:
