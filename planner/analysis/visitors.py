@@ -33,8 +33,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
 
 from planner.french import number_fr
 from planner.tours.model import WEEKS_PER_MONTH, Problem, StopKind
@@ -177,6 +175,9 @@ def _max_flow(
 ) -> tuple[float, float]:
     """(visitors received, total demand): the most visitors the communes' demand can bring to
     the permanences that reach them, within their capacity (a bipartite maximum flow)."""
+    from scipy.optimize import linprog  # imported here: loading a scenario does not need it
+    from scipy.sparse import coo_matrix
+
     edges = [
         (r.commune, r.stop)
         for r in problem.reach
