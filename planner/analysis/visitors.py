@@ -39,6 +39,7 @@ from planner.tours.model import WEEKS_PER_MONTH, Problem, StopKind
 from planner.tours.plan import Plan
 
 __all__ = [
+    "CALIBRATION_THRESHOLD",
     "COUTANCES_PER_HALF_DAY",
     "FITTED_RATE",
     "REFERENCE_VISITORS",
@@ -65,6 +66,8 @@ COUTANCES_PER_HALF_DAY = (4.0, 5.0)
 # default [value] levels and capacity (2 agents on board: no permanence is full). Rounded to
 # three digits; tests/planner/analysis/test_visitors.py refits it and checks this constant.
 FITTED_RATE = 0.0287
+# The coverage threshold (minutes) of the calibration: the levels, hence the rate, depend on it.
+CALIBRATION_THRESHOLD = 30.0
 DEFAULT_PER_AGENT_HOUR = 2.0  # one visitor per agent every 30 minutes at most (assumption)
 DEFAULT_LOW = COUTANCES_PER_HALF_DAY[0] / sum(COUTANCES_PER_HALF_DAY) * 2  # 4 / 4.5
 DEFAULT_HIGH = COUTANCES_PER_HALF_DAY[1] / sum(COUTANCES_PER_HALF_DAY) * 2  # 5 / 4.5
@@ -281,12 +284,21 @@ def range_fr(low: float, high: float) -> str:
     return f"{number_fr(round_tens(low))} à {number_fr(round_tens(high))}"
 
 
-def visitors_line_fr(low: float, high: float, cost: float | None = None) -> str:
+def visitors_line_fr(
+    low: float, high: float, cost: float | None = None, *, threshold: float | None = None
+) -> str:
     """The printout's line: expected visitors per year, the range, where the model comes from
+    (and the coverage ``threshold`` when it is not the calibration's, which shifts the figure)
     and, with the yearly ``cost``, the cost per expected visitor."""
+    where = "La Rur@linette 2023"
+    if threshold is not None and abs(threshold - CALIBRATION_THRESHOLD) > 1e-9:
+        where += (
+            f" au seuil de {number_fr(CALIBRATION_THRESHOLD)} min, appliqué ici à "
+            f"{number_fr(threshold)} min"
+        )
     text = (
-        f"Visiteurs attendus : {range_fr(low, high)} par an (modèle calé sur La Rur@linette "
-        "2023, docs/visitors.md)"
+        f"Visiteurs attendus : {range_fr(low, high)} par an (modèle calé sur {where}, "
+        "docs/visitors.md)"
     )
     if cost and low > 0:
         text += (

@@ -194,7 +194,8 @@ def visitors_lines(plan: Plan | None) -> list[str]:
     visitors = plan.meta.visitors if plan is not None else None
     if not visitors or visitors.get("low") is None or visitors.get("high") is None:
         return []
-    return [visitors_line_fr(visitors["low"], visitors["high"])]
+    threshold = visitors.get("threshold")
+    return [visitors_line_fr(visitors["low"], visitors["high"], threshold=threshold)]
 
 
 def figures_lines(

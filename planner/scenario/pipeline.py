@@ -216,5 +216,8 @@ def plan_scenario(
     if stability is not None:
         plan.meta.stability = stability
     if built.problem.communes:
-        plan.meta.visitors = plan_visitors(built, plan).to_dict() | {"model": "docs/visitors.md"}
+        plan.meta.visitors = plan_visitors(built, plan).to_dict() | {
+            "threshold": f.scenario.coverage.threshold,  # the levels' (the rate's: 30 min)
+            "model": "docs/visitors.md",
+        }
     return Planned(built, plan, report)

@@ -200,6 +200,13 @@ def test_the_range_and_the_line_are_rounded_to_tens():
         "2023, docs/visitors.md) ; coût par visiteur attendu : 63 à 79 €."
     )
 
+    # At another coverage threshold the levels, hence the figure, move: the line says so.
+    assert visitors_line_fr(1190, 1480, threshold=15.0) == (
+        "Visiteurs attendus : 1\u202f190 à 1\u202f480 par an (modèle calé sur La Rur@linette "
+        "2023 au seuil de 30 min, appliqué ici à 15 min, docs/visitors.md)."
+    )
+    assert "au seuil" not in visitors_line_fr(1190, 1480, threshold=30.0)
+
 
 @pytest.mark.parametrize("key", ["rate", "per_agent_hour", "low", "high"])
 @pytest.mark.parametrize("value", ["0", "-0.5"])
