@@ -37,13 +37,14 @@ from geodata.records import ServiceKind, ServicePoint
 from planner.access.coverage import BeforeAfter, MobileStop, before_after
 from planner.analysis.costs import RATES_FR, VehicleUse, YearlyCosts, yearly_costs
 from planner.analysis.financing import FinancingPlan, scenario_financing, skipped_fr
+from planner.analysis.visitors import ExpectedVisitors, round_tens
 from planner.engine.base import ProgressCallback, SolveOptions
 from planner.files import csv_text
 from planner.french import number_fr, spreadsheet_number
 from planner.scenario.build import fixed_help_inputs
 from planner.scenario.context import Built, KioskInfo
 from planner.scenario.files import ScenarioFile
-from planner.scenario.pipeline import Planned, plan_scenario
+from planner.scenario.pipeline import Planned, plan_scenario, plan_visitors
 from planner.tours.model import Frequency, Problem, StopKind
 from planner.tours.plan import Plan
 
@@ -150,6 +151,7 @@ class ScenarioFigures:
     notes: tuple[str, ...] = ()
     provenance: dict[str, Any] = field(default_factory=dict)
     financing: FinancingPlan | None = None  # who pays (planner.analysis.financing)
+    visitors: ExpectedVisitors | None = None  # None: no need to count (standalone, no communes)
 
     def metrics(self) -> dict[str, float | None]:
         """The value of every :data:`LINES` key (None: not available)."""
@@ -175,6 +177,7 @@ class ScenarioFigures:
         def per(total: float, amount: float) -> float | None:
             return total / amount if amount > 1e-9 else None
 
+        c |= self._visitor_metrics()
         return c | {
             "communes_served": svc.communes_served,
             "communes_weekly": svc.by_frequency.get("weekly", 0),
@@ -206,6 +209,19 @@ class ScenarioFigures:
             "cost_per_newly_covered_with_aid": per(cost.total_with_aid, newly),
         }
 
+    def _visitor_metrics(self) -> dict[str, float | None]:
+        """Expected visitors a year (range, in tens) and the cost per expected visitor."""
+        ev, total = self.visitors, self.costs.total
+        if ev is None or ev.low <= 0:
+            return dict.fromkeys(_VISITOR_KEYS)
+        low, high = round_tens(ev.low), round_tens(ev.high)
+        return {
+            "visitors_low": low,
+            "visitors_high": high,
+            "cost_per_visitor_low": total / high if high > 0 else None,
+            "cost_per_visitor_high": total / low if low > 0 else None,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
@@ -222,6 +238,7 @@ class ScenarioFigures:
             "notes": list(self.notes),
             "provenance": self.provenance,
             "financing": None if self.financing is None else self.financing.to_dict(),
+            "visitors": None if self.visitors is None else self.visitors.to_dict(),
         }
 
 
@@ -410,6 +427,7 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
         notes=tuple(notes),
         provenance=meta,
         financing=financing,
+        visitors=plan_visitors(built, planned.plan) if built.problem.communes else None,
     )
     return Evaluation(figures, planned.plan, coverage, built.problem)
 
@@ -620,6 +638,28 @@ LINES: tuple[Line, ...] = (
         "que le plan lui apporte, chaque commune comptée une fois (docs/planning-model.md).",
     ),
     Line(
+        "visitors_low",
+        _SERVICE,
+        "Visiteurs attendus par an — bas",
+        "visiteurs/an",
+        0,
+        "higher",
+        "Bas de la fourchette des visiteurs attendus : taux calé sur La Rur@linette 2023 "
+        "(1 230 bénéficiaires) × besoin servi, dans la limite de 2 visiteurs par agent et par "
+        "heure de présence, en dizaines (docs/visitors.md).",
+        optional=True,
+    ),
+    Line(
+        "visitors_high",
+        _SERVICE,
+        "Visiteurs attendus par an — haut",
+        "visiteurs/an",
+        0,
+        "higher",
+        "Haut de la fourchette des visiteurs attendus, en dizaines (docs/visitors.md).",
+        optional=True,
+    ),
+    Line(
         "presence_hours_month",
         _SERVICE,
         "Heures de présence par mois",
@@ -785,6 +825,26 @@ LINES: tuple[Line, ...] = (
         "Coût annuel total ÷ population pondérée par l'IFN nouvellement couverte.",
     ),
     Line(
+        "cost_per_visitor_low",
+        _COSTS,
+        "Coût par visiteur attendu — bas",
+        "€/visiteur",
+        0,
+        "lower",
+        "Coût annuel total ÷ haut de la fourchette des visiteurs attendus (docs/visitors.md).",
+        optional=True,
+    ),
+    Line(
+        "cost_per_visitor_high",
+        _COSTS,
+        "Coût par visiteur attendu — haut",
+        "€/visiteur",
+        0,
+        "lower",
+        "Coût annuel total ÷ bas de la fourchette des visiteurs attendus (docs/visitors.md).",
+        optional=True,
+    ),
+    Line(
         "cost_per_presence_hour",
         _COSTS,
         "Coût par heure de présence",
@@ -826,6 +886,7 @@ LINES: tuple[Line, ...] = (
     ),
 )
 _COVERAGE_KEYS = tuple(line.key for line in LINES if line.section == _COVERAGE)
+_VISITOR_KEYS = ("visitors_low", "visitors_high", "cost_per_visitor_low", "cost_per_visitor_high")
 
 
 @dataclass(frozen=True, slots=True)
@@ -997,7 +1058,7 @@ def financing_metrics(plan: FinancingPlan | None) -> dict[str, float | None]:
 
 
 def financing_lines(scenarios: Sequence[ScenarioFigures]) -> list[Line]:
-    """The financing plan's lines: the year, each funding line counted in some scenario (in the
+    """The financing plan's lines: each funding line counted in some scenario (in the
     table's order), the total funding and the rest left to the local authorities."""
     plans = [s.financing for s in scenarios if s.financing is not None]
     if not plans:

@@ -248,6 +248,12 @@ FIGURES: dict[str, tuple[str, str, int, str]] = {
         0,
         "Besoin servi",
     ),
+    # expected visitors per year, low and high of the range (planner.analysis.visitors)
+    "visitors_low": ("Visiteurs attendus par an (bas)", "visiteurs", 0, "Visiteurs (bas)"),
+    "visitors_high": ("Visiteurs attendus par an (haut)", "visiteurs", 0, "Visiteurs (haut)"),
+    # yearly cost ÷ expected visitors (high of the range, then low)
+    "cost_per_visitor_low": ("Coût par visiteur attendu (bas)", "€", 0, "€/visiteur (bas)"),
+    "cost_per_visitor_high": ("Coût par visiteur attendu (haut)", "€", 0, "€/visiteur (haut)"),
     "communes_served": ("Communes desservies", "", 0, "Communes"),
     "vehicles": ("Véhicules", "", 0, "Véhicules"),
     "km_per_month": ("Kilomètres par mois", "km", 0, "km/mois"),
@@ -347,6 +353,10 @@ def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
         "mandatory_served": fig.mandatory_served,
         "mandatory_total": fig.mandatory_total,
         "objective": planned.plan.meta.objective,
+        "visitors_low": metrics["visitors_low"],
+        "visitors_high": metrics["visitors_high"],
+        "cost_per_visitor_low": r(metrics["cost_per_visitor_low"], 2),
+        "cost_per_visitor_high": r(metrics["cost_per_visitor_high"], 2),
     }
 
 

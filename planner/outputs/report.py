@@ -18,6 +18,7 @@ never shows personal data (requests are named by their commune, see :mod:`planne
 
 from __future__ import annotations
 
+from planner.analysis.visitors import visitors_line_fr
 from planner.french import (
     format_duration_fr,
     format_range_fr,
@@ -43,6 +44,7 @@ __all__ = [
     "stability_meta",
     "summary_fr",
     "violation_lines",
+    "visitors_lines",
 ]
 
 # French labels of the validator's violation kinds (planner.tours.validator.KINDS).
@@ -187,8 +189,20 @@ def pattern_lines(problem: Problem, plan: Plan) -> list[str]:
     return out
 
 
-def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
-    """The plan's monthly figures in French (recomputed by the validator)."""
+def visitors_lines(plan: Plan | None) -> list[str]:
+    """The expected visitors line, from the plan's ``meta.visitors`` (none when it has none)."""
+    visitors = plan.meta.visitors if plan is not None else None
+    if not visitors or visitors.get("low") is None or visitors.get("high") is None:
+        return []
+    threshold = visitors.get("threshold")
+    return [visitors_line_fr(visitors["low"], visitors["high"], threshold=threshold)]
+
+
+def figures_lines(
+    problem: Problem, report: ValidationReport, plan: Plan | None = None
+) -> list[str]:
+    """The plan's monthly figures in French (recomputed by the validator), and its expected
+    visitors when ``plan``'s meta has them."""
     f = report.figures
     lines = [
         (
@@ -217,6 +231,7 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
             f"l'ensemble des arrêts possibles pourrait servir ; {f.communes_improved} commune(s) "
             f"mieux servie(s) sur {f.communes_reachable}."
         )
+    lines += visitors_lines(plan)
     if f.value_total > 0:
         lines.append(
             "Valeur des arrêts facultatifs (valeurs données dans le scénario) : "
@@ -330,8 +345,9 @@ def violation_lines(report: ValidationReport, limit: int | None = None) -> list[
 
 def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str]:
     """A plan in a few lines, as the demo tells it: communes served, km, driving and presence
-    hours per month; communes keeping their published day (if any has one); the independent
-    check, and its first ``limit`` violations if any."""
+    hours per month; expected visitors (when the plan's meta has them); communes keeping their
+    published day (if any has one); the independent check, and its first ``limit`` violations
+    if any."""
     fig = report.figures
     served = len(plan.served_stops())
     lines = [
@@ -340,6 +356,7 @@ def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str
         f"conduite par mois ; {number_fr(fig.presence_hours_total_per_month, 1)} h de "
         "présence dans les communes."
     ]
+    lines += visitors_lines(plan)
     if fig.published_stops:
         lines.append(stability_total_fr(fig))
     if report.ok:
@@ -374,7 +391,7 @@ def render(
             ("Arrêts", pattern_lines(problem, plan)),
         ]
     )
-    blocks.append(("Chiffres", figures_lines(problem, report)))
+    blocks.append(("Chiffres", figures_lines(problem, report, plan)))
     if report.figures.published_stops:
         blocks.append(("Ce qui change pour les habitants", stability_lines(problem, report)))
     if context is not None and context.notes:

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from planner.analysis.visitors import ExpectedVisitors, expected_visitors, months_per_year
 from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
 from planner.outputs.report import stability_meta
@@ -30,6 +31,7 @@ __all__ = [
     "check_plan_matches",
     "frozen_parts",
     "plan_scenario",
+    "plan_visitors",
     "solve_options",
 ]
 
@@ -83,6 +85,26 @@ def _meta(
     meta.context = built.context.to_dict()
     meta.schedule = schedule_meta(built.problem, plan)  # cycle, bases, legs: for exports
     return meta
+
+
+def plan_visitors(built: Built, plan: Plan) -> ExpectedVisitors:
+    """The plan's expected visitors per year (:mod:`planner.analysis.visitors`), with the
+    scenario's ``[visitors]`` parameters, its working weeks (``[costs]``) and each vehicle's
+    agents on board (``staff``)."""
+    f = built.scenario
+    assert f is not None, "plan_visitors() needs a Built made from a scenario file"
+    staff = {
+        vid: info.spec.staff
+        for vid, info in built.context.vehicles.items()
+        if info.spec is not None
+    }
+    return expected_visitors(
+        built.problem,
+        plan,
+        f.scenario.visitors.parameters(),
+        months=months_per_year(f.scenario.costs.working_weeks_per_year),
+        staff=staff,
+    )
 
 
 @dataclass
@@ -193,4 +215,9 @@ def plan_scenario(
     stability = stability_meta(built.problem, report)
     if stability is not None:
         plan.meta.stability = stability
+    if built.problem.communes:
+        plan.meta.visitors = plan_visitors(built, plan).to_dict() | {
+            "threshold": f.scenario.coverage.threshold,  # the levels' (the rate's: 30 min)
+            "model": "docs/visitors.md",
+        }
     return Planned(built, plan, report)

@@ -9,6 +9,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
 from planner.access.service import ServiceLevels
+from planner.analysis.visitors import (
+    DEFAULT_HIGH,
+    DEFAULT_LOW,
+    DEFAULT_PER_AGENT_HOUR,
+    FITTED_RATE,
+    VisitorParameters,
+)
 from planner.scenario.values import (
     HALF_DAY_MINUTES,
     PERSONAL_FIELDS,
@@ -430,6 +437,19 @@ class StabilitySection(_Model):
         return self
 
 
+class VisitorsSection(_Model):
+    """The expected visitors model (:mod:`planner.analysis.visitors`, docs/visitors.md):
+    ``rate`` fitted on La Rur@linette 2023, the capacity per agent and hour, and the range."""
+
+    rate: float = Field(default=FITTED_RATE, gt=0)  # visitors a year per unit of need × level
+    per_agent_hour: float = Field(default=DEFAULT_PER_AGENT_HOUR, gt=0)
+    low: float = Field(default=DEFAULT_LOW, gt=0, le=1)
+    high: float = Field(default=DEFAULT_HIGH, ge=1)
+
+    def parameters(self) -> VisitorParameters:
+        return VisitorParameters(self.rate, self.per_agent_hour, self.low, self.high)
+
+
 class AsisSection(_Model):
     """Evaluate a France Services rota as parsed from the national list, instead of planning."""
 
@@ -458,3 +478,4 @@ class Scenario(_Model):
     kiosks: KiosksSection | None = None
     asis: AsisSection | None = None
     stability: StabilitySection | None = None
+    visitors: VisitorsSection = VisitorsSection()

@@ -15,7 +15,8 @@ Who fills what:
   and ``versions``; then ``context`` (:meth:`planner.scenario.context.Context.to_dict`),
   ``schedule`` (:func:`planner.tours.schedule.schedule_meta`), ``frozen``, ``validation``
   (:func:`planner.tours.validator.summary`) and ``stability``
-  (:func:`planner.outputs.report.stability_meta`);
+  (:func:`planner.outputs.report.stability_meta`) and ``visitors``
+  (:func:`planner.scenario.pipeline.plan_visitors`);
 - ``[asis]`` plans: ``service`` and ``rota_text``; the demo: ``overrides``.
 
 The JSON keeps its key order: keys are written in the order they were first set, as a ``dict``
@@ -85,6 +86,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "frozen": (_is_dict, "an object"),
     "validation": (_is_dict, "an object"),
     "stability": (_is_dict, "an object"),
+    "visitors": (_is_dict, "an object"),
     "service": (_is_str, "a string"),
     "rota_text": (_is_str, "a string"),
     "overrides": (_is_dict, "an object"),
@@ -125,6 +127,8 @@ class PlanMeta:
     validation: dict[str, Any] | None = None  # validator.summary(): ok, violations, figures
     # What changes for residents of stops with published days (outputs.report.stability_meta)
     stability: dict[str, Any] | None = None
+    # Expected visitors per year and their range (planner.analysis.visitors, docs/visitors.md)
+    visitors: dict[str, Any] | None = None
     # [asis] plans and the demo
     service: str | None = None
     rota_text: str | None = None
