@@ -363,6 +363,15 @@ class CostsSection(_Model):
     include_public_aid: bool = False
 
 
+class BudgetSection(_Model):
+    """The most the service may cost per year (``[budget]``): a hard cap on the plan's yearly
+    cost of :mod:`planner.analysis.costs` (vehicles, upkeep, kiosks, fuel, staff), gross or net
+    of the known public aid (``[costs] public_aid_*``)."""
+
+    max_per_year: float = Field(ge=0)
+    basis: Literal["gross", "net"] = "gross"
+
+
 class KiosksSection(_Model):
     """Self-service kiosks (bornes interactives) the scenario adds: partial coverage, costed.
 
@@ -445,3 +454,4 @@ class Scenario(_Model):
     kiosks: KiosksSection | None = None
     asis: AsisSection | None = None
     stability: StabilitySection | None = None
+    budget: BudgetSection | None = None
