@@ -489,9 +489,12 @@ class PeriodicEngine:
             # Optional insertions never exceed the budget: the mandatory stops alone do.
             budget = problem.budget
             cost = kp.yearly_cost(best)
+            # Cents when whole euros would read the same ("86 001,13 … 86 001").
+            cents = 2 if round(cost) == round(budget.max_per_year) else 0
             reason = (
-                f"les arrêts obligatoires coûtent à eux seuls {number_fr(cost)} €/an, plus que le "
-                f"budget de {number_fr(budget.max_per_year)} €/an ({_basis_fr(budget.basis)})"
+                f"les arrêts obligatoires coûtent à eux seuls {number_fr(cost, cents)} €/an, plus "
+                f"que le budget de {number_fr(budget.max_per_year, cents)} €/an "
+                f"({_basis_fr(budget.basis)})"
             )
             meta.status = "infeasible"
             meta.unplaced = [reason]
