@@ -11,6 +11,7 @@ import pytest
 from planner.analysis.costs import VehicleUse, linear_budget, yearly_costs
 from planner.engine.base import SolveOptions
 from planner.errors import ScenarioError
+from planner.outputs.report import figures_lines
 from planner.scenario.files import load_scenario, parse_scenario
 from planner.scenario.schema import CostsSection
 from planner.tours.model import WEEKS_PER_MONTH
@@ -98,10 +99,16 @@ def test_a_standalone_plan_under_a_budget_fits_it_and_says_so():
     options = SolveOptions(time_limit=1.0, seed=0, deterministic=True)
     free = plan_scenario(f, options=options).report.figures
     assert free.yearly_cost is None  # no [budget]: no cap, no figure
-    capped = f.with_values({"budget.max_per_year": 1e7})
-    fig = plan_scenario(capped, options=options).report.figures
-    assert fig.yearly_cost is not None and fig.budget_basis == "gross"
+    capped = f.with_values({"budget.max_per_year": 1e7, "budget.basis": "net"})
+    planned = plan_scenario(capped, options=options)
+    fig = planned.report.figures
+    assert fig.yearly_cost is not None and fig.budget_basis == "net"
     assert fig.km == pytest.approx(free.km)  # a cap that does not bind changes nothing
+    lines = figures_lines(planned.built.problem, planned.report)
+    (line,) = [x for x in lines if x.startswith("Budget :")]
+    assert "pour un budget de 10 000 000 € par an (net des aides publiques connues" in line.replace(
+        "\u202f", " "
+    )
 
 
 # --- on the Indre ---------------------------------------------------------------------------------
