@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from planner.scenario.schema import CostsSection
+from planner.scenario.schema import CostsSection, VehicleSpec
 from planner.tours.model import WEEKS_PER_MONTH, Budget
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "fixed_costs_fr",
     "linear_budget",
     "months_per_year",
+    "vehicle_use",
     "yearly_costs",
 ]
 
@@ -329,6 +330,28 @@ def yearly_costs(
         connectivity=kiosks * rates.kiosk_connectivity_per_year,
     )
     return YearlyCosts(costs, kiosk, months, rates.model_dump())
+
+
+def vehicle_use(
+    vid: str,
+    name: str,
+    spec: VehicleSpec | None,
+    km_per_month: float = 0.0,
+    work_hours_per_month: float = 0.0,
+) -> VehicleUse:
+    """A vehicle's use with the cost fields of its ``[[vehicles]]`` entry (None: defaults)."""
+    return VehicleUse(
+        id=vid,
+        name=name,
+        km_per_month=km_per_month,
+        work_hours_per_month=work_hours_per_month,
+        staff=spec.staff if spec else 1,
+        purchase_cost=spec.purchase_cost if spec else None,
+        lifetime_years=spec.lifetime_years if spec else None,
+        upkeep_per_year=spec.upkeep_per_year if spec else None,
+        fuel_l_per_100km=spec.fuel_l_per_100km if spec else None,
+        co2_kg_per_km=spec.co2_kg_per_km if spec else None,
+    )
 
 
 def linear_budget(

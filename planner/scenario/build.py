@@ -879,26 +879,12 @@ def with_budget(built: Built) -> Built:
 
 def vehicle_cost_fields(built: Built) -> list:
     """Every vehicle of the problem with its own cost fields (no use: km and hours 0)."""
-    from planner.analysis.costs import VehicleUse
+    from planner.analysis.costs import vehicle_use
 
     out = []
     for v in built.problem.vehicles:
         info = built.context.vehicles.get(v.id)
-        spec = info.spec if info is not None else None
-        out.append(
-            VehicleUse(
-                id=v.id,
-                name=info.name if info else v.id,
-                km_per_month=0.0,
-                work_hours_per_month=0.0,
-                staff=spec.staff if spec else 1,
-                purchase_cost=spec.purchase_cost if spec else None,
-                lifetime_years=spec.lifetime_years if spec else None,
-                upkeep_per_year=spec.upkeep_per_year if spec else None,
-                fuel_l_per_100km=spec.fuel_l_per_100km if spec else None,
-                co2_kg_per_km=spec.co2_kg_per_km if spec else None,
-            )
-        )
+        out.append(vehicle_use(v.id, info.name if info else v.id, info.spec if info else None))
     return out
 
 
