@@ -531,7 +531,7 @@ class KernelProblem:
         budget = self.cp.problem.budget
         if budget is None:
             return None
-        return budget.fixed_per_year + float(K.yearly_variable(self.inst, st))
+        return budget.total(float(K.yearly_variable(self.inst, st)))
 
     def route_cost(self, st: State) -> float:
         return float(st.rcost[: self.inst.n_slots].sum())

@@ -374,6 +374,12 @@ class Budget:
         if self.basis not in ("gross", "net"):
             raise ValueError(f"budget: basis must be 'gross' or 'net', got {self.basis!r}")
 
+    def total(self, variable: float) -> float:
+        """The yearly cost with ``variable`` euros of routes; net of aid it never goes below 0
+        (as ``compare``'s cost net of aid), which never changes whether a plan fits."""
+        cost = self.fixed_per_year + variable
+        return max(cost, 0.0) if self.basis == "net" else cost
+
     def route_cost(self, vehicle: str, km: float, work_hours: float) -> float:
         """Yearly euros that one route of the cycle adds."""
         per_hour = self.per_work_hour.get(vehicle, 0.0)

@@ -909,8 +909,8 @@ def _check_budget(p: Problem, fig: PlanFigures, checker: _Checker) -> None:
     budget = p.budget
     if budget is None:
         return
-    cost = budget.fixed_per_year + sum(
-        budget.route_cost(vf.vehicle, vf.km, vf.work_hours) for vf in fig.per_vehicle
+    cost = budget.total(
+        sum(budget.route_cost(vf.vehicle, vf.km, vf.work_hours) for vf in fig.per_vehicle)
     )
     fig.yearly_cost = cost
     fig.budget_max_per_year = budget.max_per_year
