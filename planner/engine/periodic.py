@@ -491,8 +491,10 @@ class PeriodicEngine:
             cost = kp.yearly_cost(best)
             # Cents when whole euros would read the same ("86 001,13 … 86 001").
             cents = 2 if round(cost) == round(budget.max_per_year) else 0
+            # Frozen days keep their stops, optional ones too: they count with the mandatory.
+            what = "les arrêts obligatoires" + (" et les jours figés" if I.r_frozen.any() else "")
             reason = (
-                f"les arrêts obligatoires coûtent à eux seuls {number_fr(cost, cents)} €/an, plus "
+                f"{what} coûtent à eux seuls {number_fr(cost, cents)} €/an, plus "
                 f"que le budget de {number_fr(budget.max_per_year, cents)} €/an "
                 f"({_basis_fr(budget.basis)})"
             )
