@@ -27,11 +27,11 @@ weigh the search; this model counts money. It must not read files or plan anythi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from planner.scenario.schema import CostsSection
-from planner.tours.model import WEEKS_PER_MONTH
+from planner.scenario.schema import CostsSection, VehicleSpec
+from planner.tours.model import WEEKS_PER_MONTH, Budget
 
 __all__ = [
     "RATES_FR",
@@ -40,7 +40,10 @@ __all__ = [
     "VehicleUse",
     "YearlyCosts",
     "annuity",
+    "fixed_costs_fr",
+    "linear_budget",
     "months_per_year",
+    "vehicle_use",
     "yearly_costs",
 ]
 
@@ -327,3 +330,94 @@ def yearly_costs(
         connectivity=kiosks * rates.kiosk_connectivity_per_year,
     )
     return YearlyCosts(costs, kiosk, months, rates.model_dump())
+
+
+def vehicle_use(
+    vid: str,
+    name: str,
+    spec: VehicleSpec | None,
+    km_per_month: float = 0.0,
+    work_hours_per_month: float = 0.0,
+) -> VehicleUse:
+    """A vehicle's use with the cost fields of its ``[[vehicles]]`` entry (None: defaults)."""
+    return VehicleUse(
+        id=vid,
+        name=name,
+        km_per_month=km_per_month,
+        work_hours_per_month=work_hours_per_month,
+        staff=spec.staff if spec else 1,
+        purchase_cost=spec.purchase_cost if spec else None,
+        lifetime_years=spec.lifetime_years if spec else None,
+        upkeep_per_year=spec.upkeep_per_year if spec else None,
+        fuel_l_per_100km=spec.fuel_l_per_100km if spec else None,
+        co2_kg_per_km=spec.co2_kg_per_km if spec else None,
+    )
+
+
+def linear_budget(
+    vehicles: Sequence[VehicleUse],
+    rates: CostsSection,
+    *,
+    kiosks: int,
+    cycles_per_month: float,
+    max_per_year: float,
+    basis: str = "gross",
+) -> Budget:
+    """The yearly cost of :func:`yearly_costs` as a linear function of a plan's routes.
+
+    :func:`yearly_costs` is linear in each vehicle's km and working hours per month, and those
+    are the plan's per-cycle totals × ``cycles_per_month``; so the yearly cost is
+    ``fixed + Σ_routes (per_km[v] × km + per_work_hour[v] × hours out)`` with
+
+    - ``fixed`` = the year with no km and no hour: vehicles' purchase spread over their life,
+      upkeep, kiosks (minus the known public aid when ``basis == "net"``: it does not depend on
+      the plan either);
+    - ``per_km[v]`` = cycles per year × L/100 km / 100 × price per litre (fuel);
+    - ``per_work_hour[v]`` = cycles per year × crew × hourly staff cost.
+
+    ``vehicles`` gives every vehicle of the scenario with its own cost fields (its use is
+    ignored). Net of aid, :attr:`YearlyCosts.total_with_aid` clamps at 0; for a budget >= 0 the
+    clamp never changes whether a plan fits.
+    """
+    months = months_per_year(rates)
+    idle = yearly_costs(
+        [replace(v, km_per_month=0.0, work_hours_per_month=0.0) for v in vehicles],
+        rates,
+        kiosks=kiosks,
+    )
+    fixed = idle.total - (idle.aid if basis == "net" else 0.0)
+    cycles = cycles_per_month * months
+    per_km: dict[str, float] = {}
+    per_hour: dict[str, float] = {}
+    for v in vehicles:
+        litres = rates.fuel_l_per_100km if v.fuel_l_per_100km is None else v.fuel_l_per_100km
+        per_km[v.id] = cycles * litres / 100.0 * rates.fuel_price_per_l
+        per_hour[v.id] = cycles * v.staff * rates.staff_cost_per_hour
+    return Budget(
+        max_per_year=max_per_year,
+        fixed_per_year=fixed,
+        per_km=per_km,
+        per_work_hour=per_hour,
+        basis=basis,
+    )
+
+
+def fixed_costs_fr(
+    vehicles: Sequence[VehicleUse], rates: CostsSection, *, kiosks: int, basis: str = "gross"
+) -> str:
+    """The items of the fixed yearly cost, in French ("véhicules, entretien, bornes")."""
+    idle = yearly_costs(
+        [replace(v, km_per_month=0.0, work_hours_per_month=0.0) for v in vehicles],
+        rates,
+        kiosks=kiosks,
+    )
+    items = []
+    if idle.vehicle_capital > 0:
+        items.append("véhicules")
+    if idle.vehicle_upkeep > 0:
+        items.append("entretien")
+    if idle.kiosks.total > 0:
+        items.append("bornes")
+    if basis == "net" and idle.aid > 0:
+        items.append("moins les aides publiques connues")
+    return ", ".join(items) or "aucun"

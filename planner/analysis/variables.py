@@ -286,6 +286,15 @@ VARIABLES: dict[str, Variable] = {
             lambda v: f"budget {short_number_fr(v)} s",
         ),
         Variable(
+            "budget",
+            "most the service may cost per year in euros, a hard cap on the plan "
+            "(budget.max_per_year; gross unless the scenario's [budget] says net)",
+            "budget (€/an)",
+            _number,
+            _key("budget.max_per_year"),
+            lambda v: f"budget {integer_fr(v)} €/an",
+        ),
+        Variable(
             "seed",
             "random seed of the search (solver.seed)",
             "graine",

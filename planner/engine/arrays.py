@@ -76,6 +76,13 @@ Inst = namedtuple(
         "c_top",
         "ch_lo",
         "ch_hi",
+        # The yearly budget (Problem.budget; kernel.py, "the yearly budget"):
+        "D",  # km matrix (a 1 x 1 dummy without a budget)
+        "r_eur_km",  # per slot: yearly euros per km of the route
+        "r_eur_min",  # per slot: yearly euros per minute of working time
+        "bud_var",  # the cap minus the fixed yearly costs (INF without a budget)
+        "bud_pen",  # objective penalty of a state above the budget (up to twice, see objective)
+        "has_budget",
     ],
 )
 
@@ -111,6 +118,7 @@ State = namedtuple(
         "strbuf",
         "removed",
         "lvl",
+        "ryear",  # per slot: the route's yearly euros (with a budget)
     ],
 )
 
@@ -314,6 +322,19 @@ class KernelProblem:
         base = vehicles[0].start_location if vehicles else 0
         depot_dist = cp.cost[base, cp.loc].astype(np.float64) if S else np.zeros(0)
         tol = cp.tolerance if math.isfinite(cp.tolerance) else K.INF
+        budget = cp.problem.budget
+        r_eur_km = np.zeros(max(R, 1), dtype=np.float64)
+        r_eur_min = np.zeros(max(R, 1), dtype=np.float64)
+        if budget is not None:
+            for r, (v, _) in enumerate(cp.slots):
+                vid = vehicles[v].id
+                r_eur_km[r] = budget.per_km.get(vid, 0.0)
+                r_eur_min[r] = budget.per_work_hour.get(vid, 0.0) / 60.0
+            dist = np.ascontiguousarray(cp.dist, dtype=np.float64)
+            bud_var = float(budget.max_per_year - budget.fixed_per_year)
+        else:
+            dist = np.zeros((1, 1), dtype=np.float64)
+            bud_var = K.INF
 
         self.inst = Inst(
             np.ascontiguousarray(cp.dur, dtype=np.float64),
@@ -369,6 +390,12 @@ class KernelProblem:
             cp.top,
             ch_lo,
             ch_hi,
+            dist,
+            r_eur_km,
+            r_eur_min,
+            bud_var,
+            big_m / 3.0,  # twice this stays below a mandatory stop's penalty
+            budget is not None,
         )
         self.kmax = kmax
         self.lmax = S + 2
@@ -410,6 +437,7 @@ class KernelProblem:
             np.zeros(L, dtype=i8),
             np.zeros(max(S, 1), dtype=i8),
             I.c_base.copy(),
+            np.zeros(max(R, 1), dtype=f8),
         )
         return st
 
@@ -497,6 +525,13 @@ class KernelProblem:
 
     def objective(self, st: State) -> float:
         return float(K.objective(self.inst, st))
+
+    def yearly_cost(self, st: State) -> float | None:
+        """The state's yearly cost by the problem's Budget (None without one)."""
+        budget = self.cp.problem.budget
+        if budget is None:
+            return None
+        return budget.total(float(K.yearly_variable(self.inst, st)))
 
     def route_cost(self, st: State) -> float:
         return float(st.rcost[: self.inst.n_slots].sum())

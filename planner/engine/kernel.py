@@ -299,9 +299,63 @@ def update_route(I, S, r):
     S.rload[r] = load
     S.rdrive[r] = drive
     S.rcost[r] = cost
-    if ok and n > 0 and not I.r_simple[r]:
-        ok = schedule(I, r, S.route[r], n, S.band_lo, S.band_hi, S.buf1, S.buf2)[0]
+    work = 0.0
+    if ok and n > 0 and (I.has_budget or not I.r_simple[r]):
+        # With a budget every route is timed: its working time (leaving to returning) costs.
+        ok, _, _, dep, ret = schedule(I, r, S.route[r], n, S.band_lo, S.band_hi, S.buf1, S.buf2)
+        work = ret - dep
     S.rok[r] = ok
+    if I.has_budget:
+        km = 0.0
+        if n > 0:
+            prev = I.r_start[r]
+            for i in range(n):
+                loc = I.loc[S.route[r, i]]
+                km += I.D[prev, loc]
+                prev = loc
+            km += I.D[prev, I.r_end[r]]
+        # Yearly euros of this route (Budget.per_km, per_work_hour; work in minutes here).
+        S.ryear[r] = I.r_eur_km[r] * km + I.r_eur_min[r] * work
+
+
+# --- the yearly budget ------------------------------------------------------------------------
+#
+# A problem's Budget caps the plan's yearly cost, fixed + Σ_routes (€/km × km + €/min × working
+# minutes); ``I.bud_var`` is the cap minus the fixed part (INF without a budget). The state keeps
+# each route's yearly euros (``S.ryear``, exact: from the route's schedule). Optional insertions
+# that would exceed the cap are undone; mandatory ones are never refused (an over-budget state
+# pays between ``I.bud_pen`` and twice it in the objective, so the search never keeps it when a
+# state within the budget exists, and never drops a mandatory stop to get within it).
+
+
+@njit(cache=True)
+def yearly_variable(I, S):
+    """The state's yearly euros that depend on the plan (km and working hours)."""
+    total = 0.0
+    for r in range(I.n_slots):
+        if S.rlen[r] > 0:
+            total += S.ryear[r]
+    return total
+
+
+@njit(cache=True)
+def over_budget(I, S):
+    """Euros a year above the budget (0 when within it, or without a budget)."""
+    if not I.has_budget:
+        return 0.0
+    over = yearly_variable(I, S) - I.bud_var
+    return over if over > 1e-6 else 0.0
+
+
+@njit(cache=True)
+def insert_within_budget(I, S, s, c, lo, hi):
+    """Insert stop s (see insert_stop); an optional stop that would take the plan above the
+    budget is taken out again. Returns whether it stays."""
+    insert_stop(I, S, s, c, lo, hi)
+    if I.has_budget and not I.mandatory[s] and over_budget(I, S) > 0.0:
+        remove_and_update(I, S, s)
+        return False
+    return True
 
 
 # --- need served, each commune once -----------------------------------------------------------
@@ -370,6 +424,11 @@ def objective(I, S):
             total += I.pen[s]
         else:
             total += I.ch_extra[c]
+    over = over_budget(I, S)
+    if over > 0.0:
+        # Between bud_pen and 2 bud_pen (< a mandatory stop's penalty), rising with the euros
+        # over: worse than any plan within the budget, better than leaving out a mandatory stop.
+        total += I.bud_pen * (1.0 + over / (over + 1000.0))
     return total
 
 
@@ -756,6 +815,8 @@ def recreate(I, S, removed, nrem, blink, stamp):
             keys[i] = -I.depot_dist[s]
         else:
             keys[i] = I.depot_dist[s]
+        if I.has_budget and I.mandatory[s]:
+            keys[i] -= 1e12  # with a budget, mandatory stops take their share first
     order = np.argsort(keys)
     for q in range(nrem):
         s = removed[order[q]]
@@ -769,7 +830,7 @@ def recreate(I, S, removed, nrem, blink, stamp):
             continue
         if cost >= worth:
             continue  # an optional stop is worth less than it costs
-        insert_stop(I, S, s, c, lo, hi)
+        insert_within_budget(I, S, s, c, lo, hi)
     return stamp
 
 
@@ -802,7 +863,7 @@ def construct(I, S, blink, stamp):
             continue
         if cost >= worth:
             continue
-        insert_stop(I, S, s, c, lo, hi)
+        insert_within_budget(I, S, s, c, lo, hi)
     return stamp
 
 
@@ -822,6 +883,7 @@ def copy_state(src, dst):
     dst.band_lo[:] = src.band_lo
     dst.band_hi[:] = src.band_hi
     dst.lvl[:] = src.lvl
+    dst.ryear[:] = src.ryear
 
 
 @njit(cache=True, inline="always")

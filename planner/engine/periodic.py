@@ -44,6 +44,7 @@ from planner.engine.data import Choice, Compiled
 from planner.engine.ortools_routing import DayRouting, RoutingParams
 from planner.engine.stop import FirstOf, MaxIterations, MaxRuntime
 from planner.errors import InfeasibleError
+from planner.french import number_fr
 from planner.tours.model import Problem
 from planner.tours.plan import Plan, PlanMeta
 
@@ -135,6 +136,7 @@ class PeriodicEngine:
         t0 = self.clock()
         run = _Run(t0, t0 + options.wall_limit, progress, len(problem.stops), self.clock)
         _check_feasible(problem)
+        _check_budget(problem)
         cp = Compiled(problem)
         frozen = frozen or Frozen()
         kp, start, ignored = self._kernel_problem(cp, initial, frozen, options)
@@ -449,6 +451,9 @@ class PeriodicEngine:
             need_served=round(kp.need_served(best), 4),
             seconds=round(run.elapsed(), 3),
         )
+        if problem.budget is not None:
+            figures["yearly_cost"] = round(kp.yearly_cost(best), 2)
+            figures["budget_max_per_year"] = problem.budget.max_per_year
         if initial is not None:
             figures["moved_visits"] = _moved_visits(initial, routes)
         if options.deterministic:
@@ -480,6 +485,24 @@ class PeriodicEngine:
             len(missing),
             force=True,
         )
+        if not missing and K.over_budget(I, best) > 0.0:
+            # Optional insertions never exceed the budget: the mandatory stops alone do.
+            budget = problem.budget
+            cost = kp.yearly_cost(best)
+            # Cents when whole euros would read the same ("86 001,13 … 86 001").
+            cents = 2 if round(cost) == round(budget.max_per_year) else 0
+            # Frozen days keep their stops, optional ones too: they count with the mandatory.
+            what = "les arrêts obligatoires" + (" et les jours figés" if I.r_frozen.any() else "")
+            reason = (
+                f"{what} coûtent à eux seuls {number_fr(cost, cents)} €/an, plus "
+                f"que le budget de {number_fr(budget.max_per_year, cents)} €/an "
+                f"({_basis_fr(budget.basis)})"
+            )
+            meta.status = "infeasible"
+            meta.unplaced = [reason]
+            err = InfeasibleError(reason, [reason])
+            err.plan = plan  # type: ignore[attr-defined]
+            raise err
         if missing:
             reasons = [_why_unplaced(kp, best, s) for s in missing]
             meta.status = "infeasible"
@@ -668,6 +691,21 @@ def _why_unplaced(kp: KernelProblem, st, s: int) -> str:
     )
 
 
+def _basis_fr(basis: str) -> str:
+    return "net des aides publiques connues" if basis == "net" else "coût brut"
+
+
+def _check_budget(problem: Problem) -> None:
+    """A budget below the fixed yearly costs leaves no plan: say so before searching."""
+    budget = problem.budget
+    if budget is not None and budget.fixed_per_year > budget.max_per_year:
+        reason = (
+            f"le budget de {number_fr(budget.max_per_year)} €/an est inférieur aux coûts fixes "
+            f"({number_fr(budget.fixed_per_year)} €/an, {_basis_fr(budget.basis)})"
+        )
+        raise InfeasibleError(reason, [reason])
+
+
 def _check_feasible(problem: Problem) -> None:
     try:
         from planner.tours.feasibility import explain
@@ -689,6 +727,8 @@ def _inputs(problem: Problem) -> dict:
     )
     h.update(np.ascontiguousarray(problem.durations, dtype=np.float64).tobytes())
     h.update(np.ascontiguousarray(problem.distances, dtype=np.float64).tobytes())
+    if problem.budget is not None:  # only then, so that other problems keep their digest
+        h.update(repr(problem.budget).encode("utf-8"))
     return {
         "problem": problem.name,
         "days": problem.horizon.n_days,

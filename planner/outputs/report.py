@@ -241,6 +241,13 @@ def figures_lines(
         lines.append(
             f"Coût d'exploitation (km et heures) : {number_fr(f.cost_per_month)} € par mois."
         )
+    if f.yearly_cost is not None and f.budget_max_per_year is not None:
+        net = "net des aides publiques connues" if f.budget_basis == "net" else "coût brut"
+        lines.append(
+            f"Budget : {number_fr(f.yearly_cost)} € par an pour un budget de "
+            f"{number_fr(f.budget_max_per_year)} € par an ({net} : véhicules, entretien, bornes, "
+            "carburant et heures d'agents)."
+        )
     if len(f.per_vehicle) > 1:
         for vf in f.per_vehicle:
             v = problem.vehicle_by_id.get(vf.vehicle)

@@ -851,6 +851,44 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     ``db`` overrides the scenario's database (``--db``). ``include_personal`` copies requests'
     personal fields into :attr:`Context.personal` (for an output the user explicitly asked for).
     """
+    built = _build(f, db=db, include_personal=include_personal)
+    return with_budget(built)
+
+
+def with_budget(built: Built) -> Built:
+    """``built`` with its problem's :class:`~planner.tours.model.Budget` (``[budget]``): the
+    scenario's yearly cost model (:func:`planner.analysis.costs.linear_budget`) as a linear
+    function of the plan's km and working hours per vehicle."""
+    from planner.analysis.costs import linear_budget
+
+    f = built.scenario
+    if f is None or f.scenario.budget is None:
+        return built
+    spec = f.scenario.budget
+    problem = built.problem
+    budget = linear_budget(
+        vehicle_cost_fields(built),
+        f.scenario.costs,
+        kiosks=len(built.context.kiosks),
+        cycles_per_month=problem.horizon.cycles_per_month,
+        max_per_year=spec.max_per_year,
+        basis=spec.basis,
+    )
+    return replace(built, problem=replace(problem, budget=budget))
+
+
+def vehicle_cost_fields(built: Built) -> list:
+    """Every vehicle of the problem with its own cost fields (no use: km and hours 0)."""
+    from planner.analysis.costs import vehicle_use
+
+    out = []
+    for v in built.problem.vehicles:
+        info = built.context.vehicles.get(v.id)
+        out.append(vehicle_use(v.id, info.name if info else v.id, info.spec if info else None))
+    return out
+
+
+def _build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = False) -> Built:
     url = database_url(f, db)
     router = router_of(f)
     if f.scenario.asis is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from planner.analysis.visitors import ExpectedVisitors, expected_visitors, months_per_year
 from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
+from planner.french import number_fr
 from planner.outputs.report import stability_meta
 from planner.scenario.build import build
 from planner.scenario.context import Built, database_url
@@ -157,6 +158,27 @@ def frozen_parts(
     return Frozen(days=days, stops=frozenset(stops))
 
 
+def check_budget(f: ScenarioFile, built: Built) -> None:
+    """``[budget]`` below the fixed yearly costs: no plan can fit; say so before searching."""
+    from planner.analysis.costs import fixed_costs_fr
+    from planner.scenario.build import vehicle_cost_fields
+
+    budget = built.problem.budget
+    if budget is None or budget.fixed_per_year <= budget.max_per_year:
+        return
+    items = fixed_costs_fr(
+        vehicle_cost_fields(built),
+        f.scenario.costs,
+        kiosks=len(built.context.kiosks),
+        basis=budget.basis,
+    )
+    net = ", net des aides publiques connues" if budget.basis == "net" else ""
+    raise ScenarioError(
+        f"{f.path}: [budget] max_per_year: le budget de {number_fr(budget.max_per_year)} €/an "
+        f"est inférieur aux coûts fixes ({number_fr(budget.fixed_per_year)} €/an{net} : {items})"
+    )
+
+
 def plan_scenario(
     f: ScenarioFile,
     *,
@@ -183,6 +205,7 @@ def plan_scenario(
     if built.plan is not None:
         plan, engine, used = built.plan, "asis", None
     else:
+        check_budget(f, built)
         reasons = feasibility.explain(built.problem)
         if reasons:
             raise InfeasibleError(

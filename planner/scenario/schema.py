@@ -383,6 +383,15 @@ class CostsSection(_Model):
     conseiller_numerique_posts: float = Field(default=0.0, ge=0, le=100)
 
 
+class BudgetSection(_Model):
+    """The most the service may cost per year (``[budget]``): a hard cap on the plan's yearly
+    cost of :mod:`planner.analysis.costs` (vehicles, upkeep, kiosks, fuel, staff), gross or net
+    of the known public aid (``[costs] public_aid_*``)."""
+
+    max_per_year: float = Field(ge=0)
+    basis: Literal["gross", "net"] = "gross"
+
+
 class KiosksSection(_Model):
     """Self-service kiosks (bornes interactives) the scenario adds: partial coverage, costed.
 
@@ -479,3 +488,4 @@ class Scenario(_Model):
     asis: AsisSection | None = None
     stability: StabilitySection | None = None
     visitors: VisitorsSection = VisitorsSection()
+    budget: BudgetSection | None = None

@@ -349,6 +349,44 @@ class Reach:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """The most a plan may cost per year, as a linear function of its routes.
+
+    yearly cost = ``fixed_per_year`` + Σ over routes of the cycle
+    (``per_km[vehicle]`` × km + ``per_work_hour[vehicle]`` × hours from leaving the base to
+    returning). The coefficients are yearly: already multiplied by the cycles in a year. They are
+    derived from the scenario's cost model (:func:`planner.analysis.costs.linear_budget`):
+    fuel per km, crew × hourly staff cost per working hour; ``fixed_per_year`` holds the
+    vehicles' purchase spread over their life, upkeep and kiosks (minus the known public aid when
+    ``basis`` is ``"net"``). The engine treats ``max_per_year`` as a hard cap; the validator
+    reports a plan above it (violation ``budget``).
+    """
+
+    max_per_year: float
+    fixed_per_year: float
+    per_km: dict[str, float]  # vehicle id -> € per year per km of a cycle's route
+    per_work_hour: dict[str, float]  # vehicle id -> € per year per working hour of a cycle
+    basis: str = "gross"  # "gross", or "net" of the known public aid
+
+    def __post_init__(self) -> None:
+        if not self.max_per_year >= 0:
+            raise ValueError(f"budget: max_per_year must be >= 0, got {self.max_per_year}")
+        if self.basis not in ("gross", "net"):
+            raise ValueError(f"budget: basis must be 'gross' or 'net', got {self.basis!r}")
+
+    def total(self, variable: float) -> float:
+        """The yearly cost with ``variable`` euros of routes; net of aid it never goes below 0
+        (as ``compare``'s cost net of aid), which never changes whether a plan fits."""
+        cost = self.fixed_per_year + variable
+        return max(cost, 0.0) if self.basis == "net" else cost
+
+    def route_cost(self, vehicle: str, km: float, work_hours: float) -> float:
+        """Yearly euros that one route of the cycle adds."""
+        per_hour = self.per_work_hour.get(vehicle, 0.0)
+        return self.per_km.get(vehicle, 0.0) * km + per_hour * work_hours
+
+
+@dataclass(frozen=True)
 class Problem:
     """A complete tour-planning problem: where, when, who, and the travel matrices."""
 
@@ -363,6 +401,7 @@ class Problem:
     meta: dict = field(default_factory=dict, compare=False)
     communes: tuple[Commune, ...] = ()  # the need a plan serves (see :class:`Reach`)
     reach: tuple[Reach, ...] = ()
+    budget: Budget | None = None  # the most the plan may cost per year (None: no cap)
 
     def __post_init__(self) -> None:
         n = len(self.locations)

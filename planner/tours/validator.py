@@ -74,7 +74,11 @@ KINDS = (
     "mandatory_unserved",
     "optional_unserved_not_listed",
     "unserved_but_served",
+    "budget",
 )
+
+# Euros a plan's yearly cost may exceed its budget by (floating-point noise of the sums).
+BUDGET_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +209,10 @@ class PlanFigures(_Monthly):
     published_stops: int = 0
     published_stops_same_days: int = 0  # stops whose every published day is kept
     published_changes: list[PublishedChange] = field(default_factory=list)
+    # [budget]: the plan's yearly cost by the problem's linear Budget (None: no budget).
+    yearly_cost: float | None = None
+    budget_max_per_year: float | None = None
+    budget_basis: str | None = None
 
     @property
     def presence_hours_total_per_month(self) -> float:
@@ -890,7 +898,31 @@ def validate(problem: Problem, plan: Plan, *, tol: float = 1e-6) -> ValidationRe
     for visits in served_by.values():
         visits.sort(key=lambda rv: (rv[0].day, rv[1].start))
     checker.stops(served_by)
-    return ValidationReport(checker.violations, _figures(problem, plan, routes, served_by))
+    figures = _figures(problem, plan, routes, served_by)
+    _check_budget(problem, figures, checker)
+    return ValidationReport(checker.violations, figures)
+
+
+def _check_budget(p: Problem, fig: PlanFigures, checker: _Checker) -> None:
+    """The plan's yearly cost by the problem's :class:`~planner.tours.model.Budget`, from the
+    recomputed km and working hours of each vehicle; a violation when above the cap."""
+    budget = p.budget
+    if budget is None:
+        return
+    cost = budget.total(
+        sum(budget.route_cost(vf.vehicle, vf.km, vf.work_hours) for vf in fig.per_vehicle)
+    )
+    fig.yearly_cost = cost
+    fig.budget_max_per_year = budget.max_per_year
+    fig.budget_basis = budget.basis
+    if cost > budget.max_per_year + BUDGET_TOLERANCE:
+        basis = "net of the known public aid" if budget.basis == "net" else "gross"
+        checker.add(
+            "budget",
+            f"the plan costs {cost:,.0f} € a year ({basis}; fixed costs "
+            f"{budget.fixed_per_year:,.0f} €), more than its budget of "
+            f"{budget.max_per_year:,.0f} €",
+        )
 
 
 def summary(report: ValidationReport) -> dict[str, Any]:

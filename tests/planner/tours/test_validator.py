@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from planner.errors import PlanError
 from planner.tours.model import (
     WEEKS_PER_MONTH,
+    Budget,
     Frequency,
     Horizon,
     Location,
@@ -87,6 +88,7 @@ def small_problem(**changes) -> Problem:
         vehicles,
         changes.pop("objective", Objective()),
         name="small",
+        budget=changes.pop("budget", None),
     )
 
 
@@ -188,6 +190,13 @@ def _shift_segry(plan: Plan) -> None:
 
 VAN2 = dataclasses.replace(VAN, id="van2")
 
+
+def _budget(max_per_year: float) -> Budget:
+    """1,000 € fixed, 10 € a year per km of the cycle, 100 € per working hour: the small plan
+    (182 km, 14 h 20 out) costs 1,000 + 1,820 + 1,433.33 = 4,253.33 € a year."""
+    return Budget(max_per_year, 1000.0, {"van1": 10.0}, {"van1": 100.0})
+
+
 # kind → (changes to the problem, mutation of the valid plan, expected kinds)
 CASES: dict[str, tuple[dict, Callable[[Plan], None], set[str]]] = {
     "unknown_vehicle": ({}, _add_route(Route("van9", 2, 480, 480)), {"unknown_vehicle"}),
@@ -252,7 +261,18 @@ CASES: dict[str, tuple[dict, Callable[[Plan], None], set[str]]] = {
         {"optional_unserved_not_listed"},
     ),
     "unserved_but_served": ({}, lambda p: p.unserved.append("segry"), {"unserved_but_served"}),
+    "budget": ({"budget": _budget(4000.0)}, lambda p: None, {"budget"}),
 }
+
+
+def test_the_yearly_cost_is_recomputed_and_a_plan_within_its_budget_passes():
+    report = validate(small_problem(budget=_budget(4253.34)), small_plan())
+    assert report.ok, report.lines()
+    assert report.figures.yearly_cost == pytest.approx(1000 + 1820 + 860 / 60 * 100)
+    assert report.figures.budget_max_per_year == 4253.34
+    over = validate(small_problem(budget=_budget(4253.0)), small_plan())
+    assert [v.kind for v in over.violations] == ["budget"]
+    assert "4,253 € a year" in over.violations[0].message
 
 
 def test_every_violation_kind_has_a_hand_made_case():
