@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from geodata.records import ServiceKind, ServicePoint
 from planner.access.coverage import BeforeAfter, MobileStop, before_after
-from planner.analysis.costs import RATES_FR, VehicleUse, YearlyCosts, yearly_costs
+from planner.analysis.costs import RATES_FR, VehicleUse, YearlyCosts, vehicle_use, yearly_costs
 from planner.analysis.financing import FinancingPlan, scenario_financing, skipped_fr
 from planner.analysis.visitors import ExpectedVisitors, round_tens
 from planner.engine.base import ProgressCallback, SolveOptions
@@ -361,19 +361,13 @@ def _vehicle_uses(planned: Planned) -> list[VehicleUse]:
     uses = []
     for vf in fig.per_vehicle:
         info = ctx.vehicles.get(vf.vehicle)
-        spec = info.spec if info is not None else None
         uses.append(
-            VehicleUse(
-                id=vf.vehicle,
-                name=info.name if info else vf.vehicle,
-                km_per_month=vf.km_per_month,
-                work_hours_per_month=vf.work_hours_per_month,
-                staff=spec.staff if spec else 1,
-                purchase_cost=spec.purchase_cost if spec else None,
-                lifetime_years=spec.lifetime_years if spec else None,
-                upkeep_per_year=spec.upkeep_per_year if spec else None,
-                fuel_l_per_100km=spec.fuel_l_per_100km if spec else None,
-                co2_kg_per_km=spec.co2_kg_per_km if spec else None,
+            vehicle_use(
+                vf.vehicle,
+                info.name if info else vf.vehicle,
+                info.spec if info is not None else None,
+                vf.km_per_month,
+                vf.work_hours_per_month,
             )
         )
     return uses
