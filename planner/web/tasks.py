@@ -1,0 +1,172 @@
+"""What the web app's worker processes run: loading an area, planning a scenario.
+
+Each task is a plain function ``task(report, *args) -> dict`` run by :func:`run_job` in a worker
+of :class:`planner.web.jobs.Jobs`; ``report(event)`` sends a progress event (a JSON-able dict) to
+the server and raises :class:`Cancelled` once the user has asked to stop. A task returns its
+result as a dict, or ``{"error": message}`` for a user's mistake (one line, as the CLI prints
+it): exceptions do not cross the process boundary. Planning writes its files (plan JSON, tour
+map, timetables, calendars, GeoPackage, summary) into the run's folder, all or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Cancelled", "load_task", "plan_task", "run_job"]
+
+Report = Callable[[dict[str, Any]], None]
+SUMMARY = "resume.json"
+SCENARIO = "scenario.toml"
+
+
+class Cancelled(Exception):
+    """The user cancelled the job."""
+
+
+def run_job(
+    fn: Callable[..., dict[str, Any]],
+    job_id: str,
+    queue: Any,
+    cancel: Mapping[str, bool],
+    *args: Any,
+) -> dict[str, Any]:
+    """Run ``fn(report, *args)`` in a worker: progress to ``queue``, ``cancel[job_id]`` obeyed."""
+    from geodata.errors import ItineranceError
+
+    def report(event: dict[str, Any]) -> None:
+        if cancel.get(job_id):
+            raise Cancelled
+        queue.put((job_id, event))
+
+    try:
+        report({"phase": "start"})
+        return fn(report, *args)
+    except Cancelled:
+        return {"cancelled": True}
+    except ItineranceError as exc:
+        return {"error": str(exc), "reasons": list(getattr(exc, "reasons", []) or [])}
+    except Exception as exc:  # a bug: one line for the page, the traceback for the log
+        logging.getLogger(__name__).exception("task %s failed", job_id)
+        return {"error": f"erreur interne ({type(exc).__name__}: {exc})"}
+
+
+def load_task(report: Report, db: str | None, departement: str) -> dict[str, Any]:
+    """Load a département into the database (as ``itinerance data load``)."""
+    from geodata.load import load_area
+    from planner.outputs.territory import load_summary_fr
+
+    def progress(description: str, done: int, total: int) -> None:
+        report({"step": description, "done": done, "total": total})
+
+    loaded = load_area(db, departement=departement, progress=progress)
+    return {"departement": departement, "summary": load_summary_fr(loaded)}
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "x"
+
+
+def plan_task(
+    report: Report, db: str | None, toml: str, folder: str, time_limit: float | None
+) -> dict[str, Any]:
+    """Plan the scenario ``toml`` (build, feasibility, search, validation) and write its outputs
+    into ``folder``; return the summary also written there as ``resume.json``."""
+    from planner.files import folder_writer
+    from planner.scenario.files import parse_scenario
+    from planner.scenario.pipeline import plan_scenario, solve_options
+
+    target = Path(folder)
+    scenario_path = target / SCENARIO
+    f = parse_scenario(toml, scenario_path)
+    options = solve_options(f, time_limit)
+    report({"step": "Construction du problème", "elapsed": 0.0})
+
+    def progress(event: Any) -> None:
+        report(
+            {
+                "step": "Recherche",
+                "phase": event.phase,
+                "elapsed": round(event.elapsed, 1),
+                "limit": options.time_limit,
+                "best": None if event.best_objective is None else round(event.best_objective, 1),
+                "served": event.served,
+                "total": event.total,
+                "unserved_mandatory": event.unserved_mandatory,
+            }
+        )
+
+    planned = plan_scenario(f, db=db, options=options, progress=progress)
+    report({"step": "Écriture des documents", "elapsed": options.time_limit})
+    with folder_writer(target, merge=True) as temp:
+        (temp / SCENARIO).write_text(toml, encoding="utf-8")
+        summary = _write_outputs(planned, temp, target)
+    return summary
+
+
+def _write_outputs(planned: Any, temp: Path, final: Path) -> dict[str, Any]:
+    """The run's files, written into ``temp`` (moved to ``final`` by the caller)."""
+    from maps.timetable import timetable_html
+    from maps.tour import write_tour_map
+    from planner.outputs.calendar import Schedule, add_months, default_start
+    from planner.outputs.ical import commune_calendar, vehicle_calendar
+    from planner.outputs.report import render
+
+    plan, report, built = planned.plan, planned.report, planned.built
+    files: list[dict[str, str]] = []
+    plan_text = json.dumps(plan.to_json(), ensure_ascii=False, indent=1) + "\n"
+    (temp / "plan.json").write_text(plan_text, encoding="utf-8")
+    files.append({"path": "plan.json", "label": "le plan (JSON, relu par la CLI)"})
+    summary: dict[str, Any] = {
+        "name": built.context.name,
+        "ok": report.ok,
+        "violations": report.lines(limit=50),
+        "figures": report.figures.to_dict(),
+        "text": render(built.problem, plan, report, built.context),
+        "files": files,
+    }
+    if report.ok:  # publish only a valid plan, as `itinerance export` does
+        write_tour_map(plan, temp / "carte-tournees.html", problem=built.problem, title="Tournées")
+        files.append({"path": "carte-tournees.html", "label": "carte des tournées"})
+        files.append({"path": "carte-tournees-tableau.html", "label": "tableau de la carte"})
+        schedule = Schedule.from_plan(plan, str(final / "plan.json"))
+        start = default_start()
+        end = add_months(start, 12) - timedelta(days=1)
+        summary["start"], summary["end"] = start.isoformat(), end.isoformat()
+        for vid, vehicle in schedule.vehicles.items():
+            name = _slug(vehicle.name)
+            (temp / "horaires").mkdir(exist_ok=True)
+            (temp / f"horaires/{name}.html").write_text(
+                timetable_html(schedule, vid, start), encoding="utf-8"
+            )
+            (temp / "calendriers").mkdir(exist_ok=True)
+            (temp / f"calendriers/vehicule-{name}.ics").write_bytes(
+                vehicle_calendar(schedule, vid, start, end)
+            )
+            files.append({"path": f"horaires/{name}.html", "label": f"horaires de {vehicle.name}"})
+            files.append(
+                {
+                    "path": f"calendriers/vehicule-{name}.ics",
+                    "label": f"calendrier de {vehicle.name} (.ics)",
+                }
+            )
+        for commune in schedule.communes():
+            name = _slug(commune.name)
+            (temp / f"calendriers/commune-{name}.ics").write_bytes(
+                commune_calendar(schedule, commune, start, end)
+            )
+            files.append(
+                {
+                    "path": f"calendriers/commune-{name}.ics",
+                    "label": f"calendrier de {commune.name}",
+                }
+            )
+    (temp / SUMMARY).write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    return summary

@@ -1,0 +1,48 @@
+"""The web app in-process for tests: a TestClient that knows its CSRF token."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+class AppClient(TestClient):
+    """FastAPI's TestClient with the session's CSRF token at hand (``post_form``, ``post_json``)
+    and a way to wait for a background job."""
+
+    csrf: str = ""
+
+    def post_form(self, url: str, data: dict[str, Any], **kw: Any) -> Any:
+        return self.post(url, data={"csrf_token": self.csrf, **data}, **kw)
+
+    def post_json(self, url: str, body: Any, **kw: Any) -> Any:
+        return self.post(url, json=body, headers={"X-CSRF-Token": self.csrf}, **kw)
+
+    def wait(self, job_id: str, timeout: float = 300) -> dict[str, Any]:
+        """The job's JSON once it is over (AssertionError after ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.get(f"/api/taches/{job_id}").json()
+            if job["state"] in ("done", "failed", "cancelled"):
+                return job
+            time.sleep(0.2)
+        raise AssertionError(f"job {job_id} still {job['state']} after {timeout} s")
+
+
+@contextmanager
+def app_client(
+    db: str, runs: Path, *, workers: int = 1, token: str | None = None, **config: Any
+) -> Iterator[AppClient]:
+    from planner.web.app import create_app
+    from planner.web.config import AppConfig
+
+    app = create_app(AppConfig(db=db, runs=runs, workers=workers, token=token, **config))
+    with AppClient(app) as client:
+        if token is None:
+            client.csrf = client.get("/api/session").json()["csrf_token"]
+        yield client
