@@ -1,9 +1,156 @@
-"""Placeholder."""
+"""Plans: run a saved scenario in the worker pool, follow it live, then its result page (tour
+map, rota, validator's verdict, figures) and its files to download (plan JSON, timetables,
+calendars). A run's files live in their own folder under the app's runs folder; downloads are
+served from it only (a path that leaves it is refused).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+import json
+import mimetypes
+import re
+import time
+from pathlib import Path
+from typing import Any
 
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from planner.web.assets import local_assets
+from planner.web.common import config, jobs, page
 from planner.web.security import csrf_protect
+from planner.web.tasks import SUMMARY, plan_task
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+RUN = "run.json"
+_RUN_ID = re.compile(r"^[0-9a-f]{12}$")
+mimetypes.add_type("text/calendar", ".ics")
+
+
+def _folder(runs: Path, run_id: str) -> Path:
+    if not _RUN_ID.match(run_id):
+        raise HTTPException(404, f"plan inconnu : {run_id}")
+    folder = runs / run_id
+    if not (folder / RUN).is_file():
+        raise HTTPException(404, f"plan inconnu : {run_id}")
+    return folder
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _run_state(request: Request | None, folder: Path, run: dict[str, Any]) -> str:
+    if (folder / SUMMARY).is_file():
+        return "done"
+    job = jobs(request).get(run["id"]) if request is not None else None
+    return job.state if job is not None else "interrupted"
+
+
+def runs_of(runs: Path, key: str | None = None) -> list[dict[str, Any]]:
+    """The runs in ``runs`` (of scenario ``key`` only when given), newest first."""
+    out = []
+    if runs.is_dir():
+        for folder in runs.iterdir():
+            run = _read(folder / RUN)
+            if run is not None and (key is None or run.get("scenario") == key):
+                run["done"] = (folder / SUMMARY).is_file()
+                out.append(run)
+    return sorted(out, key=lambda r: r.get("created", 0), reverse=True)
+
+
+def start_plan(request: Request, key: str, version: int | None) -> Any:
+    from geodata.scenarios import scenario_version
+
+    cfg = config(request)
+    saved = scenario_version(cfg.db, key, version)
+    if saved is None:
+        raise HTTPException(404, f"scénario inconnu : {key}")
+    import uuid
+
+    run_id = uuid.uuid4().hex[:12]
+    folder = cfg.runs / run_id
+    folder.mkdir(parents=True)
+    run = {
+        "id": run_id,
+        "scenario": key,
+        "version": saved.version,
+        "name": saved.name,
+        "created": time.time(),
+    }
+    (folder / RUN).write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    return jobs(request).submit(
+        "plan",
+        f"Planification de « {saved.name} » (version {saved.version})",
+        lambda job_id: f"/plans/{job_id}",
+        plan_task,
+        cfg.db,
+        saved.toml,
+        str(folder),
+        cfg.time_limit,
+        job_id=run_id,
+    )
+
+
+@router.post("/scenarios/{key}/planifier", include_in_schema=False)
+def plan_form(request: Request, key: str, version: int | None = Form(None)) -> Response:
+    job = start_plan(request, key, version)
+    return RedirectResponse(f"/taches/{job.id}", status_code=303)
+
+
+@router.post("/api/scenarios/{key}/planifier", status_code=202, tags=["plans"])
+def api_plan(request: Request, key: str, version: int | None = None) -> dict[str, Any]:
+    """Plan a saved scenario (its newest version, or ``version``) in the background; follow it
+    at /api/taches/{id}; the result is at /api/plans/{id}."""
+    return start_plan(request, key, version).to_dict()
+
+
+@router.get("/plans", response_class=HTMLResponse, include_in_schema=False)
+def plan_list(request: Request) -> Response:
+    return page(request, "plans.html", runs=runs_of(config(request).runs))
+
+
+@router.get("/api/plans", tags=["plans"])
+def api_plans(request: Request) -> list[dict[str, Any]]:
+    """Every plan made by the app: scenario, version, date, finished or not."""
+    return runs_of(config(request).runs)
+
+
+@router.get("/plans/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+def plan_page(request: Request, run_id: str) -> Response:
+    folder = _folder(config(request).runs, run_id)
+    run = _read(folder / RUN) or {}
+    summary = _read(folder / SUMMARY)
+    if summary is None:
+        state = _run_state(request, folder, run)
+        if state in ("queued", "running"):
+            return RedirectResponse(f"/taches/{run_id}", status_code=303)
+        job = jobs(request).get(run_id)
+        return page(request, "plan.html", run=run, summary=None, state=state, job=job)
+    return page(request, "plan.html", run=run, summary=summary, state="done", job=None)
+
+
+@router.get("/api/plans/{run_id}", tags=["plans"])
+def api_plan_result(request: Request, run_id: str) -> dict[str, Any]:
+    """A plan's summary: validator's verdict and violations, figures, rota text, files."""
+    folder = _folder(config(request).runs, run_id)
+    run = _read(folder / RUN) or {}
+    summary = _read(folder / SUMMARY)
+    return {**run, "state": _run_state(request, folder, run), "summary": summary}
+
+
+@router.get("/plans/{run_id}/fichiers/{path:path}", tags=["plans"])
+def plan_file(request: Request, run_id: str, path: str) -> Response:
+    """A file of the plan (plan.json, carte-tournees.html, horaires/…, calendriers/….ics)."""
+    folder = _folder(config(request).runs, run_id).resolve()
+    target = (folder / path).resolve()
+    if not target.is_relative_to(folder) or not target.is_file() or target.name in (RUN,):
+        raise HTTPException(404, f"fichier inconnu : {path}")
+    if target.suffix == ".html":
+        return HTMLResponse(local_assets(target.read_text(encoding="utf-8")))
+    kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return FileResponse(target, media_type=kind, filename=target.name)
