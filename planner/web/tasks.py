@@ -85,6 +85,7 @@ def plan_task(
 
     target = Path(folder)
     scenario_path = target / SCENARIO
+    scenario_path.write_text(toml, encoding="utf-8")  # the plan's provenance reads it back
     f = parse_scenario(toml, scenario_path)
     options = solve_options(f, time_limit)
     report({"step": "Construction du problème", "elapsed": 0.0})
@@ -106,7 +107,6 @@ def plan_task(
     planned = plan_scenario(f, db=db, options=options, progress=progress)
     report({"step": "Écriture des documents", "elapsed": options.time_limit})
     with folder_writer(target, merge=True) as temp:
-        (temp / SCENARIO).write_text(toml, encoding="utf-8")
         summary = _write_outputs(planned, temp, target)
     return summary
 
@@ -121,8 +121,7 @@ def _write_outputs(planned: Any, temp: Path, final: Path) -> dict[str, Any]:
 
     plan, report, built = planned.plan, planned.report, planned.built
     files: list[dict[str, str]] = []
-    plan_text = json.dumps(plan.to_json(), ensure_ascii=False, indent=1) + "\n"
-    (temp / "plan.json").write_text(plan_text, encoding="utf-8")
+    (temp / "plan.json").write_text(plan.to_json() + "\n", encoding="utf-8")  # as `plan -o`
     files.append({"path": "plan.json", "label": "le plan (JSON, relu par la CLI)"})
     summary: dict[str, Any] = {
         "name": built.context.name,
