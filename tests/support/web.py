@@ -46,3 +46,33 @@ def app_client(
         if token is None:
             client.csrf = client.get("/api/session").json()["csrf_token"]
         yield client
+
+
+@contextmanager
+def live_app(db: str, runs: Path, **config: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from planner.web.app import create_app
+    from planner.web.config import AppConfig
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(AppConfig(db=db, runs=runs, **config))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
