@@ -95,6 +95,9 @@ VEHICLE = (
     Spec(("shift",), "Service", "text", "08:30-17:30"),
     Spec(("lunch", "window"), "Pause déjeuner, plage", "text", "12:00-14:00"),
     Spec(("lunch", "duration"), "Pause déjeuner, durée (min)", "number", "60"),
+    Spec(("weekdays",), "Jours travaillés", "list", "ceux du cycle (lundi, mardi…)"),
+    Spec(("features",), "Équipements (pmr…)", "list", "aucun"),
+    Spec(("wheelchair_places",), "Places pour fauteuil roulant", "number", "0"),
     Spec(("count",), "Nombre de véhicules identiques", "number", "1"),
 )
 STOP = (
@@ -102,6 +105,8 @@ STOP = (
     Spec(("name",), "Nom affiché", "text", "le nom de la commune"),
     Spec(("frequency",), "Fréquence", "choice", "", (("", "par défaut"), *FREQUENCIES)),
     Spec(("permanence",), "Permanence", "text", "par défaut"),
+    Spec(("window",), "Plage horaire", "text", "par défaut"),
+    Spec(("day",), "Jour fixé", "text", "2e mardi…"),
     Spec(("mandatory",), "Obligatoire", "tri"),
 )
 BOOL_DEFAULTS = {"horizon.monthly": False, "stops.mandatory": True}
@@ -199,7 +204,8 @@ def read_form(text: str) -> EditorForm:
 def _typed(kind: str, text: str) -> Any:
     text = text.strip()
     if kind == "list":
-        return [part.strip() for part in text.split(",") if part.strip()]
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        return [int(p) if p.isdigit() and len(p) == 1 else p for p in parts]  # weekdays 0-6
     if kind == "number":
         if re.fullmatch(r"[+-]?\d+", text):
             return int(text)

@@ -193,3 +193,18 @@ def test_text_editor_saves_a_valid_text_and_refuses_a_broken_one(empty_app):
     )
     assert good.status_code == 200
     assert empty_app.get(f"/scenarios/{key}/toml").text == good_text
+
+
+def test_working_days_features_window_and_pinned_day_are_written_as_the_cli_reads_them():
+    posted = _form_of(NEW_SCENARIO) | {
+        "vehicles[0].weekdays": "lundi, mardi",
+        "vehicles[0].features": "pmr",
+        "vehicles[0].wheelchair_places": "2",
+        "stops.list[0].commune": "36124",
+        "stops.list[0].window": "10:00-16:00",
+        "stops.list[0].day": "2e mardi",
+    }
+    f = parse_scenario(apply_form(NEW_SCENARIO, posted), "x.toml")
+    van, stop = f.scenario.vehicles[0], f.scenario.stops.entries[0]
+    assert van.weekdays == [0, 1] and van.features == ["pmr"] and van.wheelchair_places == 2
+    assert stop.window == (600.0, 960.0) and stop.day is not None
