@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cancelled", "load_task", "plan_task", "run_job"]
+__all__ = ["Cancelled", "compare_task", "load_task", "plan_task", "run_job"]
 
 Report = Callable[[dict[str, Any]], None]
 SUMMARY = "resume.json"
@@ -75,13 +75,23 @@ def _slug(text: str) -> str:
 
 
 def plan_task(
-    report: Report, db: str | None, toml: str, folder: str, time_limit: float | None
+    report: Report,
+    db: str | None,
+    toml: str,
+    folder: str,
+    time_limit: float | None,
+    initial: str | None = None,
+    freeze_weeks: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     """Plan the scenario ``toml`` (build, feasibility, search, validation) and write its outputs
-    into ``folder``; return the summary also written there as ``resume.json``."""
+    into ``folder``; return the summary also written there as ``resume.json``. ``initial`` (a
+    plan file) re-plans from that plan, moving as few visits as possible and keeping the days of
+    ``freeze_weeks`` exactly, as ``itinerance plan --initial --freeze-weeks`` does."""
     from planner.files import folder_writer
+    from planner.scenario.build import build
     from planner.scenario.files import parse_scenario
-    from planner.scenario.pipeline import plan_scenario, solve_options
+    from planner.scenario.pipeline import frozen_parts, plan_scenario, solve_options
+    from planner.tours.plan import Plan
 
     target = Path(folder)
     scenario_path = target / SCENARIO
@@ -104,7 +114,14 @@ def plan_task(
             }
         )
 
-    planned = plan_scenario(f, db=db, options=options, progress=progress)
+    built = build(f, db=db)
+    start = frozen = None
+    if initial is not None:
+        start = (Plan.read(initial), Path(initial))
+        frozen = frozen_parts(built.problem, start[0], weeks=set(freeze_weeks))
+    planned = plan_scenario(
+        f, db=db, options=options, progress=progress, built=built, initial=start, frozen=frozen
+    )
     report({"step": "Écriture des documents", "elapsed": options.time_limit})
     with folder_writer(target, merge=True) as temp:
         summary = _write_outputs(planned, temp, target)
@@ -168,4 +185,64 @@ def _write_outputs(planned: Any, temp: Path, final: Path) -> dict[str, Any]:
                 }
             )
     (temp / SUMMARY).write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    return summary
+
+
+def compare_task(
+    report: Report,
+    db: str | None,
+    scenarios: list[tuple[str, str]],
+    folder: str,
+    time_limit: float | None,
+) -> dict[str, Any]:
+    """Plan each (label, TOML text) scenario in turn, measure and compare them (as
+    ``itinerance compare``); write the French report (HTML), its CSV and JSON into ``folder``."""
+    from maps.report import render_report
+    from planner.analysis.compare import compare, evaluate_scenario, unique_labels
+    from planner.files import folder_writer
+    from planner.scenario.files import parse_scenario
+    from planner.scenario.pipeline import solve_options
+
+    target = Path(folder)
+    files = []
+    for n, (_label, toml) in enumerate(scenarios):
+        path = target / f"scenario-{n + 1}.toml"
+        path.write_text(toml, encoding="utf-8")  # the provenance reads it back
+        files.append(parse_scenario(toml, path))
+    labels = unique_labels([label for label, _ in scenarios], [f.path for f in files])
+    evaluations = []
+    for n, (f, label) in enumerate(zip(files, labels, strict=True)):
+        options = solve_options(f, time_limit)
+
+        def progress(
+            event: Any, n: int = n, label: str = label, limit: float = options.time_limit
+        ) -> None:
+            report(
+                {
+                    "step": f"Scénario {n + 1} sur {len(files)} : {label}",
+                    "elapsed": round(event.elapsed, 1),
+                    "limit": limit,
+                    "best": None
+                    if event.best_objective is None
+                    else round(event.best_objective, 1),
+                    "served": event.served,
+                    "total": event.total,
+                }
+            )
+
+        report({"step": f"Scénario {n + 1} sur {len(files)} : {label}", "elapsed": 0.0})
+        evaluations.append(
+            evaluate_scenario(f, db=db, options=options, progress=progress, label=label)
+        )
+    comparison = compare([e.figures for e in evaluations])
+    with folder_writer(target, merge=True) as temp:
+        (temp / "comparaison.html").write_text(render_report(comparison), encoding="utf-8")
+        (temp / "comparaison.csv").write_text("\ufeff" + comparison.to_csv(), encoding="utf-8")
+        data = json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2, default=str)
+        (temp / "comparaison.json").write_text(data + "\n", encoding="utf-8")
+        summary = {
+            "labels": labels,
+            "files": ["comparaison.html", "comparaison.csv", "comparaison.json"],
+        }
+        (temp / SUMMARY).write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     return summary

@@ -5,6 +5,7 @@ button and several at once; the result page, its tour map with local assets, and
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import date, timedelta
 
@@ -131,3 +132,51 @@ def test_a_plan_that_cannot_be_built_fails_with_its_message(make_app, indre_copy
         job = app.wait(job_id)
         assert job["state"] == "failed" and "45234" in job["error"]
         assert "45234" in app.get(f"/taches/{job_id}").text
+
+
+def test_replan_keeping_the_first_week_keeps_its_days_exactly(make_app, indre_copy):
+    with make_app(indre_copy, workers=1, time_limit=3) as app:
+        key = _scenario(app, "Van hebdo")
+        text = app.get(f"/scenarios/{key}/toml").text.replace("monthly = true", "weeks = 2")
+        text = text.replace('frequency = "monthly"', 'frequency = "fortnightly"')
+        assert (
+            app.post_json(f"/api/scenarios/{key}", {"toml": text, "author": "t"}).status_code == 200
+        )
+        first = app.post_json(f"/api/scenarios/{key}/planifier", {}).json()["id"]
+        assert app.wait(first)["state"] == "done"
+        response = app.post_form(f"/plans/{first}/replanifier", {"semaines": "1"})
+        assert response.status_code == 200  # followed to the job page
+        second = re.search(r'data-job="([0-9a-f]{12})"', response.text).group(1)
+        job = app.wait(second)
+        assert job["state"] == "done", job
+        before = Plan.from_dict(app.get(f"/plans/{first}/fichiers/plan.json").json())
+        after = Plan.from_dict(app.get(f"/plans/{second}/fichiers/plan.json").json())
+        week1 = lambda plan: sorted(  # noqa: E731
+            (r.vehicle, r.day, tuple(v.stop for v in r.visits)) for r in plan.routes if r.day < 5
+        )
+        assert week1(after) == week1(before)
+        page = app.get(f"/plans/{second}").text
+        assert "Re-planifié à partir du" in page and "semaines 1 gardées" in page
+        assert app.post_form(f"/plans/{first}/replanifier", {"semaines": "9"}).status_code == 422
+
+
+def test_compare_two_saved_scenarios(make_app, indre_copy):
+    with make_app(indre_copy, workers=1, time_limit=3) as app:
+        one = _scenario(app, "Un van", communes=FIVE[:3])
+        two = _scenario(app, "Un van, cinq communes")
+        response = app.post_form("/comparer", {"scenario": [one, two]}, follow_redirects=False)
+        assert response.status_code == 303
+        job_id = response.headers["location"].rsplit("/", 1)[-1]
+        assert app.wait(job_id)["state"] == "done"
+        data = app.get(f"/api/comparaisons/{job_id}").json()["comparison"]
+        assert data["reference"] == "Un van"
+        km = next(line for line in data["lines"] if line["key"] == "km_month")
+        assert set(km["values"]) == {"Un van", "Un van, cinq communes"}
+        assert all(v > 0 for v in km["values"].values())
+        page = app.get(f"/comparaisons/{job_id}").text
+        assert "comparaison.csv" in page
+        csv = app.get(f"/comparaisons/{job_id}/fichiers/comparaison.csv")
+        assert csv.status_code == 200 and "Un van, cinq communes" in csv.content.decode("utf-8-sig")
+        report = app.get(f"/comparaisons/{job_id}/fichiers/comparaison.html").text
+        assert "<svg" in report and remote_assets(report) == []
+        assert app.post_form("/comparer", {"scenario": [one]}).status_code == 422

@@ -10,6 +10,7 @@ import json
 import mimetypes
 import re
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -51,47 +52,58 @@ def _run_state(request: Request | None, folder: Path, run: dict[str, Any]) -> st
     return job.state if job is not None else "interrupted"
 
 
-def runs_of(runs: Path, key: str | None = None) -> list[dict[str, Any]]:
-    """The runs in ``runs`` (of scenario ``key`` only when given), newest first."""
+def runs_of(runs: Path, key: str | None = None, kind: str = "plan") -> list[dict[str, Any]]:
+    """The runs of ``kind`` in ``runs`` (of scenario ``key`` only when given), newest first."""
     out = []
     if runs.is_dir():
         for folder in runs.iterdir():
             run = _read(folder / RUN)
-            if run is not None and (key is None or run.get("scenario") == key):
+            if run is None or run.get("kind", "plan") != kind:
+                continue
+            if key is None or run.get("scenario") == key:
                 run["done"] = (folder / SUMMARY).is_file()
                 out.append(run)
     return sorted(out, key=lambda r: r.get("created", 0), reverse=True)
 
 
-def start_plan(request: Request, key: str, version: int | None) -> Any:
+def new_run(runs: Path, **fields: Any) -> tuple[str, Path]:
+    """A new run's id and folder, with its ``run.json`` (what it is, when it was asked)."""
+    run_id = uuid.uuid4().hex[:12]
+    folder = runs / run_id
+    folder.mkdir(parents=True)
+    run = {"id": run_id, "kind": "plan", "created": time.time(), **fields}
+    (folder / RUN).write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    return run_id, folder
+
+
+def start_plan(
+    request: Request,
+    key: str,
+    version: int | None,
+    initial: str | None = None,
+    freeze_weeks: tuple[int, ...] = (),
+) -> Any:
     from geodata.scenarios import scenario_version
 
     cfg = config(request)
     saved = scenario_version(cfg.db, key, version)
     if saved is None:
         raise HTTPException(404, f"scénario inconnu : {key}")
-    import uuid
-
-    run_id = uuid.uuid4().hex[:12]
-    folder = cfg.runs / run_id
-    folder.mkdir(parents=True)
-    run = {
-        "id": run_id,
-        "scenario": key,
-        "version": saved.version,
-        "name": saved.name,
-        "created": time.time(),
-    }
-    (folder / RUN).write_text(json.dumps(run, ensure_ascii=False), encoding="utf-8")
+    more = {"from": initial, "freeze_weeks": list(freeze_weeks)} if initial else {}
+    run_id, folder = new_run(cfg.runs, scenario=key, version=saved.version, name=saved.name, **more)
+    what = "Re-planification" if initial else "Planification"
+    initial_path = str(cfg.runs / initial / "plan.json") if initial else None
     return jobs(request).submit(
         "plan",
-        f"Planification de « {saved.name} » (version {saved.version})",
+        f"{what} de « {saved.name} » (version {saved.version})",
         lambda job_id: f"/plans/{job_id}",
         plan_task,
         cfg.db,
         saved.toml,
         str(folder),
         cfg.time_limit,
+        initial_path,
+        freeze_weeks,
         job_id=run_id,
     )
 
@@ -154,3 +166,34 @@ def plan_file(request: Request, run_id: str, path: str) -> Response:
         return HTMLResponse(local_assets(target.read_text(encoding="utf-8")))
     kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(target, media_type=kind, filename=target.name)
+
+
+def _weeks(text: str) -> tuple[int, ...]:
+    try:
+        weeks = tuple(sorted({int(w) for w in re.split(r"[,\s]+", text.strip()) if w}))
+    except ValueError:
+        raise HTTPException(422, f"semaines à garder : {text!r} (attendu : 1, 2…)") from None
+    if any(not 1 <= w <= 4 for w in weeks):
+        raise HTTPException(422, f"semaines à garder : {text!r} (de 1 à 4)")
+    return weeks
+
+
+@router.post("/plans/{run_id}/replanifier", include_in_schema=False)
+def replan_form(request: Request, run_id: str, semaines: str = Form("")) -> Response:
+    job = _replan(request, run_id, _weeks(semaines))
+    return RedirectResponse(f"/taches/{job.id}", status_code=303)
+
+
+@router.post("/api/plans/{run_id}/replanifier", status_code=202, tags=["plans"])
+def api_replan(request: Request, run_id: str, semaines: str = "") -> dict[str, Any]:
+    """Re-plan the newest version of this plan's scenario from this plan, moving as few visits
+    as possible and keeping the days of the weeks ``semaines`` (``1,2``) exactly."""
+    return _replan(request, run_id, _weeks(semaines)).to_dict()
+
+
+def _replan(request: Request, run_id: str, weeks: tuple[int, ...]) -> Any:
+    folder = _folder(config(request).runs, run_id)
+    run = _read(folder / RUN) or {}
+    if not (folder / "plan.json").is_file() or not (_read(folder / SUMMARY) or {}).get("ok"):
+        raise HTTPException(409, "on ne re-planifie qu’à partir d’un plan valide et terminé")
+    return start_plan(request, run["scenario"], None, initial=run_id, freeze_weeks=weeks)
