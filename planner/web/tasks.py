@@ -130,9 +130,11 @@ def plan_task(
 
 def _write_outputs(planned: Any, temp: Path, final: Path) -> dict[str, Any]:
     """The run's files, written into ``temp`` (moved to ``final`` by the caller)."""
+    from maps.poster import poster_html, poster_index_html
     from maps.timetable import timetable_html
     from maps.tour import write_tour_map
     from planner.outputs.calendar import Schedule, add_months, default_start
+    from planner.outputs.geoexport import write_geo
     from planner.outputs.ical import commune_calendar, vehicle_calendar
     from planner.outputs.report import render
 
@@ -173,6 +175,8 @@ def _write_outputs(planned: Any, temp: Path, final: Path) -> dict[str, Any]:
                     "label": f"calendrier de {vehicle.name} (.ics)",
                 }
             )
+        posters = []
+        (temp / "affiches").mkdir(exist_ok=True)
         for commune in schedule.communes():
             name = _slug(commune.name)
             (temp / f"calendriers/commune-{name}.ics").write_bytes(
@@ -184,6 +188,18 @@ def _write_outputs(planned: Any, temp: Path, final: Path) -> dict[str, Any]:
                     "label": f"calendrier de {commune.name}",
                 }
             )
+            poster = poster_html(schedule, commune, start, end)
+            (temp / f"affiches/{name}.html").write_text(poster, encoding="utf-8")
+            posters.append((commune, f"{name}.html"))
+        index = poster_index_html(schedule, posters, start, end)
+        (temp / "affiches/index.html").write_text(index, encoding="utf-8")
+        files.append(
+            {"path": "affiches/index.html", "label": f"{len(posters)} affiches A4, une par commune"}
+        )
+        (temp / "geo").mkdir(exist_ok=True)
+        for path in write_geo(schedule, temp / "geo", start):
+            kind = "GeoPackage (arrêts, tournées)" if path.suffix == ".gpkg" else "GeoJSON"
+            files.append({"path": f"geo/{path.name}", "label": f"{kind} — {path.stem}"})
     (temp / SUMMARY).write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     return summary
 

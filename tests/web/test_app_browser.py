@@ -1,6 +1,6 @@
 """The app as a user drives it, in headless Chromium (Debian's, through Playwright): load the
-Indre, create a scenario with one van and five stops, plan it, see the tour map and the
-timetable, download the .ics and parse it; and a bad edit showing its message.
+Indre, create a scenario with one van and five stops picked on the map, plan it, see the tour map
+and the timetable, download the .ics and parse it; and a bad edit showing its message.
 
 The browser may ask nothing of the internet: every request goes to the app, except map tiles
 (answered with a blank image); anything else is recorded and fails the test. Screenshots go to
@@ -79,9 +79,14 @@ def test_load_the_indre_create_a_scenario_plan_it_and_download_its_calendar(visi
 
     page.goto(base + "/scenarios/nouveau")
     page.fill("#name", "Van de la Brenne")
-    for i, code in enumerate(FIVE):
-        page.click("text=Ajouter un arrêt")
-        page.fill(f"[id='stops.list[{i}].commune']", code)
+    page.wait_for_selector("#carte-arrets[data-ready='1']")
+    assert page.locator("path.commune").count() == 241
+    for code in FIVE:  # a click on the commune's marker adds it to the stops
+        page.locator(f"path.commune-{code}").click()
+    picked = [page.input_value(f"[id='stops.list[{i}].commune']") for i in range(5)]
+    assert picked == list(FIVE)
+    page.locator(f"path.commune-{FIVE[0]}").click()  # twice: still once
+    assert page.locator("input[name$='.commune']").count() == 5
     page.fill("#auteur", "Camille")
     visit.shot("editeur")
     page.click("#enregistrer")

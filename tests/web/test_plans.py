@@ -67,6 +67,11 @@ def test_plan_one_van_five_stops_end_to_end(make_app, indre_copy):
         assert tour_map.status_code == 200 and remote_assets(tour_map.text) == []
 
         files = {f["path"] for f in result["summary"]["files"]}
+        assert {"affiches/index.html", "geo/itinerance.gpkg"} <= files
+        poster = app.get(f"/plans/{job_id}/fichiers/affiches/migne.html")
+        assert poster.status_code == 200 and "Migné" in poster.text
+        gpkg = app.get(f"/plans/{job_id}/fichiers/geo/itinerance.gpkg")
+        assert gpkg.content.startswith(b"SQLite format 3")
         ics_path = "calendriers/vehicule-van-france-services.ics"
         assert ics_path in files
         ics = app.get(f"/plans/{job_id}/fichiers/{ics_path}")

@@ -266,6 +266,7 @@ def _editor(
     status_code: int = 200,
     author: str | None = None,
 ) -> Response:
+    communes, deps = _communes(request, text)
     return page(
         request,
         "editor.html",
@@ -274,12 +275,21 @@ def _editor(
         form=form,
         text=text,
         author=author if author is not None else _author(request),
-        communes=_communes(request, text),
+        communes=communes,
+        map_departements=deps,
+        blank_stop=_blank_stop(),
     )
 
 
-def _communes(request: Request, text: str) -> list[tuple[str, str]]:
-    """(code, name) of the scenario's départements' communes, for the fields' suggestions."""
+def _blank_stop() -> list[Any]:
+    row = read_form(_BLANK_STOP).stops[0]
+    _renumber(row, "stops.list", "__i__")
+    return row
+
+
+def _communes(request: Request, text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(code, name) of the scenario's départements' communes, for the fields' suggestions, and
+    those départements (the loaded ones)."""
     import tomllib
 
     from geodata import commune_points, loaded_departements
@@ -288,12 +298,12 @@ def _communes(request: Request, text: str) -> list[tuple[str, str]]:
         deps = tomllib.loads(text).get("territory", {}).get("departements", [])
         loaded = set(loaded_departements(config(request).db))
     except Exception:  # an unreadable text or database: no suggestions
-        return []
+        return [], []
     out = []
-    for dep in deps:
-        if isinstance(dep, str) and dep in loaded:
-            out += [(c.code, c.name) for c in commune_points(config(request).db, departement=dep)]
-    return sorted(out, key=lambda c: c[1])
+    shown = [d for d in deps if isinstance(d, str) and d in loaded]
+    for dep in shown:
+        out += [(c.code, c.name) for c in commune_points(config(request).db, departement=dep)]
+    return sorted(out, key=lambda c: c[1]), shown
 
 
 @router.get("/scenarios/{key}/modifier", response_class=HTMLResponse, include_in_schema=False)
@@ -346,7 +356,7 @@ _BLANK_VEHICLE = '[[vehicles]]\nid = ""\n'
 _BLANK_STOP = '[[stops.list]]\ncommune = ""\n'
 
 
-def _renumber(row: list[Any], prefix: str, index: int) -> None:
+def _renumber(row: list[Any], prefix: str, index: int | str) -> None:
     for f in row:
         f.name = f"{prefix}[{index}]." + f.name.split("].", 1)[1]
         f.value = "" if f.kind != "bool" else f.value

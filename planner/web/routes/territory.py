@@ -131,6 +131,29 @@ def api_load(request: Request, body: LoadRequest) -> dict[str, Any]:
     return _start_load(request, body.departement).to_dict()
 
 
+class CommuneOut(BaseModel):
+    code: str
+    nom: str
+    population: int
+    lon: float | None
+    lat: float | None
+
+
+@router.get("/api/territoires/{code}/communes", tags=["territoires"])
+def api_communes(request: Request, code: str) -> list[CommuneOut]:
+    """The communes of a loaded département with their representative point (for maps and
+    searchable lists)."""
+    from geodata import commune_points, loaded_departements
+
+    code = _check_code(code)
+    if code not in loaded_departements(config(request).db):
+        raise HTTPException(404, f"le département {code} n’est pas chargé dans la base")
+    return [
+        CommuneOut(code=c.code, nom=c.name, population=c.population, lon=c.lon, lat=c.lat)
+        for c in commune_points(config(request).db, departement=code)
+    ]
+
+
 # --- the coverage map ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CoveragePages:
