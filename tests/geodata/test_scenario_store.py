@@ -19,23 +19,23 @@ def test_keys_are_url_safe_slugs_of_the_name():
     assert scenario_key("«»") == "scenario"
 
 
-def test_each_save_adds_a_version_and_the_list_shows_the_newest(sqlite_url):
-    save_scenario(sqlite_url, "van", "Van", 'name = "Van"\n', "alice")
-    second = save_scenario(sqlite_url, "van", "Van 2", 'name = "Van 2"\n', "bob", note="2 vans")
-    save_scenario(sqlite_url, "autre", "Autre", 'name = "Autre"\n', "alice")
+def test_each_save_adds_a_version_and_the_list_shows_the_newest(db_url):
+    save_scenario(db_url, "van", "Van", 'name = "Van"\n', "alice")
+    second = save_scenario(db_url, "van", "Van 2", 'name = "Van 2"\n', "bob", note="2 vans")
+    save_scenario(db_url, "autre", "Autre", 'name = "Autre"\n', "alice")
     assert second.version == 2
-    assert [(s.key, s.version, s.name) for s in saved_scenarios(sqlite_url)] == [
+    assert [(s.key, s.version, s.name) for s in saved_scenarios(db_url)] == [
         ("autre", 1, "Autre"),
         ("van", 2, "Van 2"),
     ]
-    history = scenario_history(sqlite_url, "van")
+    history = scenario_history(db_url, "van")
     assert [(s.version, s.author, s.note) for s in history] == [
         (2, "bob", "2 vans"),
         (1, "alice", ""),
     ]
-    assert scenario_version(sqlite_url, "van", 1).toml == 'name = "Van"\n'
-    assert scenario_version(sqlite_url, "van").version == 2
-    assert scenario_version(sqlite_url, "van", 9) is None
+    assert scenario_version(db_url, "van", 1).toml == 'name = "Van"\n'
+    assert scenario_version(db_url, "van").version == 2
+    assert scenario_version(db_url, "van", 9) is None
     assert history[0].saved_at.tzinfo is not None
 
 
