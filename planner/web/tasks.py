@@ -124,12 +124,31 @@ def plan_task(
     )
     report({"step": "Écriture des documents", "elapsed": options.time_limit})
     with folder_writer(target, merge=True) as temp:
-        summary = _write_outputs(planned, temp, target)
+        summary = _write_outputs(planned, temp, target, start[0] if start else None)
     return summary
 
 
-def _write_outputs(planned: Any, temp: Path, final: Path) -> dict[str, Any]:
-    """The run's files, written into ``temp`` (moved to ``final`` by the caller)."""
+def resident_changes(problem: Any, before: Any, after: Any) -> list[dict[str, str]]:
+    """The stops whose days or hours differ between two plans of the same problem, as residents
+    read them ("1er lundi du mois, 9:52–12:22"; "non desservi")."""
+    from planner.tours.wording import describe_pattern_fr
+
+    def when(plan: Any, stop: str) -> str:
+        return describe_pattern_fr(problem, stop, plan) if plan.visits_of(stop) else "non desservi"
+
+    out = []
+    for stop in problem.stops:
+        old, new = when(before, stop.id), when(after, stop.id)
+        if old != new:
+            out.append({"stop": stop.name or stop.id, "before": old, "after": new})
+    return out
+
+
+def _write_outputs(
+    planned: Any, temp: Path, final: Path, previous: Any | None = None
+) -> dict[str, Any]:
+    """The run's files, written into ``temp`` (moved to ``final`` by the caller); with the
+    ``previous`` plan (a re-plan), what changes for residents."""
     from maps.poster import poster_html, poster_index_html
     from maps.timetable import timetable_html
     from maps.tour import write_tour_map
@@ -150,6 +169,9 @@ def _write_outputs(planned: Any, temp: Path, final: Path) -> dict[str, Any]:
         "text": render(built.problem, plan, report, built.context),
         "files": files,
     }
+    if previous is not None:
+        summary["changes"] = resident_changes(built.problem, previous, plan)
+        summary["stops"] = len(built.problem.stops)
     if report.ok:  # publish only a valid plan, as `itinerance export` does
         write_tour_map(plan, temp / "carte-tournees.html", problem=built.problem, title="Tournées")
         files.append({"path": "carte-tournees.html", "label": "carte des tournées"})

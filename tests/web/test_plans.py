@@ -162,6 +162,21 @@ def test_replan_keeping_the_first_week_keeps_its_days_exactly(make_app, indre_co
         assert week1(after) == week1(before)
         page = app.get(f"/plans/{second}").text
         assert "Re-planifié à partir du" in page and "semaines 1 gardées" in page
+        assert "Ce qui change pour les habitants" in page
+        changes = app.get(f"/api/plans/{second}").json()["summary"]["changes"]
+
+        def slots(plan: Plan) -> dict[str, set]:
+            out: dict[str, set] = {}
+            for r in plan.routes:
+                for v in r.visits:
+                    out.setdefault(v.stop, set()).add((r.day, round(v.start)))
+            return out
+
+        b, a = slots(before), slots(after)
+        moved = {s for s in set(b) | set(a) if b.get(s) != a.get(s)}
+        names = after.meta.context["stops"]
+        assert {c["stop"] for c in changes} == {names[s]["name"] for s in moved}
+        assert all(c["before"] != c["after"] for c in changes)
         assert app.post_form(f"/plans/{first}/replanifier", {"semaines": "9"}).status_code == 422
 
 
