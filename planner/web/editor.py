@@ -85,6 +85,19 @@ TOP = (
     Spec(("stops", "frequency"), "Fréquence par défaut", "choice", "", FREQUENCIES),
     Spec(("stops", "window"), "Plage horaire de la salle", "text", "09:00-17:00"),
     Spec(("stops", "mandatory"), "Arrêts obligatoires par défaut", "bool"),
+    Spec(
+        ("candidates", "communes"),
+        "Communes candidates (all, ou codes INSEE)",
+        "candidates",
+        "aucune",
+    ),
+    Spec(("candidates", "max"), "Nombre maximal de candidates", "number", "sans limite"),
+    Spec(
+        ("candidates", "without_france_services_within"),
+        "Candidates à plus de … minutes d’une France Services",
+        "number",
+        "le seuil de couverture",
+    ),
     Spec(("coverage", "threshold"), "Seuil de couverture (minutes)", "number", "30"),
     Spec(("solver", "time_limit"), "Temps de calcul (secondes)", "number", "30"),
 )
@@ -157,7 +170,7 @@ def _shown(value: Any, kind: str, name: str) -> Any:
         return "" if value is None else ("oui" if value else "non")
     if value is None or value is False and kind != "bool":
         return ""
-    if kind == "list" and isinstance(value, list):
+    if kind in ("list", "candidates") and isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
@@ -215,6 +228,8 @@ def _typed(kind: str, text: str) -> Any:
             return text  # the validator names what was expected
     if kind == "tri":
         return {"oui": True, "non": False}.get(text)
+    if kind == "candidates":
+        return text if text in ("", "all") else _typed("list", text)
     return text
 
 

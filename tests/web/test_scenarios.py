@@ -208,3 +208,17 @@ def test_working_days_features_window_and_pinned_day_are_written_as_the_cli_read
     van, stop = f.scenario.vehicles[0], f.scenario.stops.entries[0]
     assert van.weekdays == [0, 1] and van.features == ["pmr"] and van.wheelchair_places == 2
     assert stop.window == (600.0, 960.0) and stop.day is not None
+
+
+def test_candidates_are_written_as_the_cli_reads_them():
+    posted = _form_of(NEW_SCENARIO) | {
+        "stops.list[0].commune": "36124",
+        "candidates.communes": "all",
+        "candidates.max": "12",
+    }
+    f = parse_scenario(apply_form(NEW_SCENARIO, posted), "x.toml")
+    assert f.scenario.candidates is not None and f.scenario.candidates.max == 12
+    assert f.scenario.candidates.communes == "all"
+    listed = apply_form(NEW_SCENARIO, posted | {"candidates.communes": "36001, 36002"})
+    assert tomllib.loads(listed)["candidates"]["communes"] == ["36001", "36002"]
+    assert "[candidates]" not in apply_form(NEW_SCENARIO, _form_of(NEW_SCENARIO))
