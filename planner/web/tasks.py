@@ -57,16 +57,18 @@ def run_job(
         return {"error": f"erreur interne ({type(exc).__name__}: {exc})"}
 
 
-def load_task(report: Report, db: str | None, departement: str) -> dict[str, Any]:
-    """Load a département into the database (as ``itinerance data load``)."""
+def load_task(
+    report: Report, db: str | None, departement: str | None, region: str | None = None
+) -> dict[str, Any]:
+    """Load a département or a région into the database (as ``itinerance data load``)."""
     from geodata.load import load_area
     from planner.outputs.territory import load_summary_fr
 
     def progress(description: str, done: int, total: int) -> None:
         report({"step": description, "done": done, "total": total})
 
-    loaded = load_area(db, departement=departement, progress=progress)
-    return {"departement": departement, "summary": load_summary_fr(loaded)}
+    loaded = load_area(db, departement=departement, region=region, progress=progress)
+    return {"departement": departement, "region": region, "summary": load_summary_fr(loaded)}
 
 
 def _slug(text: str) -> str:

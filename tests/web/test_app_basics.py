@@ -121,3 +121,9 @@ def test_with_a_token_every_request_needs_it(make_app, tmp_path):
 def test_app_command_refuses_a_bad_port(run_cli):
     code, _out, err = run_cli("app", "--port", "70000")
     assert code == 2 and "--port" in err
+
+
+def test_an_unknown_region_or_both_a_region_and_a_departement_are_refused(empty_app):
+    for body in ({"region": "99"}, {"region": "24", "departement": "36"}, {}):
+        response = empty_app.post_json("/api/territoires/charger", body)
+        assert response.status_code == 404, body

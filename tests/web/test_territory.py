@@ -61,3 +61,15 @@ def test_indre_territory_page_shows_the_map_its_table_and_totals(indre_app):
 def test_a_threshold_out_of_range_is_refused(indre_app):
     assert indre_app.get("/api/territoires/36?seuil=0").status_code == 422
     assert indre_app.get("/api/territoires/36?seuil=abc").status_code == 422
+
+
+@pytest.mark.slow
+def test_loading_the_region_loads_its_six_departements(shared_data, empty_app):
+    job = empty_app.post_json("/api/territoires/charger", {"region": "24"}).json()
+    assert job["label"] == "Chargement de la région Centre-Val de Loire (24)"
+    done = empty_app.wait(job["id"])
+    assert done["state"] == "done", done
+    codes = [d["code"] for d in empty_app.get("/api/territoires").json()]
+    assert codes == ["18", "28", "36", "37", "41", "45"]
+    home = empty_app.get("/").text
+    assert "Loiret (45)" in home and 'href="/territoires/45"' in home

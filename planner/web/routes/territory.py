@@ -46,7 +46,12 @@ class Departement(BaseModel):
 
 
 class LoadRequest(BaseModel):
-    departement: str
+    departement: str | None = None
+    region: str | None = None
+
+
+# Régions whose communes have built-in contours.
+REGIONS = {"24": "Centre-Val de Loire"}
 
 
 def _name(code: str) -> str:
@@ -89,6 +94,7 @@ def home(request: Request) -> Response:
         "home.html",
         departements=loaded(cfg.db),
         offered=OFFERED,
+        regions=REGIONS,
         scenarios=saved_scenarios(cfg.db),
         jobs=jobs(request).all()[:10],
     )
@@ -107,8 +113,18 @@ def api_session(request: Request) -> dict[str, str]:
     return {"csrf_token": request.state.csrf}
 
 
-def _start_load(request: Request, code: str) -> Any:
-    code = _check_code(code)
+def _start_load(request: Request, departement: str | None, region: str | None) -> Any:
+    from geodata.areas import is_region
+
+    if region is not None:
+        if departement is not None or not is_region(region.strip()):
+            raise HTTPException(404, f"région inconnue : {region!r} (attendu : un code comme 24)")
+        region = region.strip()
+        label = f"Chargement de la région {REGIONS.get(region, region)} ({region})"
+        return jobs(request).submit(
+            "load", label, lambda _id: "/", load_task, config(request).db, None, region
+        )
+    code = _check_code(departement or "")
     return jobs(request).submit(
         "load",
         f"Chargement du département {_name(code)} ({code})",
@@ -120,15 +136,18 @@ def _start_load(request: Request, code: str) -> Any:
 
 
 @router.post("/territoires/charger", include_in_schema=False)
-def load_form(request: Request, departement: str = Form(...)) -> Response:
-    job = _start_load(request, departement)
+def load_form(
+    request: Request, departement: str | None = Form(None), region: str | None = Form(None)
+) -> Response:
+    job = _start_load(request, departement, region)
     return RedirectResponse(f"/taches/{job.id}", status_code=303)
 
 
 @router.post("/api/territoires/charger", status_code=202, tags=["territoires"])
 def api_load(request: Request, body: LoadRequest) -> dict[str, Any]:
-    """Load (or reload) a département in the background; follow the job at /api/taches/{id}."""
-    return _start_load(request, body.departement).to_dict()
+    """Load (or reload) a département or a région in the background; follow the job at
+    /api/taches/{id}."""
+    return _start_load(request, body.departement, body.region).to_dict()
 
 
 class CommuneOut(BaseModel):
