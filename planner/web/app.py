@@ -21,7 +21,7 @@ from planner.french import integer_fr, number_fr
 from planner.web.assets import STATIC_DIR
 from planner.web.config import AppConfig
 from planner.web.jobs import Jobs
-from planner.web.routes import compare, jobs, plans, scenarios, territory
+from planner.web.routes import compare, data, jobs, plans, scenarios, territory
 from planner.web.security import CSRF_COOKIE, check_access, new_token
 
 __all__ = ["AppConfig", "create_app"]
@@ -89,6 +89,6 @@ def create_app(config: AppConfig) -> FastAPI:
         return response
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (territory, scenarios, plans, compare, jobs):
+    for module in (territory, data, scenarios, plans, compare, jobs):
         app.include_router(module.router)
     return app

@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cancelled", "compare_task", "load_task", "plan_task", "run_job"]
+__all__ = ["Cancelled", "compare_task", "import_task", "load_task", "plan_task", "run_job"]
 
 Report = Callable[[dict[str, Any]], None]
 SUMMARY = "resume.json"
@@ -69,6 +69,36 @@ def load_task(
 
     loaded = load_area(db, departement=departement, region=region, progress=progress)
     return {"departement": departement, "region": region, "summary": load_summary_fr(loaded)}
+
+
+def import_task(
+    report: Report,
+    db: str | None,
+    path: str,
+    kind: str,
+    mapping: dict[str, str],
+    layer: str | None,
+    replace: bool,
+    name: str,
+) -> dict[str, Any]:
+    """Import a user's file (as ``itinerance data import``: validated, stored in one
+    transaction); the uploaded copy is removed afterwards, whatever happens."""
+    from geodata.load import insee_reference, store_import
+    from geodata.userfiles import import_file
+    from planner.outputs.territory import import_summary_fr
+
+    try:
+        report({"step": f"Lecture de {name}"})
+        known, former = insee_reference()
+        result = import_file(
+            Path(path), kind, mapping, layer, known_insee=known, former_insee=former
+        )
+        report({"step": "Enregistrement dans la base"})
+        stored = store_import(db, result, replace=replace)
+        return {"summary": [import_summary_fr(stored, kind)], "warnings": list(stored.warnings)}
+    finally:
+        Path(path).unlink(missing_ok=True)
+        Path(path).parent.rmdir()
 
 
 def _slug(text: str) -> str:

@@ -34,8 +34,12 @@
     if (job.state === "done") {
       bar.value = bar.max;
       etat.textContent = "Terminé";
-      document.getElementById("fini").hidden = false;
-      window.location.assign(job.target);
+      if (job.target === window.location.pathname) {
+        window.location.reload();  // the result is this page
+      } else {
+        document.getElementById("fini").hidden = false;
+        window.location.assign(job.target);
+      }
     } else {
       etat.textContent = job.state_fr;
       if (job.error) {
