@@ -24,6 +24,7 @@ from tomlkit.items import AoT, Table
 
 __all__ = [
     "NEW_SCENARIO",
+    "masked",
     "EditorForm",
     "FieldValue",
     "apply_form",
@@ -376,3 +377,21 @@ def error_field(message: str, form: EditorForm) -> EditorForm:
                 return form
     form.errors.append(message)
     return form
+
+
+def masked(text: str) -> tuple[str, int]:
+    """``text`` with the values of requesters' personal fields (name, phone, e-mail, address,
+    notes) replaced by « masqué », and how many were; for pages that show a scenario."""
+    from planner.scenario.values import PERSONAL_FIELDS
+
+    keys = "|".join(PERSONAL_FIELDS)
+    value = "|".join(
+        (
+            r'"""[\s\S]*?"""',  # multi-line strings first: "" would match their start
+            r"'''[\s\S]*?'''",
+            r'"(?:[^"\\\n]|\\.)*"',
+            r"'[^'\n]*'",
+        )
+    )
+    pattern = re.compile(rf"(?m)(^|[{{,]\s*)({keys})(\s*=\s*)({value})")
+    return pattern.subn(lambda m: f'{m.group(1)}{m.group(2)}{m.group(3)}"« masqué »"', text)

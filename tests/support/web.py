@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,16 @@ class AppClient(TestClient):
 
     def post_json(self, url: str, body: Any, **kw: Any) -> Any:
         return self.post(url, json=body, headers={"X-CSRF-Token": self.csrf}, **kw)
+
+    def events(self, job_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """The job's server-sent events, (event, data), read until the stream ends."""
+        with self.stream("GET", f"/api/taches/{job_id}/evenements") as stream:
+            text = "".join(stream.iter_text())
+        out = []
+        for block in text.strip().split("\n\n"):
+            lines = dict(line.split(": ", 1) for line in block.splitlines())
+            out.append((lines["event"], json.loads(lines["data"])))
+        return out
 
     def wait(self, job_id: str, timeout: float = 300) -> dict[str, Any]:
         """The job's JSON once it is over (AssertionError after ``timeout`` seconds)."""

@@ -4,7 +4,6 @@ button and several at once; the result page, its tour map with local assets, and
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from datetime import date, timedelta
@@ -32,23 +31,13 @@ def _scenario(client, name: str, communes=FIVE, time_limit: int = 30) -> str:
     return response.json()["key"]
 
 
-def _events(client, job_id: str) -> list[tuple[str, dict]]:
-    with client.stream("GET", f"/api/taches/{job_id}/evenements") as stream:
-        text = "".join(stream.iter_text())
-    out = []
-    for block in text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines())
-        out.append((lines["event"], json.loads(lines["data"])))
-    return out
-
-
 def test_plan_one_van_five_stops_end_to_end(make_app, indre_copy):
     with make_app(indre_copy, workers=1, time_limit=4) as app:
         key = _scenario(app, "Van de test")
         response = app.post_form(f"/scenarios/{key}/planifier", {}, follow_redirects=False)
         assert response.status_code == 303
         job_id = response.headers["location"].rsplit("/", 1)[-1]
-        events = _events(app, job_id)
+        events = app.events(job_id)
         assert events[-1][0] == "end" and events[-1][1]["state"] == "done", events[-1]
         search = [e for kind, e in events if kind == "progress" and e.get("step") == "Recherche"]
         assert search and all(e["total"] == 5 for e in search)
@@ -63,6 +52,8 @@ def test_plan_one_van_five_stops_end_to_end(make_app, indre_copy):
         plan = Plan.from_dict(app.get(f"/plans/{job_id}/fichiers/plan.json").json())
         assert len(plan.served_stops()) == 5 and plan.meta.validation["ok"] is True
 
+        for private in ("scenario.toml", "run.json"):  # personal data, the app's own record
+            assert app.get(f"/plans/{job_id}/fichiers/{private}").status_code == 404
         tour_map = app.get(f"/plans/{job_id}/fichiers/carte-tournees.html")
         assert tour_map.status_code == 200 and remote_assets(tour_map.text) == []
 

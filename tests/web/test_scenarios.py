@@ -222,3 +222,21 @@ def test_candidates_are_written_as_the_cli_reads_them():
     listed = apply_form(NEW_SCENARIO, posted | {"candidates.communes": "36001, 36002"})
     assert tomllib.loads(listed)["candidates"]["communes"] == ["36001", "36002"]
     assert "[candidates]" not in apply_form(NEW_SCENARIO, _form_of(NEW_SCENARIO))
+
+
+def test_requesters_personal_data_is_masked_unless_asked(empty_app):
+    text = NEW_SCENARIO.replace("[solver]", "[[requests]]\n[solver]")
+    text = text.replace(
+        "[[requests]]\n",
+        '[[requests]]\nid = "r1"\ncommune = "36124"\nrequester_name = "Jeanne Dupont"\n'
+        'requester_phone = "06 12 34 56 78"\n\n',
+    )
+    created = empty_app.post_json("/api/scenarios", {"toml": text, "author": "A"})
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    page = empty_app.get(f"/scenarios/{key}").text
+    assert "Jeanne Dupont" not in page and "06 12 34 56 78" not in page
+    assert "2 donnée(s) personnelle(s) des demandeurs masquée(s)" in page
+    asked = empty_app.get(f"/scenarios/{key}?personnel=1").text
+    assert "Jeanne Dupont" in asked
+    assert "Jeanne Dupont" in empty_app.get(f"/scenarios/{key}/toml").text  # the user's own file

@@ -3,21 +3,11 @@ then its coverage map, table and CSV, with local assets only."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from planner.web.assets import remote_assets
 
 pytestmark = pytest.mark.data
-
-
-def _events(text: str) -> list[tuple[str, dict]]:
-    out = []
-    for block in text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines())
-        out.append((lines["event"], json.loads(lines["data"])))
-    return out
 
 
 def test_loading_the_indre_runs_in_a_worker_and_streams_its_progress(shared_data, empty_app):
@@ -27,8 +17,7 @@ def test_loading_the_indre_runs_in_a_worker_and_streams_its_progress(shared_data
     assert response.status_code == 303
     job_id = response.headers["location"].rsplit("/", 1)[-1]
     assert "Chargement du département Indre (36)" in empty_app.get(f"/taches/{job_id}").text
-    with empty_app.stream("GET", f"/api/taches/{job_id}/evenements") as stream:
-        events = _events("".join(stream.iter_text()))
+    events = empty_app.events(job_id)
     kinds = [kind for kind, _ in events]
     assert kinds[-1] == "end" and kinds.count("end") == 1
     assert events[-1][1]["state"] == "done", events[-1][1]

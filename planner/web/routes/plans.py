@@ -160,7 +160,9 @@ def plan_file(request: Request, run_id: str, path: str) -> Response:
     """A file of the plan (plan.json, carte-tournees.html, horaires/…, calendriers/….ics)."""
     folder = _folder(config(request).runs, run_id).resolve()
     target = (folder / path).resolve()
-    if not target.is_relative_to(folder) or not target.is_file() or target.name in (RUN,):
+    # run.json is the app's; the scenario copies may hold requesters' personal data
+    private = target.name == RUN or target.suffix == ".toml"
+    if not target.is_relative_to(folder) or not target.is_file() or private:
         raise HTTPException(404, f"fichier inconnu : {path}")
     if target.suffix == ".html":
         return HTMLResponse(local_assets(target.read_text(encoding="utf-8")))

@@ -16,7 +16,14 @@ from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from planner.web.common import config, page
-from planner.web.editor import NEW_SCENARIO, EditorForm, apply_form, error_field, read_form
+from planner.web.editor import (
+    NEW_SCENARIO,
+    EditorForm,
+    apply_form,
+    error_field,
+    masked,
+    read_form,
+)
 from planner.web.routes.plans import runs_of
 from planner.web.security import csrf_protect
 
@@ -176,14 +183,17 @@ def new_form(request: Request) -> Response:
 
 
 @router.get("/scenarios/{key}", response_class=HTMLResponse, include_in_schema=False)
-def scenario_page(request: Request, key: str) -> Response:
+def scenario_page(request: Request, key: str, personnel: bool = False) -> Response:
     from geodata.scenarios import scenario_history
 
     saved = _latest(config(request).db, key)
+    text, hidden = (saved.toml, 0) if personnel else masked(saved.toml)
     return page(
         request,
         "scenario.html",
         saved=saved,
+        text=text,
+        hidden=hidden,
         history=scenario_history(config(request).db, key),
         problem=check_text(saved.toml, key),
         plans=_plans_of(request, key),
