@@ -112,6 +112,8 @@ VEHICLE = (
     Spec(("weekdays",), "Jours travaillés", "list", "ceux du cycle (lundi, mardi…)"),
     Spec(("features",), "Équipements (pmr…)", "list", "aucun"),
     Spec(("wheelchair_places",), "Places pour fauteuil roulant", "number", "0"),
+    Spec(("cost_per_km",), "Coût par km (€)", "number", "0"),
+    Spec(("cost_per_hour",), "Coût par heure de service (€)", "number", "0"),
     Spec(("count",), "Nombre de véhicules identiques", "number", "1"),
 )
 STOP = (

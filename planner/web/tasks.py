@@ -132,7 +132,11 @@ def plan_task(
     options = solve_options(f, time_limit)
     report({"step": "Construction du problème", "elapsed": 0.0})
 
+    first: list[float] = []  # seconds to the engine's first plan with every mandatory stop
+
     def progress(event: Any) -> None:
+        if not first and event.best_objective is not None and not event.unserved_mandatory:
+            first.append(round(event.elapsed, 1))
         report(
             {
                 "step": "Recherche",
@@ -157,7 +161,26 @@ def plan_task(
     report({"step": "Écriture des documents", "elapsed": options.time_limit})
     with folder_writer(target, merge=True) as temp:
         summary = _write_outputs(planned, temp, target, start[0] if start else None)
+        summary["first_plan_seconds"] = first[0] if first else None
+        (temp / SUMMARY).write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     return summary
+
+
+def stop_slots(problem: Any, plan: Any) -> list[dict[str, str]]:
+    """Each stop with its days and hours as residents read them, served ones first."""
+    from planner.tours.wording import describe_pattern_fr
+
+    rows = [
+        {
+            "stop": stop.name or stop.id,
+            "when": describe_pattern_fr(problem, stop.id, plan)
+            if plan.visits_of(stop.id)
+            else ("non desservi (obligatoire)" if stop.mandatory else "non retenu (facultatif)"),
+            "served": bool(plan.visits_of(stop.id)),
+        }
+        for stop in problem.stops
+    ]
+    return sorted(rows, key=lambda r: (not r["served"], r["stop"]))
 
 
 def resident_changes(problem: Any, before: Any, after: Any) -> list[dict[str, str]]:
@@ -201,6 +224,7 @@ def _write_outputs(
         "text": render(built.problem, plan, report, built.context),
         "files": files,
     }
+    summary["stops_table"] = stop_slots(built.problem, plan)
     if previous is not None:
         summary["changes"] = resident_changes(built.problem, previous, plan)
         summary["stops"] = len(built.problem.stops)

@@ -48,6 +48,11 @@ def test_plan_one_van_five_stops_end_to_end(make_app, indre_copy):
         result = app.get(f"/api/plans/{job_id}").json()
         assert result["state"] == "done" and result["summary"]["ok"] is True
         assert result["summary"]["figures"]["km_per_month"] > 0
+        first = result["summary"]["first_plan_seconds"]
+        assert first is not None and 0 <= first <= 4 + 1
+        slots = {r["stop"]: r["when"] for r in result["summary"]["stops_table"]}
+        assert len(slots) == 5 and "du mois" in slots["Migné"]
+        assert f"<th scope=\"row\">Migné</th><td>{slots['Migné']}</td>" in page
 
         plan = Plan.from_dict(app.get(f"/plans/{job_id}/fichiers/plan.json").json())
         assert len(plan.served_stops()) == 5 and plan.meta.validation["ok"] is True
