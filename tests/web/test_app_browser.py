@@ -16,6 +16,7 @@ from typing import Any
 import icalendar
 import pytest
 
+from planner.web.editor import NEW_SCENARIO
 from support.browser import ARTIFACTS, BLANK_PNG, TILE_URL, VIEWPORT
 from support.web import live_app
 
@@ -133,4 +134,41 @@ def test_a_bad_edit_shows_its_message_next_to_the_field(visit):
     visit.shot("erreur-editeur")
     page.goto(base + "/scenarios")
     assert "Aucun scénario enregistré" in page.inner_text("main")
+    assert visit.outside == [] and visit.js_errors == []
+
+
+def test_two_plans_run_at_once_in_two_tabs(visit, browser_session):
+    page, base = visit.page, visit.base
+    page.goto(base + "/")
+    page.click("button:text-is('Charger')")
+    page.wait_for_url(base + "/territoires/36", timeout=120_000)
+    csrf = page.request.get(base + "/api/session").json()["csrf_token"]
+    keys = []
+    for name, communes in (("Van nord", FIVE[:3]), ("Van sud", FIVE[2:])):
+        text = NEW_SCENARIO.replace("Nouveau scénario", name) + "".join(
+            f'\n[[stops.list]]\ncommune = "{c}"\n' for c in communes
+        )
+        saved = page.request.post(
+            base + "/api/scenarios",
+            data={"toml": text, "author": "test"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert saved.status == 201, saved.text()
+        keys.append(saved.json()["key"])
+    tabs = [page, visit.context.new_page()]
+    for tab, key in zip(tabs, keys, strict=True):
+        tab.goto(f"{base}/scenarios/{key}")
+        tab.click("#planifier")
+    both_running = False
+    for _ in range(600):
+        states = [j["state"] for j in page.request.get(base + "/api/taches").json()]
+        both_running = both_running or states.count("running") == 2
+        if all(s in ("done", "failed", "cancelled") for s in states[:2]):
+            break
+        tabs[0].wait_for_timeout(100)
+    assert both_running
+    for tab in tabs:
+        tab.wait_for_url(f"{base}/plans/*", timeout=120_000)
+        assert "Plan valide" in tab.inner_text("#verdict")
+    visit.shot("deux-plans")
     assert visit.outside == [] and visit.js_errors == []

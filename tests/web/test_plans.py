@@ -52,7 +52,7 @@ def test_plan_one_van_five_stops_end_to_end(make_app, indre_copy):
         assert first is not None and 0 <= first <= 4 + 1
         slots = {r["stop"]: r["when"] for r in result["summary"]["stops_table"]}
         assert len(slots) == 5 and "du mois" in slots["Migné"]
-        assert f"<th scope=\"row\">Migné</th><td>{slots['Migné']}</td>" in page
+        assert f'<th scope="row">Migné</th><td>{slots["Migné"]}</td>' in page
 
         plan = Plan.from_dict(app.get(f"/plans/{job_id}/fichiers/plan.json").json())
         assert len(plan.served_stops()) == 5 and plan.meta.validation["ok"] is True
