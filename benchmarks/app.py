@@ -124,7 +124,10 @@ def main() -> None:
             job = client.post(f"/api/scenarios/{key}/planifier", headers=headers).json()
             done = wait_job(client, job["id"])
             page = client.get(f"/plans/{job['id']}")
-            plans[label] = (time.perf_counter() - t, done["state"], "Plan valide" in page.text, key)
+            summary = client.get(f"/api/plans/{job['id']}").json()["summary"] or {}
+            first = summary.get("first_plan_seconds")
+            valid = "Plan valide" in page.text
+            plans[label] = (time.perf_counter() - t, done["state"], valid, key, first)
 
         idle = tree_rss_mb(server.pid)
         ids = [
@@ -154,10 +157,11 @@ def main() -> None:
     )
     if map_drawn is not None:
         print(f"Indre coverage map drawn in Chromium (241 communes), map cached: {map_drawn:.1f} s")
-    for label, (seconds, state, valid, _key) in plans.items():
+    for label, (seconds, state, valid, _key, first) in plans.items():
         print(
             f"Planifier → result page, {label}, time limit {args.time_limit:g} s: "
-            f"{seconds:.1f} s ({state}, valid: {valid})"
+            f"{seconds:.1f} s ({state}, valid: {valid}); engine's first complete plan after "
+            f"{first} s of search"
         )
     print(
         f"memory of server + workers: idle after plans {idle:.0f} MB, "

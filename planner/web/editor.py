@@ -125,6 +125,20 @@ STOP = (
     Spec(("day",), "Jour fixé", "text", "2e mardi…"),
     Spec(("mandatory",), "Obligatoire", "tri"),
 )
+REQUEST = (
+    Spec(("id",), "Identifiant"),
+    Spec(("commune",), "Commune (code INSEE)", "commune"),
+    Spec(("duration",), "Durée (min)", "number", "60"),
+    Spec(("windows",), "Créneaux possibles", "list", "à tout moment"),
+    Spec(("seats",), "Places", "number", "0"),
+    Spec(("mandatory",), "Obligatoire", "tri"),
+)
+# Requesters' personal data: shown (and so posted) only when the user asks.
+PERSONAL = (
+    Spec(("requester_name",), "Nom du demandeur"),
+    Spec(("requester_phone",), "Téléphone"),
+    Spec(("address",), "Adresse"),
+)
 BOOL_DEFAULTS = {"horizon.monthly": False, "stops.mandatory": True}
 NO_LUNCH = "sans_pause"  # the vehicle's ``lunch = false``
 DELETE = "supprimer"
@@ -147,6 +161,7 @@ class EditorForm:
     vehicles: list[list[FieldValue]]
     stops: list[list[FieldValue]]
     no_lunch: list[bool]
+    requests: list[list[FieldValue]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # those of no field of the form
 
     def fields(self) -> list[FieldValue]:
@@ -154,6 +169,7 @@ class EditorForm:
             *self.top,
             *(f for row in self.vehicles for f in row),
             *(f for row in self.stops for f in row),
+            *(f for row in self.requests for f in row),
         ]
 
 
@@ -203,16 +219,22 @@ def _aot(doc: Any, path: tuple[str, ...]) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def read_form(text: str) -> EditorForm:
-    """The form's fields as the scenario ``text`` holds them (``text`` must be valid TOML)."""
+def read_form(text: str, personal: bool = False) -> EditorForm:
+    """The form's fields as the scenario ``text`` holds them (``text`` must be valid TOML);
+    requesters' personal fields only when ``personal``."""
     doc = tomlkit.parse(text).unwrap()
     vehicles = _aot(doc, ("vehicles",))
     stops = _aot(doc, ("stops", "list"))
+    request_specs = REQUEST + PERSONAL if personal else REQUEST
     return EditorForm(
         top=_row(doc, TOP, ""),
         vehicles=[_row(v, VEHICLE, f"vehicles[{i}].") for i, v in enumerate(vehicles)],
         stops=[_row(s, STOP, f"stops.list[{i}].") for i, s in enumerate(stops)],
         no_lunch=[isinstance(v, Mapping) and v.get("lunch") is False for v in vehicles],
+        requests=[
+            _row(r, request_specs, f"requests[{i}].")
+            for i, r in enumerate(_aot(doc, ("requests",)))
+        ],
     )
 
 
@@ -261,6 +283,8 @@ def _apply_row(
 ) -> None:
     for spec in specs:
         name = prefix + ".".join(spec.path)
+        if spec.kind != "bool" and name not in form:
+            continue  # not in the form (requesters' personal data unless asked): kept as it is
         new = _posted(form, name, spec.kind)
         before = _shown(_get(old, spec.path), spec.kind, name)
         if new == before:
@@ -361,6 +385,7 @@ def apply_form(text: str, form: Mapping[str, Any]) -> str:
     _apply_row(doc, TOP, "", form, old)
     _apply_array(doc, ("vehicles",), VEHICLE, form)
     _apply_array(doc, ("stops", "list"), STOP, form)
+    _apply_array(doc, ("requests",), REQUEST + PERSONAL, form)
     return tomlkit.dumps(doc)
 
 

@@ -240,3 +240,38 @@ def test_requesters_personal_data_is_masked_unless_asked(empty_app):
     asked = empty_app.get(f"/scenarios/{key}?personnel=1").text
     assert "Jeanne Dupont" in asked
     assert "Jeanne Dupont" in empty_app.get(f"/scenarios/{key}/toml").text  # the user's own file
+
+
+REQUEST_TEXT = NEW_SCENARIO + (
+    '\n[[stops.list]]\ncommune = "36124"\n\n[[requests]]\nid = "r1"\ncommune = "36160"\n'
+    'duration = 45\nrequester_name = "Jeanne Dupont"\nrequester_phone = "06 12 34 56 78"\n'
+)
+
+
+def test_requests_are_edited_with_personal_data_hidden_and_kept(empty_app):
+    key = empty_app.post_json("/api/scenarios", {"toml": REQUEST_TEXT, "author": "A"}).json()["key"]
+    editor = empty_app.get(f"/scenarios/{key}/modifier").text
+    assert 'name="requests[0].duration" value="45"' in editor
+    assert "Jeanne Dupont" not in editor and "requester_name" not in editor
+    # a change to the request without its personal fields keeps them as they are
+    posted = {**_form_of(REQUEST_TEXT), "requests[0].duration": "90", "auteur": "A"}
+    assert empty_app.post_form(f"/scenarios/{key}/modifier", posted).status_code == 200
+    data = tomllib.loads(empty_app.get(f"/scenarios/{key}/toml").text)
+    assert data["requests"][0]["duration"] == 90
+    assert data["requests"][0]["requester_name"] == "Jeanne Dupont"
+    shown = empty_app.get(f"/scenarios/{key}/modifier?personnel=1").text
+    assert 'name="requests[0].requester_name" value="Jeanne Dupont"' in shown
+
+
+def test_adding_a_request_row_then_saving_writes_it(empty_app):
+    base = {**_form_of(NEW_SCENARIO), "stops.list[0].commune": "36124", "auteur": "A"}
+    added = empty_app.post_form("/scenarios/nouveau", {**base, "action": "ajouter-demande"})
+    assert added.status_code == 200 and 'name="requests[0].id"' in added.text
+    saved = empty_app.post_form(
+        "/scenarios/nouveau",
+        {**base, "requests[0].id": "visite-1", "requests[0].commune": "36160"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    text = empty_app.get(saved.headers["location"] + "/toml").text
+    assert tomllib.loads(text)["requests"] == [{"id": "visite-1", "commune": "36160"}]

@@ -275,6 +275,7 @@ def _editor(
     form: EditorForm,
     status_code: int = 200,
     author: str | None = None,
+    personal: bool = False,
 ) -> Response:
     communes, deps = _communes(request, text)
     return page(
@@ -288,6 +289,7 @@ def _editor(
         communes=communes,
         map_departements=deps,
         blank_stop=_blank_stop(),
+        personal=personal,
     )
 
 
@@ -317,9 +319,9 @@ def _communes(request: Request, text: str) -> tuple[list[tuple[str, str]], list[
 
 
 @router.get("/scenarios/{key}/modifier", response_class=HTMLResponse, include_in_schema=False)
-def edit_form(request: Request, key: str) -> Response:
+def edit_form(request: Request, key: str, personnel: bool = False) -> Response:
     saved = _latest(config(request).db, key)
-    return _editor(request, key, saved.toml, read_form(saved.toml))
+    return _editor(request, key, saved.toml, read_form(saved.toml, personnel), personal=personnel)
 
 
 def _submitted(form: FormData) -> dict[str, str]:
@@ -331,31 +333,31 @@ async def _post_editor(request: Request, key: str | None) -> Response:
 
     posted = _submitted(await request.form())
     author = posted.get("auteur", "").strip()
+    personal = posted.get("personnel") == "1"
     base = _latest(config(request).db, key).toml if key else NEW_SCENARIO
     action = posted.get("action", "enregistrer")
     try:
         text = apply_form(base, posted)
     except (TOMLKitError, ValueError) as exc:
-        form = read_form(base)
+        form = read_form(base, personal)
         form.errors.append(f"valeur impossible à écrire en TOML : {exc}")
-        return _editor(request, key, base, form, 422, author)
-    form = read_form(text)
-    if action == "ajouter-vehicule":
-        form = read_form(text)
-        form.vehicles.append(read_form(_BLANK_VEHICLE).vehicles[0])
-        _renumber(form.vehicles[-1], "vehicles", len(form.vehicles) - 1)
-        form.no_lunch.append(False)
-        return _editor(request, key, base, form, 200, author)
-    if action == "ajouter-arret":
-        form.stops.append(read_form(_BLANK_STOP).stops[0])
-        _renumber(form.stops[-1], "stops.list", len(form.stops) - 1)
-        return _editor(request, key, base, form, 200, author)
+        return _editor(request, key, base, form, 422, author, personal)
+    form = read_form(text, personal)
+    if action in _ADD_ROW:
+        prefix, attribute, blank = _ADD_ROW[action]
+        rows = getattr(form, attribute)
+        row = getattr(read_form(blank, personal), attribute)[0]
+        _renumber(row, prefix, len(rows))
+        rows.append(row)
+        if attribute == "vehicles":
+            form.no_lunch.append(False)
+        return _editor(request, key, base, form, 200, author, personal)
     problem = check_text(text, key or "nouveau")
     if problem is None and not author:
         form.errors.append("Indiquez votre nom (auteur de la version).")
-        return _editor(request, key, base, form, 422, author)
+        return _editor(request, key, base, form, 422, author, personal)
     if problem:
-        return _editor(request, key, base, error_field(problem, form), 422, author)
+        return _editor(request, key, base, error_field(problem, form), 422, author, personal)
     saved = _save(config(request).db, key, text, author, posted.get("note", ""))
     response = RedirectResponse(f"/scenarios/{saved.key}", status_code=303)
     response.set_cookie(AUTHOR_COOKIE, author, samesite="strict", httponly=True)
@@ -364,6 +366,13 @@ async def _post_editor(request: Request, key: str | None) -> Response:
 
 _BLANK_VEHICLE = '[[vehicles]]\nid = ""\n'
 _BLANK_STOP = '[[stops.list]]\ncommune = ""\n'
+_BLANK_REQUEST = '[[requests]]\nid = ""\n'
+# The buttons that add an empty row: action → (field prefix, EditorForm attribute, blank TOML).
+_ADD_ROW = {
+    "ajouter-vehicule": ("vehicles", "vehicles", _BLANK_VEHICLE),
+    "ajouter-arret": ("stops.list", "stops", _BLANK_STOP),
+    "ajouter-demande": ("requests", "requests", _BLANK_REQUEST),
+}
 
 
 def _renumber(row: list[Any], prefix: str, index: int | str) -> None:
