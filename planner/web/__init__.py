@@ -9,7 +9,8 @@ background with live progress, their maps, timetables and calendars. Server-rend
 Thin like the CLI: it calls ``planner``, ``geodata`` and ``maps`` (never the CLI); long work runs
 in worker processes (:mod:`planner.web.jobs`). See ``docs/app.md``.
 
-- :mod:`planner.web.app` builds the application (:func:`create_app`) from an :class:`AppConfig`;
+- :mod:`planner.web.app` builds the application (:func:`create_app`) from an
+  :class:`~planner.web.config.AppConfig`;
 - :mod:`planner.web.routes` holds the pages and API, one module per part of the app;
 - :mod:`planner.web.editor` turns the scenario form into TOML and back;
 - :mod:`planner.web.jobs`, :mod:`planner.web.tasks`: the worker pool and what it runs;

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from planner.web.common import config, jobs, page
-from planner.web.routes.plans import RUN, _folder, _read, new_run, plan_file, runs_of
+from planner.web.routes.plans import RUN, new_run, plan_file, read_json, run_folder, runs_of
 from planner.web.security import csrf_protect
 from planner.web.tasks import SUMMARY, compare_task
 
@@ -82,9 +82,9 @@ def api_compare(request: Request, body: CompareIn) -> dict[str, Any]:
 
 @router.get("/comparaisons/{run_id}", response_class=HTMLResponse, include_in_schema=False)
 def compare_page(request: Request, run_id: str) -> Response:
-    folder = _folder(config(request).runs, run_id)
-    run = _read(folder / RUN) or {}
-    summary = _read(folder / SUMMARY)
+    folder = run_folder(config(request).runs, run_id)
+    run = read_json(folder / RUN) or {}
+    summary = read_json(folder / SUMMARY)
     job = jobs(request).get(run_id)
     if summary is None and job is not None and not job.over:
         return RedirectResponse(f"/taches/{run_id}", status_code=303)
@@ -97,10 +97,10 @@ def api_comparison(request: Request, run_id: str) -> dict[str, Any]:
     differences, best)."""
     import json
 
-    folder = _folder(config(request).runs, run_id)
+    folder = run_folder(config(request).runs, run_id)
     data = folder / "comparaison.json"
     return {
-        **(_read(folder / RUN) or {}),
+        **(read_json(folder / RUN) or {}),
         "comparison": json.loads(data.read_text(encoding="utf-8")) if data.is_file() else None,
     }
 

@@ -29,7 +29,7 @@ _RUN_ID = re.compile(r"^[0-9a-f]{12}$")
 mimetypes.add_type("text/calendar", ".ics")
 
 
-def _folder(runs: Path, run_id: str) -> Path:
+def run_folder(runs: Path, run_id: str) -> Path:
     if not _RUN_ID.match(run_id):
         raise HTTPException(404, f"plan inconnu : {run_id}")
     folder = runs / run_id
@@ -38,7 +38,7 @@ def _folder(runs: Path, run_id: str) -> Path:
     return folder
 
 
-def _read(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -57,7 +57,7 @@ def runs_of(runs: Path, key: str | None = None, kind: str = "plan") -> list[dict
     out = []
     if runs.is_dir():
         for folder in runs.iterdir():
-            run = _read(folder / RUN)
+            run = read_json(folder / RUN)
             if run is None or run.get("kind", "plan") != kind:
                 continue
             if key is None or run.get("scenario") == key:
@@ -134,9 +134,9 @@ def api_plans(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/plans/{run_id}", response_class=HTMLResponse, include_in_schema=False)
 def plan_page(request: Request, run_id: str) -> Response:
-    folder = _folder(config(request).runs, run_id)
-    run = _read(folder / RUN) or {}
-    summary = _read(folder / SUMMARY)
+    folder = run_folder(config(request).runs, run_id)
+    run = read_json(folder / RUN) or {}
+    summary = read_json(folder / SUMMARY)
     if summary is None:
         state = _run_state(request, folder, run)
         if state in ("queued", "running"):
@@ -149,16 +149,16 @@ def plan_page(request: Request, run_id: str) -> Response:
 @router.get("/api/plans/{run_id}", tags=["plans"])
 def api_plan_result(request: Request, run_id: str) -> dict[str, Any]:
     """A plan's summary: validator's verdict and violations, figures, rota text, files."""
-    folder = _folder(config(request).runs, run_id)
-    run = _read(folder / RUN) or {}
-    summary = _read(folder / SUMMARY)
+    folder = run_folder(config(request).runs, run_id)
+    run = read_json(folder / RUN) or {}
+    summary = read_json(folder / SUMMARY)
     return {**run, "state": _run_state(request, folder, run), "summary": summary}
 
 
 @router.get("/plans/{run_id}/fichiers/{path:path}", tags=["plans"])
 def plan_file(request: Request, run_id: str, path: str) -> Response:
     """A file of the plan (plan.json, carte-tournees.html, horaires/…, calendriers/….ics)."""
-    folder = _folder(config(request).runs, run_id).resolve()
+    folder = run_folder(config(request).runs, run_id).resolve()
     target = (folder / path).resolve()
     # run.json is the app's; the scenario copies may hold requesters' personal data
     private = target.name == RUN or target.suffix == ".toml"
@@ -194,8 +194,8 @@ def api_replan(request: Request, run_id: str, semaines: str = "") -> dict[str, A
 
 
 def _replan(request: Request, run_id: str, weeks: tuple[int, ...]) -> Any:
-    folder = _folder(config(request).runs, run_id)
-    run = _read(folder / RUN) or {}
-    if not (folder / "plan.json").is_file() or not (_read(folder / SUMMARY) or {}).get("ok"):
+    folder = run_folder(config(request).runs, run_id)
+    run = read_json(folder / RUN) or {}
+    if not (folder / "plan.json").is_file() or not (read_json(folder / SUMMARY) or {}).get("ok"):
         raise HTTPException(409, "on ne re-planifie qu’à partir d’un plan valide et terminé")
     return start_plan(request, run["scenario"], None, initial=run_id, freeze_weeks=weeks)
