@@ -114,11 +114,13 @@ def plan_task(
     time_limit: float | None,
     initial: str | None = None,
     freeze_weeks: tuple[int, ...] = (),
+    freeze_stops: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Plan the scenario ``toml`` (build, feasibility, search, validation) and write its outputs
     into ``folder``; return the summary also written there as ``resume.json``. ``initial`` (a
     plan file) re-plans from that plan, moving as few visits as possible and keeping the days of
-    ``freeze_weeks`` exactly, as ``itinerance plan --initial --freeze-weeks`` does."""
+    ``freeze_weeks`` and the visits of ``freeze_stops`` exactly, as ``itinerance plan --initial
+    --freeze-weeks --freeze-stops`` does."""
     from planner.files import folder_writer
     from planner.scenario.build import build
     from planner.scenario.files import parse_scenario
@@ -154,7 +156,9 @@ def plan_task(
     start = frozen = None
     if initial is not None:
         start = (Plan.read(initial), Path(initial))
-        frozen = frozen_parts(built.problem, start[0], weeks=set(freeze_weeks))
+        frozen = frozen_parts(
+            built.problem, start[0], weeks=set(freeze_weeks), stops=set(freeze_stops)
+        )
     planned = plan_scenario(
         f, db=db, options=options, progress=progress, built=built, initial=start, frozen=frozen
     )
@@ -172,6 +176,7 @@ def stop_slots(problem: Any, plan: Any) -> list[dict[str, str]]:
 
     rows = [
         {
+            "id": stop.id,
             "stop": stop.name or stop.id,
             "when": describe_pattern_fr(problem, stop.id, plan)
             if plan.visits_of(stop.id)

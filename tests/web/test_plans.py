@@ -175,6 +175,15 @@ def test_replan_keeping_the_first_week_keeps_its_days_exactly(make_app, indre_co
         assert all(c["before"] != c["after"] for c in changes)
         assert app.post_form(f"/plans/{first}/replanifier", {"semaines": "9"}).status_code == 422
 
+        # keeping one stop's visits exactly
+        table = app.get(f"/api/plans/{first}").json()["summary"]["stops_table"]
+        migne = next(r["id"] for r in table if r["stop"] == "Migné")
+        third = app.post_json(f"/api/plans/{first}/replanifier?arrets={migne}", {}).json()["id"]
+        assert app.wait(third)["state"] == "done"
+        kept = Plan.from_dict(app.get(f"/plans/{third}/fichiers/plan.json").json())
+        assert slots(kept)[migne] == b[migne]
+        assert "1 arrêt(s) gardé(s) tels quels" in app.get(f"/plans/{third}").text
+
 
 def test_compare_two_saved_scenarios(make_app, indre_copy):
     with make_app(indre_copy, workers=1, time_limit=3) as app:

@@ -82,6 +82,7 @@ def start_plan(
     version: int | None,
     initial: str | None = None,
     freeze_weeks: tuple[int, ...] = (),
+    freeze_stops: tuple[str, ...] = (),
 ) -> Any:
     from geodata.scenarios import scenario_version
 
@@ -89,7 +90,11 @@ def start_plan(
     saved = scenario_version(cfg.db, key, version)
     if saved is None:
         raise HTTPException(404, f"scénario inconnu : {key}")
-    more = {"from": initial, "freeze_weeks": list(freeze_weeks)} if initial else {}
+    more = (
+        {"from": initial, "freeze_weeks": list(freeze_weeks), "freeze_stops": list(freeze_stops)}
+        if initial
+        else {}
+    )
     run_id, folder = new_run(cfg.runs, scenario=key, version=saved.version, name=saved.name, **more)
     what = "Re-planification" if initial else "Planification"
     initial_path = str(cfg.runs / initial / "plan.json") if initial else None
@@ -104,6 +109,7 @@ def start_plan(
         cfg.time_limit,
         initial_path,
         freeze_weeks,
+        freeze_stops,
         job_id=run_id,
     )
 
@@ -181,21 +187,32 @@ def _weeks(text: str) -> tuple[int, ...]:
 
 
 @router.post("/plans/{run_id}/replanifier", include_in_schema=False)
-def replan_form(request: Request, run_id: str, semaines: str = Form("")) -> Response:
-    job = _replan(request, run_id, _weeks(semaines))
+async def replan_form(request: Request, run_id: str) -> Response:
+    form = await request.form()
+    weeks = form.get("semaines", "")
+    stops = tuple(s for s in form.getlist("arrets") if isinstance(s, str))
+    job = _replan(request, run_id, _weeks(weeks if isinstance(weeks, str) else ""), stops)
     return RedirectResponse(f"/taches/{job.id}", status_code=303)
 
 
 @router.post("/api/plans/{run_id}/replanifier", status_code=202, tags=["plans"])
-def api_replan(request: Request, run_id: str, semaines: str = "") -> dict[str, Any]:
+def api_replan(
+    request: Request, run_id: str, semaines: str = "", arrets: str = ""
+) -> dict[str, Any]:
     """Re-plan the newest version of this plan's scenario from this plan, moving as few visits
-    as possible and keeping the days of the weeks ``semaines`` (``1,2``) exactly."""
-    return _replan(request, run_id, _weeks(semaines)).to_dict()
+    as possible and keeping exactly the days of the weeks ``semaines`` (``1,2``) and the visits
+    of the stops ``arrets`` (their ids, comma-separated)."""
+    stops = tuple(s.strip() for s in arrets.split(",") if s.strip())
+    return _replan(request, run_id, _weeks(semaines), stops).to_dict()
 
 
-def _replan(request: Request, run_id: str, weeks: tuple[int, ...]) -> Any:
+def _replan(
+    request: Request, run_id: str, weeks: tuple[int, ...], stops: tuple[str, ...] = ()
+) -> Any:
     folder = run_folder(config(request).runs, run_id)
     run = read_json(folder / RUN) or {}
     if not (folder / "plan.json").is_file() or not (read_json(folder / SUMMARY) or {}).get("ok"):
         raise HTTPException(409, "on ne re-planifie qu’à partir d’un plan valide et terminé")
-    return start_plan(request, run["scenario"], None, initial=run_id, freeze_weeks=weeks)
+    return start_plan(
+        request, run["scenario"], None, initial=run_id, freeze_weeks=weeks, freeze_stops=stops
+    )
