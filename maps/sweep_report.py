@@ -170,7 +170,8 @@ def _definitions(sweep: Sweep) -> str:
         "need": "la même population pondérée par l'indice de fragilité numérique (IFN) de sa "
         "commune",
         "presence": "les heures de permanence assurées aux arrêts, pour un mois moyen",
-        "value": "le besoin (population × IFN) des arrêts facultatifs que le plan dessert",
+        "value": "le besoin servi : population × IFN de chaque commune × le gain de niveau de "
+        "service que le plan lui apporte, chaque commune comptée une fois",
     }[axis.name]
     return (
         "<ul>"

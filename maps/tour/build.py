@@ -144,11 +144,18 @@ def _figures_line(meta: PlanMeta) -> str | None:
     if "km_per_month" not in figures:
         return None
     presence = sum((figures.get("presence_hours_per_month") or {}).values())
-    return (
+    line = (
         f"Par mois : {fmt_int(figures['km_per_month'])} km, "
         f"{fmt_minutes(60 * figures.get('drive_hours_per_month', 0))} "
         f"de conduite, {fmt_minutes(60 * presence)} de présence."
     )
+    if figures.get("need_possible"):  # the validator's figure, the one every output prints
+        line += (
+            " Besoin servi (population × IFN × gain de niveau de service, chaque commune une "
+            f"fois) : {fmt_int(figures['need_served'])} sur "
+            f"{fmt_int(figures['need_possible'])}."
+        )
+    return line
 
 
 def _title_html(

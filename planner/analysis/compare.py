@@ -36,13 +36,14 @@ from typing import Any, Literal
 from geodata.records import ServiceKind, ServicePoint
 from planner.access.coverage import BeforeAfter, MobileStop, before_after
 from planner.analysis.costs import RATES_FR, VehicleUse, YearlyCosts, yearly_costs
+from planner.analysis.visitors import ExpectedVisitors, round_tens
 from planner.engine.base import ProgressCallback, SolveOptions
 from planner.files import csv_text
 from planner.french import number_fr, spreadsheet_number
 from planner.scenario.build import fixed_help_inputs
 from planner.scenario.context import Built, KioskInfo
 from planner.scenario.files import ScenarioFile
-from planner.scenario.pipeline import Planned, plan_scenario
+from planner.scenario.pipeline import Planned, plan_scenario, plan_visitors
 from planner.tours.model import Frequency, Problem, StopKind
 from planner.tours.plan import Plan
 
@@ -108,6 +109,7 @@ class ServiceFigures:
     by_frequency: dict[str, int]  # "weekly" / "fortnightly" / "monthly" → communes
     population_served: int | None  # inhabitants of the communes served (None: no database)
     presence_hours_per_month: float
+    need_served: float  # need × gain of service level, each commune once (planner.tours.value)
     stops_served: int
     stops_total: int
     requests_served: int
@@ -147,6 +149,7 @@ class ScenarioFigures:
     kiosks: tuple[KioskInfo, ...] = ()
     notes: tuple[str, ...] = ()
     provenance: dict[str, Any] = field(default_factory=dict)
+    visitors: ExpectedVisitors | None = None  # None: no need to count (standalone, no communes)
 
     def metrics(self) -> dict[str, float | None]:
         """The value of every :data:`LINES` key (None: not available)."""
@@ -172,6 +175,7 @@ class ScenarioFigures:
         def per(total: float, amount: float) -> float | None:
             return total / amount if amount > 1e-9 else None
 
+        c |= self._visitor_metrics()
         return c | {
             "communes_served": svc.communes_served,
             "communes_weekly": svc.by_frequency.get("weekly", 0),
@@ -179,6 +183,7 @@ class ScenarioFigures:
             "communes_monthly": svc.by_frequency.get("monthly", 0),
             "population_served": svc.population_served,
             "presence_hours_month": svc.presence_hours_per_month,
+            "need_served": svc.need_served,
             "kiosks": svc.kiosks,
             "requests_served": svc.requests_served if svc.requests_total else None,
             "vehicles": ops.vehicles,
@@ -202,6 +207,19 @@ class ScenarioFigures:
             "cost_per_newly_covered_with_aid": per(cost.total_with_aid, newly),
         }
 
+    def _visitor_metrics(self) -> dict[str, float | None]:
+        """Expected visitors a year (range, in tens) and the cost per expected visitor."""
+        ev, total = self.visitors, self.costs.total
+        if ev is None or ev.low <= 0:
+            return dict.fromkeys(_VISITOR_KEYS)
+        low, high = round_tens(ev.low), round_tens(ev.high)
+        return {
+            "visitors_low": low,
+            "visitors_high": high,
+            "cost_per_visitor_low": total / high if high > 0 else None,
+            "cost_per_visitor_high": total / low if low > 0 else None,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
@@ -217,6 +235,7 @@ class ScenarioFigures:
             "kiosks": [asdict(k) for k in self.kiosks],
             "notes": list(self.notes),
             "provenance": self.provenance,
+            "visitors": None if self.visitors is None else self.visitors.to_dict(),
         }
 
 
@@ -325,6 +344,7 @@ def _service(planned: Planned, coverage: BeforeAfter | None) -> ServiceFigures:
         by_frequency=by_frequency,
         population_served=population,
         presence_hours_per_month=fig.presence_hours_total_per_month,
+        need_served=fig.value,
         stops_served=fig.stops_served,
         stops_total=fig.stops_total,
         requests_served=fig.requests_served,
@@ -398,6 +418,7 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
         kiosks=tuple(built.context.kiosks),
         notes=tuple(notes),
         provenance=meta,
+        visitors=plan_visitors(built, planned.plan) if built.problem.communes else None,
     )
     return Evaluation(figures, planned.plan, coverage, built.problem)
 
@@ -598,6 +619,38 @@ LINES: tuple[Line, ...] = (
         "Population des communes où le véhicule s'arrête : l'aide vient jusqu'à elles.",
     ),
     Line(
+        "need_served",
+        _SERVICE,
+        "Besoin servi (niveau de service)",
+        "habitants × IFN",
+        0,
+        "higher",
+        "Besoin (population × IFN) de chaque commune multiplié par le gain de niveau de service "
+        "que le plan lui apporte, chaque commune comptée une fois (docs/planning-model.md).",
+    ),
+    Line(
+        "visitors_low",
+        _SERVICE,
+        "Visiteurs attendus par an — bas",
+        "visiteurs/an",
+        0,
+        "higher",
+        "Bas de la fourchette des visiteurs attendus : taux calé sur La Rur@linette 2023 "
+        "(1 230 bénéficiaires) × besoin servi, dans la limite de 2 visiteurs par agent et par "
+        "heure de présence, en dizaines (docs/visitors.md).",
+        optional=True,
+    ),
+    Line(
+        "visitors_high",
+        _SERVICE,
+        "Visiteurs attendus par an — haut",
+        "visiteurs/an",
+        0,
+        "higher",
+        "Haut de la fourchette des visiteurs attendus, en dizaines (docs/visitors.md).",
+        optional=True,
+    ),
+    Line(
         "presence_hours_month",
         _SERVICE,
         "Heures de présence par mois",
@@ -763,6 +816,26 @@ LINES: tuple[Line, ...] = (
         "Coût annuel total ÷ population pondérée par l'IFN nouvellement couverte.",
     ),
     Line(
+        "cost_per_visitor_low",
+        _COSTS,
+        "Coût par visiteur attendu — bas",
+        "€/visiteur",
+        0,
+        "lower",
+        "Coût annuel total ÷ haut de la fourchette des visiteurs attendus (docs/visitors.md).",
+        optional=True,
+    ),
+    Line(
+        "cost_per_visitor_high",
+        _COSTS,
+        "Coût par visiteur attendu — haut",
+        "€/visiteur",
+        0,
+        "lower",
+        "Coût annuel total ÷ bas de la fourchette des visiteurs attendus (docs/visitors.md).",
+        optional=True,
+    ),
+    Line(
         "cost_per_presence_hour",
         _COSTS,
         "Coût par heure de présence",
@@ -804,6 +877,7 @@ LINES: tuple[Line, ...] = (
     ),
 )
 _COVERAGE_KEYS = tuple(line.key for line in LINES if line.section == _COVERAGE)
+_VISITOR_KEYS = ("visitors_low", "visitors_high", "cost_per_visitor_low", "cost_per_visitor_high")
 
 
 @dataclass(frozen=True, slots=True)

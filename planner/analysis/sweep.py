@@ -239,13 +239,19 @@ FIGURES: dict[str, tuple[str, str, int, str]] = {
     ),
     # hours of permanence at the stops, an average month
     "presence_hours_per_month": ("Présence par mois", "h", 1, "Présence (h/mois)"),
-    # value (population × IFN) of the optional stops served
+    # need served: need × gain of service level, each commune once (planner.tours.value)
     "value_served": (
-        "Besoin des arrêts facultatifs desservis",
+        "Besoin servi (chaque commune une fois)",
         "habitants × IFN",
         0,
-        "Besoin desservi",
+        "Besoin servi",
     ),
+    # expected visitors per year, low and high of the range (planner.analysis.visitors)
+    "visitors_low": ("Visiteurs attendus par an (bas)", "visiteurs", 0, "Visiteurs (bas)"),
+    "visitors_high": ("Visiteurs attendus par an (haut)", "visiteurs", 0, "Visiteurs (haut)"),
+    # yearly cost ÷ expected visitors (high of the range, then low)
+    "cost_per_visitor_low": ("Coût par visiteur attendu (bas)", "€", 0, "€/visiteur (bas)"),
+    "cost_per_visitor_high": ("Coût par visiteur attendu (haut)", "€", 0, "€/visiteur (haut)"),
     "communes_served": ("Communes desservies", "", 0, "Communes"),
     "vehicles": ("Véhicules", "", 0, "Véhicules"),
     "km_per_month": ("Kilomètres par mois", "km", 0, "km/mois"),
@@ -332,7 +338,7 @@ def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
         "need_covered": None if cov is None else r(cov.need_covered_after, 3),
         "need_newly_covered": None if cov is None else r(cov.need_newly_covered, 3),
         "presence_hours_per_month": r(m.service.presence_hours_per_month, 3),
-        "value_served": r(fig.value_served, 3),
+        "value_served": r(fig.value, 3),
         "communes_served": m.service.communes_served,
         "vehicles": m.operations.vehicles,
         "km_per_month": r(fig.km_per_month, 3),
@@ -344,6 +350,10 @@ def _figures(planned: Any, db: str | None) -> dict[str, float | int | None]:
         "mandatory_served": fig.mandatory_served,
         "mandatory_total": fig.mandatory_total,
         "objective": planned.plan.meta.objective,
+        "visitors_low": metrics["visitors_low"],
+        "visitors_high": metrics["visitors_high"],
+        "cost_per_visitor_low": r(metrics["cost_per_visitor_low"], 2),
+        "cost_per_visitor_high": r(metrics["cost_per_visitor_high"], 2),
     }
 
 

@@ -65,6 +65,17 @@ Inst = namedtuple(
         "tol",
         "regular",
         "big",
+        "sr_ptr",
+        "sr_com",
+        "sr_lvl",
+        "rc_ptr",
+        "rc_stop",
+        "rc_lvl",
+        "c_need",
+        "c_base",
+        "c_top",
+        "ch_lo",
+        "ch_hi",
     ],
 )
 
@@ -99,6 +110,7 @@ State = namedtuple(
         "ruined",
         "strbuf",
         "removed",
+        "lvl",
     ],
 )
 
@@ -143,12 +155,35 @@ class KernelProblem:
                     )
                 ]
             choices.append(chs)
-        self.choices = choices
+        # Each choice comes with its extra cost (change penalties) and the band its visits must
+        # start in; a choice that keeps a published day with a known time comes twice: at the
+        # published time (within the tolerance) and at any time for the time-change penalty.
+        variants: list[list[tuple[Choice, float, float, float]]] = []
+        for s, chs in enumerate(choices):
+            stop = cp.stops[s]
+            ref = change_penalty.get(s)
+            out = []
+            for ch in chs:
+                extra = 0.0
+                if ref is not None:
+                    if regular and ch.vehicle != ref[0].vehicle:
+                        moved = len(ref[0].pattern)  # another vehicle: every visit moves
+                    else:
+                        moved = len(set(ref[0].pattern) - set(ch.pattern))
+                    extra += ref[1] * moved
+                if stop.published is None or s in fixed_choice:
+                    out.append((ch, extra, -K.INF, K.INF))
+                else:
+                    out.extend(_published_variants(cp, stop, ch, extra, regular))
+            variants.append(out)
+        self.choices = [[ch for ch, *_ in out] for out in variants]
         kmax = max([len(c.pattern) for chs in choices for c in chs] + [1])
         ptr = np.zeros(S + 1, dtype=np.int64)
         flat: list[Choice] = []
-        for s, chs in enumerate(choices):
-            flat.extend(chs)
+        flat_v: list[tuple[Choice, float, float, float]] = []
+        for s, out in enumerate(variants):
+            flat.extend(ch for ch, *_ in out)
+            flat_v.extend(out)
             ptr[s + 1] = len(flat)
         self.flat = flat
         nc = max(len(flat), 1)
@@ -156,27 +191,21 @@ class KernelProblem:
         ch_veh = -np.ones(nc, dtype=np.int64)
         ch_k = np.zeros(nc, dtype=np.int64)
         ch_extra = np.zeros(nc, dtype=np.float64)
-        owner = np.zeros(nc, dtype=np.int64)
-        for s in range(S):
-            for c in range(ptr[s], ptr[s + 1]):
-                owner[c] = s
-        for c, ch in enumerate(flat):
+        ch_lo = np.full(nc, -K.INF, dtype=np.float64)
+        ch_hi = np.full(nc, K.INF, dtype=np.float64)
+        for c, (ch, extra, lo, hi) in enumerate(flat_v):
             ch_days[c, : len(ch.pattern)] = ch.pattern
             ch_veh[c] = ch.vehicle
             ch_k[c] = len(ch.pattern)
-            s = int(owner[c])
-            if s in change_penalty:
-                ref, pen = change_penalty[s]
-                if regular and ch.vehicle != ref.vehicle:
-                    moved = len(ref.pattern)  # another vehicle: every visit moves
-                else:
-                    moved = len(set(ref.pattern) - set(ch.pattern))
-                ch_extra[c] = pen * moved
-        self.choice_index = {
-            (s, ch): c
-            for s in range(S)
-            for c, ch in ((c, flat[c]) for c in range(ptr[s], ptr[s + 1]))
-        }
+            ch_extra[c] = extra
+            ch_lo[c] = lo
+            ch_hi[c] = hi
+        self.ch_lo = ch_lo
+        self.ch_hi = ch_hi
+        self.choice_index: dict[tuple[int, Choice], int] = {}  # the first variant of each choice
+        for s in range(S):
+            for c in range(ptr[s], ptr[s + 1]):
+                self.choice_index.setdefault((s, flat[c]), c)
 
         # Windows per stop and day.
         W = 1
@@ -199,7 +228,8 @@ class KernelProblem:
         # Penalties: optional stops are worth their value; mandatory ones dominate everything.
         maxarc = float(np.max(cp.cost)) if cp.cost.size else 1.0
         total_k = float(cp.k.sum()) if S else 0.0
-        big_m = 10.0 * (2.0 * (total_k + 1) * max(maxarc, 1.0) + float(cp.value.sum()) + 1.0)
+        worth = float(cp.value.sum()) + float(cp.c_need @ (cp.top - cp.base))
+        big_m = 10.0 * (2.0 * (total_k + 1) * max(maxarc, 1.0) + worth + 1.0)
         pen = np.where(cp.mandatory, big_m, cp.value).astype(np.float64)
         self.big_m = big_m
 
@@ -328,6 +358,17 @@ class KernelProblem:
             float(tol),
             regular,
             BIG,
+            cp.sr_ptr,
+            cp.sr_com,
+            cp.sr_lvl,
+            cp.rc_ptr,
+            cp.rc_stop,
+            cp.rc_lvl,
+            cp.c_need,
+            cp.base,
+            cp.top,
+            ch_lo,
+            ch_hi,
         )
         self.kmax = kmax
         self.lmax = S + 2
@@ -368,6 +409,7 @@ class KernelProblem:
             np.zeros(max(R, 1), dtype=np.bool_),
             np.zeros(L, dtype=i8),
             np.zeros(max(S, 1), dtype=i8),
+            I.c_base.copy(),
         )
         return st
 
@@ -384,9 +426,16 @@ class KernelProblem:
         st: State,
         routes: Mapping[int, Sequence[int]],
         bands: Mapping[int, tuple[float, float]] | None = None,
+        starts: Mapping[int, Sequence[float]] | None = None,
     ) -> list[int]:
         """Fill a state from routes; returns the stops whose visits match none of their choices
-        (they are left out). Visits of one stop must be in its pattern's days."""
+        (they are left out). Visits of one stop must be in its pattern's days.
+
+        When a choice comes in variants with different start bands (a published time kept or
+        not), the first variant whose band holds every start in ``starts`` (stop -> start times)
+        is taken; without starts, the variant with no band. A stop's band is its ``bands`` entry
+        (regularity) intersected with its choice's.
+        """
         cp = self.cp
         I = self.inst
         st.rlen[:] = 0
@@ -404,10 +453,18 @@ class KernelProblem:
             lst.sort()
             days = tuple(d for d, _ in lst)
             vs = {cp.slots[r][0] for _, r in lst}
+            ts = starts.get(s) if starts else None
             c = None
             for cc in range(I.ch_ptr[s], I.ch_ptr[s + 1]):
                 ch = self.flat[cc]
-                if ch.pattern == days and (ch.vehicle < 0 or vs == {ch.vehicle}):
+                if ch.pattern != days or (ch.vehicle >= 0 and vs != {ch.vehicle}):
+                    continue
+                lo, hi = I.ch_lo[cc], I.ch_hi[cc]
+                if ts is None:
+                    fits = lo <= -K.INF / 2 and hi >= K.INF / 2
+                else:
+                    fits = all(lo - 1e-6 <= t <= hi + 1e-6 for t in ts)
+                if fits:
                     c = cc
                     break
             if c is None:
@@ -425,11 +482,18 @@ class KernelProblem:
             st.assign[s] = c
             for j, (_, r) in enumerate(where[s]):
                 st.vslot[s, j] = r
-            if bands and s in bands:
-                st.band_lo[s], st.band_hi[s] = bands[s]
+            lo, hi = bands[s] if bands and s in bands else (-K.INF, K.INF)
+            st.band_lo[s] = max(lo, I.ch_lo[c])
+            st.band_hi[s] = min(hi, I.ch_hi[c])
         for r in range(I.n_slots):
             K.update_route(I, st, r)
+        K.reset_levels(I, st)
         return bad
+
+    def need_served(self, st: State) -> float:
+        """Need served by a state, each commune once (before ``value_weight``)."""
+        cp = self.cp
+        return float(cp.need @ (st.lvl - cp.base)) if len(cp.need) else 0.0
 
     def objective(self, st: State) -> float:
         return float(K.objective(self.inst, st))
@@ -493,6 +557,38 @@ class KernelProblem:
             ls = veh.lunch.window.start
             lunch = (ls, ls + float(veh.lunch.duration))
         return Route(veh.id, d, dep, back, visits, lunch)
+
+
+def _published_variants(
+    cp: Compiled, stop, ch: Choice, extra: float, regular: bool
+) -> list[tuple[Choice, float, float, float]]:
+    """(choice, extra cost, band lo, band hi) variants of a choice of a stop with published days.
+
+    A visit moved away from a published day costs the day-change penalty (every visit when the
+    vehicle is not the published one); when the published start is known and changing it costs
+    something, a choice that keeps published days comes as a variant whose visits start within the
+    tolerance of the published time, and a variant at any time that pays the time-change penalty
+    for each visit kept on a published day. The band holds for every visit of the choice (also
+    on days that were not published): a regular stop starts at about the same time every week
+    anyway.
+    """
+    obj = cp.objective
+    pub = stop.published
+    pub_days = set(pub.days)
+    other_vehicle = (
+        regular
+        and pub.vehicle is not None
+        and (ch.vehicle < 0 or cp.vehicles[ch.vehicle].id != pub.vehicle)
+    )
+    kept = set() if other_vehicle else pub_days & set(ch.pattern)
+    extra += obj.day_change_penalty * (len(pub_days) - len(kept))
+    if pub.start is None or obj.time_change_penalty <= 0 or not kept:
+        return [(ch, extra, -K.INF, K.INF)]
+    tol = obj.time_tolerance
+    return [
+        (ch, extra, pub.start - tol, pub.start + tol),
+        (ch, extra + obj.time_change_penalty * len(kept), -K.INF, K.INF),
+    ]
 
 
 _WARM = False

@@ -120,11 +120,41 @@ class Compiled:
                     per_day[d] = _merge([(w.start, w.end) for w in ws]) if ws else ()
             self._windows.append(per_day)
 
+        self._need_arrays(problem)
+
         # Routing slots: one per (vehicle, day) the vehicle works.
         self.slots: list[tuple[int, int]] = [
             (v, d) for v in range(len(vehicles)) for d in range(self.n_days) if self.works[v, d]
         ]
         self.slot_of = {vd: r for r, vd in enumerate(self.slots)}
+
+    def _need_arrays(self, problem: Problem) -> None:
+        """Need served, in both directions (planner.tours.value): for each stop the communes it
+        reaches and the level it brings them (``sr_*``, by stop), for each commune the stops
+        that reach it (``rc_*``); the communes' weighted need, existing and best levels. Pairs
+        whose level does not beat the commune's existing help are left out: they never count."""
+        communes = problem.communes
+        m = len(communes)
+        self.need = np.array([c.need for c in communes], dtype=np.float64)
+        self.base = np.array([c.existing for c in communes], dtype=np.float64)
+        self.c_need = self.objective.value_weight * self.need
+        pairs = sorted(
+            (self.index[r.stop], r.commune, r.level)
+            for r in problem.reach
+            if r.level > self.base[r.commune] + 1e-12
+        )
+        s_of = np.array([p[0] for p in pairs], dtype=np.int64)
+        c_of = np.array([p[1] for p in pairs], dtype=np.int64)
+        lvl = np.array([p[2] for p in pairs], dtype=np.float64)
+        self.sr_ptr = np.zeros(self.n_stops + 1, dtype=np.int64)
+        np.cumsum(np.bincount(s_of, minlength=self.n_stops), out=self.sr_ptr[1:])
+        self.sr_com, self.sr_lvl = c_of, lvl
+        order = np.lexsort((s_of, c_of))
+        self.rc_ptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(c_of, minlength=m), out=self.rc_ptr[1:])
+        self.rc_stop, self.rc_lvl = s_of[order], lvl[order]
+        self.top = self.base.copy()
+        np.maximum.at(self.top, c_of, lvl)
 
     def windows(self, s: int, d: int) -> tuple[Interval, ...] | None:
         """Allowed start intervals of stop ``s`` on day ``d`` (None: unrestricted)."""

@@ -304,9 +304,62 @@ def update_route(I, S, r):
     S.rok[r] = ok
 
 
+# --- need served, each commune once -----------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def need_gain(I, S, s):
+    """Weighted need that serving stop s would add: what it raises above each commune's level."""
+    g = 0.0
+    for q in range(I.sr_ptr[s], I.sr_ptr[s + 1]):
+        j = I.sr_com[q]
+        up = I.sr_lvl[q] - S.lvl[j]
+        if up > 0.0:
+            g += I.c_need[j] * up
+    return g
+
+
+@njit(cache=True, inline="always")
+def raise_levels(I, S, s):
+    """Stop s is now served: the communes it reaches get at least its level."""
+    for q in range(I.sr_ptr[s], I.sr_ptr[s + 1]):
+        j = I.sr_com[q]
+        if I.sr_lvl[q] > S.lvl[j]:
+            S.lvl[j] = I.sr_lvl[q]
+
+
+@njit(cache=True, inline="always")
+def lower_levels(I, S, s):
+    """Stop s is no longer served (``assign[s] < 0``): the communes whose best level was its own
+    fall back to the best of their existing help and the other served stops."""
+    for q in range(I.sr_ptr[s], I.sr_ptr[s + 1]):
+        j = I.sr_com[q]
+        if S.lvl[j] > I.sr_lvl[q] + 1e-12:
+            continue  # another stop serves this commune better
+        best = I.c_base[j]
+        for t in range(I.rc_ptr[j], I.rc_ptr[j + 1]):
+            if I.rc_lvl[t] > best and S.assign[I.rc_stop[t]] >= 0:
+                best = I.rc_lvl[t]
+        S.lvl[j] = best
+
+
+@njit(cache=True)
+def reset_levels(I, S):
+    """Recompute every commune's level from the served stops (after loading a state)."""
+    for j in range(I.c_base.shape[0]):
+        S.lvl[j] = I.c_base[j]
+    for s in range(I.n_stops):
+        if S.assign[s] >= 0:
+            raise_levels(I, S, s)
+
+
 @njit(cache=True)
 def objective(I, S):
+    """Route costs, change penalties, unserved stops' prizes and the weighted need left unserved
+    (relative to the best reachable levels, so the total stays >= 0)."""
     total = 0.0
+    for j in range(I.c_base.shape[0]):
+        total += I.c_need[j] * (I.c_top[j] - S.lvl[j])
     for r in range(I.n_slots):
         total += S.rcost[r]
         if not S.rok[r]:
@@ -451,6 +504,7 @@ def remove_stop(I, S, s):
     S.assign[s] = -1
     S.band_lo[s] = -INF
     S.band_hi[s] = INF
+    lower_levels(I, S, s)
 
 
 @njit(cache=True, inline="always")
@@ -471,6 +525,10 @@ def evaluate_stop(I, S, s, blink, stamp):
     """Best way to insert stop s: (cost delta incl. change penalty, choice, slots, positions, lo,
     hi).
 
+    Every visit of a choice starts within the choice's band ``[ch_lo, ch_hi]`` (a published time
+    kept, see :class:`~planner.engine.arrays.KernelProblem`), intersected with the regularity
+    band of a stop visited several times.
+
     Slots and positions are written to S.ins_slot / S.ins_pos (one per visit, day order).
     """
     best = INF
@@ -483,6 +541,8 @@ def evaluate_stop(I, S, s, blink, stamp):
         k = I.ch_k[c]
         v = I.ch_veh[c]
         total = I.ch_extra[c]
+        clo = I.ch_lo[c]  # the choice's own start band (a published time kept), or none
+        chi = I.ch_hi[c]
         ok = True
         emax = -INF
         lmin = INF
@@ -493,7 +553,7 @@ def evaluate_stop(I, S, s, blink, stamp):
                 if r < 0 or I.r_frozen[r]:
                     ok = False
                     break
-                delta, p, e, l = best_position(I, S, s, r, blink, -INF, INF)
+                delta, p, e, l = best_position(I, S, s, r, blink, clo, chi)
                 if p < 0:
                     ok = False
                     break
@@ -514,7 +574,7 @@ def evaluate_stop(I, S, s, blink, stamp):
                         if S.class_stamp[cl] == stamp:
                             continue
                         S.class_stamp[cl] = stamp
-                    delta, p, e, l = best_position(I, S, s, r, blink, -INF, INF)
+                    delta, p, e, l = best_position(I, S, s, r, blink, clo, chi)
                     if p >= 0 and delta < bd:
                         bd = delta
                         bp = p
@@ -540,13 +600,17 @@ def evaluate_stop(I, S, s, blink, stamp):
                 break
         if not ok:
             continue
-        lo = -INF
-        hi = INF
+        lo = clo
+        hi = chi
         if regular and k >= 2 and tol < INF / 2:
             if emax - tol > lmin + EPS:
                 continue
             lo = emax - tol
             hi = lo + tol
+            if clo > lo:
+                lo = clo
+            if chi < hi:
+                hi = chi
             # Check every day exactly with the band (positions may need to move).
             feasible = True
             for j in range(k):
@@ -576,6 +640,7 @@ def insert_stop(I, S, s, c, lo, hi):
     S.assign[s] = c
     S.band_lo[s] = lo
     S.band_hi[s] = hi
+    raise_levels(I, S, s)
     for j in range(k):
         r = S.ins_slot[j]
         insert_at(I, S, s, r, S.ins_pos[j])
@@ -694,10 +759,15 @@ def recreate(I, S, removed, nrem, blink, stamp):
     order = np.argsort(keys)
     for q in range(nrem):
         s = removed[order[q]]
+        worth = INF
+        if not I.mandatory[s]:
+            worth = I.pen[s] + need_gain(I, S, s)
+            if worth <= 0.0:
+                continue  # serves nothing more than what is already served
         cost, c, lo, hi, stamp = evaluate_stop(I, S, s, blink, stamp)
         if c < 0:
             continue
-        if cost >= I.pen[s] and not I.mandatory[s]:
+        if cost >= worth:
             continue  # an optional stop is worth less than it costs
         insert_stop(I, S, s, c, lo, hi)
     return stamp
@@ -722,10 +792,15 @@ def construct(I, S, blink, stamp):
     order = np.argsort(keys)
     for q in range(n):
         s = S.removed[order[q]]
+        worth = INF
+        if not I.mandatory[s]:
+            worth = I.pen[s] + need_gain(I, S, s)
+            if worth <= 0.0:
+                continue
         cost, c, lo, hi, stamp = evaluate_stop(I, S, s, blink, stamp)
         if c < 0:
             continue
-        if cost >= I.pen[s] and not I.mandatory[s]:
+        if cost >= worth:
             continue
         insert_stop(I, S, s, c, lo, hi)
     return stamp
@@ -746,6 +821,7 @@ def copy_state(src, dst):
     dst.vslot[:, :] = src.vslot
     dst.band_lo[:] = src.band_lo
     dst.band_hi[:] = src.band_hi
+    dst.lvl[:] = src.lvl
 
 
 @njit(cache=True, inline="always")

@@ -291,10 +291,10 @@ class DayRouting:
             if nodes[ids[0]].pinned:
                 for idx in idxs:
                     routing.AddDisjunction([idx], MANDATORY_PENALTY)
-            elif cp.mandatory[s]:
-                routing.AddDisjunction(idxs, MANDATORY_PENALTY, 1)
             else:
-                routing.AddDisjunction(idxs, max(int(round(cp.value[s] * cs)), 0), 1)
+                # Which optional stops to serve is the kernel's decision (their worth depends on
+                # the others, need being counted once): this model routes the ones it is given.
+                routing.AddDisjunction(idxs, MANDATORY_PENALTY, 1)
         # Regularity: the visits of a pinned stop start within the tolerance of each other.
         tol = cp.tolerance
         if math.isfinite(tol) and cp.problem.horizon.plain_days is None:

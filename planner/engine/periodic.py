@@ -137,7 +137,7 @@ class PeriodicEngine:
         _check_feasible(problem)
         cp = Compiled(problem)
         frozen = frozen or Frozen()
-        kp, start_routes, start_bands, ignored = self._kernel_problem(cp, initial, frozen, options)
+        kp, start, ignored = self._kernel_problem(cp, initial, frozen, options)
         if ignored:  # routes of the initial plan on days or vehicles the problem lacks
             run.figures["initial_routes_ignored"] = ignored
         tune = self.tuning
@@ -145,8 +145,8 @@ class PeriodicEngine:
         cur, cand, best = kp.new_state(), kp.new_state(), kp.new_state()
         K.seed_rng(int(options.seed) & 0x7FFFFFFF)
         stamp = 1
-        if start_routes:
-            kp.load(cur, start_routes, start_bands)
+        if start is not None:
+            kp.load(cur, *start)
         else:
             for r in range(I.n_slots):
                 K.update_route(I, cur, r)
@@ -171,6 +171,9 @@ class PeriodicEngine:
         if tune.polish and I.n_stops > 0:
             polish_time = min(options.time_limit * tune.polish_share, 30.0)
         stamp = self._search(kp, cur, cand, best, stats, stamp, run, options, polish_time)
+        repaired = _restore_published(kp, best, cand, stamp)
+        if repaired:
+            run.figures["published_restored"] = repaired
         run.figures.update(
             iterations=int(stats[0]),
             improvements=int(stats[1]),
@@ -186,12 +189,13 @@ class PeriodicEngine:
     def _kernel_problem(
         self, cp: Compiled, initial: Plan | None, frozen: Frozen, options: SolveOptions
     ):
-        """Kernel arrays with frozen parts and change penalties; the initial routes and bands, if
-        any, and the initial routes that fit no (vehicle, working day) of the problem."""
+        """Kernel arrays with frozen parts and change penalties; the initial routes, bands and
+        starts (arguments of :meth:`KernelProblem.load`), if any, and the initial routes that fit
+        no (vehicle, working day) of the problem."""
         if initial is None:
             if frozen:
                 raise ValueError("freezing parts of a plan needs the plan (initial=...)")
-            return KernelProblem(cp, neighbours=self.tuning.neighbours), None, None, []
+            return KernelProblem(cp, neighbours=self.tuning.neighbours), None, []
         routes: dict[int, list[int]] = {}
         starts: dict[int, list[float]] = {}
         unknown = []
@@ -239,7 +243,12 @@ class PeriodicEngine:
                 fixed[s] = choice_of[s]
         mean_arc = float(np.mean(cp.cost)) if cp.cost.size else 1.0
         pen = options.change_penalty if options.change_penalty is not None else 10.0 * mean_arc
-        change = {s: (ch, pen) for s, ch in choice_of.items() if s not in fixed}
+        # Stops with published days pay the scenario's change penalties instead (Stop.published).
+        change = {
+            s: (ch, pen)
+            for s, ch in choice_of.items()
+            if s not in fixed and cp.stops[s].published is None
+        }
         kp = KernelProblem(
             cp,
             frozen_slots=frozen_slots,
@@ -254,7 +263,7 @@ class PeriodicEngine:
                 if len(ts) > 1:
                     lo = max(ts) - cp.tolerance
                     bands[s] = (lo, lo + cp.tolerance)
-        return kp, routes, bands, unknown
+        return kp, ((routes, bands, starts) if routes else None), unknown
 
     def _search(
         self,
@@ -347,8 +356,15 @@ class PeriodicEngine:
             if c < 0:
                 continue
             ch = kp.flat[c]
-            # Stops of frozen routes stay pinned (their visits on frozen days are not in the model).
-            if I.stop_frozen[s] or len(ch.pattern) >= 2 or I.ch_ptr[s + 1] - I.ch_ptr[s] == 1:
+            # Stops of frozen routes stay pinned (their visits on frozen days are not in the model),
+            # and so do stops whose choices differ by change penalties or start bands, which the
+            # routing model does not see.
+            if (
+                I.stop_frozen[s]
+                or len(ch.pattern) >= 2
+                or I.ch_ptr[s + 1] - I.ch_ptr[s] == 1
+                or _priced_choices(I, s)
+            ):
                 pinned[s] = ch
             else:
                 free.append(s)
@@ -382,17 +398,17 @@ class PeriodicEngine:
         new_routes = {r: seq for r, seq in routes.items() if I.r_frozen[r]}
         new_routes.update(result.routes)
         bands = {}
+        per_stop: dict[int, list[float]] = {}
+        for (s, _d), t in result.starts.items():
+            per_stop.setdefault(s, []).append(t)
         if kp.regular and math.isfinite(cp.tolerance):
-            per_stop: dict[int, list[float]] = {}
-            for (s, _d), t in result.starts.items():
-                per_stop.setdefault(s, []).append(t)
             for s, ts in per_stop.items():
                 if len(ts) > 1:
                     bands[s] = (min(ts), min(ts) + cp.tolerance)
             for s in range(I.n_stops):  # frozen stops keep their bands
                 if I.stop_frozen[s] and best.assign[s] >= 0:
                     bands[s] = (best.band_lo[s], best.band_hi[s])
-        bad = kp.load(spare, new_routes, bands)
+        bad = kp.load(spare, new_routes, bands, per_stop)
         ok = not bad and bool(spare.rok[: I.n_slots].all())
         before = kp.objective(best)
         after = kp.objective(spare) if ok else math.inf
@@ -430,6 +446,7 @@ class PeriodicEngine:
             routes=len(routes),
             stops_served=served,
             stops_total=I.n_stops,
+            need_served=round(kp.need_served(best), 4),
             seconds=round(run.elapsed(), 3),
         )
         if initial is not None:
@@ -494,6 +511,107 @@ def _served(st, I) -> int:
 
 def _unserved_mandatory(st, I) -> int:
     return int(((st.assign[: I.n_stops] < 0) & I.mandatory).sum())
+
+
+def _restore_published(kp: KernelProblem, best, spare, stamp: int) -> int:
+    """Give back their published days to stops the search left elsewhere, by ejection chains.
+
+    Ruin and recreate removes close stops together; a stop kept off its published day because
+    another stop took that day (which itself sits off its own day…) needs the chain removed at
+    once. For each stop on a dearer choice than one of its others, remove it, the stops on the
+    days of its cheaper choices, and so on along stops that are themselves off their cheapest
+    days; reinsert the stops with published days in that order, the others greedily, and keep
+    the result when the objective is lower. Returns how many chains improved the plan. Loops
+    over the few stops with published days only; the insertions run in the kernel.
+    """
+    I = kp.inst
+    cp = kp.cp
+    published = [
+        s for s in range(I.n_stops) if cp.stops[s].published is not None and not I.stop_frozen[s]
+    ]
+    if not published:
+        return 0
+    improved = 0
+    for _ in range(3):  # a chain that improves may open another
+        progress = False
+        for s in published:
+            if best.assign[s] < 0 or not _dearer_than_needed(I, best, s):
+                continue
+            K.copy_state(best, spare)
+            chain, others = _chain(kp, spare, s)
+            for x in chain + others:
+                K.remove_and_update(I, spare, x)
+            ok = True
+            for x in chain:
+                cost, c, lo, hi, stamp = K.evaluate_stop(I, spare, x, 0.0, stamp)
+                if c < 0:
+                    ok = False
+                    break
+                K.insert_stop(I, spare, x, c, lo, hi)
+            if not ok:
+                continue
+            rest = np.array(others + [0], dtype=np.int64)
+            stamp = K.recreate(I, spare, rest, len(others), 0.0, stamp)
+            stamp = K.construct(I, spare, 0.0, stamp)
+            if kp.objective(spare) < kp.objective(best) - 1e-9:
+                K.copy_state(spare, best)
+                improved += 1
+                progress = True
+        if not progress:
+            break
+    return improved
+
+
+def _dearer_than_needed(I, st, s: int) -> bool:
+    c = st.assign[s]
+    a, b = I.ch_ptr[s], I.ch_ptr[s + 1]
+    return bool(I.ch_extra[c] > I.ch_extra[a:b].min() + 1e-9)
+
+
+def _chain(kp: KernelProblem, st, s: int) -> tuple[list[int], list[int]]:
+    """Stops with published days to reinsert in order (s first) and the other stops in the way."""
+    I = kp.inst
+    chain: list[int] = []
+    others: list[int] = []
+    todo = [s]
+    while todo and len(chain) < 8:
+        x = todo.pop(0)
+        if x in chain:
+            continue
+        chain.append(x)
+        c = st.assign[x]
+        a, b = I.ch_ptr[x], I.ch_ptr[x + 1]
+        for cc in range(a, b):
+            if I.ch_extra[cc] >= I.ch_extra[c] - 1e-9:
+                continue
+            v = I.ch_veh[cc]
+            for j in range(I.ch_k[cc]):
+                d = I.ch_days[cc, j]
+                slots = (
+                    [I.slot_of[v, d]] if v >= 0 else list(I.ds_list[I.ds_ptr[d] : I.ds_ptr[d + 1]])
+                )
+                for r in slots:
+                    if r < 0 or I.r_frozen[r]:
+                        continue
+                    for y in st.route[r, : st.rlen[r]]:
+                        y = int(y)
+                        if y in chain or y in others or y in todo or I.stop_frozen[y]:
+                            continue
+                        if kp.cp.stops[y].published is not None and _dearer_than_needed(I, st, y):
+                            todo.append(y)
+                        else:
+                            others.append(y)
+    return chain, [y for y in others if y not in chain] + [y for y in todo if y not in chain]
+
+
+def _priced_choices(I, s: int) -> bool:
+    """Whether the choices of stop s differ by an extra cost or a start band."""
+    a, b = I.ch_ptr[s], I.ch_ptr[s + 1]
+    return bool(
+        np.ptp(I.ch_extra[a:b]) > 0
+        or (I.ch_lo[a:b] > -K.INF / 2).any()
+        or (I.ch_hi[a:b] < K.INF / 2).any()
+    )
 
 
 def _bands(st, stops) -> dict[int, tuple[float, float]]:

@@ -18,6 +18,7 @@ never shows personal data (requests are named by their commune, see :mod:`planne
 
 from __future__ import annotations
 
+from planner.analysis.visitors import visitors_line_fr
 from planner.french import (
     format_duration_fr,
     format_range_fr,
@@ -28,8 +29,8 @@ from planner.french import (
 from planner.scenario.context import Context
 from planner.tours.model import Problem, StopKind
 from planner.tours.plan import Plan, Route
-from planner.tours.validator import ValidationReport
-from planner.tours.wording import day_label_fr, describe_pattern_fr
+from planner.tours.validator import PlanFigures, PublishedChange, ValidationReport
+from planner.tours.wording import day_label_fr, describe_pattern_fr, join_fr
 
 __all__ = [
     "KIND_FR",
@@ -39,8 +40,11 @@ __all__ = [
     "pattern_lines",
     "render",
     "rota_lines",
+    "stability_lines",
+    "stability_meta",
     "summary_fr",
     "violation_lines",
+    "visitors_lines",
 ]
 
 # French labels of the validator's violation kinds (planner.tours.validator.KINDS).
@@ -57,6 +61,7 @@ KIND_FR = {
     "duration": "durée de permanence",
     "overlap": "pause à cheval sur une permanence",
     "features": "équipement manquant",
+    "area": "hors de la zone du véhicule",
     "seats": "places fauteuil insuffisantes",
     "capacity": "capacité dépassée",
     "max_stops": "trop d'arrêts dans la journée",
@@ -135,8 +140,9 @@ def _route_line(problem: Problem, route: Route) -> str:
     return " → ".join(steps)
 
 
-def rota_lines(problem: Problem, plan: Plan) -> list[str]:
-    """Per vehicle, one line per day it goes out, in the order of the cycle."""
+def rota_lines(problem: Problem, plan: Plan, context: Context | None = None) -> list[str]:
+    """Per vehicle, one line per day it goes out, in the order of the cycle (with its service
+    area when ``context`` gives one)."""
     out: list[str] = []
     known = [v.id for v in problem.vehicles]
     others = sorted({r.vehicle for r in plan.routes} - set(known))
@@ -145,7 +151,9 @@ def rota_lines(problem: Problem, plan: Plan) -> list[str]:
         v = problem.vehicle_by_id.get(vid)
         title = v.name or v.id if v else vid
         base = f" — base : {_place_name(problem, v.start_location)}" if v else ""
-        out.append(f"{title}{base}")
+        info = context.vehicles.get(vid) if context is not None else None
+        zone = f" — zone : {info.area_label}" if info is not None and info.area_label else ""
+        out.append(f"{title}{base}{zone}")
         if not routes:
             out.append("  aucune tournée")
         for r in routes:
@@ -181,8 +189,20 @@ def pattern_lines(problem: Problem, plan: Plan) -> list[str]:
     return out
 
 
-def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
-    """The plan's monthly figures in French (recomputed by the validator)."""
+def visitors_lines(plan: Plan | None) -> list[str]:
+    """The expected visitors line, from the plan's ``meta.visitors`` (none when it has none)."""
+    visitors = plan.meta.visitors if plan is not None else None
+    if not visitors or visitors.get("low") is None or visitors.get("high") is None:
+        return []
+    threshold = visitors.get("threshold")
+    return [visitors_line_fr(visitors["low"], visitors["high"], threshold=threshold)]
+
+
+def figures_lines(
+    problem: Problem, report: ValidationReport, plan: Plan | None = None
+) -> list[str]:
+    """The plan's monthly figures in French (recomputed by the validator), and its expected
+    visitors when ``plan``'s meta has them."""
     f = report.figures
     lines = [
         (
@@ -204,11 +224,18 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
         )
         + ".",
     ]
+    if problem.communes:
+        lines.append(
+            "Besoin servi (population × IFN × gain de niveau de service, chaque commune comptée "
+            f"une fois) : {number_fr(f.need_served)} sur {number_fr(f.need_possible)} que "
+            f"l'ensemble des arrêts possibles pourrait servir ; {f.communes_improved} commune(s) "
+            f"mieux servie(s) sur {f.communes_reachable}."
+        )
+    lines += visitors_lines(plan)
     if f.value_total > 0:
         lines.append(
-            "Besoin couvert par les arrêts facultatifs (population × IFN) : "
-            f"{number_fr(f.value_served)} "
-            f"sur {number_fr(f.value_total)}."
+            "Valeur des arrêts facultatifs (valeurs données dans le scénario) : "
+            f"{number_fr(f.value_served)} sur {number_fr(f.value_total)}."
         )
     if f.cost > 0:
         lines.append(
@@ -226,6 +253,83 @@ def figures_lines(problem: Problem, report: ValidationReport) -> list[str]:
     return lines
 
 
+def _days_fr(problem: Problem, days: list[int]) -> str:
+    return join_fr([day_label_fr(problem.horizon, d) for d in days])
+
+
+def change_fr(problem: Problem, change: PublishedChange) -> str:
+    """What changes for a stop's residents: "jour et horaire inchangés", "nouvel horaire : 10:00
+    au lieu de 9:30", "nouveau jour : 2e mardi au lieu de 1er lundi", "plus desservi"."""
+    if change.status == "unserved":
+        return f"plus desservi (jour publié : {_days_fr(problem, change.days_before)})"
+    if change.status == "day" and change.days_after == change.days_before:
+        return "jour inchangé, mais servi par un autre véhicule que celui publié"
+    if change.status == "day":
+        text = (
+            f"nouveau jour : {_days_fr(problem, change.days_after)} au lieu de "
+            f"{_days_fr(problem, change.days_before)}"
+        )
+        if change.start_before is not None and change.start_after is not None:
+            if abs(change.start_after - change.start_before) > problem.objective.time_tolerance:
+                text += (
+                    f", à {format_time_fr(change.start_after)} au lieu de "
+                    f"{format_time_fr(change.start_before)}"
+                )
+        return text
+    if change.status == "time":
+        return (
+            f"nouvel horaire : {format_time_fr(change.start_after)} au lieu de "
+            f"{format_time_fr(change.start_before)}"
+        )
+    return "jour et horaire inchangés" if change.start_before is not None else "jour inchangé"
+
+
+def stability_total_fr(f: PlanFigures) -> str:
+    """ "18 communes sur 19 gardent leur jour publié" (and how many change their time)."""
+    kept = f.published_stops_same_days
+    what = "commune" if kept <= 1 else "communes"
+    verb = "garde son" if kept <= 1 else "gardent leur"
+    text = f"{kept} {what} sur {f.published_stops} {verb} jour publié"
+    moved = sum(1 for c in f.published_changes if c.status == "time")
+    if moved:
+        text += f" ; {plural_fr(moved, 'change', 'changent')} d'horaire"
+    return text + "."
+
+
+def stability_lines(problem: Problem, report: ValidationReport) -> list[str]:
+    """Commune by commune, what the plan changes for residents of stops with published days;
+    then the total. Empty when no stop has published days."""
+    f = report.figures
+    if not f.published_stops:
+        return []
+    out = [stability_total_fr(f)]
+    for change in f.published_changes:
+        stop = problem.stop_by_id.get(change.stop)
+        name = stop.name if stop is not None and stop.name else change.stop
+        out.append(f"- {name} : {change_fr(problem, change)}")
+    return out
+
+
+def stability_meta(problem: Problem, report: ValidationReport) -> dict | None:
+    """The plan JSON's ``meta.stability``: the total and, per stop, its status and the change in
+    French (None when no stop has published days)."""
+    f = report.figures
+    if not f.published_stops:
+        return None
+    return {
+        "summary": stability_total_fr(f),
+        "stops": [
+            {
+                "stop": c.stop,
+                "name": problem.stop_by_id[c.stop].name if c.stop in problem.stop_by_id else c.stop,
+                "status": c.status,
+                "change": change_fr(problem, c),
+            }
+            for c in f.published_changes
+        ],
+    }
+
+
 def violation_lines(report: ValidationReport, limit: int | None = None) -> list[str]:
     """ "Plan valide…" or the list of violations with their French label."""
     if report.ok:
@@ -241,7 +345,9 @@ def violation_lines(report: ValidationReport, limit: int | None = None) -> list[
 
 def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str]:
     """A plan in a few lines, as the demo tells it: communes served, km, driving and presence
-    hours per month; the independent check, and its first ``limit`` violations if any."""
+    hours per month; expected visitors (when the plan's meta has them); communes keeping their
+    published day (if any has one); the independent check, and its first ``limit`` violations
+    if any."""
     fig = report.figures
     served = len(plan.served_stops())
     lines = [
@@ -250,6 +356,9 @@ def summary_fr(plan: Plan, report: ValidationReport, limit: int = 5) -> list[str
         f"conduite par mois ; {number_fr(fig.presence_hours_total_per_month, 1)} h de "
         "présence dans les communes."
     ]
+    lines += visitors_lines(plan)
+    if fig.published_stops:
+        lines.append(stability_total_fr(fig))
     if report.ok:
         lines.append("Vérification indépendante (temps recalculés) : aucune contrainte violée.")
         return lines
@@ -278,11 +387,13 @@ def render(
         []
         if brief
         else [
-            ("Tournées", rota_lines(problem, plan)),
+            ("Tournées", rota_lines(problem, plan, context)),
             ("Arrêts", pattern_lines(problem, plan)),
         ]
     )
-    blocks.append(("Chiffres", figures_lines(problem, report)))
+    blocks.append(("Chiffres", figures_lines(problem, report, plan)))
+    if report.figures.published_stops:
+        blocks.append(("Ce qui change pour les habitants", stability_lines(problem, report)))
     if context is not None and context.notes:
         blocks.append(("Remarques", note_lines(context)))
     blocks.append(("Vérification", violation_lines(report)))

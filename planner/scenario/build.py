@@ -20,7 +20,7 @@ It must not plan, validate plans or write files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,6 +37,7 @@ from planner.errors import ScenarioError
 from planner.scenario.asis import build_asis
 from planner.scenario.checks import (
     fixed_pattern,
+    is_commune_code,
     lunch_minutes,
     stop_frequency,
     stop_id,
@@ -55,13 +56,17 @@ from planner.scenario.context import (
 from planner.scenario.files import ScenarioFile
 from planner.scenario.keys import Loc
 from planner.scenario.schema import PlaceRef
+from planner.scenario.stability import section as stability_section
+from planner.scenario.stability import with_published
 from planner.scenario.values import DayWindow
 from planner.tours.model import (
+    Commune,
     Frequency,
     Location,
     Lunch,
     Objective,
     Problem,
+    Reach,
     Stop,
     StopKind,
     TimeWindow,
@@ -97,6 +102,44 @@ class _Places:
             self.index[key] = len(self.locations)
             self.locations.append(Location(key, name, lon, lat, insee))
         return self.index[key]
+
+
+@dataclass(frozen=True)
+class _Area:
+    """A vehicle's service area: its codes as written, the INSEE codes of its communes, their
+    points (none in a standalone scenario) and French words for reports."""
+
+    codes: tuple[str, ...]
+    insee: frozenset[str]
+    communes: list[CommunePoint]
+    label: str  # "département 45", "CC Champagne Boischauts, communes Ardentes, Vicq-Exemplet"
+
+
+def _area_label(codes: Sequence[str], names: dict[str, str]) -> str:
+    """French words for an area: "départements 18, 45", "CA Châteauroux Métropole" (an EPCI by
+    its name in ``names``, else "EPCI 243600327"), "communes A, B"."""
+    deps = [c for c in codes if not is_commune_code(c) and len(c) != 9]
+    epcis = [c for c in codes if len(c) == 9]
+    communes = [names.get(c, c) for c in codes if is_commune_code(c)]
+    parts = []
+    if deps:
+        parts.append(("département " if len(deps) == 1 else "départements ") + ", ".join(deps))
+    unnamed = [c for c in epcis if c not in names]
+    parts += [names[c] for c in epcis if c in names]  # an EPCI's name says its kind: "CA …"
+    if unnamed:
+        parts.append("EPCI " + ", ".join(unnamed))
+    if len(communes) == 1:
+        parts.append(f"commune {communes[0]}")
+    elif 1 < len(communes) <= 5:
+        parts.append("communes " + ", ".join(communes))
+    elif communes:
+        parts.append(f"{len(communes)} communes")
+    return ", ".join(parts)
+
+
+def _departement_of(insee: str) -> str:
+    """The département of an INSEE commune code: its first two characters, three overseas."""
+    return insee[:3] if insee.startswith("97") else insee[:2]
 
 
 class _Resolver:
@@ -223,6 +266,40 @@ class _Resolver:
         idx = places.add(f"commune:{c.code}", c.name, c.lon, c.lat, c.code)  # type: ignore[arg-type]
         return idx, ref.name or c.name, c.code
 
+    def vehicle_area(self, codes: Sequence[str], loc: Loc) -> _Area:
+        """A vehicle's ``area`` (département, EPCI or commune codes) with its communes; an
+        unknown or unloaded code is an error at its place in the list."""
+        found: dict[str, CommunePoint] = {}
+        standalone: set[str] = set()  # commune codes checked against the COG only
+        names: dict[str, str] = {}
+        for j, code in enumerate(codes):
+            at: Loc = (*loc, j)
+            if is_commune_code(code):
+                if self.url is None:
+                    names[code] = self.cog_name(code, at) or code
+                    standalone.add(code)
+                else:
+                    self.need_communes([(code, at)], point=False)
+                    found[code] = self.communes[code]
+                    names[code] = found[code].name
+                continue
+            kwargs = {"epci": code} if len(code) == 9 else {"departement": code}
+            try:
+                found.update({c.code: c for c in query.commune_points(self.url, **kwargs)})
+                if "epci" in kwargs:  # its name, for reports ("CC Marche Occitane")
+                    named = query.communes(self.url, epci=code)["epci_name"].dropna()
+                    if len(named):
+                        names[code] = str(named.iloc[0])
+            except UnknownAreaError as exc:
+                raise self.f.error(at, str(exc)) from None
+        self.communes.update(found)
+        return _Area(
+            tuple(codes),
+            frozenset(found) | standalone,
+            [found[c] for c in sorted(found)],
+            _area_label(codes, names),
+        )
+
     def area(self) -> list[CommunePoint]:
         """Communes of the ``[territory]``."""
         t = self.f.scenario.territory
@@ -246,64 +323,162 @@ class _Resolver:
         return [found[c] for c in sorted(found)]
 
 
-# --- values of optional stops -----------------------------------------------------------------
+# --- need, existing service and the levels stops bring -------------------------------------------
 
 
 @dataclass
 class _Need:
-    """Communes of the area with their need and how far their nearest human help is."""
+    """Communes of the area with their need, the service level they already have, and how far
+    their nearest human help is."""
 
     communes: list[CommunePoint]
     points: Points
-    need: np.ndarray  # population × IFN (0 where the IFN is unknown)
-    help_minutes: (
-        np.ndarray
-    )  # to the nearest fixed France Services or lieu de médiation (inf: none)
+    need: np.ndarray  # population × IFN (0 where the IFN is unknown), or population
+    existing: np.ndarray  # service level without the plan (planner.access.service)
+    help_minutes: np.ndarray  # to the nearest fixed France Services or lieu de médiation
     fs_minutes: np.ndarray  # to the nearest fixed France Services (inf: none)
 
 
-def _need(resolver: _Resolver, area: list[CommunePoint], router: Router, threshold: float) -> _Need:
+def _need(f: ScenarioFile, resolver: _Resolver, area: list[CommunePoint], router: Router) -> _Need:
+    sc = f.scenario
+    threshold = sc.coverage.threshold
+    levels = sc.value.levels()
     communes = [c for c in area if c.lon is not None and c.lat is not None]
-    kinds = (ServiceKind.FRANCE_SERVICES, ServiceKind.MEDIATION)
-    services = query.services(resolver.url, kinds=kinds) if resolver.url else []
+    services = query.services(resolver.url, kinds=FIXED_HELP) if resolver.url else []
+    human = [s for s in services if s.kind is not ServiceKind.BORNE]
     table = analyse(
-        CoverageInputs(tuple(communes), tuple(services), threshold=threshold, router=router)
+        CoverageInputs(tuple(communes), tuple(human), threshold=threshold, router=router)
     ).communes
-    _, _, need = need_of(communes)
+    population, _, need = need_of(communes)
+    points = Points.of(communes, what="communes")
 
     def minutes(column: str) -> np.ndarray:
         return np.nan_to_num(table[column].to_numpy(dtype=np.float64), nan=np.inf)
 
-    fs = minutes("france_services_minutes")
+    codes = [c.code for c in communes]
+    existing = np.zeros(len(communes))
+    located = [s for s in human if s.lon is not None and s.lat is not None]
+    if located:
+        found = reach(router, points, Points.of(located, what="services", id_attr="id"), threshold)
+        for c, d, t in zip(found.pair_source, found.pair_destination, found.pair_minutes):
+            same = located[d].insee == codes[c]
+            lv = levels.fixed_level(float(t), threshold, same_commune=same)
+            existing[c] = max(existing[c], lv)
+    kiosks = [s for s in services if s.kind is ServiceKind.BORNE and s.lon is not None]
+    if kiosks and not levels.flat:
+        reach_min = sc.coverage.borne_reach
+        found = reach(router, points, Points.of(kiosks, what="kiosks", id_attr="id"), reach_min)
+        for c, t in zip(found.pair_source, found.pair_minutes):
+            existing[c] = max(existing[c], levels.kiosk_level(float(t), reach_min))
+    if sc.existing:
+        resolver.need_communes(
+            (e.commune, ("existing", i, "commune")) for i, e in enumerate(sc.existing)
+        )
+        spots = [resolver.communes[e.commune] for e in sc.existing]
+        found = reach(router, points, Points.of(spots, what="existing stops"), threshold)
+        for c, d, t in zip(found.pair_source, found.pair_destination, found.pair_minutes):
+            e = sc.existing[d]
+            lv = levels.level(
+                e.frequency,
+                e.permanence.minutes,
+                float(t),
+                threshold,
+                same_commune=e.commune == codes[c],
+            )
+            existing[c] = max(existing[c], lv)
+    weights = population if sc.value.need == "population" else np.nan_to_num(need)
     return _Need(
         communes,
-        Points.of(communes, what="communes"),
-        np.nan_to_num(need),
-        np.minimum(fs, minutes("mediation_minutes")),
-        fs,
+        points,
+        weights,
+        existing,
+        np.minimum(minutes("france_services_minutes"), minutes("mediation_minutes")),
+        minutes("france_services_minutes"),
     )
 
 
-def _values(
-    need: _Need, router: Router, lon: Sequence[float], lat: Sequence[float], threshold: float
-) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """Value of stops at these points, and the communes each one covers.
+@dataclass
+class _Levels:
+    """What serving some stops would bring: (commune index, stop index, level) triples, only
+    where the level beats the commune's existing service."""
 
-    A stop covers a commune within ``threshold`` minutes of it that it brings help nearer to
-    (the stop is nearer than the commune's nearest fixed human help); its value is the sum of
-    population × IFN of the communes it covers.
-    """
-    if not lon:
-        return np.zeros(0), []
-    stops = Points(tuple(str(i) for i in range(len(lon))), np.asarray(lon), np.asarray(lat))
-    found = reach(router, need.points, stops, threshold)
-    nearer = found.pair_minutes < need.help_minutes[found.pair_source]
-    src, dst = found.pair_source[nearer], found.pair_destination[nearer]
-    values = np.bincount(dst, weights=need.need[src], minlength=len(lon))
-    covers: list[list[str]] = [[] for _ in lon]
-    for c, s in zip(src.tolist(), dst.tolist()):
-        covers[s].append(need.communes[c].code)
-    return values, [tuple(sorted(c)) for c in covers]
+    commune: np.ndarray
+    stop: np.ndarray
+    level: np.ndarray
+
+    @classmethod
+    def none(cls) -> _Levels:
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(empty, empty, np.zeros(0))
+
+    def covers(self, need: _Need, n: int) -> list[tuple[str, ...]]:
+        out: list[list[str]] = [[] for _ in range(n)]
+        for c, s in zip(self.commune.tolist(), self.stop.tolist()):
+            out[s].append(need.communes[c].code)
+        return [tuple(sorted(c)) for c in out]
+
+
+def _stop_levels(
+    f: ScenarioFile,
+    need: _Need,
+    router: Router,
+    places: Sequence[tuple[float, float, str | None]],
+    frequency: Sequence[Frequency],
+    minutes: Sequence[float],
+) -> _Levels:
+    """Levels stops at ``places`` (lon, lat, INSEE) would bring to the communes within the
+    coverage threshold (planner.access.service)."""
+    sc = f.scenario
+    threshold = sc.coverage.threshold
+    levels = sc.value.levels()
+    if not places:
+        return _Levels.none()
+    pts = Points(
+        tuple(str(i) for i in range(len(places))),
+        np.array([p[0] for p in places]),
+        np.array([p[1] for p in places]),
+    )
+    found = reach(router, need.points, pts, threshold)
+    src, dst = found.pair_source, found.pair_destination
+    lv = np.array(
+        [
+            levels.level(
+                frequency[d],
+                minutes[d],
+                float(t),
+                threshold,
+                same_commune=places[d][2] == need.communes[c].code,
+            )
+            for c, d, t in zip(src.tolist(), dst.tolist(), found.pair_minutes.tolist())
+        ],
+        dtype=np.float64,
+    )
+    keep = lv > need.existing[src] + 1e-12
+    return _Levels(src[keep], dst[keep], lv[keep])
+
+
+def _greedy(need: _Need, fixed: _Levels, cand: _Levels, n: int, k: int | None) -> list[int]:
+    """Up to ``k`` candidates (all when None) in order of marginal need served, each counted
+    given the listed stops and the candidates chosen before it (maximal-covering greedy);
+    candidates that add nothing come last, by index."""
+    level = need.existing.copy()
+    np.maximum.at(level, fixed.commune, fixed.level)
+    chosen: list[int] = []
+    left = np.ones(n, dtype=bool)
+    want = n if k is None else min(k, n)
+    while len(chosen) < want:
+        up = np.maximum(cand.level - level[cand.commune], 0.0) * need.need[cand.commune]
+        gains = np.bincount(cand.stop, weights=up, minlength=n)
+        gains[~left] = -1.0
+        best = int(np.argmax(gains))  # ties: lowest index
+        if gains[best] <= 0:
+            break
+        chosen.append(best)
+        left[best] = False
+        sel = cand.stop == best
+        np.maximum.at(level, cand.commune[sel], cand.level[sel])
+    rest = [i for i in range(n) if left[i]]
+    return chosen + rest[: want - len(chosen)]
 
 
 # --- stops, requests, vehicles -------------------------------------------------------------------
@@ -390,10 +565,14 @@ def _candidates(
     need: _Need | None,
     router: Router,
     taken: set[str],
-) -> list[tuple[Stop, StopInfo]]:
+    listed: _Levels | None,
+    serves: Callable[[str | None], bool],
+) -> tuple[list[tuple[Stop, StopInfo]], _Levels | None]:
+    """Candidate stops (in id order) in communes some vehicle ``serves``, and the levels they
+    bring (indices in that order)."""
     c = f.scenario.candidates
     if c is None:
-        return []
+        return [], None
     sc = f.scenario
     threshold = sc.coverage.threshold
     entries: list[
@@ -424,18 +603,26 @@ def _candidates(
             p = resolver.communes[code]
             if code not in taken:
                 entries.append((code, p.name, p.lon, p.lat, code, None))  # type: ignore[arg-type]
-    if c.value is not None or need is None:
-        values = np.full(len(entries), c.value or 0.0)
-        covers: list[tuple[str, ...]] = [() for _ in entries]
-    else:
-        values, covers = _values(
-            need, router, [e[2] for e in entries], [e[3] for e in entries], threshold
-        )
-    order = sorted(range(len(entries)), key=lambda k: (-values[k], entries[k][0]))
-    if c.max is not None:
-        order = order[: c.max]
+    entries = [e for e in entries if serves(e[4])]  # outside every vehicle's area: dropped
     perm, _ = stop_permanence(f, None)
     freq, _ = stop_frequency(f, None)
+    n = len(entries)
+    levels = None
+    covers: list[tuple[str, ...]] = [() for _ in entries]
+    if c.value is not None or need is None:
+        order = list(range(n))[: c.max]
+    else:
+        levels = _stop_levels(
+            f, need, router, [(e[2], e[3], e[4]) for e in entries], [freq] * n, [perm.minutes] * n
+        )
+        order = _greedy(
+            need,
+            listed or _Levels.none(),
+            levels,
+            n,
+            c.max,
+        )
+        covers = levels.covers(need, n)
     lunch = lunch_minutes(f)
     room = sc.stops.window
     windows = (
@@ -448,7 +635,8 @@ def _candidates(
         else ()
     )
     out = []
-    for k in sorted(order, key=lambda k: entries[k][0]):
+    kept = sorted(order, key=lambda k: entries[k][0])
+    for k in kept:
         sid, name, lon, lat, insee, site = entries[k]
         key = f"site:{site}" if site else f"commune:{insee}"
         idx = places.add(key, name, lon, lat, insee)
@@ -462,7 +650,7 @@ def _candidates(
             windows=windows,
             features=frozenset(sc.stops.features),
             mandatory=False,
-            value=float(values[k]),
+            value=float(c.value or 0.0),
             insee=insee,
         )
         commune = resolver.communes.get(insee).name if insee in resolver.communes else None  # type: ignore[union-attr]
@@ -472,7 +660,12 @@ def _candidates(
                 StopInfo(sid, name, "candidate", insee, commune, lon, lat, site, covers=covers[k]),
             )
         )
-    return out
+    if levels is not None:
+        renum = -np.ones(n, dtype=np.int64)
+        renum[kept] = np.arange(len(kept))
+        sel = renum[levels.stop] >= 0
+        levels = _Levels(levels.commune[sel], renum[levels.stop[sel]], levels.level[sel])
+    return out, levels
 
 
 def _requests(
@@ -524,11 +717,15 @@ def _requests(
     return out
 
 
-def _vehicles(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Context) -> list[Vehicle]:
+def _vehicles(
+    f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Context
+) -> tuple[list[Vehicle], _Service]:
     out = []
+    areas: dict[str, _Area | None] = {}
     for i, spec in enumerate(f.scenario.vehicles):
         loc: Loc = ("vehicles", i)
         assert spec.base is not None
+        area = resolver.vehicle_area(spec.area, loc + ("area",)) if spec.area else None
         start, base_name, base_insee = resolver.place(
             places, spec.base, loc + ("base",), f"base:{spec.id}"
         )
@@ -563,8 +760,89 @@ def _vehicles(f: ScenarioFile, resolver: _Resolver, places: _Places, ctx: Contex
                     cost_per_hour=spec.cost_per_hour,
                 )
             )
-            ctx.vehicles[vid] = VehicleInfo(vid, vname, base_name, base_insee, spec)
-    return out
+            ctx.vehicles[vid] = VehicleInfo(
+                vid,
+                vname,
+                base_name,
+                base_insee,
+                spec,
+                area=area.codes if area else (),
+                area_label=area.label if area else None,
+            )
+            areas[vid] = area
+    service = _Service(areas)
+    if not service.restricted:
+        _check_bases(f, ctx)
+    return out, service
+
+
+class _Service:
+    """Which vehicles may serve a commune: those whose area holds it, and those without one."""
+
+    def __init__(self, areas: dict[str, _Area | None]):
+        self.areas = areas
+        self.anywhere = frozenset(v for v, a in areas.items() if a is None)
+        self.restricted = len(self.anywhere) < len(areas)
+
+    def vehicles(self, insee: str | None) -> frozenset[str] | None:
+        """The vehicles that may serve a stop in commune ``insee`` (None: any vehicle)."""
+        if not self.restricted:
+            return None
+        found = self.anywhere | {
+            v for v, a in self.areas.items() if a is not None and insee in a.insee
+        }
+        return None if len(found) == len(self.areas) else frozenset(found)
+
+    def serves(self, insee: str | None) -> bool:
+        return self.vehicles(insee) != frozenset()
+
+    def communes(self) -> list[CommunePoint]:
+        """The communes of the union of the areas."""
+        found = {c.code: c for a in self.areas.values() if a is not None for c in a.communes}
+        return [found[c] for c in sorted(found)]
+
+    def describe(self) -> str:
+        """The areas in a few words, for messages: "van-1, van-2: département 45; bus: …"."""
+        by_label: dict[str, list[str]] = {}
+        for vid, a in self.areas.items():
+            if a is not None:
+                by_label.setdefault(a.label, []).append(vid)
+        return "; ".join(f"{', '.join(vids)}: {label}" for label, vids in by_label.items())
+
+    def check(
+        self, f: ScenarioFile, loc: Loc, pairs: list[tuple[Stop, StopInfo]]
+    ) -> list[tuple[Stop, StopInfo]]:
+        """The stops with their allowed vehicles; a stop no vehicle may serve is an error."""
+        out = []
+        for k, (stop, info) in enumerate(pairs):
+            allowed = self.vehicles(stop.insee)
+            if allowed == frozenset():
+                if stop.insee is None:
+                    raise f.error(
+                        (*loc, k),
+                        "no commune code, so no vehicle's area can hold it: give commune = "
+                        '"INSEE code" beside its place',
+                    )
+                name = f" ({info.commune})" if info.commune else ""
+                raise f.error(
+                    (*loc, k),
+                    f"commune {stop.insee}{name} is outside every vehicle's area "
+                    f"({self.describe()})",
+                )
+            out.append((replace(stop, vehicles=allowed), info))
+        return out
+
+
+def _check_bases(f: ScenarioFile, ctx: Context) -> None:
+    """Without any area, the vehicles share the scenario's territory: fine for one operator
+    (all bases in one département), an error when the bases are in several départements."""
+    deps = sorted({_departement_of(v.base_insee) for v in ctx.vehicles.values() if v.base_insee})
+    if len(deps) > 1:
+        raise f.error(
+            ("vehicles",),
+            f"the vehicles are based in {len(deps)} départements ({', '.join(deps)}): give each "
+            f'one an area, e.g. area = ["{deps[0]}"]',
+        )
 
 
 def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = False) -> Built:
@@ -577,7 +855,10 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     router = router_of(f)
     if f.scenario.asis is not None:
         built = build_asis(f, url, router)
-        built.context.kiosks = _kiosks(f, _Resolver(f, url), router, built.context.notes)
+        resolver = _Resolver(f, url)
+        if url is not None:
+            built.problem = _with_need(f, resolver, router, built.problem)
+        built.context.kiosks = _kiosks(f, resolver, router, built.context.notes)
         return built
     sc = f.scenario
     ctx = Context(
@@ -585,36 +866,46 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
     )
     resolver = _Resolver(f, url)
     places = _Places()
-    vehicles = _vehicles(f, resolver, places, ctx)
-    listed = _listed_stops(f, resolver, places)
-    need_values = sc.candidates is not None and (
-        sc.candidates.value is None or sc.candidates.communes == "all"
-    )
-    optional_listed = [
-        k
-        for k, (s, _) in enumerate(listed)
-        if not s.mandatory and sc.stops.entries[k].value is None
-    ]
+    vehicles, service = _vehicles(f, resolver, places, ctx)
+    listed = service.check(f, ("stops", "list"), _listed_stops(f, resolver, places))
+    valued = [k for k, _ in enumerate(listed) if sc.stops.entries[k].value is None]
     need = None
-    if url is not None and (need_values or optional_listed):
+    if url is not None and (listed or sc.candidates is not None):
         if sc.candidates is not None and isinstance(sc.candidates.communes, list):
             resolver.need_communes(
                 (code, ("candidates", "communes", i))
                 for i, code in enumerate(sc.candidates.communes)
             )
-        area = resolver.area() if not sc.territory.empty else _around(resolver)
-        need = _need(resolver, area, router, sc.coverage.threshold)
-    if need is not None and optional_listed:
-        pts = [listed[k][1] for k in optional_listed]
-        values, covers = _values(
-            need, router, [p.lon for p in pts], [p.lat for p in pts], sc.coverage.threshold
-        )  # type: ignore[misc]
-        for k, value, cov in zip(optional_listed, values, covers):
-            stop, info = listed[k]
-            listed[k] = (replace(stop, value=float(value)), replace(info, covers=cov))
+        if not sc.territory.empty:
+            area = resolver.area()
+        elif service.restricted and not service.anywhere:
+            area = service.communes()  # every vehicle has an area: their union
+        else:
+            area = _around(resolver)
+        need = _need(f, resolver, area, router)
+    listed_levels = None
+    if need is not None:
+        pts = [listed[k][1] for k in valued]
+        stops_ = [listed[k][0] for k in valued]
+        listed_levels = _stop_levels(
+            f,
+            need,
+            router,
+            [(p.lon, p.lat, p.insee) for p in pts],  # type: ignore[misc]
+            [s.frequency for s in stops_],
+            [s.duration for s in stops_],
+        )
+        for j, cov in enumerate(listed_levels.covers(need, len(valued))):
+            stop, info = listed[valued[j]]
+            listed[valued[j]] = (stop, replace(info, covers=cov))
     taken = {s.id for s, _ in listed} | {s.insee for s, _ in listed if s.insee}
-    candidates = _candidates(f, resolver, places, need, router, taken)
-    requests = _requests(f, resolver, places, ctx, include_personal)
+    candidates, cand_levels = _candidates(
+        f, resolver, places, need, router, taken, listed_levels, service.serves
+    )
+    candidates = service.check(f, ("candidates",), candidates)
+    requests = service.check(
+        f, ("requests",), _requests(f, resolver, places, ctx, include_personal)
+    )
     pairs = listed + candidates + requests
     for _, info in pairs:
         ctx.stops[info.id] = info
@@ -632,11 +923,15 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
         ctx.notes.append("Aucune commune candidate ne remplit les conditions de [candidates].")
     ctx.kiosks = _kiosks(f, resolver, router, ctx.notes)
     durations, distances = location_matrices(places.locations, router)
+    stability = stability_section(f)
     objective = Objective(
         value_weight=sc.objective.value_weight,
         km_weight=sc.objective.km_weight,
         hour_weight=sc.objective.hour_weight,
         regularity_tolerance=sc.objective.regularity_tolerance,
+        day_change_penalty=stability.day_change if stability else 0.0,
+        time_change_penalty=stability.time_change if stability else 0.0,
+        time_tolerance=stability.time_tolerance if stability else 15.0,
     )
     problem = Problem(
         horizon=f.horizon,
@@ -648,8 +943,61 @@ def build(f: ScenarioFile, *, db: str | None = None, include_personal: bool = Fa
         objective=objective,
         name=sc.name,
         meta={"scenario": str(f.path)},
+        **_need_model(
+            need,
+            [(listed[k][0].id) for k in valued],
+            listed_levels,
+            [s.id for s, _ in candidates],
+            cand_levels,
+        ),
     )
+    problem = with_published(f, problem, ctx, url, router)
     return Built(problem, ctx, f)
+
+
+def _with_need(f: ScenarioFile, resolver: _Resolver, router: Router, problem: Problem) -> Problem:
+    """``problem`` with the communes of the territory and the levels its stops bring (for a
+    published rota, whose stops are built elsewhere)."""
+    stops = [s for s in problem.stops if s.kind is StopKind.STOP and s.insee]
+    if f.scenario.territory.empty:
+        resolver.need_communes(((s.insee, ()) for s in stops), point=False)  # type: ignore[misc]
+        area = _around(resolver)
+    else:
+        area = resolver.area()
+    need = _need(f, resolver, area, router)
+    places = [problem.locations[s.location] for s in stops]
+    levels = _stop_levels(
+        f,
+        need,
+        router,
+        [(p.lon, p.lat, s.insee) for p, s in zip(places, stops)],  # type: ignore[misc]
+        [s.frequency for s in stops],
+        [s.duration for s in stops],
+    )
+    return replace(problem, **_need_model(need, [s.id for s in stops], levels, [], None))
+
+
+def _need_model(
+    need: _Need | None,
+    listed_ids: list[str],
+    listed: _Levels | None,
+    candidate_ids: list[str],
+    candidates: _Levels | None,
+) -> dict[str, Any]:
+    """The problem's communes and reach (planner.tours.model.Reach) from the levels computed."""
+    if need is None:
+        return {}
+    communes = tuple(
+        Commune(c.code, c.name, float(w), float(e))
+        for c, w, e in zip(need.communes, need.need, need.existing)
+    )
+    out: list[Reach] = []
+    for ids, levels in ((listed_ids, listed), (candidate_ids, candidates)):
+        if levels is None:
+            continue
+        for c, st, lv in zip(levels.commune.tolist(), levels.stop.tolist(), levels.level.tolist()):
+            out.append(Reach(ids[st], c, lv))
+    return {"communes": communes, "reach": tuple(out)}
 
 
 # --- kiosks and the help already there ----------------------------------------------------------

@@ -161,7 +161,7 @@ def check_scenario(f: ScenarioFile) -> None:
     sc = f.scenario
     horizon = f.horizon
     if sc.asis is not None:
-        for key in ("stops", "candidates", "requests"):
+        for key in ("stops", "candidates", "requests", "stability"):
             if key in f.data:
                 raise f.error(
                     (key,), "an [asis] scenario evaluates a published rota: remove this section"
@@ -186,8 +186,12 @@ def check_scenario(f: ScenarioFile) -> None:
         and sc.territory.empty
         and sc.candidates is not None
         and sc.candidates.communes == "all"
+        and not all(v.area for v in sc.vehicles)
     ):
-        raise f.error(("candidates", "communes"), 'communes = "all" needs a [territory]')
+        raise f.error(
+            ("candidates", "communes"),
+            'communes = "all" needs a [territory] or an area for every vehicle',
+        )
 
     ids: dict[str, Loc] = {}
     for i, v in enumerate(sc.vehicles):
@@ -228,10 +232,39 @@ def check_scenario(f: ScenarioFile) -> None:
             value = getattr(v, key)
             if value is not None and value <= 0:
                 raise f.error(loc + (key,), f"expected a positive duration, got {value:g} minutes")
+        if v.area is not None:
+            _check_area(f, i, v.area)
 
     _check_stops(f)
     _check_requests(f)
     _check_kiosks(f)
+
+
+def is_commune_code(code: str) -> bool:
+    """True for an INSEE commune code among the codes of an ``area``."""
+    return len(code) == 5
+
+
+def _check_area(f: ScenarioFile, i: int, area: list[str]) -> None:
+    """A vehicle's ``area``: not empty, no code twice, communes only without a database."""
+    loc: Loc = ("vehicles", i, "area")
+    if f.scenario.asis is not None:
+        raise f.error(loc, "an [asis] rota keeps its published communes: remove area")
+    if not area:
+        raise f.error(
+            loc, 'expected at least one code (e.g. area = ["45"]); remove area to serve anywhere'
+        )
+    seen: set[str] = set()
+    for j, code in enumerate(area):
+        if code in seen:
+            raise f.error(loc + (j,), f"{code} is listed twice")
+        seen.add(code)
+        if f.scenario.data.standalone and not is_commune_code(code):
+            raise f.error(
+                loc + (j,),
+                f"{code}: a standalone scenario (data.standalone = true) has no database to "
+                "list the communes of a département or an EPCI: give INSEE commune codes",
+            )
 
 
 def _check_kiosks(f: ScenarioFile) -> None:
@@ -290,6 +323,13 @@ def _check_standalone(f: ScenarioFile) -> None:
     if sc.asis is not None:
         raise f.error(
             ("asis",), "an [asis] rota is read from the database: not in a standalone scenario"
+        )
+    st = sc.stability
+    if st is not None and (st.published is not None or st.rota is not None):
+        key = "published" if st.published is not None else "rota"
+        raise f.error(
+            ("stability", key),
+            "a published rota is read from the database: not in a standalone scenario",
         )
 
 

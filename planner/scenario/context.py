@@ -39,13 +39,16 @@ class StopInfo:
 
 @dataclass(frozen=True, slots=True)
 class VehicleInfo:
-    """A vehicle's name, base and the cost fields of its scenario entry (``spec``)."""
+    """A vehicle's name, base, service area and the cost fields of its scenario entry
+    (``spec``)."""
 
     id: str
     name: str
     base: str  # name of the base
     base_insee: str | None
     spec: VehicleSpec | None = None
+    area: tuple[str, ...] = ()  # codes of its service area as written (empty: anywhere)
+    area_label: str | None = None  # French words for it: "département 45"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,7 @@ class Context:
             },
             "vehicles": {
                 v.id: {"name": v.name, "base": v.base, "base_insee": v.base_insee}
+                | ({"area": list(v.area), "area_label": v.area_label} if v.area else {})
                 for v in self.vehicles.values()
             },
             "notes": list(self.notes),

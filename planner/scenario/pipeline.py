@@ -8,15 +8,18 @@ no file: callers decide what to show and where to write.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from planner.analysis.visitors import ExpectedVisitors, expected_visitors, months_per_year
 from planner.engine.base import Frozen, ProgressCallback, SolveOptions
 from planner.errors import InfeasibleError, PlanError, ScenarioError
+from planner.outputs.report import stability_meta
 from planner.scenario.build import build
 from planner.scenario.context import Built, database_url
 from planner.scenario.files import ScenarioFile
 from planner.scenario.provenance import provenance
+from planner.scenario.stability import with_initial
 from planner.tours import feasibility
 from planner.tours.model import Problem
 from planner.tours.plan import Plan, PlanMeta
@@ -28,6 +31,7 @@ __all__ = [
     "check_plan_matches",
     "frozen_parts",
     "plan_scenario",
+    "plan_visitors",
     "solve_options",
 ]
 
@@ -81,6 +85,26 @@ def _meta(
     meta.context = built.context.to_dict()
     meta.schedule = schedule_meta(built.problem, plan)  # cycle, bases, legs: for exports
     return meta
+
+
+def plan_visitors(built: Built, plan: Plan) -> ExpectedVisitors:
+    """The plan's expected visitors per year (:mod:`planner.analysis.visitors`), with the
+    scenario's ``[visitors]`` parameters, its working weeks (``[costs]``) and each vehicle's
+    agents on board (``staff``)."""
+    f = built.scenario
+    assert f is not None, "plan_visitors() needs a Built made from a scenario file"
+    staff = {
+        vid: info.spec.staff
+        for vid, info in built.context.vehicles.items()
+        if info.spec is not None
+    }
+    return expected_visitors(
+        built.problem,
+        plan,
+        f.scenario.visitors.parameters(),
+        months=months_per_year(f.scenario.costs.working_weeks_per_year),
+        staff=staff,
+    )
 
 
 @dataclass
@@ -171,6 +195,8 @@ def plan_scenario(
             if initial is not None:
                 check_plan_matches(built.problem, initial[0], str(initial[1]), str(f.path))
                 start = initial[0]
+                # With [stability], the previous plan's days are the published ones.
+                built = replace(built, problem=with_initial(f, built.problem, start))
             plan = get_engine(engine).solve(
                 built.problem, used, initial=start, frozen=frozen, progress=progress
             )
@@ -186,4 +212,12 @@ def plan_scenario(
     if frozen:
         plan.meta.frozen = {"days": sorted(frozen.days), "stops": sorted(frozen.stops)}
     plan.meta.validation = summary(report)
+    stability = stability_meta(built.problem, report)
+    if stability is not None:
+        plan.meta.stability = stability
+    if built.problem.communes:
+        plan.meta.visitors = plan_visitors(built, plan).to_dict() | {
+            "threshold": f.scenario.coverage.threshold,  # the levels' (the rate's: 30 min)
+            "model": "docs/visitors.md",
+        }
     return Planned(built, plan, report)

@@ -8,9 +8,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
+from planner.access.service import ServiceLevels
+from planner.analysis.visitors import (
+    DEFAULT_HIGH,
+    DEFAULT_LOW,
+    DEFAULT_PER_AGENT_HOUR,
+    FITTED_RATE,
+    VisitorParameters,
+)
 from planner.scenario.values import (
     HALF_DAY_MINUTES,
     PERSONAL_FIELDS,
+    AreaCode,
+    Clock,
     DayList,
     DayValue,
     Departement,
@@ -26,6 +36,7 @@ from planner.scenario.values import (
     WindowValue,
     candidate_communes,
     check_place,
+    minutes_value,
     shown,
     whole_number,
 )
@@ -134,6 +145,8 @@ class VehicleSpec(_Model):
     cost_per_km: float = Field(default=0.0, ge=0)
     cost_per_hour: float = Field(default=0.0, ge=0)
     count: int = Field(default=1, ge=1, le=50)
+    # Service area: départements, EPCI (SIREN) or communes (INSEE); None: anywhere.
+    area: list[AreaCode] | None = None
     # For cost comparisons (issue 5); None: the [costs] default.
     staff: int = Field(default=1, ge=1)
     purchase_cost: float | None = Field(default=None, ge=0)
@@ -180,12 +193,16 @@ class StopSpec(_Model):
     features: list[str] | None = None
     seats: int = Field(default=0, ge=0)
     day: DayList | None = None  # fixed day(s): "2e mardi", ["mardi semaine 1", …]
+    published_day: DayList | None = None  # day(s) residents know today ([stability])
+    published_start: Clock | None = None  # the start time they know, "09:30"
 
     @model_validator(mode="after")
     def _place(self) -> StopSpec:
         check_place(self.commune, self.site, self.lon, self.lat)
         if self.window is not None and self.windows is not None:
             raise ValueError("give window or windows, not both")
+        if self.published_start is not None and self.published_day is None:
+            raise ValueError("published_start needs published_day (the day residents know)")
         return self
 
     @property
@@ -272,6 +289,60 @@ class CoverageSection(_Model):
     borne_reach: float = Field(default=10.0, gt=0)
 
 
+class FrequencyWeights(_Model):
+    """Weight of a permanence's frequency in its service level (planner.access.service)."""
+
+    weekly: float = Field(default=1.0, gt=0, le=1)
+    fortnightly: float = Field(default=0.8, gt=0, le=1)
+    monthly: float = Field(default=0.6, gt=0, le=1)
+    once: float = Field(default=0.3, gt=0, le=1)
+
+
+class ValueSection(_Model):
+    """How a plan's value is counted: each commune's need times the gain of its service level,
+    once (docs/planning-model.md). ``mode = "flat"``: covered or not, once (maximal covering)."""
+
+    mode: Literal["service", "flat"] = "service"
+    need: Literal["population_ifn", "population"] = "population_ifn"
+    frequency: FrequencyWeights = FrequencyWeights()
+    full_day_hours: float = Field(default=5.0, gt=0, le=24)
+    neighbour: float = Field(default=0.5, gt=0, le=1)
+    at_threshold: float = Field(default=0.25, ge=0, le=1)
+    kiosk: float = Field(default=0.25, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _levels(self) -> ValueSection:
+        self.levels()  # ParameterError (a ValueError) naming the key
+        return self
+
+    def levels(self) -> ServiceLevels:
+        w = self.frequency
+        return ServiceLevels(
+            mode=self.mode,
+            frequency={
+                Frequency.WEEKLY: w.weekly,
+                Frequency.FORTNIGHTLY: w.fortnightly,
+                Frequency.MONTHLY: w.monthly,
+                Frequency.ONCE: w.once,
+            },
+            full_day_hours=self.full_day_hours,
+            neighbour=self.neighbour,
+            at_threshold=self.at_threshold,
+            kiosk=self.kiosk,
+        )
+
+
+class ExistingSpec(_Model):
+    """A permanence of another operator (another bus's published stop, a conseiller's
+    permanence): existing service the plan fills the gaps of instead of duplicating it."""
+
+    commune: Insee
+    name: Name | None = None
+    frequency: FrequencyValue = Frequency.MONTHLY
+    permanence: PermanenceValue = Permanence(HALF_DAY_MINUTES, with_lunch=False)
+    operator: str = ""
+
+
 class CostsSection(_Model):
     """Rates of the yearly cost model (:mod:`planner.analysis.costs`, ``itinerance compare``).
 
@@ -312,6 +383,60 @@ class KiosksSection(_Model):
     candidates: list[Insee] | None = None
 
 
+# Defaults of [stability], in objective units per visit (km with the default km_weight = 1);
+# their reasoning is in docs/scenarios.md ("[stability]").
+DEFAULT_DAY_CHANGE = 100.0
+DEFAULT_TIME_CHANGE = 20.0
+DEFAULT_TIME_TOLERANCE = 15.0
+MAX_TIME_TOLERANCE = 120.0
+
+
+def _tolerance(value: Any) -> float:
+    minutes = minutes_value(value)
+    if minutes > MAX_TIME_TOLERANCE:
+        raise ValueError(
+            f"expected at most {MAX_TIME_TOLERANCE:g} minutes (beyond, any time of the day "
+            f"counts as the published one), got {shown(value)}"
+        )
+    return minutes
+
+
+class StabilitySection(_Model):
+    """Days (and times) residents already know: keep them unless a change pays.
+
+    ``published``: a scenario file (relative to this one) whose ``[asis]`` rota is the published
+    one, or ``rota``: the ``id_fs`` of that rota in the France Services list (as ``[asis]``);
+    stops are matched by commune. With ``plan --initial``, the previous plan's days count as
+    published for stops that have none.
+    """
+
+    day_change: float = Field(default=DEFAULT_DAY_CHANGE, ge=0, allow_inf_nan=False)
+    time_change: float = Field(default=DEFAULT_TIME_CHANGE, ge=0, allow_inf_nan=False)
+    time_tolerance: Annotated[float, PlainValidator(_tolerance)] = DEFAULT_TIME_TOLERANCE
+    published: str | None = Field(default=None, min_length=1)
+    rota: str | None = Field(default=None, min_length=1)
+    departement: Departement | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> StabilitySection:
+        if self.published is not None and self.rota is not None:
+            raise ValueError("give published (a scenario file) or rota (an id_fs), not both")
+        return self
+
+
+class VisitorsSection(_Model):
+    """The expected visitors model (:mod:`planner.analysis.visitors`, docs/visitors.md):
+    ``rate`` fitted on La Rur@linette 2023, the capacity per agent and hour, and the range."""
+
+    rate: float = Field(default=FITTED_RATE, gt=0)  # visitors a year per unit of need × level
+    per_agent_hour: float = Field(default=DEFAULT_PER_AGENT_HOUR, gt=0)
+    low: float = Field(default=DEFAULT_LOW, gt=0, le=1)
+    high: float = Field(default=DEFAULT_HIGH, ge=1)
+
+    def parameters(self) -> VisitorParameters:
+        return VisitorParameters(self.rate, self.per_agent_hour, self.low, self.high)
+
+
 class AsisSection(_Model):
     """Evaluate a France Services rota as parsed from the national list, instead of planning."""
 
@@ -334,6 +459,10 @@ class Scenario(_Model):
     objective: ObjectiveSection = ObjectiveSection()
     solver: SolverSection = SolverSection()
     coverage: CoverageSection = CoverageSection()
+    value: ValueSection = ValueSection()
+    existing: list[ExistingSpec] = []
     costs: CostsSection = CostsSection()
     kiosks: KiosksSection | None = None
     asis: AsisSection | None = None
+    stability: StabilitySection | None = None
+    visitors: VisitorsSection = VisitorsSection()

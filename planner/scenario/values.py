@@ -236,9 +236,19 @@ def _room(value: Any) -> tuple[float, float]:
     return (0.0, 24 * 60.0) if value is False else _time_range(value)
 
 
+def _clock_value(value: Any) -> float:
+    """``"09:30"`` → ``570.0``."""
+    minutes = _clock(value) if isinstance(value, str) else None
+    if minutes is None:
+        raise ValueError(f'expected a time "HH:MM", got {shown(value)}')
+    return minutes
+
+
 TimeRange = Annotated[tuple[float, float], PlainValidator(_time_range)]
+Clock = Annotated[float, PlainValidator(_clock_value)]
 RoomRange = Annotated[tuple[float, float], PlainValidator(_room)]
 Minutes = Annotated[float, PlainValidator(_minutes)]
+minutes_value = _minutes
 PermanenceValue = Annotated[Permanence, PlainValidator(_permanence)]
 Weekday = Annotated[int, PlainValidator(_weekday)]
 DayValue = Annotated[DaySel, PlainValidator(DaySel.parse)]
@@ -268,6 +278,18 @@ def _insee(value: Any) -> str:
         return value.strip().upper()
     raise ValueError(
         f'expected an INSEE commune code (5 characters, e.g. "36044"), got {shown(value)}'
+    )
+
+
+def _area_code(value: Any) -> str:
+    """A code of a vehicle's service area: département, EPCI (SIREN) or commune (INSEE)."""
+    if isinstance(value, str) and re.fullmatch(
+        r"\s*(\d{2}|9[78]\d|2[AB]|\d{9}|\d{5}|2[AB]\d{3})\s*", value, re.IGNORECASE
+    ):
+        return value.strip().upper()
+    raise ValueError(
+        'expected a département ("45", "2A"), an EPCI SIREN (9 digits) or an INSEE commune code '
+        f"(5 characters), got {shown(value)}"
     )
 
 
@@ -308,6 +330,7 @@ def whole_number(*allowed: int) -> Any:
 Name = Annotated[str, PlainValidator(_name)]
 Departement = Annotated[str, PlainValidator(_code)]
 Insee = Annotated[str, PlainValidator(_insee)]
+AreaCode = Annotated[str, PlainValidator(_area_code)]
 
 
 def candidate_communes(value: Any) -> str | list[str]:

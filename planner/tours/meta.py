@@ -13,8 +13,10 @@ Who fills what:
   :func:`planner.scenario.provenance.provenance`: ``created``, ``travel`` (the router),
   ``inputs`` (the files with their sha256), ``data`` (the database and its datasets' vintages)
   and ``versions``; then ``context`` (:meth:`planner.scenario.context.Context.to_dict`),
-  ``schedule`` (:func:`planner.tours.schedule.schedule_meta`), ``frozen`` and ``validation``
-  (:func:`planner.tours.validator.summary`);
+  ``schedule`` (:func:`planner.tours.schedule.schedule_meta`), ``frozen``, ``validation``
+  (:func:`planner.tours.validator.summary`) and ``stability``
+  (:func:`planner.outputs.report.stability_meta`) and ``visitors``
+  (:func:`planner.scenario.pipeline.plan_visitors`);
 - ``[asis]`` plans: ``service`` and ``rota_text``; the demo: ``overrides``.
 
 The JSON keeps its key order: keys are written in the order they were first set, as a ``dict``
@@ -83,6 +85,8 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "schedule": (_is_dict, "an object"),
     "frozen": (_is_dict, "an object"),
     "validation": (_is_dict, "an object"),
+    "stability": (_is_dict, "an object"),
+    "visitors": (_is_dict, "an object"),
     "service": (_is_str, "a string"),
     "rota_text": (_is_str, "a string"),
     "overrides": (_is_dict, "an object"),
@@ -121,6 +125,10 @@ class PlanMeta:
     schedule: dict[str, Any] | None = None  # schedule_meta(): cycle, bases, legs
     frozen: dict[str, Any] | None = None  # {"days": [...], "stops": [...]} kept from the initial
     validation: dict[str, Any] | None = None  # validator.summary(): ok, violations, figures
+    # What changes for residents of stops with published days (outputs.report.stability_meta)
+    stability: dict[str, Any] | None = None
+    # Expected visitors per year and their range (planner.analysis.visitors, docs/visitors.md)
+    visitors: dict[str, Any] | None = None
     # [asis] plans and the demo
     service: str | None = None
     rota_text: str | None = None

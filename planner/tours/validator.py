@@ -26,6 +26,7 @@ from planner.errors import PlanError
 from planner.french import format_duration_fr, format_range_fr, format_time_fr
 from planner.tours.model import Problem, Stop, StopKind, Vehicle
 from planner.tours.plan import Plan, Route, Visit
+from planner.tours.value import need_served
 from planner.tours.wording import day_label_en, join_en, weekday_en
 
 __all__ = [
@@ -146,6 +147,24 @@ class DayFigures:
 
 
 @dataclass(slots=True)
+class PublishedChange:
+    """What a plan changes for the residents of a stop with published days (stability).
+
+    ``status``: ``"unchanged"`` (every published day kept, at the published time within the
+    tolerance, or the time is not known), ``"time"`` (every day kept, some at another time),
+    ``"day"`` (some published day no longer served, or served by another vehicle than the
+    published one), ``"unserved"`` (the plan does not serve the stop).
+    """
+
+    stop: str
+    status: str
+    days_before: list[int]
+    days_after: list[int]
+    start_before: float | None
+    start_after: float | None  # start of the plan's first visit on a kept day, else its first
+
+
+@dataclass(slots=True)
 class PlanFigures(_Monthly):
     """What a plan delivers and costs, recomputed from the problem's matrices.
 
@@ -168,16 +187,37 @@ class PlanFigures(_Monthly):
     mandatory_total: int = 0
     value_served: float = 0.0  # sum of ``value`` of the optional stops served
     value_total: float = 0.0  # sum of ``value`` of every optional stop
+    # Need served, each commune once (planner.tours.value): Σ need × (level − existing).
+    need_served: float = 0.0
+    need_possible: float = 0.0  # with every stop of the problem served
+    need_total: float = 0.0  # with a full service level everywhere
+    communes_improved: int = 0
+    communes_reachable: int = 0
     presence_hours_per_month: dict[str, float] = field(default_factory=dict)
     per_vehicle: list[VehicleFigures] = field(default_factory=list)
     per_day: list[DayFigures] = field(default_factory=list)
+    # Stability: published visits (one per published day of a stop) kept on their day at their
+    # time, kept on their day at another time, moved to another day (or vehicle), and stops.
+    published_visits: int = 0
+    published_kept: int = 0
+    published_time_changed: int = 0
+    published_day_changed: int = 0
+    published_stops: int = 0
+    published_stops_same_days: int = 0  # stops whose every published day is kept
+    published_changes: list[PublishedChange] = field(default_factory=list)
 
     @property
     def presence_hours_total_per_month(self) -> float:
         return sum(self.presence_hours_per_month.values())
 
+    @property
+    def value(self) -> float:
+        """What the objective rewards (before ``value_weight``): need served plus the own values
+        of the optional stops served."""
+        return self.need_served + self.value_served
+
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self) | self.monthly()
+        out = asdict(self) | self.monthly() | {"value": self.value}
         for vf, d in zip(self.per_vehicle, out["per_vehicle"], strict=True):
             d.update(vf.monthly())
         return out
@@ -760,9 +800,73 @@ def _figures(
             fig.value_served += stop.value if visits else 0.0
         if visits:
             fig.presence_hours_per_month[stop.id] = len(visits) * stop.duration / 60 * cpm
+    if p.communes:
+        need = need_served(p, served_by)
+        fig.need_served = need.served
+        fig.need_possible = need.possible
+        fig.need_total = need.total
+        fig.communes_improved = need.communes_improved
+        fig.communes_reachable = need.communes_reachable
     fig.per_vehicle = list(per_vehicle.values())
     fig.per_day = list(per_day.values())
+    _published_figures(p, fig, served_by)
     return fig
+
+
+def _published_figures(
+    p: Problem, fig: PlanFigures, served_by: dict[str, list[tuple[Route, Visit]]]
+) -> None:
+    """Count, for every stop with published days, the published visits the plan keeps, moves to
+    another time or to another day. A change is allowed (it only costs): no violation."""
+    tol = p.objective.time_tolerance + 1e-6
+    for stop in p.stops:
+        pub = stop.published
+        if pub is None:
+            continue
+        visits = served_by.get(stop.id, [])
+        fig.published_stops += 1
+        fig.published_visits += len(pub.days)
+        kept = time_changed = 0
+        first_kept = None
+        for day in pub.days:
+            on_day = [
+                vis
+                for route, vis in visits
+                if route.day == day and (pub.vehicle is None or route.vehicle == pub.vehicle)
+            ]
+            if not on_day:
+                continue
+            first_kept = on_day[0].start if first_kept is None else first_kept
+            if pub.start is None or any(abs(v.start - pub.start) <= tol for v in on_day):
+                kept += 1
+            else:
+                time_changed += 1
+        fig.published_kept += kept
+        fig.published_time_changed += time_changed
+        fig.published_day_changed += len(pub.days) - kept - time_changed
+        if kept + time_changed == len(pub.days):
+            fig.published_stops_same_days += 1
+        if not visits:
+            status = "unserved"
+        elif kept + time_changed < len(pub.days):
+            status = "day"
+        elif time_changed:
+            status = "time"
+        else:
+            status = "unchanged"
+        start_after = (
+            first_kept if first_kept is not None else (visits[0][1].start if visits else None)
+        )
+        fig.published_changes.append(
+            PublishedChange(
+                stop.id,
+                status,
+                sorted(pub.days),
+                sorted({route.day for route, _ in visits}),
+                pub.start,
+                start_after,
+            )
+        )
 
 
 def validate(problem: Problem, plan: Plan, *, tol: float = 1e-6) -> ValidationReport:

@@ -55,9 +55,10 @@ def test_the_demo_shows_the_gaps_and_both_rotas_checked(full_demo):
     assert "Plan valide : toutes les contraintes sont respectées" in text
     assert "Comparaison des scénarios" in text and "Aujourd'hui (référence)" in text
     # Deterministic mode: the same optimised rota on any machine (La Rur@linette's 19 communes
-    # on other days, plus 2 optional communes by need).
+    # on their published days, plus 2 optional communes by need).
     assert "Arrêts desservis : 21 sur 34 ; obligatoires : 19 sur 19." in text
-    assert "Par mois : 1\u202f612 km" in text
+    assert "Par mois : 1\u202f606 km" in text
+    assert "19 communes sur 19 gardent leur jour publié." in text
 
 
 @pytest.mark.slow

@@ -170,6 +170,26 @@ CASES: dict[str, Case] = {
     "région that does not exist": Case(
         {}, ("coverage", "--region", "99", "--db", "{db}"), "unknown région '99'"
     ),
+    # --- vehicles' service areas (issue 9: 2) ---------------------------------------------------
+    "empty area": plan(
+        scenario('max_drive = "3h"', 'max_drive = "3h"\narea = []'),
+        "x.toml:33: vehicles[0].area: expected at least one code",
+    ),
+    "malformed area code": plan(
+        scenario('max_drive = "3h"', 'max_drive = "3h"\narea = ["4"]'),
+        'x.toml:33: vehicles[0].area[0]: expected a département ("45", "2A")',
+    ),
+    "département area without a database": plan(
+        scenario('max_drive = "3h"', 'max_drive = "3h"\narea = ["36"]'),
+        "x.toml:33: vehicles[0].area[0]: 36: a standalone scenario",
+    ),
+    "area and stops without a commune code": Case(
+        scenario('max_drive = "3h"', 'max_drive = "3h"\narea = ["36018"]'),
+        ("plan", "{dir}/x.toml", "-o", "{dir}/plan.json", "--time-limit", "1"),
+        "x.toml:44: stops.list[0]: no commune code, so no vehicle's area can hold it",
+        outputs=("plan.json",),
+        data=True,  # the COG checks the area's commune code
+    ),
     # --- users' CSV files (issue 11: 11) -------------------------------------------------------
     "DOS code page": import_borne(
         b"identifiant;nom;code_insee\nb1;Borne \x81;36044\n",

@@ -556,3 +556,23 @@ def test_map_tour_command_without_its_scenario_warns_and_still_names_the_days(
     assert code == 0 and "scénario de" in err and "introuvable" in err
     html = (tmp_path / "t.html").read_text(encoding="utf-8")
     assert "Semaine 1 — " in html and "Minibus nord" in html
+
+
+def test_the_title_prints_the_validators_need_served_counted_once():
+    """The map's figures line repeats the validator's need served (the figure every output
+    prints), never a sum over stops."""
+    from maps.tour.build import _figures_line
+    from planner.tours.meta import PlanMeta
+
+    figures = {
+        "km_per_month": 1234.4,
+        "drive_hours_per_month": 20.0,
+        "presence_hours_per_month": {"a": 5.0},
+        "need_served": 18084.55,
+        "need_possible": 25921.65,
+    }
+    line = _figures_line(PlanMeta(validation={"figures": figures}))
+    assert line is not None
+    assert "Besoin servi" in line and "18\u202f085 sur 25\u202f922" in line
+    del figures["need_possible"]
+    assert "Besoin" not in (_figures_line(PlanMeta(validation={"figures": figures})) or "")

@@ -103,6 +103,16 @@ def test_every_example_plans_into_a_valid_plan(path, territory_url):
     assert fig.visits > 0, "an example that plans nothing shows nothing"
     if not done.built.is_asis:
         assert fig.stops_served + fig.requests_served > 0
+    # A vehicle whose area is départements never leaves them (read from the file, not the model).
+    areas = {
+        v.id: set(v.area)
+        for v in f.scenario.vehicles
+        if v.area and all(len(code) <= 3 for code in v.area)
+    }
+    for route in done.plan.routes:
+        for visit in route.visits if route.vehicle in areas else ():
+            insee = done.built.problem.stop_by_id[visit.stop].insee or ""
+            assert insee[: 3 if insee.startswith("97") else 2] in areas[route.vehicle], visit
     plan_json = done.plan.to_json()
     for r in f.scenario.requests:  # personal data never reaches the plan
         for value in r.personal().values():

@@ -90,7 +90,7 @@ def figures(
         asis=False,
         coverage=cov,
         service=ServiceFigures(
-            communes, {"weekly": communes}, 500, presence, communes, communes, 0, 0, kiosks
+            communes, {"weekly": communes}, 500, presence, 0.0, communes, communes, 0, 0, kiosks
         ),
         operations=OperationsFigures(1, 1, cost_km, 20.0, 100.0, 100.0, 1000.0, 1000.0, 3.1, 0),
         costs=costs,

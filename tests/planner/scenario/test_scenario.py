@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from planner.access.service import ServiceLevels
 from planner.errors import ScenarioError
 from planner.scenario.build import build
 from planner.scenario.files import load_scenario, parse_scenario
 from planner.scenario.keys import key_lines, key_path
 from planner.scenario.values import DAY_MINUTES, HALF_DAY_MINUTES
 from planner.tours.model import Frequency, StopKind
+from planner.tours.value import need_served
 
 REPO = Path(__file__).resolve().parents[3]
 SCENARIOS = sorted((REPO / "scenarios").glob("*.toml"))
@@ -410,8 +412,11 @@ def test_optimised_rurlinette_keeps_the_published_communes_mandatory(indre_url):
     assert p.locations[v.start_location].insee == "36044"
     candidates = [s for s in p.stops if not s.mandatory]
     assert 0 < len(candidates) <= 15
-    # A candidate's value is the need (population × IFN) of the communes it brings help nearer to.
-    assert all(s.value > 0 and built.context.stops[s.id].covers for s in candidates)
+    # A candidate's worth is the service level it brings the communes it reaches (counted once
+    # per commune in the plan's value), not an own value.
+    reached = {r.stop for r in p.reach}
+    assert all(s.value == 0 and s.id in reached for s in candidates)
+    assert all(built.context.stops[s.id].covers for s in candidates)
     assert not mandatory & {s.insee for s in candidates}
 
 
@@ -489,21 +494,27 @@ def test_candidate_list_is_valued_by_need_and_capped(indre_url, tmp_path):
     p = built.problem
     optional = [s for s in p.stops if not s.mandatory]
     assert len(optional) == 2 and "36236" not in {s.id for s in optional}
-    # Each value is the need of the communes it covers, from the loaded populations and IFN.
-    from geodata.query import commune_points
-
-    need = {
-        c.code: c.population * (c.ifn or 0) for c in commune_points(indre_url, departement="36")
-    }
+    # Need is counted per commune: candidates carry no own value, only the levels they bring.
+    assert all(s.value == 0 for s in optional)
+    levels = ServiceLevels()
     for s in optional:
-        covers = built.context.stops[s.id].covers
-        assert s.id in covers and s.value == pytest.approx(sum(need[c] for c in covers))
-    # The two kept are the two of highest value among the three.
-    all_three = build(
+        own = [r for r in p.reach if r.stop == s.id and p.communes[r.commune].code == s.insee]
+        existing = p.communes[own[0].commune].existing if own else 1.0
+        full = levels.permanence_level(s.frequency, s.duration)
+        # In its own commune a permanence brings its full level (when it beats the existing one).
+        assert (own and own[0].level == pytest.approx(full)) or full <= existing
+        covers = set(built.context.stops[s.id].covers)
+        assert covers == {p.communes[r.commune].code for r in p.reach if r.stop == s.id}
+    # The two kept are the first two of a greedy choice by need served, each counted given the
+    # listed stop and the candidate chosen before it (recomputed with planner.tours.value).
+    three = build(
         load_scenario(_scenario_file(tmp_path, indre_url, body.replace("max = 2", "max = 3")))
-    )
-    values = sorted((s.value for s in all_three.problem.stops if not s.mandatory), reverse=True)
-    assert sorted((s.value for s in optional), reverse=True) == values[:2]
+    ).problem
+    chosen = {"36236"}
+    for _ in range(2):
+        pool = [s.id for s in three.stops if not s.mandatory and s.id not in chosen]
+        chosen.add(max(pool, key=lambda c: (need_served(three, chosen | {c}).served, c)))
+    assert {s.id for s in optional} == chosen - {"36236"}
 
 
 @pytest.mark.slow

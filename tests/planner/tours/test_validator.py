@@ -206,6 +206,8 @@ CASES: dict[str, tuple[dict, Callable[[Plan], None], set[str]]] = {
     "duration": ({}, _visit(THU1, end=950), {"duration"}),
     "overlap": ({}, _route(TUE1, lunch=(720, 780)), {"overlap", "lunch_while_driving"}),
     "features": ({"migne": {"features": frozenset({"pmr", "wifi"})}}, lambda p: None, {"features"}),
+    # Migné lies in another vehicle's service area.
+    "area": ({"migne": {"vehicles": frozenset({"van2"})}}, lambda p: None, {"area"}),
     "seats": ({"migne": {"seats": 3}}, lambda p: None, {"seats"}),
     "capacity": (
         {"van1": {"capacity": 1.0}, "migne": {"demand": 2.0}},
