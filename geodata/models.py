@@ -30,6 +30,7 @@ __all__ = [
     "HostSite",
     "Vehicle",
     "DatasetLoad",
+    "ScenarioVersion",
     "TABLES",
 ]
 
@@ -232,6 +233,25 @@ class DatasetLoad(SQLModel, table=True):
     rows: int
 
 
+class ScenarioVersion(SQLModel, table=True):
+    """One saved version of a scenario's TOML text (the web app's history: who, when, what).
+
+    Versions are only added, never changed: restoring an earlier one saves it again as the
+    newest. ``scenario`` is the scenario's stable key (a slug chosen when it was created).
+    """
+
+    __tablename__ = "scenario_versions"
+    __table_args__ = (sa.UniqueConstraint("scenario", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    scenario: str = Field(index=True)
+    version: int
+    name: str  # the scenario's ``name`` in this version, for lists
+    toml: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    author: str
+    note: str = ""
+    saved_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+
 TABLES = [
     Commune,
     Epci,
@@ -244,4 +264,5 @@ TABLES = [
     HostSite,
     Vehicle,
     DatasetLoad,
+    ScenarioVersion,
 ]

@@ -13,6 +13,8 @@ Environment variable      Meaning                          Default
                           travel-time matrices
 ``ITINERANCE_OSRM_URL``   base URL of an OSRM server       none (offline travel-time model)
 ``ITINERANCE_OFFLINE``    ``1`` forbids any download       unset
+``ITINERANCE_APP_DIR``    folder of the web app's plan     ``<user data>/itinerance/app``
+                          files (``itinerance app``)
 ========================  ===============================  ========================================
 """
 
@@ -30,6 +32,7 @@ DB_URL_ENV = "ITINERANCE_DB"
 CACHE_DIR_ENV = "ITINERANCE_CACHE_DIR"
 OSRM_URL_ENV = "ITINERANCE_OSRM_URL"
 OFFLINE_ENV = "ITINERANCE_OFFLINE"
+APP_DIR_ENV = "ITINERANCE_APP_DIR"
 
 
 def data_dir() -> Path:
@@ -65,3 +68,11 @@ def osrm_url() -> str | None:
 def offline() -> bool:
     """True when downloads are forbidden (missing files then raise a clear error)."""
     return os.environ.get(OFFLINE_ENV, "") not in ("", "0", "false", "no")
+
+
+def app_dir() -> Path:
+    """Folder where ``itinerance app`` keeps the files of the plans it made."""
+    value = os.environ.get(APP_DIR_ENV)
+    if value:
+        return Path(value).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "app"

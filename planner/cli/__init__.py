@@ -24,6 +24,7 @@ from planner.cli import (  # noqa: F401,E402
     map_commands,
     planning,
     sweep,
+    web,
 )
 from planner.cli.app import app
 from planner.cli.common import err_console
