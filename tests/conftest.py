@@ -32,6 +32,11 @@ import pytest
 
 from geodata import settings
 
+# The browser fixtures are session-wide: one Playwright (and one Chromium) for every test that
+# needs them; a second sync_playwright() while the first is open fails ("Sync API inside the
+# asyncio loop"), so they are imported here once rather than in each folder's conftest.
+from support.browser import browser_session, offline_page, web_assets  # noqa: F401  (fixtures)
+
 TESTS = Path(__file__).resolve().parent
 TEST_BENCH = TESTS / "data" / "bench"
 BENCH_DIR_ENV = "ITINERANCE_BENCH_DIR"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from support.browser import browser_session, offline_page, web_assets  # noqa: F401  (fixtures)
 from support.map_inputs import MapInputs, real_inputs
 from support.map_inputs import tiny_inputs as _tiny_inputs
 

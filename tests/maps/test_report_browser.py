@@ -58,6 +58,10 @@ def test_standalone_report_in_the_browser(run_cli, offline_page, tmp_path):
     assert probe.screenshot is not None and probe.screenshot.stat().st_size > 20_000
 
 
+def _has(labels: list[str], label: str) -> bool:
+    return any(t.startswith(label.split("{")[0]) for t in labels)
+
+
 @pytest.mark.slow
 def test_rurlinette_report_in_the_browser(run_cli, offline_page, tmp_path, indre_db):
     report = tmp_path / "comparaison.html"
@@ -81,7 +85,16 @@ def test_rurlinette_report_in_the_browser(run_cli, offline_page, tmp_path, indre
     # every line of the comparison is a row; its best values are marked; the maps sit beside it
     page = probe.page
     labels = page.locator("table#comparaison tbody th[scope=row]").all_inner_texts()
-    assert len(labels) == sum(1 for line in LINES if not line.optional)
+    # the lines every comparison has, the optional ones some scenario has (expected visitors),
+    # then the financing plan (docs/financing.md): its funding lines, the total and the rest
+    shown = [line for line in LINES if not line.optional or _has(labels, line.label)]
+    assert len(shown) > sum(1 for line in LINES if not line.optional)  # visitors are there
+    financing = labels[len(shown) :]
+    assert [t.split(" (")[0] for t in financing[-2:]] == [
+        "Total des financements publics",
+        "Reste à charge des collectivités",
+    ]
+    assert len(financing) >= 3  # at least one funding line (the State's France Services grant)
     assert any(
         text.startswith("Habitants à moins de 30 min d'une aide humaine — après") for text in labels
     )

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from support.browser import browser_session  # noqa: F401  (fixture)
 from support.web import AppClient, app_client
 
 
