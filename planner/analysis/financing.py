@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from planner.analysis.costs import YearlyCosts, annuity
 from planner.errors import ScenarioError
 from planner.french import number_fr
+from planner.scenario.files import read_user_text
 from planner.scenario.keys import key_lines, key_path
 
 __all__ = [
@@ -137,17 +138,7 @@ def _message(err: Any) -> str:
 def load_funding_table(path: str | Path) -> FundingTable:
     """Read and check a funding table; :class:`ScenarioError` ``FILE:LINE: key: message``."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such funding table") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the funding table ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError(f"{path}:{line}: the funding table must be UTF-8 text") from None
+    text, raw = read_user_text(path, "funding table", "no such funding table")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -152,20 +152,27 @@ def _parse_key_path(dotted: str) -> Loc:
     return tuple(out)
 
 
-def load_scenario(path: str | Path) -> ScenarioFile:
-    """Read, parse and validate a scenario file (ScenarioError with the line on any problem)."""
-    path = Path(path)
+def read_user_text(path: Path, what: str, missing: str) -> tuple[str, bytes]:
+    """A user's UTF-8 text file (a BOM allowed) as text and as the bytes read (for its sha256),
+    or a one-line :class:`ScenarioError`: ``missing`` when it is absent, ``what`` naming it
+    otherwise (with the line of a bad byte)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
+        raise ScenarioError(f"{path}: {missing}") from None
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario ({exc.strerror})") from None
+        raise ScenarioError(f"{path}: cannot read the {what} ({exc.strerror})") from None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), raw
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError(f"{path}:{line}: the scenario must be UTF-8 text") from None
+        raise ScenarioError(f"{path}:{line}: the {what} must be UTF-8 text") from None
+
+
+def load_scenario(path: str | Path) -> ScenarioFile:
+    """Read, parse and validate a scenario file (ScenarioError with the line on any problem)."""
+    path = Path(path)
+    text, _ = read_user_text(path, "scenario", "no such scenario file")
     return parse_scenario(text, path)
 
 
