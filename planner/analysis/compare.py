@@ -116,6 +116,10 @@ class ServiceFigures:
     requests_served: int
     requests_total: int
     kiosks: int
+    published_stops: int = 0  # stops whose day residents already know ([stability])
+    published_days_kept: int = 0  # of those, stops kept on their published days
+    published_times_changed: int = 0  # of those, kept on their day at another time
+    published_times_known: int = 0  # stops whose published start time is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +357,10 @@ def _service(planned: Planned, coverage: BeforeAfter | None) -> ServiceFigures:
         requests_served=fig.requests_served,
         requests_total=fig.requests_total,
         kiosks=len(built.context.kiosks),
+        published_stops=fig.published_stops,
+        published_days_kept=fig.published_stops_same_days,
+        published_times_changed=sum(1 for c in fig.published_changes if c.status == "time"),
+        published_times_known=sum(1 for c in fig.published_changes if c.start_before is not None),
     )
 
 

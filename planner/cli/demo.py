@@ -3,9 +3,12 @@
 The demo loads the département into the database (the default one, or ``--db``), then runs its
 *sections* in order, each printing French text for users: the territory (communes, population,
 services, the most fragile communes, the mobile services and their stops); the coverage gaps;
-La Rur@linette's rota as it runs today, checked by the validator; an optimised alternative for
-the same van (``scenarios/rurlinette-*.toml``); the two side by side with their yearly costs;
-and the documents a mobility manager publishes. Sections register with :func:`demo_section`.
+La Rur@linette's rota as it runs today, checked by the validator, with its yearly cost and who
+pays it; plans for the same van within today's yearly cost (``scenarios/rurlinette-*.toml`` with
+a ``[budget]``), and the one without the cap; the decision (:mod:`planner.analysis.decision`:
+the best plan within the budget side by side with today, or why none beats it); and the
+documents a mobility manager publishes for the retained plan. Sections register with
+:func:`demo_section`.
 
 Files (coverage map, tour maps, comparison report, plans, timetables, posters, calendars) are
 written into a temporary folder and moved to ``./itinerance-demo/`` only when every section has
@@ -56,6 +59,45 @@ DEMO_FOLDER = Path("itinerance-demo")
 MARKER = "LISEZMOI.txt"  # written by the demo; only a folder holding it is replaced
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 AS_IS, OPTIMISED = "rurlinette-actuelle.toml", "rurlinette-optimisee.toml"
+HALF_DAYS = "rurlinette-demi-journees.toml"
+# The alternatives for the same van: (key, label, scenario, capped at today's cost, what it is).
+ALTERNATIVES = (
+    (
+        "kept_days",
+        "Jours gardés",
+        OPTIMISED,
+        True,
+        "journées aux jours publiés, ordre et "
+        "communes ajoutées choisis par le moteur, dans le budget",
+    ),
+    (
+        "half_days",
+        "Demi-journées",
+        HALF_DAYS,
+        True,
+        "les 19 communes le matin de leur jour "
+        "publié, les après-midis pour les communes au plus grand besoin, dans le budget",
+    ),
+    (
+        "two_more_days",
+        "Deux journées de plus",
+        OPTIMISED,
+        False,
+        "comme « Jours gardés », sans plafond de coût : ce que coûterait de servir plus",
+    ),
+)
+PLAN_FILES = {
+    "as_is": "plan-rurlinette-actuelle.json",
+    "kept_days": "plan-rurlinette-jours-gardes.json",
+    "half_days": "plan-rurlinette-demi-journees.json",
+    "two_more_days": "plan-rurlinette-deux-journees-de-plus.json",
+}
+RETAINED_TITLES = {
+    "as_is": "tournée d'aujourd'hui",
+    "kept_days": "jours gardés",
+    "half_days": "demi-journées",
+    "two_more_days": "deux journées de plus",
+}
 
 
 @dataclass
@@ -218,10 +260,13 @@ def coverage_gaps(ctx: DemoContext) -> None:
         ctx.record(path, what)
 
 
-def _planned(ctx: DemoContext, name: str, time_limit: float | None) -> Any:
+def _planned(
+    ctx: DemoContext, name: str, time_limit: float | None, extra: dict[str, Any] | None = None
+) -> Any:
     """Plan (or read) one of the La Rur@linette scenarios against the demo database, at the
     coverage threshold the coverage section chose, in the engine's deterministic mode (a work
-    budget instead of the clock): the demo gives the same plan on every machine."""
+    budget instead of the clock): the demo gives the same plan on every machine. ``extra``:
+    more settings (the yearly budget), recorded in the plan's provenance like the others."""
     from planner.engine.progress import live_progress
     from planner.scenario.files import load_scenario
     from planner.scenario.pipeline import plan_scenario, solve_options
@@ -229,6 +274,7 @@ def _planned(ctx: DemoContext, name: str, time_limit: float | None) -> Any:
     overrides: dict[str, Any] = {"solver.deterministic": True}  # the same plan on any machine
     if "threshold" in ctx.results:
         overrides["coverage.threshold"] = ctx.results["threshold"]
+    overrides |= extra or {}
     f = load_scenario(SCENARIOS / name).with_values(overrides)
     options = solve_options(f, time_limit)
     with live_progress(f.scenario.name, options.time_limit, err_console) as progress:
@@ -245,20 +291,48 @@ def _summary_fr(ctx: DemoContext, planned: Any) -> None:
         ctx.console.print(line, highlight=False, markup=False)
 
 
+def _money_fr(fig: Any) -> str:
+    """ "Coût : 86 001 € par an ; financements publics : 50 000 € (…) ; reste à charge … "."""
+    from planner.french import euros_fr
+
+    text = (
+        f"Coût : {euros_fr(fig.costs.total)} par an (véhicule amorti, entretien, carburant, "
+        "personnel)"
+    )
+    fin = fig.financing
+    if fin is not None:
+        who = "; ".join(
+            f"{line.funder} {euros_fr(line.per_year)}" for line in fin.counted() if line.per_year
+        )
+        text += f" ; financements publics {fin.year} : {euros_fr(fin.funding)}"
+        text += f" ({who})" if who else ""
+        text += f" ; reste à charge des collectivités : {euros_fr(fin.rest)}"
+    return text + "."
+
+
 @demo_section("La Rur@linette aujourd'hui")
 def rota_as_is(ctx: DemoContext) -> None:
-    """The rota as published in the France Services list, replayed and checked."""
+    """The rota as published in the France Services list, replayed and checked; its yearly cost
+    and who pays it."""
+    from planner.analysis.compare import measure
+
     planned = _planned(ctx, AS_IS, None)
     ctx.results["as_is"] = planned
     for note in planned.built.context.notes:
         ctx.console.print(note, highlight=False, markup=False, soft_wrap=True)
     _summary_fr(ctx, planned)
+    evaluation = measure(planned, db=ctx.url, label="Aujourd'hui")
+    ctx.results["as_is_evaluation"] = evaluation
+    ctx.console.print(_money_fr(evaluation.figures), highlight=False, markup=False, soft_wrap=True)
 
 
-@demo_section("Une tournée optimisée pour le même bus")
-def rota_optimised(ctx: DemoContext) -> None:
-    """The same van and monthly cycle, days and order chosen by the engine; its rota printed."""
-    from planner.outputs.report import render
+@demo_section("Au coût d'aujourd'hui : que peut faire le même bus ?")
+def alternatives(ctx: DemoContext) -> None:
+    """The same van, its published days kept, planned by the engine with today's yearly cost as
+    a hard budget: full days in a better order, or half-day permanences that free the afternoons
+    for the communes of highest need; and, for the budget debate, the plan without the cap."""
+    from planner.analysis.compare import measure
+    from planner.french import euros_fr
 
     warming = ctx.results.pop("warm_up", None)
     if warming is not None:  # the engine's compiled kernel, loaded (or compiled) meanwhile
@@ -267,32 +341,70 @@ def rota_optimised(ctx: DemoContext) -> None:
             "minutes)…"
         ):
             warming.join()
-    planned = _planned(ctx, OPTIMISED, ctx.time_limit)
-    ctx.results["optimised"] = planned
-    text = render(planned.built.problem, planned.plan, planned.report, planned.built.context)
-    ctx.console.print(text, highlight=False, markup=False, soft_wrap=True)
+    budget = ctx.results["as_is_evaluation"].figures.costs.total
+    ctx.results["budget"] = budget
+    ctx.console.print(
+        f"Budget : {euros_fr(budget)} par an, le coût d'aujourd'hui (avant financements). "
+        "Le moteur ne rend aucune tournée qui le dépasse ; les jours publiés restent ceux "
+        "que les habitants connaissent.",
+        highlight=False,
+    )
+    evaluations = []
+    for key, label, name, capped, what in ALTERNATIVES:
+        extra = {"budget.max_per_year": budget} if capped else None
+        planned = _planned(ctx, name, ctx.time_limit, extra)
+        ctx.results[key] = planned
+        evaluation = measure(planned, db=ctx.url, label=label)
+        evaluations.append(evaluation)
+        ctx.console.print(Text.assemble("\n", (label, "bold"), f" — {what}"), highlight=False)
+        _summary_fr(ctx, planned)
+        ctx.console.print(
+            _money_fr(evaluation.figures), highlight=False, markup=False, soft_wrap=True
+        )
+    ctx.results["alternatives"] = evaluations
 
 
-@demo_section("Les deux tournées côte à côte")
-def side_by_side(ctx: DemoContext) -> None:
-    """Coverage, operations and yearly costs of both; the HTML report with both tour maps."""
-    from planner.analysis.compare import compare, measure
-    from planner.cli.compare import print_comparison, write_comparison
+@demo_section("La décision")
+def decision(ctx: DemoContext) -> None:
+    """Today and the alternatives side by side (need counted once, expected visitors, published
+    days changed, cost, cost per expected visitor, who pays), the verdict, the retained plan's
+    rota, and the full comparison report in HTML and CSV."""
+    from planner.analysis.compare import compare
+    from planner.analysis.decision import ROW_NOTES_FR, decide, decision_rows_fr, verdict_fr
+    from planner.outputs.report import render
 
-    pairs = [(ctx.results["as_is"], "Aujourd'hui"), (ctx.results["optimised"], "Optimisée")]
-    evaluations = [measure(p, db=ctx.url, label=label) for p, label in pairs]
+    today = ctx.results["as_is_evaluation"]
+    others = ctx.results["alternatives"]
+    chosen = decide(today.figures, [e.figures for e in others], ctx.results["budget"])
+    ctx.results["decision"] = chosen
+    table = Table(title="Aujourd'hui et les autres tournées possibles, par an")
+    table.add_column("")
+    for o in (chosen.reference, *chosen.options):
+        table.add_column(o.label, justify="right")
+    for label, cells in decision_rows_fr(chosen):
+        table.add_row(label, *cells)
+    ctx.console.print(table)
+    for line in (*ROW_NOTES_FR, "", *verdict_fr(chosen)):
+        ctx.console.print(line, highlight=False, markup=False, soft_wrap=True)
+    retained = "as_is"
+    if chosen.best is not None:
+        retained = next(k for k, label, *_ in ALTERNATIVES if label == chosen.best.label)
+        planned = ctx.results[retained]
+        text = render(planned.built.problem, planned.plan, planned.report, planned.built.context)
+        ctx.console.print(text, highlight=False, markup=False, soft_wrap=True)
+    ctx.results["retained"] = retained
+    evaluations = [today, *others]
     comparison = compare([e.figures for e in evaluations])
     ctx.results["comparison"] = comparison
-    print_comparison(comparison, ctx.console)
     target = ctx.write_target("comparaison.html")
     if target is None:
         return
     from maps.report import map_file_name
+    from planner.cli.compare import write_comparison
 
-    files = [p.built.scenario for p, _ in pairs]
-    stems = {
-        Path(map_file_name(target, n, label)).stem: label for n, (_, label) in enumerate(pairs)
-    }
+    files = [ctx.results[k].built.scenario for k in ("as_is", *(a[0] for a in ALTERNATIVES))]
+    labels = [e.figures.label for e in evaluations]
+    stems = {Path(map_file_name(target, n, label)).stem: label for n, label in enumerate(labels)}
     for path in write_comparison(comparison, evaluations, files, target, ctx.url):
         if path == target:
             what = "rapport de comparaison (tableau, graphique coût–couverture, cartes)"
@@ -308,12 +420,18 @@ def side_by_side(ctx: DemoContext) -> None:
     csv_path = target.with_suffix(".csv")
     write_comparison(comparison, evaluations, files, csv_path, ctx.url)
     ctx.record(csv_path, "la comparaison en tableur (CSV)")
+    ctx.console.print(
+        "Toutes les lignes (couverture, exploitation, coûts détaillés, plan de financement) : "
+        "comparaison.html et comparaison.csv.",
+        highlight=False,
+    )
 
 
 @demo_section("Les documents à publier")
 def documents(ctx: DemoContext) -> None:
-    """Both plans as JSON, and for the optimised one: timetables, posters, calendars, GIS
-    files and tour map (``itinerance export``)."""
+    """Every plan as JSON, and for the retained one (today's unless an alternative beats it
+    within the budget): timetables, posters, calendars, GIS files and tour map (``itinerance
+    export``)."""
     if ctx.out_dir is None:
         return
     from maps.tour import write_tour_map
@@ -321,10 +439,7 @@ def documents(ctx: DemoContext) -> None:
     from planner.cli.planning import write_json
     from planner.outputs.calendar import Schedule, date_fr
 
-    for key, name in (
-        ("as_is", "plan-rurlinette-actuelle.json"),
-        ("optimised", "plan-rurlinette-optimisee.json"),
-    ):
+    for key, name in PLAN_FILES.items():
         path = ctx.out_dir / name
         write_json(ctx.results[key].plan.to_json(), path)
         ctx.record(
@@ -332,22 +447,23 @@ def documents(ctx: DemoContext) -> None:
             "plan au format JSON (entrées, versions, graine ; itinerance evaluate/export le "
             "relisent)",
         )
-    plan = ctx.results["optimised"].plan
-    schedule = Schedule.from_plan(plan, "plan-rurlinette-optimisee.json")
+    retained = ctx.results["retained"]
+    plan = ctx.results[retained].plan
+    title = RETAINED_TITLES[retained]
+    schedule = Schedule.from_plan(plan, PLAN_FILES[retained])
     start = parse_start(None)
     folder = ctx.out_dir / "documents"
     written = export_plan(
         schedule,
         folder,
         start=start,
-        tour_map=lambda path: write_tour_map(
-            plan, path, title="La Rur@linette — tournée optimisée"
-        ),
+        tour_map=lambda path: write_tour_map(plan, path, title=f"La Rur@linette — {title}"),
     )
     for rel, what in written:
         ctx.record(folder / rel, what)
     ctx.console.print(
-        f"Horaires, affiches et calendriers de la tournée optimisée, à partir du {date_fr(start)}.",
+        f"Horaires, affiches et calendriers de la tournée retenue ({title}), à partir du "
+        f"{date_fr(start)}.",
         highlight=False,
     )
 
@@ -397,7 +513,7 @@ def run_demo(
         _check_demo_target(out_dir)
         temp = staging_folder(out_dir)
         ctx.out_dir = temp
-    if any(section is rota_optimised for _, section in SECTIONS):
+    if any(section is alternatives for _, section in SECTIONS):
         from planner.engine import warm_up_in_background
 
         ctx.results["warm_up"] = warm_up_in_background()  # overlaps loading and coverage
@@ -446,12 +562,12 @@ def demo(
         ),
     ] = DEMO_FOLDER,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Seconds of search for the optimised rota.")
+        float, typer.Option("--time-limit", help="Seconds of search for each alternative rota.")
     ] = DEMO_TIME_LIMIT,
 ) -> None:
-    """Built-in demo on Indre (36): territory, coverage gaps, La Rur@linette today and optimised,
-    their comparison, and the maps, report, timetables, posters and calendars in
-    ./itinerance-demo/."""
+    """Built-in demo on Indre (36): territory, coverage gaps, La Rur@linette today, plans for the
+    same van within today's yearly cost, the decision, and the maps, report, timetables, posters
+    and calendars in ./itinerance-demo/."""
     if not time_limit > 0:
         raise ItineranceError(
             f"--time-limit: expected a positive number of seconds, got {time_limit:g}"
