@@ -21,10 +21,13 @@ from functools import lru_cache
 
 import holidays as _holidays
 
+from planner.french import date_range_fr
+
 __all__ = [
     "holiday_subdivision",
     "holidays_between",
     "parse_date",
+    "period_fr",
     "period_days",
 ]
 
@@ -97,3 +100,11 @@ def period_days(
             out.append(day)
         day += timedelta(days=1)
     return tuple(out)
+
+
+def period_fr(period: tuple[date, ...]) -> str:
+    """ "sur la période du 4 au 15 janvier 2027 (10 jours ouvrés)", or "sur un cycle" without a
+    bookings period."""
+    if not period:
+        return "sur un cycle"
+    return f"sur la période {date_range_fr(period[0], period[-1])} ({len(period)} jours ouvrés)"

@@ -19,8 +19,8 @@ never shows personal data (requests are named by their commune, see :mod:`planne
 from __future__ import annotations
 
 from planner.analysis.visitors import visitors_line_fr
+from planner.dates import period_fr
 from planner.french import (
-    date_range_fr,
     format_duration_fr,
     format_range_fr,
     format_time_fr,
@@ -205,7 +205,12 @@ def visitors_lines(plan: Plan | None) -> list[str]:
     if not visitors or visitors.get("low") is None or visitors.get("high") is None:
         return []
     threshold = visitors.get("threshold")
-    return [visitors_line_fr(visitors["low"], visitors["high"], threshold=threshold)]
+    bookings = None
+    if visitors.get("requests_in_period"):
+        bookings = (int(visitors["requests_in_period"]), float(visitors["requests_factor"]))
+    return [
+        visitors_line_fr(visitors["low"], visitors["high"], threshold=threshold, bookings=bookings)
+    ]
 
 
 def figures_lines(
@@ -215,13 +220,14 @@ def figures_lines(
     visitors when ``plan``'s meta has them."""
     f = report.figures
     regular = " (permanences régulières)" if f.requests_total else ""
+    monthly = (
+        f"Par mois{regular} : {number_fr(f.km_per_month)} km, "
+        f"{format_duration_fr(f.drive_hours_per_month * 60)} de conduite, "
+        f"{format_duration_fr(f.work_hours_per_month * 60)} de travail (du départ au retour), "
+        f"{format_duration_fr(f.presence_hours_total_per_month * 60)} de présence."
+    )
     lines = [
-        (
-            f"Par mois{regular} : {number_fr(f.km_per_month)} km, "
-            f"{format_duration_fr(f.drive_hours_per_month * 60)} de conduite, "
-            f"{format_duration_fr(f.work_hours_per_month * 60)} de travail (du départ au retour), "
-            f"{format_duration_fr(f.presence_hours_total_per_month * 60)} de présence."
-        ),
+        *([monthly] if f.stops_total or not f.requests_total else []),
         f"Arrêts desservis : {f.stops_served} sur {f.stops_total}"
         + (
             f" ; visites à la demande : {f.requests_served} sur {f.requests_total}"
@@ -272,15 +278,6 @@ def figures_lines(
     return lines
 
 
-def period_fr(problem: Problem) -> str:
-    """ "sur la période du 4 au 15 janvier 2027 (10 jours ouvrés)", or "sur un cycle" when the
-    problem has no bookings period."""
-    period = problem.horizon.period
-    if not period:
-        return "sur un cycle"
-    return f"sur la période {date_range_fr(period[0], period[-1])} ({len(period)} jours ouvrés)"
-
-
 def bookings_lines(problem: Problem, f: PlanFigures) -> list[str]:
     """The bookings (requests) served, counted once: visits, hours, and the km, driving and
     work they account for (see :class:`~planner.tours.validator.PlanFigures`)."""
@@ -288,7 +285,7 @@ def bookings_lines(problem: Problem, f: PlanFigures) -> list[str]:
         return []
     visits = len(f.request_hours)
     line = (
-        f"Réservations {period_fr(problem)}, comptées une fois (pas par mois) : "
+        f"Réservations {period_fr(problem.horizon.period)}, comptées une fois (pas par mois) : "
         f"{plural_fr(visits, 'visite', 'visites')}, "
         f"{format_duration_fr(sum(f.request_hours.values()) * 60)} de visite, "
         f"{number_fr(f.once_km)} km, {format_duration_fr(f.once_drive_hours * 60)} de conduite, "
