@@ -24,8 +24,9 @@ How cycle days become dates (the *anchor* is the first day of the period, ``--st
   Monday–Friday by default): the as-is rotas where it comes from ("DERNIER JOUR DU MOIS") are
   run by services closed at weekends, and the slot takes that day's opening hours.
 - **1-week cycle**: every week on the same weekday.
-- **2- and 4-week cycles**: week 1 is the week (Monday to Sunday) of the anchor; the cycle then
-  repeats every 2 or 4 weeks. A stop served every other week is "every 2 weeks" from its first
+- **2- and 4-week cycles**: week 1 is the week (Monday to Sunday) of the anchor, or of the
+  first day of the bookings period when the cycle has one; the cycle then repeats every 2 or
+  4 weeks. A stop served every other week is "every 2 weeks" from its first
   week; a pattern that no single interval describes is split, one recurrence per week of the
   cycle.
 - **on-demand visits** (requests): once, on the date of their day when the cycle has a bookings
@@ -470,13 +471,18 @@ class Permanence:
         return [(a, b) for a, b in spans if _minute(b) > _minute(a)] or [(self.start, self.end)]
 
 
-def _first_in_cycle(anchor: date, weeks: int, week: int, weekday: int) -> date:
+def _first_in_cycle(
+    anchor: date, weeks: int, week: int, weekday: int, week1: date | None = None
+) -> date:
     """First date on or after ``anchor`` of day (week, weekday) of a ``weeks``-week cycle whose
-    week 1 is the anchor's week."""
-    monday = anchor - timedelta(days=anchor.weekday())
+    week 1 is the week of ``week1`` (a bookings period's Monday), else the anchor's week."""
+    monday = week1 or anchor - timedelta(days=anchor.weekday())
     day = monday + timedelta(days=7 * week + weekday)
+    step = timedelta(weeks=weeks)
     while day < anchor:
-        day += timedelta(weeks=weeks)
+        day += step
+    while day - step >= anchor:
+        day -= step
     return day
 
 
@@ -495,6 +501,7 @@ def _recurrences(
         # A booking of a dated period: on its date, whatever the anchor.
         return [((i,), Recurrence("once", first=horizon.days[i].date)) for i in days]
     workdays = tuple(sorted(horizon.weekdays))
+    week1 = horizon.period_monday  # with a bookings period, its weeks are the cycle's
     out: list[tuple[tuple[int, ...], Recurrence]] = []
     by_weekday: dict[int, list[int]] = {}
     for i in days:
@@ -517,11 +524,11 @@ def _recurrences(
         step = cycle // len(weeks) if cycle % len(weeks) == 0 else 0
         regular = step > 0 and weeks == list(range(weeks[0], cycle, step)) and weeks[0] < step
         if regular:
-            first = _first_in_cycle(anchor, cycle, weeks[0], weekday)
+            first = _first_in_cycle(anchor, cycle, weeks[0], weekday, week1)
             out.append((tuple(group), Recurrence("weekly", weekday, interval=step, first=first)))
         else:
             for i, w in zip(group, weeks, strict=True):
-                first = _first_in_cycle(anchor, cycle, w, weekday)
+                first = _first_in_cycle(anchor, cycle, w, weekday, week1)
                 out.append(((i,), Recurrence("weekly", weekday, interval=cycle, first=first)))
     if once is not None:  # a request: the first date of its day that is not a holiday
         singles = []
