@@ -255,7 +255,7 @@ def figures_lines(
             "Valeur des arrêts facultatifs (valeurs données dans le scénario) : "
             f"{number_fr(f.value_served)} sur {number_fr(f.value_total)}."
         )
-    if f.cost > 0:
+    if f.cost - f.once_cost > 1e-9:  # the bookings' part is in bookings_lines, once
         lines.append(
             f"Coût d'exploitation (km et heures) : {number_fr(f.cost_per_month)} € par mois."
         )

@@ -36,8 +36,8 @@ def horizon_of(f: ScenarioFile) -> Horizon:
         )
     if p is not None and h.weeks is None and h.weekdays:
         # The shortest cycle of weeks that holds the period.
-        spans = Horizon(weeks=4, weekdays=tuple(h.weekdays), period=_period(f, ()))
-        weeks = next((w for w in (1, 2, 4) if w >= spans.period_weeks), 4)
+        span = _weeks_spanned(_period(f, ()))
+        weeks = next((w for w in (1, 2, 4) if w >= span), 4)
     if h.monthly and weeks != 4:
         raise f.error(("horizon", "weeks"), f"a monthly horizon lasts 4 weeks, not {weeks}")
     if h.last_day_of_month and not h.monthly:
@@ -72,15 +72,21 @@ def horizon_of(f: ScenarioFile) -> Horizon:
     if p is None:
         return horizon
     period = _period(f, horizon.days_off)
-    dated = Horizon(weeks=4, weekdays=weekdays, period=period)
-    if dated.period_weeks > weeks:
+    span = _weeks_spanned(period)
+    if span > weeks:
         raise f.error(
             ("period", "working_days"),
             f"la période {date_range_fr(period[0], period[-1])} "
-            f"couvre {dated.period_weeks} semaines, plus que le cycle ({weeks} semaine(s)) : "
+            f"couvre {span} semaines, plus que le cycle ({weeks} semaine(s)) : "
             "raccourcissez-la ou allongez [horizon] weeks (1, 2 ou 4)",
         )
     return replace(horizon, period=period)
+
+
+def _weeks_spanned(period: tuple[date, ...]) -> int:
+    """How many weeks (Monday to Sunday) a period touches."""
+    monday = period[0] - timedelta(days=period[0].weekday())
+    return (period[-1] - monday).days // 7 + 1
 
 
 def _period(f: ScenarioFile, days_off: frozenset[int]) -> tuple[date, ...]:

@@ -273,3 +273,22 @@ def test_a_period_longer_than_the_cycle_names_working_days(tmp_path, run_cli):
     code, _, err = run_cli("plan", path)
     assert code == 2
     assert "period.working_days" in err and "couvre 3 semaines" in err
+
+
+def test_the_tour_map_counts_bookings_once(planned):
+    from maps.tour.build import _figures_line
+
+    line = _figures_line(planned.plan.meta)
+    assert "Réservations, comptées une fois : 3 visite(s), 4 h 30 de visite" in line
+    once = planned.report.figures.once_km
+    assert line.endswith(f"{round(once)} km.") or f"{round(once):,}".replace(",", "\u202f") in line
+
+
+def test_a_period_of_twenty_tuesdays_is_refused_in_one_line(tmp_path, run_cli):
+    text = SCENARIO.format(extra="").replace("working_days = 10", "working_days = 20")
+    text = text.replace("[horizon]\nweeks = 2\n", '[horizon]\nweekdays = ["mardi"]\n')
+    path = tmp_path / "tuesdays.toml"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = run_cli("plan", path)
+    assert code == 2 and "Traceback" not in err
+    assert "period.working_days" in err and "couvre 20 semaines" in err
