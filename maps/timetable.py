@@ -267,6 +267,8 @@ def timetable_rows(schedule: Schedule, vehicle: str) -> pd.DataFrame:
 
 def _periods(schedule: Schedule) -> list[tuple[str, float]]:
     cpm = schedule.horizon.cycles_per_month
+    if schedule.horizon.period:  # bookings happen once: no monthly average of them
+        return [("Total du cycle (réservations de la période comptées une fois)", 1.0)]
     if schedule.horizon.monthly:
         return [("Total par mois (cycle mensuel)", 1.0)]
     return [("Total du cycle", 1.0), ("Total par mois (moyenne)", cpm)]

@@ -127,6 +127,16 @@ def day_month_year_fr(day: date) -> str:
     return f"{number} {MONTHS_FR[day.month - 1]} {day.year}"
 
 
+def date_range_fr(first: date, last: date) -> str:
+    """``du 4 au 15 janvier 2027``, ``du 28 décembre 2026 au 8 janvier 2027``."""
+    if (first.year, first.month) == (last.year, last.month):
+        number = "1er" if first.day == 1 else str(first.day)
+        return f"du {number} au {day_month_year_fr(last)}"
+    if first.year == last.year:
+        return f"du {day_month_year_fr(first).rsplit(' ', 1)[0]} au {day_month_year_fr(last)}"
+    return f"du {day_month_year_fr(first)} au {day_month_year_fr(last)}"
+
+
 # -- clock times and durations -------------------------------------------------------------------
 
 

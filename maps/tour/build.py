@@ -149,6 +149,13 @@ def _figures_line(meta: PlanMeta) -> str | None:
         f"{fmt_minutes(60 * figures.get('drive_hours_per_month', 0))} "
         f"de conduite, {fmt_minutes(60 * presence)} de présence."
     )
+    booked = figures.get("request_hours") or {}
+    if booked:  # bookings happen once: never in the monthly figures
+        line += (
+            f" Réservations, comptées une fois : {len(booked)} visite(s), "
+            f"{fmt_minutes(60 * sum(booked.values()))} de visite, "
+            f"{fmt_int(figures.get('once_km', 0))} km."
+        )
     if figures.get("need_possible"):  # the validator's figure, the one every output prints
         line += (
             " Besoin servi (population × IFN × gain de niveau de service, chaque commune une "

@@ -35,9 +35,22 @@ from typing import Any, Literal
 
 from geodata.records import ServiceKind, ServicePoint
 from planner.access.coverage import BeforeAfter, MobileStop, before_after
-from planner.analysis.costs import RATES_FR, VehicleUse, YearlyCosts, vehicle_use, yearly_costs
+from planner.analysis.costs import (
+    RATES_FR,
+    VehicleUse,
+    YearlyCosts,
+    months_per_year,
+    vehicle_use,
+    yearly_costs,
+)
 from planner.analysis.financing import FinancingPlan, scenario_financing, skipped_fr
-from planner.analysis.visitors import ExpectedVisitors, round_tens
+from planner.analysis.visitors import (
+    ExpectedVisitors,
+    bookings_per_year,
+    bookings_rhythm_fr,
+    round_tens,
+)
+from planner.dates import period_fr
 from planner.engine.base import ProgressCallback, SolveOptions
 from planner.files import csv_text
 from planner.french import number_fr, spreadsheet_number
@@ -120,6 +133,7 @@ class ServiceFigures:
     published_days_kept: int = 0  # of those, stops kept on their published days
     published_times_changed: int = 0  # of those, kept on their day at another time
     published_times_known: int = 0  # stops whose published start time is known
+    request_hours: float = 0.0  # hours of the bookings served in the period, counted once
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +206,7 @@ class ScenarioFigures:
             "need_served": svc.need_served,
             "kiosks": svc.kiosks,
             "requests_served": svc.requests_served if svc.requests_total else None,
+            "request_hours": svc.request_hours if svc.requests_total else None,
             "vehicles": ops.vehicles,
             "km_month": ops.km_per_month,
             "drive_hours_month": ops.drive_hours_per_month,
@@ -361,11 +376,16 @@ def _service(planned: Planned, coverage: BeforeAfter | None) -> ServiceFigures:
         published_days_kept=fig.published_stops_same_days,
         published_times_changed=sum(1 for c in fig.published_changes if c.status == "time"),
         published_times_known=sum(1 for c in fig.published_changes if c.start_before is not None),
+        request_hours=sum(fig.request_hours.values()),
     )
 
 
-def _vehicle_uses(planned: Planned) -> list[VehicleUse]:
+def _vehicle_uses(planned: Planned, months: float) -> list[VehicleUse]:
+    """Each vehicle's average month: its recurring routes, plus its bookings' km and hours at
+    the period's rhythm (:func:`bookings_per_year` over ``months``; :func:`bookings_note`
+    says so wherever it applies)."""
     ctx, fig = planned.built.context, planned.report.figures
+    per_month = bookings_per_year(planned.built.problem.horizon, months) / months
     uses = []
     for vf in fig.per_vehicle:
         info = ctx.vehicles.get(vf.vehicle)
@@ -374,11 +394,28 @@ def _vehicle_uses(planned: Planned) -> list[VehicleUse]:
                 vf.vehicle,
                 info.name if info else vf.vehicle,
                 info.spec if info is not None else None,
-                vf.km_per_month,
-                vf.work_hours_per_month,
+                vf.km_per_month + vf.once_km * per_month,
+                vf.work_hours_per_month + vf.once_work_hours * per_month,
             )
         )
     return uses
+
+
+def bookings_note(planned: Planned, months: float) -> str | None:
+    """How the yearly figures count the plan's bookings (None without bookings served)."""
+    fig = planned.report.figures
+    if not fig.request_hours:
+        return None
+    horizon = planned.built.problem.horizon
+    period = period_fr(horizon.period)
+    factor = bookings_per_year(horizon, months)
+    n = len(fig.request_hours)
+    return (
+        f"Réservations {period} : {n} visite(s), "
+        f"{number_fr(sum(fig.request_hours.values()), 1)} h de visite et "
+        f"{number_fr(fig.once_km)} km, comptés une fois ; les chiffres par mois et par an "
+        f"(km, heures, coûts, visiteurs) les extrapolent : {bookings_rhythm_fr(n, factor)}."
+    )
 
 
 def measure(planned: Planned, *, db: str | None = None, label: str | None = None) -> Evaluation:
@@ -387,17 +424,19 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
     f = built.scenario
     assert f is not None, "measure() needs a Built made from a scenario file"
     coverage = _coverage(built, planned, db)
-    uses = _vehicle_uses(planned)
     rates = f.scenario.costs
+    months = months_per_year(rates)
+    uses = _vehicle_uses(planned, months)
     costs = yearly_costs(uses, rates, kiosks=len(built.context.kiosks))
     fig = planned.report.figures
     staff_month = sum(u.work_hours_per_month * u.staff for u in uses)
+    bookings_month = bookings_per_year(built.problem.horizon, months) / months
     operations = OperationsFigures(
         vehicles=len(built.problem.vehicles),
         vehicles_used=sum(1 for v in fig.per_vehicle if v.routes),
-        km_per_month=fig.km_per_month,
-        drive_hours_per_month=fig.drive_hours_per_month,
-        work_hours_per_month=fig.work_hours_per_month,
+        km_per_month=sum(u.km_per_month for u in uses),
+        drive_hours_per_month=fig.drive_hours_per_month + fig.once_drive_hours * bookings_month,
+        work_hours_per_month=sum(u.work_hours_per_month for u in uses),
         staff_hours_per_month=staff_month,
         staff_hours_per_year=costs.staff_hours,
         co2_kg_per_year=costs.co2_kg,
@@ -409,6 +448,7 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
     ]
     financing = scenario_financing(f, costs, specs, asis=built.is_asis)
     notes = list(built.context.notes)
+    notes += filter(None, [bookings_note(planned, months)])
     notes += [*financing.notes, *filter(None, [skipped_fr(financing)])]
     if coverage is None:
         notes.append("Sans base de données du territoire : la couverture n'est pas calculée.")
@@ -682,11 +722,22 @@ LINES: tuple[Line, ...] = (
     Line(
         "requests_served",
         _SERVICE,
-        "Visites à domicile (par cycle)",
+        "Visites sur réservation (période)",
         "visites",
         0,
         "higher",
-        "Visites à la demande servies dans le cycle.",
+        "Réservations servies, chacune une fois, dans la période de [period] (sans [period] : "
+        "dans le cycle).",
+        optional=True,
+    ),
+    Line(
+        "request_hours",
+        _SERVICE,
+        "Heures de visite sur réservation (période)",
+        "h",
+        1,
+        None,
+        "Durées des réservations servies, additionnées une fois (jamais par mois).",
         optional=True,
     ),
     Line(

@@ -20,7 +20,9 @@ The model (docs/visitors.md) follows the planning model's need counted once:
 ``rate`` is **fitted** on La Rur@linette 2023 (1,230 beneficiaries a year from its published
 rota, :data:`REFERENCE_VISITORS`); ``per_agent_hour`` is an assumption (30-minute sessions);
 the Coutances bus's 4–5 visitors per half-day is a **check**, never fitted (it only gives the
-width of the range). On-demand requests served count one visitor per visit.
+width of the range). On-demand requests served count one visitor per visit; a request
+(booking) happens once in its period, so its visits a year are the period's bookings at the same
+rhythm, an extrapolation stated wherever it is shown (:func:`bookings_per_year`).
 
 Pure functions on :class:`~planner.tours.model.Problem` and :class:`~planner.tours.plan.Plan`:
 no database, file or network access.
@@ -35,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.french import number_fr
-from planner.tours.model import WEEKS_PER_MONTH, Problem, StopKind
+from planner.tours.model import WEEKS_PER_MONTH, Horizon, Problem, StopKind
 from planner.tours.plan import Plan
 
 __all__ = [
@@ -45,6 +47,8 @@ __all__ = [
     "REFERENCE_VISITORS",
     "ExpectedVisitors",
     "VisitorParameters",
+    "bookings_per_year",
+    "bookings_rhythm_fr",
     "commune_demand",
     "expected_visitors",
     "fit_rate",
@@ -103,6 +107,8 @@ class ExpectedVisitors:
     permanences: float  # permanences (visits of stops) per year
     requests: float  # on-demand visits per year (one visitor each, in every figure above)
     presence_hours: float  # hours of presence at stops per year
+    requests_in_period: int = 0  # bookings served in the period (or the cycle), counted once
+    requests_factor: float = 0.0  # requests = requests_in_period × this (bookings_per_year)
 
     @property
     def per_permanence(self) -> float | None:
@@ -123,12 +129,35 @@ class ExpectedVisitors:
             else round(self.per_permanence, 1),
             "requests_per_year": round(self.requests, 1),
             "presence_hours_per_year": round(self.presence_hours, 1),
+            "requests_in_period": self.requests_in_period,
+            "requests_factor": round(self.requests_factor, 2),
         }
 
 
 def months_per_year(working_weeks_per_year: float = 47.0) -> float:
     """Months of service a year (47 working weeks, the cost model's default: 10.8 months)."""
     return working_weeks_per_year / WEEKS_PER_MONTH
+
+
+def bookings_per_year(horizon: Horizon, months: float) -> float:
+    """How many periods like the plan's bookings period fit in a year of ``months`` of service:
+    the year's working days (``months`` × weeks a month × the cycle's working days a week) over
+    the period's working days. Without a period, the bookings of one cycle recur every cycle
+    (cycles a month × ``months``). The factor that turns a period's bookings into a yearly
+    rhythm: every figure using it says so (:func:`bookings_rhythm_fr`)."""
+    if not horizon.period:
+        return horizon.cycles_per_month * months
+    per_week = horizon.n_days / horizon.weeks
+    return months * WEEKS_PER_MONTH * per_week / len(horizon.period)
+
+
+def bookings_rhythm_fr(in_period: int, factor: float) -> str:
+    """ "12 réservation(s) de la période × 23,5 (jours ouvrés d'une année ÷ jours ouvrés de la
+    période), à ce rythme": how a yearly figure extrapolates the bookings of a period."""
+    return (
+        f"{in_period} réservation(s) de la période × {number_fr(factor, 1)} "
+        "(jours ouvrés d'une année ÷ jours ouvrés de la période), à ce rythme"
+    )
 
 
 def round_tens(x: float) -> int:
@@ -158,8 +187,9 @@ def stop_capacities(
     staff: Mapping[str, int] | None = None,
 ) -> dict[str, tuple[float, float, float]]:
     """Per served stop: (permanences a year, hours of presence a year, most visitors a year).
-    ``staff`` gives the agents on board per vehicle id (1 when not given)."""
-    per_year = problem.horizon.cycles_per_month * months
+    ``staff`` gives the agents on board per vehicle id (1 when not given).
+    A request (booking) counts once: (1, its hours, its capacity), not per year."""
+    per_cycle_year = problem.horizon.cycles_per_month * months
     out: dict[str, tuple[float, float, float]] = {}
     for route in plan.routes:
         agents = (staff or {}).get(route.vehicle, 1)
@@ -167,6 +197,7 @@ def stop_capacities(
             stop = problem.stop_by_id.get(visit.stop)
             if stop is None:
                 continue
+            per_year = 1.0 if stop.kind is StopKind.REQUEST else per_cycle_year
             hours = stop.duration / 60.0 * per_year
             n, h, cap = out.get(stop.id, (0.0, 0.0, 0.0))
             out[stop.id] = (n + per_year, h + hours, cap + hours * agents * per_agent_hour)
@@ -226,7 +257,9 @@ def expected_visitors(
         problem, plan, months=months, per_agent_hour=params.per_agent_hour, staff=staff
     )
     kinds = {s.id: s.kind for s in problem.stops}
-    requests = sum(n for sid, (n, _, _) in caps.items() if kinds[sid] is StopKind.REQUEST)
+    in_period = sum(n for sid, (n, _, _) in caps.items() if kinds[sid] is StopKind.REQUEST)
+    factor = bookings_per_year(problem.horizon, months)
+    requests = in_period * factor
     permanences = {sid: v for sid, v in caps.items() if kinds[sid] is StopKind.STOP}
     demand = commune_demand(problem, permanences, params.rate) if problem.communes else None
     received, wanted = (
@@ -244,6 +277,8 @@ def expected_visitors(
         permanences=sum(v[0] for v in permanences.values()),
         requests=requests,
         presence_hours=sum(v[1] for v in permanences.values()),
+        requests_in_period=round(in_period),
+        requests_factor=factor if in_period else 0.0,
     )
 
 
@@ -285,11 +320,17 @@ def range_fr(low: float, high: float) -> str:
 
 
 def visitors_line_fr(
-    low: float, high: float, cost: float | None = None, *, threshold: float | None = None
+    low: float,
+    high: float,
+    cost: float | None = None,
+    *,
+    threshold: float | None = None,
+    bookings: tuple[int, float] | None = None,
 ) -> str:
     """The printout's line: expected visitors per year, the range, where the model comes from
     (and the coverage ``threshold`` when it is not the calibration's, which shifts the figure)
-    and, with the yearly ``cost``, the cost per expected visitor."""
+    and, with the yearly ``cost``, the cost per expected visitor. ``bookings`` (bookings of the
+    period, factor to a year) says how the bookings' share extrapolates."""
     where = "La Rur@linette 2023"
     if threshold is not None and abs(threshold - CALIBRATION_THRESHOLD) > 1e-9:
         where += (
@@ -298,8 +339,11 @@ def visitors_line_fr(
         )
     text = (
         f"Visiteurs attendus : {range_fr(low, high)} par an (modèle calé sur {where}, "
-        "docs/visitors.md)"
+        "docs/visitors.md"
     )
+    if bookings is not None and bookings[0] > 0:
+        text += f" ; dont un visiteur par visite sur réservation : {bookings_rhythm_fr(*bookings)}"
+    text += ")"
     if cost and low > 0:
         text += (
             f" ; coût par visiteur attendu : {number_fr(cost / high)} à {number_fr(cost / low)} €"

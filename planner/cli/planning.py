@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -133,20 +134,33 @@ def plan_command(
             show_default=False,
         ),
     ] = None,
+    keep_published: Annotated[
+        bool,
+        typer.Option(
+            "--keep-published",
+            help=(
+                "With --initial: every visit of the initial plan keeps its day, vehicle and "
+                "start time; only what it does not serve (a new booking) is placed."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Plan the tours of a scenario, check the plan, print the rota and write it as JSON.
 
     With --initial, re-plan an existing plan (after a change to the scenario) changing as little
     as possible, keeping --freeze-weeks and --freeze-stops exactly."""
+    from planner.engine.base import Frozen
     from planner.engine.progress import live_progress
     from planner.scenario.build import build
     from planner.scenario.files import load_scenario
     from planner.scenario.pipeline import frozen_parts, plan_scenario, solve_options
+    from planner.scenario.pipeline import keep_published as keep_published_parts
     from planner.tours import feasibility
 
-    if (freeze_weeks or freeze_stops) and initial is None:
+    if (freeze_weeks or freeze_stops or keep_published) and initial is None:
         raise ItineranceError(
-            "--freeze-weeks and --freeze-stops need --initial PLAN.json (the plan to keep parts of)"
+            "--freeze-weeks, --freeze-stops and --keep-published need --initial PLAN.json "
+            "(the plan to keep parts of)"
         )
     weeks = parse_weeks(freeze_weeks) if freeze_weeks else set()
     f = load_scenario(scenario)
@@ -165,6 +179,10 @@ def plan_command(
             )
         stops = {s.strip() for s in (freeze_stops or "").split(",") if s.strip()}
         frozen = frozen_parts(built.problem, start, weeks=weeks, stops=stops)
+        if keep_published:
+            problem, kept = keep_published_parts(built.problem, start)
+            built = replace(built, problem=problem)
+            frozen = Frozen(days=frozen.days, stops=frozen.stops | kept.stops)
     if not quiet and not built.is_asis:
         for line in feasibility.warnings(built.problem):
             err_console.print(f"attention : {line}", highlight=False, soft_wrap=True, markup=False)

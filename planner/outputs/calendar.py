@@ -24,17 +24,19 @@ How cycle days become dates (the *anchor* is the first day of the period, ``--st
   Monday–Friday by default): the as-is rotas where it comes from ("DERNIER JOUR DU MOIS") are
   run by services closed at weekends, and the slot takes that day's opening hours.
 - **1-week cycle**: every week on the same weekday.
-- **2- and 4-week cycles**: week 1 is the week (Monday to Sunday) of the anchor; the cycle then
-  repeats every 2 or 4 weeks. A stop served every other week is "every 2 weeks" from its first
+- **2- and 4-week cycles**: week 1 is the week (Monday to Sunday) of the anchor, or of the
+  first day of the bookings period when the cycle has one; the cycle then repeats every 2 or
+  4 weeks. A stop served every other week is "every 2 weeks" from its first
   week; a pattern that no single interval describes is split, one recurrence per week of the
   cycle.
-- **on-demand visits** (requests): once, on the first date of their cycle day from the anchor
+- **on-demand visits** (requests): once, on the date of their day when the cycle has a bookings
+  period (:attr:`Horizon.period`), else on the first date of their cycle day from the anchor
   that is not a public holiday.
 
-Public holidays come from the ``holidays`` package (offline): the national ones, plus Good Friday
-and 26 December in Alsace-Moselle (départements 57, 67, 68) and the overseas départements' own,
-chosen from the stop's INSEE code. A holiday cancels the permanence that day (it is not moved):
-outputs list it as not held. Benchmark plans (:meth:`Horizon.plain`) have no calendar.
+Public holidays come from :mod:`planner.dates` (the ``holidays`` package, offline; Alsace-Moselle
+and the overseas départements chosen from the stop's INSEE code). A holiday cancels the
+permanence that day (it is not moved): outputs list it as not held. Benchmark plans
+(:meth:`Horizon.plain`) have no calendar.
 
 It must not write files, format documents (``maps`` and :mod:`planner.outputs.ical` do) or read the
 database; it never carries requesters' personal data unless given them explicitly.
@@ -47,11 +49,9 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any, Literal
 
-import holidays as _holidays
-
+from planner.dates import holiday_subdivision, holidays_between
 from planner.errors import PlanError
 from planner.french import day_month_year_fr, format_time_fr
 from planner.scenario.context import Built, StopInfo
@@ -88,7 +88,6 @@ __all__ = [
 ]
 
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_OVERSEAS = ("971", "972", "973", "974", "976")
 
 
 # --- places, legs, the schedule ----------------------------------------------------------------
@@ -472,13 +471,18 @@ class Permanence:
         return [(a, b) for a, b in spans if _minute(b) > _minute(a)] or [(self.start, self.end)]
 
 
-def _first_in_cycle(anchor: date, weeks: int, week: int, weekday: int) -> date:
+def _first_in_cycle(
+    anchor: date, weeks: int, week: int, weekday: int, week1: date | None = None
+) -> date:
     """First date on or after ``anchor`` of day (week, weekday) of a ``weeks``-week cycle whose
-    week 1 is the anchor's week."""
-    monday = anchor - timedelta(days=anchor.weekday())
+    week 1 is the week of ``week1`` (a bookings period's Monday), else the anchor's week."""
+    monday = week1 or anchor - timedelta(days=anchor.weekday())
     day = monday + timedelta(days=7 * week + weekday)
+    step = timedelta(weeks=weeks)
     while day < anchor:
-        day += timedelta(weeks=weeks)
+        day += step
+    while day - step >= anchor:
+        day -= step
     return day
 
 
@@ -493,7 +497,11 @@ def _recurrences(
             "it has no calendar dates"
         )
     days = sorted(set(days))
+    if once is not None and all(horizon.days[i].date is not None for i in days):
+        # A booking of a dated period: on its date, whatever the anchor.
+        return [((i,), Recurrence("once", first=horizon.days[i].date)) for i in days]
     workdays = tuple(sorted(horizon.weekdays))
+    week1 = horizon.period_monday  # with a bookings period, its weeks are the cycle's
     out: list[tuple[tuple[int, ...], Recurrence]] = []
     by_weekday: dict[int, list[int]] = {}
     for i in days:
@@ -516,11 +524,11 @@ def _recurrences(
         step = cycle // len(weeks) if cycle % len(weeks) == 0 else 0
         regular = step > 0 and weeks == list(range(weeks[0], cycle, step)) and weeks[0] < step
         if regular:
-            first = _first_in_cycle(anchor, cycle, weeks[0], weekday)
+            first = _first_in_cycle(anchor, cycle, weeks[0], weekday, week1)
             out.append((tuple(group), Recurrence("weekly", weekday, interval=step, first=first)))
         else:
             for i, w in zip(group, weeks, strict=True):
-                first = _first_in_cycle(anchor, cycle, w, weekday)
+                first = _first_in_cycle(anchor, cycle, w, weekday, week1)
                 out.append(((i,), Recurrence("weekly", weekday, interval=cycle, first=first)))
     if once is not None:  # a request: the first date of its day that is not a holiday
         singles = []
@@ -580,36 +588,6 @@ def permanences(schedule: Schedule, anchor: date) -> list[Permanence]:
 
 
 # --- holidays ----------------------------------------------------------------------------------
-
-
-def holiday_subdivision(insee: str | None) -> str | None:
-    """The ``holidays`` subdivision of a commune: ``"57"`` (Moselle), ``"6AE"`` (Bas-Rhin,
-    Haut-Rhin), an overseas département (``"971"``…), else None (national holidays only)."""
-    if not insee:
-        return None
-    if insee[:3] in _OVERSEAS:
-        return insee[:3]
-    return {"57": "57", "67": "6AE", "68": "6AE"}.get(insee[:2])
-
-
-@lru_cache(maxsize=64)
-def _french_holidays(years: tuple[int, ...], subdiv: str | None) -> dict[date, str]:
-    found = _holidays.country_holidays("FR", subdiv=subdiv, years=list(years), language="fr")
-    return {d: _holiday_name(n) for d, n in found.items()}
-
-
-def _holiday_name(name: str) -> str:
-    """ "Lundi de Pâques" → "lundi de Pâques" (weekday names are not capitalised in French)."""
-    first = name.split(" ", 1)[0].lower()
-    return name[:1].lower() + name[1:] if first in ("lundi", "vendredi", "jeudi") else name
-
-
-def holidays_between(start: date, end: date, insee: str | None = None) -> dict[date, str]:
-    """French public holidays from ``start`` to ``end`` (included), by date, with their French
-    names, for a commune's subdivision (see :func:`holiday_subdivision`)."""
-    years = tuple(range(start.year, end.year + 1))
-    found = _french_holidays(years, holiday_subdivision(insee))
-    return {d: n for d, n in sorted(found.items()) if start <= d <= end}
 
 
 @dataclass(frozen=True, slots=True)

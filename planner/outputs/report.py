@@ -19,6 +19,7 @@ never shows personal data (requests are named by their commune, see :mod:`planne
 from __future__ import annotations
 
 from planner.analysis.visitors import visitors_line_fr
+from planner.dates import period_fr
 from planner.french import (
     format_duration_fr,
     format_range_fr,
@@ -30,11 +31,12 @@ from planner.scenario.context import Context
 from planner.tours.model import Problem, StopKind
 from planner.tours.plan import Plan, Route
 from planner.tours.validator import PlanFigures, PublishedChange, ValidationReport
-from planner.tours.wording import day_label_fr, describe_pattern_fr, join_fr
+from planner.tours.wording import dated_day_fr, day_label_fr, describe_pattern_fr, join_fr
 
 __all__ = [
     "KIND_FR",
     "day_title_fr",
+    "bookings_lines",
     "figures_lines",
     "note_lines",
     "pattern_lines",
@@ -89,6 +91,8 @@ def day_title_fr(problem: Problem, day: int) -> str:
     """ "1er lundi", "Dernier jour du mois" (monthly), "Lundi" (1 week), "Semaine 2 — mardi"."""
     h = problem.horizon
     d = h.days[day]
+    if d.date is not None:
+        return f"Semaine {d.week + 1} — {dated_day_fr(h, day)}"
     if h.plain_days is None and not h.monthly and h.weeks > 1 and d.weekday is not None:
         return f"Semaine {d.week + 1} — {day_label_fr(h, day).split(' (')[0]}"
     label = day_label_fr(h, day)
@@ -177,11 +181,17 @@ def pattern_lines(problem: Problem, plan: Plan) -> list[str]:
         if not visits:
             unserved.append(stop)
             continue
+        if stop.kind is StopKind.REQUEST:  # a booking happens once: never "par mois"
+            hours = len(visits) * stop.duration
+            out.append(
+                f"- {stop.name or stop.id} : {describe_pattern_fr(problem, stop.id, plan)} "
+                f"— {format_duration_fr(hours)} de visite, une seule fois (réservation)"
+            )
+            continue
         hours = len(visits) * stop.duration * cpm
-        what = "visite" if stop.kind is StopKind.REQUEST else "présence"
         out.append(
             f"- {stop.name or stop.id} : {describe_pattern_fr(problem, stop.id, plan)} "
-            f"— {format_duration_fr(hours)} de {what} par mois"
+            f"— {format_duration_fr(hours)} de présence par mois"
         )
     for stop in unserved:
         why = "obligatoire, NON DESSERVI" if stop.mandatory else "facultatif, non retenu"
@@ -195,7 +205,12 @@ def visitors_lines(plan: Plan | None) -> list[str]:
     if not visitors or visitors.get("low") is None or visitors.get("high") is None:
         return []
     threshold = visitors.get("threshold")
-    return [visitors_line_fr(visitors["low"], visitors["high"], threshold=threshold)]
+    bookings = None
+    if visitors.get("requests_in_period"):
+        bookings = (int(visitors["requests_in_period"]), float(visitors["requests_factor"]))
+    return [
+        visitors_line_fr(visitors["low"], visitors["high"], threshold=threshold, bookings=bookings)
+    ]
 
 
 def figures_lines(
@@ -204,13 +219,15 @@ def figures_lines(
     """The plan's monthly figures in French (recomputed by the validator), and its expected
     visitors when ``plan``'s meta has them."""
     f = report.figures
+    regular = " (permanences régulières)" if f.requests_total else ""
+    monthly = (
+        f"Par mois{regular} : {number_fr(f.km_per_month)} km, "
+        f"{format_duration_fr(f.drive_hours_per_month * 60)} de conduite, "
+        f"{format_duration_fr(f.work_hours_per_month * 60)} de travail (du départ au retour), "
+        f"{format_duration_fr(f.presence_hours_total_per_month * 60)} de présence."
+    )
     lines = [
-        (
-            f"Par mois : {number_fr(f.km_per_month)} km, "
-            f"{format_duration_fr(f.drive_hours_per_month * 60)} de conduite, "
-            f"{format_duration_fr(f.work_hours_per_month * 60)} de travail (du départ au retour), "
-            f"{format_duration_fr(f.presence_hours_total_per_month * 60)} de présence."
-        ),
+        *([monthly] if f.stops_total or not f.requests_total else []),
         f"Arrêts desservis : {f.stops_served} sur {f.stops_total}"
         + (
             f" ; visites à la demande : {f.requests_served} sur {f.requests_total}"
@@ -224,6 +241,7 @@ def figures_lines(
         )
         + ".",
     ]
+    lines += bookings_lines(problem, f)
     if problem.communes:
         lines.append(
             "Besoin servi (population × IFN × gain de niveau de service, chaque commune comptée "
@@ -237,7 +255,7 @@ def figures_lines(
             "Valeur des arrêts facultatifs (valeurs données dans le scénario) : "
             f"{number_fr(f.value_served)} sur {number_fr(f.value_total)}."
         )
-    if f.cost > 0:
+    if f.cost - f.once_cost > 1e-9:  # the bookings' part is in bookings_lines, once
         lines.append(
             f"Coût d'exploitation (km et heures) : {number_fr(f.cost_per_month)} € par mois."
         )
@@ -258,6 +276,24 @@ def figures_lines(
                 "de conduite par mois"
             )
     return lines
+
+
+def bookings_lines(problem: Problem, f: PlanFigures) -> list[str]:
+    """The bookings (requests) served, counted once: visits, hours, and the km, driving and
+    work they account for (see :class:`~planner.tours.validator.PlanFigures`)."""
+    if not f.request_hours:
+        return []
+    visits = len(f.request_hours)
+    line = (
+        f"Réservations {period_fr(problem.horizon.period)}, comptées une fois (pas par mois) : "
+        f"{plural_fr(visits, 'visite', 'visites')}, "
+        f"{format_duration_fr(sum(f.request_hours.values()) * 60)} de visite, "
+        f"{number_fr(f.once_km)} km, {format_duration_fr(f.once_drive_hours * 60)} de conduite, "
+        f"{format_duration_fr(f.once_work_hours * 60)} de travail"
+    )
+    if f.once_cost > 0:
+        line += f", {number_fr(f.once_cost)} € d'exploitation"
+    return [line + "."]
 
 
 def _days_fr(problem: Problem, days: list[int]) -> str:

@@ -485,13 +485,26 @@ def _greedy(need: _Need, fixed: _Levels, cand: _Levels, n: int, k: int | None) -
 
 
 def _start_windows(
-    f: ScenarioFile, windows: Iterable[tuple[DayWindow, Loc]], need: float
+    f: ScenarioFile,
+    windows: Iterable[tuple[DayWindow, Loc]],
+    need: float,
+    within: frozenset[int] | None = None,
 ) -> tuple[TimeWindow, ...]:
+    """Start windows; ``within`` (the dated days of a bookings period) restricts every window
+    to those days, and a window left with none is an error."""
     out = []
     for w, loc in windows:
         days = None
         if w.day is not None:
             days = frozenset(w.day.days(f.horizon))
+        if within is not None:
+            days = within if days is None else days & within
+            if not days:
+                raise f.error(
+                    loc,
+                    f"{w.day.text if w.day else 'ce créneau'} ne tombe sur aucun jour de la "
+                    "période [period]",
+                )
         if w.end - w.start < need:
             raise f.error(loc, f"the window is shorter than the visit ({need:g} min)")
         out.append(TimeWindow(w.start, w.end - need, days))
@@ -683,9 +696,12 @@ def _requests(
         commune = resolver.communes[insee].name if insee in resolver.communes else None
         # A home visit is named by its commune only: the address is personal.
         name = f"Visite {r.id} ({commune})" if commune else f"Visite {r.id}"
+        period = f.horizon.period_day_indices if f.horizon.period else None
         windows = _start_windows(
-            f, ((w, loc + ("windows", j)) for j, w in enumerate(r.windows)), r.duration
+            f, ((w, loc + ("windows", j)) for j, w in enumerate(r.windows)), r.duration, period
         )
+        if period is not None and not windows:  # any time of a day of the period
+            windows = (TimeWindow(0.0, 24 * 60.0, period),)
         stop = Stop(
             id=r.id,
             name=name,

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from geodata.names import fold
+from planner.dates import period_days
+from planner.french import date_range_fr
 from planner.french import format_duration_fr as _dur
 from planner.french import format_time_fr as _hhmm
 from planner.scenario.keys import Loc, key_path
@@ -25,6 +29,15 @@ if TYPE_CHECKING:
 def horizon_of(f: ScenarioFile) -> Horizon:
     h = f.scenario.horizon
     weeks = h.weeks if h.weeks is not None else (4 if h.monthly else 1)
+    p = f.scenario.period
+    if p is not None and h.monthly:
+        raise f.error(
+            ("period",), "une période datée demande un cycle en semaines (monthly = false)"
+        )
+    if p is not None and h.weeks is None and h.weekdays:
+        # The shortest cycle of weeks that holds the period.
+        span = _weeks_spanned(_period(f, ()))
+        weeks = next((w for w in (1, 2, 4) if w >= span), 4)
     if h.monthly and weeks != 4:
         raise f.error(("horizon", "weeks"), f"a monthly horizon lasts 4 weeks, not {weeks}")
     if h.last_day_of_month and not h.monthly:
@@ -56,7 +69,40 @@ def horizon_of(f: ScenarioFile) -> Horizon:
     )
     if horizon.n_days == 0:
         raise f.error(("horizon", "days_off"), "no working day is left in the cycle")
-    return horizon
+    if p is None:
+        return horizon
+    period = _period(f, horizon.days_off)
+    span = _weeks_spanned(period)
+    if span > weeks:
+        raise f.error(
+            ("period", "working_days"),
+            f"la période {date_range_fr(period[0], period[-1])} "
+            f"couvre {span} semaines, plus que le cycle ({weeks} semaine(s)) : "
+            "raccourcissez-la ou allongez [horizon] weeks (1, 2 ou 4)",
+        )
+    return replace(horizon, period=period)
+
+
+def _weeks_spanned(period: tuple[date, ...]) -> int:
+    """How many weeks (Monday to Sunday) a period touches."""
+    monday = period[0] - timedelta(days=period[0].weekday())
+    return (period[-1] - monday).days // 7 + 1
+
+
+def _period(f: ScenarioFile, days_off: frozenset[int]) -> tuple[date, ...]:
+    """The dated working days of ``[period]``: the cycle's weekdays from ``start``, public
+    holidays (of the territory's first département) and the cycle's ``days_off`` skipped."""
+    p = f.scenario.period
+    assert p is not None
+    monday = p.start - timedelta(days=p.start.weekday())
+    deps = f.scenario.territory.departements
+    return period_days(
+        p.start,
+        p.working_days,
+        f.scenario.horizon.weekdays,
+        off=lambda d: (d - monday).days in days_off,
+        insee=deps[0] if deps else None,
+    )
 
 
 def _stop_setting(f: ScenarioFile, i: int | None, key: str) -> tuple[Any, Loc]:
@@ -446,9 +492,15 @@ def _check_requests(f: ScenarioFile) -> None:
                 )
             if w.day is not None:
                 try:
-                    w.day.days(f.horizon)
+                    days = w.day.days(f.horizon)
                 except ValueError as exc:
                     raise f.error(loc + ("windows", j), str(exc)) from None
+                if f.horizon.period and not set(days) & f.horizon.period_day_indices:
+                    raise f.error(
+                        loc + ("windows", j),
+                        f"{w.day.text} ne tombe sur aucun jour de la période [period] "
+                        f"({date_range_fr(f.horizon.period[0], f.horizon.period[-1])})",
+                    )
 
 
 def _slug(text: str) -> str:

@@ -22,7 +22,7 @@ from planner.scenario.files import ScenarioFile
 from planner.scenario.provenance import provenance
 from planner.scenario.stability import with_initial
 from planner.tours import feasibility
-from planner.tours.model import Problem
+from planner.tours.model import Problem, TimeWindow
 from planner.tours.plan import Plan, PlanMeta
 from planner.tours.schedule import schedule_meta
 from planner.tours.validator import ValidationReport, summary, validate
@@ -31,6 +31,7 @@ __all__ = [
     "Planned",
     "check_plan_matches",
     "frozen_parts",
+    "keep_published",
     "plan_scenario",
     "plan_visitors",
     "solve_options",
@@ -156,6 +157,24 @@ def frozen_parts(
         )
     days = frozenset(d.index for d in problem.horizon.days if min(d.week, n_weeks - 1) + 1 in weeks)
     return Frozen(days=days, stops=frozenset(stops))
+
+
+def keep_published(problem: Problem, initial: Plan) -> tuple[Problem, Frozen]:
+    """Re-planning that moves none of ``initial``'s visits (``plan --keep-published``): every
+    stop it serves (permanences and earlier bookings) keeps its days and vehicle (frozen) and
+    the start time of each visit (its windows become that start, on that day); only what
+    ``initial`` does not serve (a new booking) is placed, in the time left."""
+    kept = initial.served_stops() & set(problem.stop_by_id)
+    stops = []
+    for stop in problem.stops:
+        if stop.id in kept:
+            windows = tuple(
+                TimeWindow(visit.start, visit.start, frozenset({route.day}))
+                for route, visit in initial.visits_of(stop.id)
+            )
+            stop = replace(stop, windows=windows)
+        stops.append(stop)
+    return replace(problem, stops=tuple(stops)), Frozen(stops=frozenset(kept))
 
 
 def check_budget(f: ScenarioFile, built: Built) -> None:

@@ -4,6 +4,7 @@ Every key with its default and source is documented in docs/scenarios.md."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
@@ -16,6 +17,7 @@ from planner.analysis.visitors import (
     FITTED_RATE,
     VisitorParameters,
 )
+from planner.dates import parse_date
 from planner.scenario.values import (
     HALF_DAY_MINUTES,
     PERSONAL_FIELDS,
@@ -76,6 +78,24 @@ class HorizonSection(_Model):
     last_day_of_month: bool = False
     weekdays: list[Weekday] = [0, 1, 2, 3, 4]
     days_off: list[DayValue] = []
+
+
+def _period_start(value: Any) -> date:
+    if isinstance(value, datetime):
+        raise ValueError(f"attendu une date AAAA-MM-JJ sans heure, reçu {shown(value)}")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return parse_date(value)
+    raise ValueError(f'attendu une date AAAA-MM-JJ, par exemple "2027-01-04", reçu {shown(value)}')
+
+
+class PeriodSection(_Model):
+    """The dated period of the bookings: ``working_days`` working days from ``start``
+    (public holidays and the cycle's days off skipped)."""
+
+    start: Annotated[date, PlainValidator(_period_start)]
+    working_days: int = Field(ge=1, le=20)
 
 
 class TravelSection(_Model):
@@ -473,6 +493,7 @@ class Scenario(_Model):
     territory: Territory = Territory()
     data: DataSection = DataSection()
     horizon: HorizonSection = HorizonSection()
+    period: PeriodSection | None = None
     travel: TravelSection = TravelSection()
     vehicles: list[VehicleSpec] = []
     stops: StopDefaults = StopDefaults()

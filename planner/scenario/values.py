@@ -3,6 +3,7 @@ from the forgiving forms people write ("10:00-12:30", "2e mardi", "demi-journée
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import re
@@ -14,6 +15,8 @@ from pydantic import PlainValidator
 
 from geodata.coordinates import territory_of
 from geodata.names import fold
+from planner.dates import holidays_between, parse_date
+from planner.french import date_range_fr, day_month_year_fr
 from planner.tours.model import WEEKDAY_NAMES_FR, Frequency, Horizon
 
 # A half-day permanence: 2 h 30 of presence, La Rur@linette's morning (10:00–12:30, France
@@ -118,23 +121,31 @@ def _weekday(value: Any) -> int:
 
 _NTH = re.compile(r"^(\d)\s*(?:er|re|e|eme|ème|nd|nde)?\s+(\w+)$")
 _WEEKDAY_WEEK = re.compile(r"^(\w+)(?:\s+(?:de\s+la\s+)?semaine\s+(\d))?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 @dataclass(frozen=True, slots=True)
 class DaySel:
     """A day (or days) of the cycle named in French: ``"2e mardi"`` (monthly cycle),
-    ``"dernier jour du mois"``, ``"mardi semaine 2"``, ``"mardi"`` (every Tuesday of the cycle)."""
+    ``"dernier jour du mois"``, ``"mardi semaine 2"``, ``"mardi"`` (every Tuesday of the cycle),
+    or a date ``"2027-01-05"`` (a day of the bookings period, ``[period]``)."""
 
     weekday: int | None = None
     week: int | None = None  # 0-based week, from "semaine N"
     nth: int | None = None  # 1..4, from "Ne mardi"
     last: bool = False
     text: str = ""
+    date: _dt.date | None = None  # a dated day of the bookings period
 
     @classmethod
     def parse(cls, value: Any) -> DaySel:
         if isinstance(value, DaySel):
             return value
+        if isinstance(value, _dt.date):  # an unquoted TOML date
+            return cls(weekday=value.weekday(), text=value.isoformat(), date=value)
+        if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+            when = parse_date(value)
+            return cls(weekday=when.weekday(), text=value.strip(), date=when)
         expected = (
             'expected a day like "2e mardi", "mardi semaine 2", "mardi" or "dernier jour du mois"'
         )
@@ -162,6 +173,8 @@ class DaySel:
     def days(self, horizon: Horizon) -> list[int]:
         """Day indices of ``horizon`` this names; ValueError (a message) when it has none."""
         days = horizon.days
+        if self.date is not None:
+            return [_dated_day(horizon, self.date)]
         if self.last:
             if not horizon.last_day_of_month:
                 raise ValueError(
@@ -189,6 +202,28 @@ class DaySel:
                 "(see horizon.weekdays and days_off)"
             )
         return found
+
+
+def _dated_day(horizon: Horizon, when: _dt.date) -> int:
+    """The index of the day of ``horizon`` dated ``when``; ValueError (in French) naming why
+    there is none: no period, a public holiday, a date outside the period or not worked."""
+    if not horizon.period:
+        raise ValueError(
+            f"la date {when.isoformat()} demande une période datée : ajoutez [period] "
+            "(start, working_days)"
+        )
+    for d in horizon.days:
+        if d.date == when:
+            return d.index
+    ferie = holidays_between(when, when).get(when)
+    if ferie:
+        raise ValueError(f"le {day_month_year_fr(when)} est un jour férié ({ferie})")
+    first, last = horizon.period[0], horizon.period[-1]
+    if not first <= when <= last:
+        raise ValueError(
+            f"le {day_month_year_fr(when)} est hors de la période ({date_range_fr(first, last)})"
+        )
+    raise ValueError(f"le {day_month_year_fr(when)} n'est pas un jour travaillé de la période")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ Conventions
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,7 @@ class Day:
     week: int  # 0-based week of the cycle (in a monthly horizon: occurrence of the weekday - 1)
     weekday: int | None  # Monday = 0; None for the "last day of the month" slot
     last_of_month: bool = False
+    date: _dt.date | None = None  # its date in the bookings period (Horizon.period), if any
 
     @property
     def label_fr(self) -> str:
@@ -118,6 +120,10 @@ class Horizon:
     monthly: bool = False
     last_day_of_month: bool = False
     plain_days: int | None = None  # set by :meth:`plain`: n days with no calendar meaning
+    # Dated working days of a bookings period (sorted): week 1 of the cycle is the week (Monday
+    # to Sunday) of the first one. A day of the cycle whose date is one of them carries it
+    # (:attr:`Day.date`); requests are planned on those days only. Empty: no period.
+    period: tuple[_dt.date, ...] = ()
 
     def __post_init__(self) -> None:
         if self.plain_days is None:
@@ -127,22 +133,49 @@ class Horizon:
                 raise ValueError("a monthly horizon lasts 4 weeks")
             if self.last_day_of_month and not self.monthly:
                 raise ValueError("'last day of the month' needs a monthly horizon")
+            if self.period:
+                if self.monthly:
+                    raise ValueError("a bookings period needs a cycle of weeks, not a monthly one")
+                if list(self.period) != sorted(set(self.period)):
+                    raise ValueError("the period's dates must be sorted and distinct")
+                if self.period_weeks > self.weeks:
+                    raise ValueError(
+                        f"the period spans {self.period_weeks} weeks, the cycle {self.weeks}"
+                    )
 
     @classmethod
     def plain(cls, n_days: int) -> Horizon:
         """``n_days`` days with no weekday semantics (periodic VRP benchmarks)."""
         return cls(weeks=1, weekdays=(), plain_days=n_days)
 
+    @property
+    def period_monday(self) -> _dt.date | None:
+        """The Monday of week 1 of the cycle when it has a bookings period."""
+        if not self.period:
+            return None
+        return self.period[0] - _dt.timedelta(days=self.period[0].weekday())
+
+    @property
+    def period_weeks(self) -> int:
+        """How many weeks (Monday to Sunday) the bookings period spans (0: no period)."""
+        monday = self.period_monday
+        return 0 if monday is None else (self.period[-1] - monday).days // 7 + 1
+
     @cached_property
     def days(self) -> tuple[Day, ...]:
         if self.plain_days is not None:
             return tuple(Day(i, 0, None) for i in range(self.plain_days))
+        monday, dated = self.period_monday, set(self.period)
         out: list[Day] = []
         for week in range(self.weeks):
             for weekday in sorted(self.weekdays):
                 if week * 7 + weekday in self.days_off:
                     continue
-                out.append(Day(len(out), week, weekday))
+                when = None
+                if monday is not None:
+                    when = monday + _dt.timedelta(days=7 * week + weekday)
+                    when = when if when in dated else None
+                out.append(Day(len(out), week, weekday, date=when))
         if self.last_day_of_month:
             out.append(Day(len(out), 4, None, last_of_month=True))
         return tuple(out)
@@ -150,6 +183,11 @@ class Horizon:
     @property
     def n_days(self) -> int:
         return len(self.days)
+
+    @property
+    def period_day_indices(self) -> frozenset[int]:
+        """Indices of the days of the cycle that carry a date of the bookings period."""
+        return frozenset(d.index for d in self.days if d.date is not None)
 
     @property
     def cycles_per_month(self) -> float:

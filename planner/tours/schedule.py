@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from planner.tours.model import Horizon, Problem
@@ -27,7 +28,7 @@ class Leg:
 
 def horizon_to_dict(h: Horizon) -> dict[str, Any]:
     """A horizon as JSON-ready data (see :func:`horizon_from_dict`)."""
-    return {
+    out: dict[str, Any] = {
         "weeks": h.weeks,
         "weekdays": list(h.weekdays),
         "days_off": sorted(h.days_off),
@@ -35,6 +36,9 @@ def horizon_to_dict(h: Horizon) -> dict[str, Any]:
         "last_day_of_month": h.last_day_of_month,
         "plain_days": h.plain_days,
     }
+    if h.period:
+        out["period"] = [d.isoformat() for d in h.period]
+    return out
 
 
 def horizon_from_dict(data: Mapping[str, Any]) -> Horizon:
@@ -47,6 +51,7 @@ def horizon_from_dict(data: Mapping[str, Any]) -> Horizon:
         days_off=frozenset(int(d) for d in data.get("days_off", ())),
         monthly=bool(data.get("monthly", False)),
         last_day_of_month=bool(data.get("last_day_of_month", False)),
+        period=tuple(date.fromisoformat(str(d)) for d in data.get("period") or ()),
     )
 
 

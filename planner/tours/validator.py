@@ -98,13 +98,22 @@ class Violation:
 
 def _per_month(total: str) -> property:
     return property(
-        lambda self: getattr(self, total) * self.cycles_per_month,
-        doc=f"``{total}`` per average month (per cycle × cycles per month).",
+        lambda self: (
+            (getattr(self, total) - getattr(self, f"once_{total}")) * self.cycles_per_month
+        ),
+        doc=f"``{total}`` per average month (the recurring part per cycle × cycles per month; "
+        "the bookings' part, ``once_{total}``, is counted once, never per month).",
     )
 
 
 class _Monthly:
-    """Per-month views of per-cycle totals (``km``, ``drive_hours``, ``work_hours``, ``cost``)."""
+    """Per-month views of per-cycle totals (``km``, ``drive_hours``, ``work_hours``, ``cost``).
+
+    ``once_*`` is the part of each total due to on-demand requests (bookings), which happen once:
+    a route serving only requests counts whole; on a route that also serves permanences, a
+    request counts the km and driving it adds (the route with and without it) and its own
+    duration. Per-month views leave it out; the per-cycle totals include it.
+    """
 
     __slots__ = ()
     TOTALS = ("km", "drive_hours", "work_hours", "cost")
@@ -112,6 +121,10 @@ class _Monthly:
     drive_hours: float
     work_hours: float
     cost: float
+    once_km: float
+    once_drive_hours: float
+    once_work_hours: float
+    once_cost: float
     cycles_per_month: float
 
     km_per_month = _per_month("km")
@@ -135,6 +148,10 @@ class VehicleFigures(_Monthly):
     work_hours: float = 0.0  # leaving the base to returning
     cost: float = 0.0  # km * cost_per_km + work_hours * cost_per_hour
     cycles_per_month: float = 1.0
+    once_km: float = 0.0  # the bookings' part of the totals above (see _Monthly)
+    once_drive_hours: float = 0.0
+    once_work_hours: float = 0.0
+    once_cost: float = 0.0
 
 
 @dataclass(slots=True)
@@ -172,9 +189,10 @@ class PublishedChange:
 class PlanFigures(_Monthly):
     """What a plan delivers and costs, recomputed from the problem's matrices.
 
-    Per-cycle totals, with ``*_per_month`` properties using :attr:`Horizon.cycles_per_month`.
-    ``presence_hours_per_month`` maps each served stop to its hours of permanence per month
-    (the stop's presence duration per visit; lunch breaks excluded).
+    Per-cycle totals, with ``*_per_month`` properties using :attr:`Horizon.cycles_per_month`
+    for the recurring part only. ``presence_hours_per_month`` maps each served permanence to its
+    hours of presence per month (the stop's presence duration per visit; lunch breaks excluded);
+    ``request_hours`` maps each served request (booking) to its hours of visit, counted once.
     """
 
     cycles_per_month: float
@@ -198,6 +216,13 @@ class PlanFigures(_Monthly):
     communes_improved: int = 0
     communes_reachable: int = 0
     presence_hours_per_month: dict[str, float] = field(default_factory=dict)
+    # Bookings (requests) happen once: their part of km, driving, work and cost (see _Monthly),
+    # and each served request's hours of visit, counted once (never per month).
+    once_km: float = 0.0
+    once_drive_hours: float = 0.0
+    once_work_hours: float = 0.0
+    once_cost: float = 0.0
+    request_hours: dict[str, float] = field(default_factory=dict)
     per_vehicle: list[VehicleFigures] = field(default_factory=list)
     per_day: list[DayFigures] = field(default_factory=list)
     # Stability: published visits (one per published day of a stop) kept on their day at their
@@ -791,6 +816,13 @@ def _figures(
         fig.work_hours += work_h
         fig.cost += cost
         fig.visits += n
+        o_km, o_drive, o_work = _once_part(p, route, v, km, drive_h, work_h)
+        o_cost = o_km * v.cost_per_km + o_work * v.cost_per_hour
+        for agg in (per_vehicle[v.id], fig):  # type: ignore[assignment]
+            agg.once_km += o_km
+            agg.once_drive_hours += o_drive
+            agg.once_work_hours += o_work
+            agg.once_cost += o_cost
     for stop in p.stops:
         visits = served_by.get(stop.id, [])
         is_request = stop.kind is StopKind.REQUEST
@@ -806,7 +838,9 @@ def _figures(
         else:
             fig.value_total += stop.value
             fig.value_served += stop.value if visits else 0.0
-        if visits:
+        if visits and is_request:
+            fig.request_hours[stop.id] = len(visits) * stop.duration / 60
+        elif visits:
             fig.presence_hours_per_month[stop.id] = len(visits) * stop.duration / 60 * cpm
     if p.communes:
         need = need_served(p, served_by)
@@ -819,6 +853,27 @@ def _figures(
     fig.per_day = list(per_day.values())
     _published_figures(p, fig, served_by)
     return fig
+
+
+def _once_part(
+    p: Problem, route: Route, v: Vehicle, km: float, drive_h: float, work_h: float
+) -> tuple[float, float, float]:
+    """The km, driving hours and work hours of a route that its requests (bookings) account
+    for: all of it when it serves only requests; else what they add (the route's km and
+    driving less those of the same route without them; their durations plus that driving)."""
+    stops = [p.stop_by_id[vis.stop] for vis in route.visits if vis.stop in p.stop_by_id]
+    requests = [s for s in stops if s.kind is StopKind.REQUEST]
+    if not requests:
+        return 0.0, 0.0, 0.0
+    kept = [s.location for s in stops if s.kind is not StopKind.REQUEST]
+    if not kept:
+        return km, drive_h, work_h
+    path = [v.start_location, *kept, v.end_location]
+    legs = [p.travel(a, b) for a, b in zip(path, path[1:], strict=False)]
+    o_km = max(km - sum(k for _, k in legs), 0.0)
+    o_drive = max(drive_h - sum(m for m, _ in legs) / 60, 0.0)
+    o_work = min(work_h, o_drive + sum(s.duration for s in requests) / 60)
+    return o_km, o_drive, o_work
 
 
 def _published_figures(

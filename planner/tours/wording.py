@@ -24,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
 from planner.errors import PlanError
-from planner.french import TimeStyle, format_range_fr
-from planner.tours.model import WEEKDAY_NAMES_FR, Horizon, Problem
+from planner.french import TimeStyle, day_month_year_fr, format_range_fr
+from planner.tours.model import WEEKDAY_NAMES_FR, Horizon, Problem, StopKind
 from planner.tours.plan import Plan
 
 __all__ = [
@@ -146,6 +146,15 @@ def _weekday_group_fr(horizon: Horizon, weekday: int, weeks: list[int]) -> str:
     return f"le {name} des semaines {numbers}"
 
 
+def dated_day_fr(horizon: Horizon, day: int) -> str:
+    """A day of the cycle with its date when it has one (a day of the bookings period):
+    "mardi 5 janvier 2027"; else its label in the cycle ("mardi (semaine 1)")."""
+    d = horizon.days[day]
+    if d.date is None:
+        return day_label_fr(horizon, day)
+    return f"{weekday_fr(d.date.weekday())} {day_month_year_fr(d.date)}"
+
+
 def describe_days_fr(horizon: Horizon, days: Iterable[int]) -> str:
     """French words for a set of days of the cycle (a visit pattern), without times.
 
@@ -198,6 +207,10 @@ def describe_pattern_fr(
     def same(a: float, b: float) -> bool:
         return abs(a - b) < SAME_SLOT_MINUTES
 
+    if problem.stop_by_id[stop_id].kind is StopKind.REQUEST:  # a booking: once, on its date
+        return " ; ".join(
+            f"{dated_day_fr(horizon, r.day)}, {slot(r.lunch, v.start, v.end)}" for r, v in visits
+        )
     v0 = visits[0][1]
     slots = [slot(r.lunch, v.start, v.end) for r, v in visits]
     uniform = all(

@@ -121,7 +121,7 @@ def test_evaluate_a_plan_against_its_scenario(planned, small, run_cli, tmp_path)
     report = tmp_path / "rapport.json"
     code, stdout, err = run_cli("evaluate", small, "--plan", out, "--json", report)
     assert code == 0, err
-    assert "Par mois :" in stdout and "Plan valide" in stdout
+    assert "Par mois (permanences régulières) :" in stdout and "Plan valide" in stdout
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["validation"]["ok"] and {i["role"] for i in data["meta"]["inputs"]} == {
         "scenario",
