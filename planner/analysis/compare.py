@@ -57,7 +57,7 @@ from planner.french import number_fr, spreadsheet_number
 from planner.scenario.build import fixed_help_inputs
 from planner.scenario.context import Built, KioskInfo
 from planner.scenario.files import ScenarioFile
-from planner.scenario.pipeline import Planned, plan_scenario, plan_visitors
+from planner.scenario.pipeline import Planned, counts_visitors, plan_scenario, plan_visitors
 from planner.tours.model import Frequency, Problem, StopKind
 from planner.tours.plan import Plan
 
@@ -469,7 +469,7 @@ def measure(planned: Planned, *, db: str | None = None, label: str | None = None
         notes=tuple(notes),
         provenance=meta,
         financing=financing,
-        visitors=plan_visitors(built, planned.plan) if built.problem.communes else None,
+        visitors=plan_visitors(built, planned.plan) if counts_visitors(built.problem) else None,
     )
     return Evaluation(figures, planned.plan, coverage, built.problem)
 

@@ -361,6 +361,33 @@ def _apply(
     return total, units, None
 
 
+def _ended(
+    lines: Sequence[TableLine], year: int, vehicles: Sequence[VehicleFunding], posts: float
+) -> list[TableLine]:
+    """Operating lines the service would qualify for but which ended before ``year``, when no
+    line of the same kind (funds, per, conditions) holds for ``year``: the latest of each kind.
+    Users should know that funding they may count on is not in the table for their year."""
+    latest: dict[tuple, TableLine] = {}
+    current = set()
+    for item in lines:
+        if item.funds != "operating":
+            continue
+        kind = (item.funds, item.per, tuple(sorted(item.requires)))
+        if _in(year, item):
+            current.add(kind)
+        elif item.year_to is not None and item.year_to < year:
+            qualifies = all(
+                _holds(c, None, posts)
+                if c == "conseiller_numerique"
+                else any(_holds(c, v, posts) for v in vehicles)
+                for c in item.requires
+            )
+            known = latest.get(kind)
+            if qualifies and (known is None or (known.year_to or 0) < item.year_to):
+                latest[kind] = item
+    return [item for kind, item in latest.items() if kind not in current]
+
+
 def financing_plan(
     costs: YearlyCosts,
     table: FundingTable,
@@ -384,6 +411,12 @@ def financing_plan(
         notes.append(
             f"Les financements ({_eur(funding)}) dépassent le coût annuel ({_eur(total)}) : "
             f"chacun est ramené au coût (× {number_fr(scale, 2)}), le reste à charge est nul."
+        )
+    for item in _ended(table.lines, year, vehicles, posts):
+        notes.append(
+            f"{item.label} ({item.funder}) : connue jusqu'en {item.year_to}, rien pour {year} "
+            f"dans la table des financements ({item.id}) ; non comptée, à renseigner si elle est "
+            "reconduite."
         )
     lines = tuple(
         FundedLine(

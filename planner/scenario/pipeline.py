@@ -22,7 +22,7 @@ from planner.scenario.files import ScenarioFile
 from planner.scenario.provenance import provenance
 from planner.scenario.stability import with_initial
 from planner.tours import feasibility
-from planner.tours.model import Problem, TimeWindow
+from planner.tours.model import Problem, StopKind, TimeWindow
 from planner.tours.plan import Plan, PlanMeta
 from planner.tours.schedule import schedule_meta
 from planner.tours.validator import ValidationReport, summary, validate
@@ -87,6 +87,12 @@ def _meta(
     meta.context = built.context.to_dict()
     meta.schedule = schedule_meta(built.problem, plan)  # cycle, bases, legs: for exports
     return meta
+
+
+def counts_visitors(problem: Problem) -> bool:
+    """Whether a plan of ``problem`` has visitors to expect: communes whose need it serves, or
+    bookings (one visitor each)."""
+    return bool(problem.communes) or any(s.kind is StopKind.REQUEST for s in problem.stops)
 
 
 def plan_visitors(built: Built, plan: Plan) -> ExpectedVisitors:
@@ -257,7 +263,7 @@ def plan_scenario(
     stability = stability_meta(built.problem, report)
     if stability is not None:
         plan.meta.stability = stability
-    if built.problem.communes:
+    if counts_visitors(built.problem):
         plan.meta.visitors = plan_visitors(built, plan).to_dict() | {
             "threshold": f.scenario.coverage.threshold,  # the levels' (the rate's: 30 min)
             "model": "docs/visitors.md",

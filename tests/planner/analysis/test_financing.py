@@ -26,7 +26,8 @@ from planner.analysis.financing import (
 from planner.errors import ScenarioError
 from planner.scenario.files import parse_scenario
 from planner.scenario.schema import CostsSection
-from tests.planner.analysis.test_compare import SMALL, figures
+from support.figures import figures
+from tests.planner.analysis.test_compare import SMALL
 
 
 def van(name: str = "van", purchase_cost: float | None = None) -> VehicleUse:
@@ -166,6 +167,22 @@ def test_conseiller_numerique_posts_count_per_post_and_year():
     two = financing_plan(costs(), DEFAULT, year=2024, vehicles=[NOT_FS], posts=2)
     assert by_id(two)["conseiller-numerique-2023"].per_year == 25000
     assert by_id(two)["conseiller-numerique-2021"].per_year == 0  # 2021–2022 only
+
+
+def test_a_grant_that_ended_before_the_year_is_named_when_the_service_would_qualify():
+    """The conseiller numérique grant is known until 2025: a 2027 plan with a post says that
+    nothing is in the table for 2027 (not counted); without a post, or in 2024, nothing is said;
+    a labelled bus hears nothing of the 2020–2022 France Services grant, replaced since."""
+    later = financing_plan(costs(), DEFAULT, year=2027, vehicles=[FS], posts=1)
+    ended = [n for n in later.notes if "connue jusqu'en" in n]
+    assert len(ended) == 1 and "(conseiller-numerique-2023)" in ended[0]
+    assert "jusqu'en 2025, rien pour 2027" in ended[0]
+    assert later.funding == pytest.approx(by_id(later)["fs-fonctionnement-2026"].per_year)
+    for plan in (
+        financing_plan(costs(), DEFAULT, year=2027, vehicles=[FS]),
+        financing_plan(costs(), DEFAULT, year=2024, vehicles=[FS], posts=1),
+    ):
+        assert not [n for n in plan.notes if "connue jusqu'en" in n]
 
 
 def test_a_line_without_amount_is_not_counted_and_says_so():
