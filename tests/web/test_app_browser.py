@@ -137,6 +137,31 @@ def test_a_bad_edit_shows_its_message_next_to_the_field(visit):
     assert visit.outside == [] and visit.js_errors == []
 
 
+def test_costs_and_budget_are_edited_in_the_form_with_their_messages(visit):
+    page, base = visit.page, visit.base
+    page.goto(base + "/scenarios/nouveau")
+    page.click("text=Ajouter un arrêt")
+    page.fill("[id='stops.list[0].commune']", "36124")
+    page.fill("[id='costs.staff_cost_per_hour']", "28")
+    page.fill("[id='vehicles[0].purchase_cost']", "120000")
+    page.fill("[id='budget.max_per_year']", "-5")
+    page.select_option("[id='budget.basis']", "net")
+    page.fill("#auteur", "Camille")
+    page.click("#enregistrer")
+    message = page.locator("[id='budget.max_per_year-erreur']")
+    assert message.is_visible() and "budget.max_per_year" not in message.inner_text()
+    assert page.input_value("[id='budget.max_per_year']") == "-5"
+    assert page.input_value("[id='budget.basis']") == "net"
+    visit.shot("couts-budget")
+    page.fill("[id='budget.max_per_year']", "86001")
+    page.click("#enregistrer")
+    page.wait_for_url("**/scenarios/nouveau-scenario")
+    text = page.request.get(base + "/scenarios/nouveau-scenario/toml").text()
+    assert "[budget]\nmax_per_year = 86001\nbasis = \"net\"" in text
+    assert "staff_cost_per_hour = 28" in text and "purchase_cost = 120000" in text
+    assert visit.outside == [] and visit.js_errors == []
+
+
 def test_two_plans_run_at_once_in_two_tabs(visit, browser_session):
     page, base = visit.page, visit.base
     page.goto(base + "/")
