@@ -204,4 +204,13 @@ def test_compare_two_saved_scenarios(make_app, indre_copy):
         assert csv.status_code == 200 and "Un van, cinq communes" in csv.content.decode("utf-8-sig")
         report = app.get(f"/comparaisons/{job_id}/fichiers/comparaison.html").text
         assert "<svg" in report and remote_assets(report) == []
+        maps = app.get(f"/api/comparaisons/{job_id}").json()
+        names = re.findall(r'src="/comparaisons/[^/"]+/fichiers/([^"]+\.html)"', page)
+        assert len(names) == 3 and names[-1] == "comparaison.html"  # two maps, then the report
+        assert "Les cartes" in page and maps["comparison"] is not None
+        for name in names[:2]:
+            assert name in report  # the report links the same maps as the page shows
+            tour = app.get(f"/comparaisons/{job_id}/fichiers/{name}")
+            assert tour.status_code == 200 and "leaflet" in tour.text.lower()
+            assert remote_assets(tour.text) == []  # Leaflet and the rest served by the app
         assert app.post_form("/comparer", {"scenario": [one]}).status_code == 422
