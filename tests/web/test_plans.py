@@ -173,6 +173,14 @@ def test_replan_keeping_the_first_week_keeps_its_days_exactly(make_app, indre_co
         names = after.meta.context["stops"]
         assert {c["stop"] for c in changes} == {names[s]["name"] for s in moved}
         assert all(c["before"] != c["after"] for c in changes)
+        # the same changes, between any two plans chosen on their own page
+        between = app.get(f"/api/plans/changements?avant={first}&apres={second}").json()
+        moved_names = {c["stop"] for c in between["changed"] + between["added"]}
+        moved_names |= {c["stop"] for c in between["dropped"]}
+        assert moved_names == {c["stop"] for c in changes}
+        served = app.get(f"/api/plans/{second}").json()["summary"]["stops_table"]
+        served = [r for r in served if r["served"]]
+        assert between["kept"] == len(served) - len(between["changed"]) - len(between["added"])
         assert app.post_form(f"/plans/{first}/replanifier", {"semaines": "9"}).status_code == 422
 
         # keeping one stop's visits exactly
@@ -183,6 +191,28 @@ def test_replan_keeping_the_first_week_keeps_its_days_exactly(make_app, indre_co
         kept = Plan.from_dict(app.get(f"/plans/{third}/fichiers/plan.json").json())
         assert slots(kept)[migne] == b[migne]
         assert "1 arrêt(s) gardé(s) tels quels" in app.get(f"/plans/{third}").text
+
+
+def test_what_changes_for_residents_between_plans_of_two_scenarios(make_app, indre_copy):
+    with make_app(indre_copy, workers=2, time_limit=3) as app:
+        three = _scenario(app, "Trois communes", communes=FIVE[:3])
+        five = _scenario(app, "Cinq communes")
+        ids = [
+            app.post_json(f"/api/scenarios/{k}/planifier", {}).json()["id"] for k in (three, five)
+        ]
+        assert [app.wait(i)["state"] for i in ids] == ["done", "done"]
+        data = app.get(f"/api/plans/changements?avant={ids[0]}&apres={ids[1]}").json()
+        names = {
+            r["id"]: r["stop"]
+            for r in app.get(f"/api/plans/{ids[1]}").json()["summary"]["stops_table"]
+        }
+        assert {c["stop"] for c in data["added"]} == {names[c] for c in FIVE[3:]}
+        assert data["dropped"] == [] and data["kept"] + len(data["changed"]) == 3
+        back = app.get(f"/api/plans/changements?avant={ids[1]}&apres={ids[0]}").json()
+        assert {c["stop"] for c in back["dropped"]} == {names[c] for c in FIVE[3:]}
+        page = app.get(f"/plans/changements?avant={ids[0]}&apres={ids[1]}").text
+        assert "2 ajouté(s)" in page and 'id="ajoutes"' in page and names[FIVE[4]] in page
+        assert app.get(f"/plans/changements?avant={ids[0]}&apres=000000000000").status_code == 404
 
 
 def test_compare_two_saved_scenarios(make_app, indre_copy):
