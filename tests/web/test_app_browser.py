@@ -196,4 +196,32 @@ def test_two_plans_run_at_once_in_two_tabs(visit, browser_session):
         tab.wait_for_url(f"{base}/plans/*", timeout=120_000)
         assert "Plan valide" in tab.inner_text("#verdict")
     visit.shot("deux-plans")
+    ids = [tab.url.rsplit("/", 1)[-1] for tab in tabs]
+    tabs[1].close()
+
+    # what changes for residents from the north van's plan to the south one's
+    page.goto(base + "/plans")
+    page.click("text=Ce qui change pour les habitants entre deux plans")
+    page.select_option("#avant", ids[0])
+    page.select_option("#apres", ids[1])
+    page.click("#choix-plans button")
+    page.wait_for_url("**/plans/changements?*")
+    added = page.locator("#ajoutes tbody tr")
+    dropped = page.locator("#retires tbody tr")
+    assert added.count() == 2 and dropped.count() == 2  # FIVE[3:] in, FIVE[:2] out
+    assert "2 ajouté(s) ; 2 retiré(s)" in page.inner_text("#bilan")
+    visit.shot("changements")
+
+    # the two scenarios compared, with their tour maps in the page
+    page.goto(base + "/comparer")
+    for key in keys:
+        page.check(f"[id='cmp-{key}']")
+    page.click("form[action='/comparer'] button")
+    page.wait_for_url(f"{base}/comparaisons/*", timeout=180_000)
+    frames = page.locator(".cartes-comparees iframe")
+    assert frames.count() == 2
+    for n in range(2):
+        frame = page.frame_locator(".cartes-comparees iframe").nth(n)
+        frame.locator(".leaflet-container").first.wait_for(timeout=30_000)
+    visit.shot("comparaison-cartes")
     assert visit.outside == [] and visit.js_errors == []
