@@ -244,3 +244,33 @@ def test_compare_two_saved_scenarios(make_app, indre_copy):
             assert tour.status_code == 200 and "leaflet" in tour.text.lower()
             assert remote_assets(tour.text) == []  # Leaflet and the rest served by the app
         assert app.post_form("/comparer", {"scenario": [one]}).status_code == 422
+
+
+def test_jobs_survive_a_restart_finished_listed_running_interrupted(make_app, indre_copy):
+    with make_app(indre_copy, workers=1, time_limit=2) as app:
+        key = _scenario(app, "Van court", communes=FIVE[:2], time_limit=2)
+        done = app.post_json(f"/api/scenarios/{key}/planifier", {}).json()["id"]
+        assert app.wait(done)["state"] == "done"
+        slow = _scenario(app, "Van long", time_limit=600)
+        running = app.post_json(f"/api/scenarios/{slow}/planifier", {}).json()["id"]
+        queued = app.post_json(f"/api/scenarios/{slow}/planifier", {}).json()["id"]
+        for _ in range(600):  # until the long one runs (the server is stopped below)
+            if app.get(f"/api/taches/{running}").json()["state"] == "running":
+                break
+            time.sleep(0.1)
+        assert app.get(f"/api/taches/{running}").json()["state"] == "running"
+    with make_app(indre_copy, workers=1, time_limit=2) as app:
+        jobs = {j["id"]: j for j in app.get("/api/taches").json()}
+        assert jobs[done]["state"] == "done" and jobs[done]["result"] is not None
+        assert jobs[running]["state"] == jobs[queued]["state"] == "interrupted"
+        assert app.get(f"/plans/{done}").status_code == 200  # its result at its URL
+        assert "Plan valide" in app.get(f"/plans/{done}").text
+        page = app.get(f"/taches/{running}").text
+        assert 'id="interrompu"' in page and 'action="/scenarios/van-long/planifier"' in page
+        assert app.post_form(f"/taches/{running}/annuler", {}).status_code in (200, 303)
+        assert app.get(f"/api/taches/{running}").json()["state"] == "interrupted"
+        again = app.post_form(f"/scenarios/{slow}/planifier", {"version": "1"})
+        new_id = re.search(r'data-job="([0-9a-f]{12})"', again.text).group(1)
+        assert new_id not in jobs and app.get(f"/api/taches/{new_id}").status_code == 200
+        app.post_form(f"/taches/{new_id}/annuler", {})
+        assert app.wait(new_id)["state"] == "cancelled"
