@@ -157,7 +157,7 @@ def test_costs_and_budget_are_edited_in_the_form_with_their_messages(visit):
     page.click("#enregistrer")
     page.wait_for_url("**/scenarios/nouveau-scenario")
     text = page.request.get(base + "/scenarios/nouveau-scenario/toml").text()
-    assert "[budget]\nmax_per_year = 86001\nbasis = \"net\"" in text
+    assert '[budget]\nmax_per_year = 86001\nbasis = "net"' in text
     assert "staff_cost_per_hour = 28" in text and "purchase_cost = 120000" in text
     assert visit.outside == [] and visit.js_errors == []
 
