@@ -252,6 +252,24 @@ class ScenarioVersion(SQLModel, table=True):
     saved_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
 
 
+class AppJob(SQLModel, table=True):
+    """A job of the web app (loading an area, planning, comparing): its state and result, so
+    that they outlive the server. ``result`` and ``reasons`` are JSON text."""
+
+    __tablename__ = "app_jobs"
+    id: str = Field(primary_key=True)
+    kind: str
+    label: str
+    target: str  # URL of the page that shows the result
+    state: str = Field(index=True)  # queued, running, done, failed, cancelled, interrupted
+    last_event: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    result: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    reasons: str = Field(default="[]", sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: float
+    finished_at: float | None = None
+
+
 TABLES = [
     Commune,
     Epci,
@@ -265,4 +283,5 @@ TABLES = [
     Vehicle,
     DatasetLoad,
     ScenarioVersion,
+    AppJob,
 ]

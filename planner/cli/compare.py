@@ -6,18 +6,17 @@ planning), then each is planned — or, for ``[asis]``, read — and measured by
 lines them up against the first one. The comparison goes to the terminal (a table, ``--format
 csv`` or ``json``); with
 ``-o comparaison.html`` the HTML report (:mod:`maps.report`) is written with each scenario's map
-next to it — the tour map (:mod:`maps.tour`), or the coverage map when there is no tour —
+next to it (:mod:`maps.scenario_maps`: the tour map, or the coverage map when there is no tour) —
 all files or none. ``-o`` ending in ``.csv`` or ``.json`` writes that format instead.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -188,77 +187,8 @@ def write_comparison(
     if suffix == ".json":
         text = json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n"
         return write_files({output: text.encode("utf-8")})
-    from maps.report import map_file_name, write_report
+    from maps.report import write_report
+    from maps.scenario_maps import comparison_maps
 
-    contents: dict[Path, bytes] = {}
-    maps: list[tuple[str, str | None]] = []
-    for n, (ev, f) in enumerate(zip(evaluations, files)):
-        target = output.with_name(map_file_name(output, n, ev.figures.label))
-        found = _scenario_map(ev, f, target, db)
-        contents.update(found)
-        maps.append((ev.figures.label, target.name if target in found else None))
+    maps, contents = comparison_maps(evaluations, files, output, db)
     return write_report(comparison, output, maps=maps, files=contents)
-
-
-def _scenario_map(
-    ev: Evaluation, f: ScenarioFile, target: Path, db: str | None
-) -> dict[Path, bytes]:
-    """The scenario's map (and the files beside it) as bytes: written in a temporary folder next
-    to the report, read back, the folder removed — so that the report writes all files or none."""
-    with tempfile.TemporaryDirectory(prefix=".itinerance-", dir=target.parent) as tmp:
-        path = Path(tmp) / target.name
-        if not _draw_map(ev, f, path, db):
-            return {}
-        return {
-            target.parent / p.name: p.read_bytes()
-            for p in sorted(Path(tmp).iterdir())
-            if p.is_file()
-        }
-
-
-def _draw_map(ev: Evaluation, f: ScenarioFile, path: Path, db: str | None) -> bool:
-    """Write the tour map at ``path`` (or the coverage map without a tour); False: no map."""
-    from geodata import query
-    from planner.analysis.compare import kiosk_points
-    from planner.scenario.build import FIXED_HELP
-    from planner.scenario.context import database_url
-
-    url = database_url(f, db)
-    communes = None
-    if ev.coverage is not None and url is not None:
-        communes = query.communes(url, codes=list(ev.coverage.before.communes.index))
-    threshold = f.scenario.coverage.threshold
-    try:
-        from maps.tour import write_tour_map
-    except ImportError:  # the tour map is not there: the coverage map shows the scenario
-        write_tour_map = None
-    if write_tour_map is not None and ev.plan.routes:
-        kwargs: dict[str, Any] = {
-            "threshold": threshold,
-            "title": ev.figures.label,
-            "problem": ev.problem,
-        }
-        if ev.coverage is not None and communes is not None:
-            kwargs |= {
-                "communes": communes,
-                "coverage_before": ev.coverage.before.communes,
-                "coverage_after": ev.coverage.after.communes,
-            }
-        write_tour_map(ev.plan, path, **kwargs)
-        return True
-    if ev.coverage is None or communes is None:
-        return False
-    from maps.coverage_map import write_coverage_map
-
-    services = query.services(url, kinds=FIXED_HELP) + kiosk_points(ev.figures.kiosks)
-    write_coverage_map(
-        communes,
-        ev.coverage.after.communes,
-        services,
-        [],
-        path,
-        title=f"Couverture avec le scénario « {ev.figures.label} »",
-        threshold=threshold,
-        area_label=f.scenario.name,
-    )
-    return True

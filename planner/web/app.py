@@ -50,7 +50,7 @@ def create_app(config: AppConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.jobs = Jobs(config.workers)
+        app.state.jobs = Jobs(config.workers, config.db, record=True)
         # The first page reads the database: import the data layer (seconds) before it is asked.
         threading.Thread(target=_warm_up, args=(config.db,), daemon=True).start()
         try:

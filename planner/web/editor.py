@@ -115,6 +115,13 @@ VEHICLE = (
     Spec(("cost_per_km",), "Coût par km (€)", "number", "0"),
     Spec(("cost_per_hour",), "Coût par heure de service (€)", "number", "0"),
     Spec(("count",), "Nombre de véhicules identiques", "number", "1"),
+    # Its own rates of the yearly cost model (default: those of [costs]).
+    Spec(("staff",), "Agents à bord", "number", "1"),
+    Spec(("purchase_cost",), "Prix d’achat (€)", "number", "celui de [costs]"),
+    Spec(("lifetime_years",), "Durée d’amortissement (ans)", "number", "celle de [costs]"),
+    Spec(("upkeep_per_year",), "Entretien par an (€)", "number", "celui de [costs]"),
+    Spec(("fuel_l_per_100km",), "Consommation (l/100 km)", "number", "celle de [costs]"),
+    Spec(("co2_kg_per_km",), "CO2 (kg/km)", "number", "selon la consommation"),
 )
 STOP = (
     Spec(("commune",), "Commune (code INSEE)", "commune"),
@@ -124,6 +131,21 @@ STOP = (
     Spec(("window",), "Plage horaire", "text", "par défaut"),
     Spec(("day",), "Jour fixé", "text", "2e mardi…"),
     Spec(("mandatory",), "Obligatoire", "tri"),
+)
+BASES = (("", "par défaut (brut)"), ("gross", "brut"), ("net", "net des aides publiques"))
+# [costs] (the rates of planner.analysis.costs, defaults in docs/compare.md) and [budget].
+COSTS = (
+    Spec(("costs", "staff_cost_per_hour"), "Coût horaire d’un agent (€)", "number", "25"),
+    Spec(("costs", "fuel_price_per_l"), "Prix du carburant (€/l)", "number", "1,70"),
+    Spec(("costs", "fuel_l_per_100km"), "Consommation (l/100 km)", "number", "11"),
+    Spec(("costs", "purchase_cost"), "Prix d’achat d’un véhicule (€)", "number", "90000"),
+    Spec(("costs", "lifetime_years"), "Durée d’amortissement (ans)", "number", "10"),
+    Spec(("costs", "upkeep_per_year"), "Entretien par véhicule et par an (€)", "number", "3000"),
+    Spec(("costs", "interest_rate"), "Taux d’intérêt de l’emprunt", "number", "0"),
+    Spec(("costs", "working_weeks_per_year"), "Semaines travaillées par an", "number", "47"),
+    Spec(("costs", "include_public_aid"), "Déduire les aides publiques connues", "bool"),
+    Spec(("budget", "max_per_year"), "Budget maximal par an (€)", "number", "sans budget"),
+    Spec(("budget", "basis"), "Budget compté", "choice", "", BASES),
 )
 REQUEST = (
     Spec(("id",), "Identifiant"),
@@ -140,6 +162,7 @@ PERSONAL = (
     Spec(("address",), "Adresse"),
 )
 BOOL_DEFAULTS = {"horizon.monthly": False, "stops.mandatory": True}
+FALSE_IS_ABSENT = {"costs.include_public_aid"}  # unticked: the key is removed, not set false
 NO_LUNCH = "sans_pause"  # the vehicle's ``lunch = false``
 DELETE = "supprimer"
 
@@ -162,11 +185,13 @@ class EditorForm:
     stops: list[list[FieldValue]]
     no_lunch: list[bool]
     requests: list[list[FieldValue]] = field(default_factory=list)
+    costs: list[FieldValue] = field(default_factory=list)  # [costs] and [budget]
     errors: list[str] = field(default_factory=list)  # those of no field of the form
 
     def fields(self) -> list[FieldValue]:
         return [
             *self.top,
+            *self.costs,
             *(f for row in self.vehicles for f in row),
             *(f for row in self.stops for f in row),
             *(f for row in self.requests for f in row),
@@ -235,6 +260,7 @@ def read_form(text: str, personal: bool = False) -> EditorForm:
             _row(r, request_specs, f"requests[{i}].")
             for i, r in enumerate(_aot(doc, ("requests",)))
         ],
+        costs=_row(doc, COSTS, ""),
     )
 
 
@@ -290,7 +316,7 @@ def _apply_row(
         if new == before:
             continue  # untouched: keep the file's text as it is
         if spec.kind == "bool":
-            _set(table, spec.path, new)
+            _set(table, spec.path, new or (None if name in FALSE_IS_ABSENT else False))
         else:
             _set(table, spec.path, _typed(spec.kind, new))
 
@@ -383,6 +409,10 @@ def apply_form(text: str, form: Mapping[str, Any]) -> str:
     doc = tomlkit.parse(text)
     old = doc.unwrap()
     _apply_row(doc, TOP, "", form, old)
+    _apply_row(doc, COSTS, "", form, old)
+    for section in ("costs", "budget"):
+        if section in doc and not doc[section] and old.get(section) != {}:
+            del doc[section]  # every field emptied: no section rather than an empty one
     _apply_array(doc, ("vehicles",), VEHICLE, form)
     _apply_array(doc, ("stops", "list"), STOP, form)
     _apply_array(doc, ("requests",), REQUEST + PERSONAL, form)

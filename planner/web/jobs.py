@@ -5,8 +5,11 @@ The web server never runs a load or a search itself: :class:`Jobs` hands them to
 jobs wait their turn), and a reader thread collects the progress events workers send through a
 queue, so that pages can stream them (server-sent events). Cancelling a queued job drops it;
 cancelling a running one sets a flag its next progress event sees (the search stops within a
-fraction of a second). Jobs live in memory: their results are files written by the workers
-(:mod:`planner.web.tasks`), which outlive the server.
+fraction of a second). Each job's state, last progress event and result are also recorded in the
+database (table ``app_jobs``, :mod:`geodata.jobs`) when it is queued, starts and ends: a new
+server lists the jobs of the previous one, and those it left queued or running are
+``interrupted`` (never running forever). Their result pages are files written by the workers
+(:mod:`planner.web.tasks`), which outlive the server too.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ STATES_FR = {
     "done": "terminé",
     "failed": "échec",
     "cancelled": "annulé",
+    "interrupted": "interrompu par l’arrêt du serveur",
 }
+OVER = ("done", "failed", "cancelled", "interrupted")
 
 
 @dataclass
@@ -56,7 +61,7 @@ class Job:
 
     @property
     def over(self) -> bool:
-        return self.state in ("done", "failed", "cancelled")
+        return self.state in OVER
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,7 +81,7 @@ class Job:
 class Jobs:
     """The worker pool, the jobs it runs and their progress."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, db: str | None = None, record: bool = False):
         self.workers = max(1, min(workers or os.cpu_count() or 1, os.cpu_count() or 1))
         # spawn: the server has threads (a fork could copy a held lock); workers import afresh.
         ctx = multiprocessing.get_context("spawn")
@@ -86,6 +91,10 @@ class Jobs:
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._db, self._record = db, record
+        self._stopping = False  # set by shutdown: the jobs it stops are interrupted, not cancelled
+        if record:
+            self._restore()
         self._reader = threading.Thread(target=self._read, name="job-progress", daemon=True)
         self._reader.start()
 
@@ -103,6 +112,7 @@ class Jobs:
         job = Job(job_id, kind, label, target(job_id))
         with self._lock:
             self._jobs[job_id] = job
+        self._save(job)
         job.future = self._pool.submit(run_job, fn, job_id, self._queue, self._cancel, *args)
         job.future.add_done_callback(lambda f, job=job: self._finish(job, f))
         return job
@@ -141,10 +151,13 @@ class Jobs:
                 job = self._jobs.get(job_id)
                 if job is None or job.over:
                     continue
-                if job.state == "queued":
+                started = job.state == "queued"
+                if started:
                     job.state = "running"
                 if event.get("phase") != "start":
                     job.events.append(event)
+            if started:
+                self._save(job)
 
     def _finish(self, job: Job, future: Future) -> None:
         try:
@@ -157,7 +170,7 @@ class Jobs:
         with self._lock:
             job.finished = time.time()
             if outcome.get("cancelled"):
-                job.state = "cancelled"
+                job.state = "interrupted" if self._stopping else "cancelled"
             elif "error" in outcome:
                 job.state = "failed"
                 job.error = outcome["error"]
@@ -166,9 +179,42 @@ class Jobs:
                 job.state = "done"
                 job.result = outcome
             self._cancel.pop(job.id, None)
+        self._save(job)
+
+    def _save(self, job: Job) -> None:
+        """Record the job's state in the database (a failure there is logged, never raised)."""
+        if not self._record:
+            return
+        from geodata.jobs import record_job
+
+        with self._lock:
+            row = job.to_dict() | {"created_at": job.created, "finished_at": job.finished}
+        try:
+            record_job(self._db, row)
+        except Exception:
+            log.exception("job %s: its state could not be recorded", job.id)
+
+    def _restore(self) -> None:
+        """The jobs of the previous server; those it left unfinished are interrupted."""
+        from geodata.jobs import interrupt_unfinished, saved_jobs
+
+        try:
+            interrupt_unfinished(self._db)
+            rows = saved_jobs(self._db)
+        except Exception:
+            log.exception("the jobs of the previous server could not be read")
+            return
+        for row in rows:
+            job = Job(row["id"], row["kind"], row["label"], row["target"], row["state"])
+            job.events = [row["last"]] if row["last"] else []
+            job.result, job.error, job.reasons = row["result"], row["error"], row["reasons"]
+            job.created, job.finished = row["created_at"], row["finished_at"]
+            self._jobs[job.id] = job
 
     def shutdown(self) -> None:
-        """Stop every job (queued ones are dropped, running ones told to stop) and the pool."""
+        """Stop every job (queued ones are dropped, running ones told to stop: they are
+        interrupted) and the pool."""
+        self._stopping = True
         for job in self.all():
             if not job.over:
                 self.cancel(job.id)

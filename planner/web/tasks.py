@@ -295,8 +295,10 @@ def compare_task(
     time_limit: float | None,
 ) -> dict[str, Any]:
     """Plan each (label, TOML text) scenario in turn, measure and compare them (as
-    ``itinerance compare``); write the French report (HTML), its CSV and JSON into ``folder``."""
+    ``itinerance compare``); write the French report (HTML) with each scenario's map beside it
+    (:func:`maps.scenario_maps.comparison_maps`, as the CLI), its CSV and JSON into ``folder``."""
     from maps.report import render_report
+    from maps.scenario_maps import comparison_maps
     from planner.analysis.compare import compare, evaluate_scenario, unique_labels
     from planner.files import folder_writer
     from planner.scenario.files import parse_scenario
@@ -334,14 +336,20 @@ def compare_task(
             evaluate_scenario(f, db=db, options=options, progress=progress, label=label)
         )
     comparison = compare([e.figures for e in evaluations])
+    report({"step": "Cartes des scénarios", "elapsed": 0.0})
+    maps, map_files = comparison_maps(evaluations, files, target / "comparaison.html", db)
     with folder_writer(target, merge=True) as temp:
-        (temp / "comparaison.html").write_text(render_report(comparison), encoding="utf-8")
+        for path, content in map_files.items():
+            (temp / path.name).write_bytes(content)
+        report_html = render_report(comparison, maps=maps)
+        (temp / "comparaison.html").write_text(report_html, encoding="utf-8")
         (temp / "comparaison.csv").write_text("\ufeff" + comparison.to_csv(), encoding="utf-8")
         data = json.dumps(comparison.to_dict(), ensure_ascii=False, indent=2, default=str)
         (temp / "comparaison.json").write_text(data + "\n", encoding="utf-8")
         summary = {
             "labels": labels,
             "files": ["comparaison.html", "comparaison.csv", "comparaison.json"],
+            "maps": [{"label": label, "path": name} for label, name in maps if name],
         }
         (temp / SUMMARY).write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     return summary

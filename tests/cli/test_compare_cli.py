@@ -260,8 +260,8 @@ def test_a_scenario_without_tour_gets_its_coverage_map(indre, tmp_path):
     """No route to draw (e.g. nothing served): the report shows the scenario's coverage map."""
     from dataclasses import replace
 
+    from maps.scenario_maps import scenario_map
     from planner.analysis.compare import evaluate_scenario
-    from planner.cli.compare import _scenario_map
     from planner.scenario.files import load_scenario
     from planner.scenario.pipeline import solve_options
 
@@ -269,7 +269,7 @@ def test_a_scenario_without_tour_gets_its_coverage_map(indre, tmp_path):
     ev = evaluate_scenario(f, db=indre, options=solve_options(f, time_limit=2))
     idle = replace(ev, plan=replace(ev.plan, routes=[]))
     target = tmp_path / "r-carte-1-cdb.html"
-    files = _scenario_map(idle, f, target, indre)
+    files = scenario_map(idle, f, target, indre)
     assert sorted(p.name for p in files) == [
         "r-carte-1-cdb-tableau.html",
         "r-carte-1-cdb.csv",

@@ -25,7 +25,7 @@ def test_migrations_create_exactly_the_models_tables(db_url):
         )
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
     assert diff == []
-    assert version == "0002"
+    assert version == "0003"
 
 
 def test_upgrade_is_idempotent(sqlite_url):

@@ -39,7 +39,7 @@ class AppClient(TestClient):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             job = self.get(f"/api/taches/{job_id}").json()
-            if job["state"] in ("done", "failed", "cancelled"):
+            if job["state"] in ("done", "failed", "cancelled", "interrupted"):
                 return job
             time.sleep(0.2)
         raise AssertionError(f"job {job_id} still {job['state']} after {timeout} s")

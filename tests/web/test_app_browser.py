@@ -137,6 +137,31 @@ def test_a_bad_edit_shows_its_message_next_to_the_field(visit):
     assert visit.outside == [] and visit.js_errors == []
 
 
+def test_costs_and_budget_are_edited_in_the_form_with_their_messages(visit):
+    page, base = visit.page, visit.base
+    page.goto(base + "/scenarios/nouveau")
+    page.click("text=Ajouter un arrêt")
+    page.fill("[id='stops.list[0].commune']", "36124")
+    page.fill("[id='costs.staff_cost_per_hour']", "28")
+    page.fill("[id='vehicles[0].purchase_cost']", "120000")
+    page.fill("[id='budget.max_per_year']", "-5")
+    page.select_option("[id='budget.basis']", "net")
+    page.fill("#auteur", "Camille")
+    page.click("#enregistrer")
+    message = page.locator("[id='budget.max_per_year-erreur']")
+    assert message.is_visible() and "budget.max_per_year" not in message.inner_text()
+    assert page.input_value("[id='budget.max_per_year']") == "-5"
+    assert page.input_value("[id='budget.basis']") == "net"
+    visit.shot("couts-budget")
+    page.fill("[id='budget.max_per_year']", "86001")
+    page.click("#enregistrer")
+    page.wait_for_url("**/scenarios/nouveau-scenario")
+    text = page.request.get(base + "/scenarios/nouveau-scenario/toml").text()
+    assert '[budget]\nmax_per_year = 86001\nbasis = "net"' in text
+    assert "staff_cost_per_hour = 28" in text and "purchase_cost = 120000" in text
+    assert visit.outside == [] and visit.js_errors == []
+
+
 def test_two_plans_run_at_once_in_two_tabs(visit, browser_session):
     page, base = visit.page, visit.base
     page.goto(base + "/")
@@ -171,4 +196,32 @@ def test_two_plans_run_at_once_in_two_tabs(visit, browser_session):
         tab.wait_for_url(f"{base}/plans/*", timeout=120_000)
         assert "Plan valide" in tab.inner_text("#verdict")
     visit.shot("deux-plans")
+    ids = [tab.url.rsplit("/", 1)[-1] for tab in tabs]
+    tabs[1].close()
+
+    # what changes for residents from the north van's plan to the south one's
+    page.goto(base + "/plans")
+    page.click("text=Ce qui change pour les habitants entre deux plans")
+    page.select_option("#avant", ids[0])
+    page.select_option("#apres", ids[1])
+    page.click("#choix-plans button")
+    page.wait_for_url("**/plans/changements?*")
+    added = page.locator("#ajoutes tbody tr")
+    dropped = page.locator("#retires tbody tr")
+    assert added.count() == 2 and dropped.count() == 2  # FIVE[3:] in, FIVE[:2] out
+    assert "2 ajouté(s) ; 2 retiré(s)" in page.inner_text("#bilan")
+    visit.shot("changements")
+
+    # the two scenarios compared, with their tour maps in the page
+    page.goto(base + "/comparer")
+    for key in keys:
+        page.check(f"[id='cmp-{key}']")
+    page.click("form[action='/comparer'] button")
+    page.wait_for_url(f"{base}/comparaisons/*", timeout=180_000)
+    frames = page.locator(".cartes-comparees iframe")
+    assert frames.count() == 2
+    for n in range(2):
+        frame = page.frame_locator(".cartes-comparees iframe").nth(n)
+        frame.locator(".leaflet-container").first.wait_for(timeout=30_000)
+    visit.shot("comparaison-cartes")
     assert visit.outside == [] and visit.js_errors == []

@@ -173,6 +173,14 @@ def test_replan_keeping_the_first_week_keeps_its_days_exactly(make_app, indre_co
         names = after.meta.context["stops"]
         assert {c["stop"] for c in changes} == {names[s]["name"] for s in moved}
         assert all(c["before"] != c["after"] for c in changes)
+        # the same changes, between any two plans chosen on their own page
+        between = app.get(f"/api/plans/changements?avant={first}&apres={second}").json()
+        moved_names = {c["stop"] for c in between["changed"] + between["added"]}
+        moved_names |= {c["stop"] for c in between["dropped"]}
+        assert moved_names == {c["stop"] for c in changes}
+        served = app.get(f"/api/plans/{second}").json()["summary"]["stops_table"]
+        served = [r for r in served if r["served"]]
+        assert between["kept"] == len(served) - len(between["changed"]) - len(between["added"])
         assert app.post_form(f"/plans/{first}/replanifier", {"semaines": "9"}).status_code == 422
 
         # keeping one stop's visits exactly
@@ -183,6 +191,28 @@ def test_replan_keeping_the_first_week_keeps_its_days_exactly(make_app, indre_co
         kept = Plan.from_dict(app.get(f"/plans/{third}/fichiers/plan.json").json())
         assert slots(kept)[migne] == b[migne]
         assert "1 arrêt(s) gardé(s) tels quels" in app.get(f"/plans/{third}").text
+
+
+def test_what_changes_for_residents_between_plans_of_two_scenarios(make_app, indre_copy):
+    with make_app(indre_copy, workers=2, time_limit=3) as app:
+        three = _scenario(app, "Trois communes", communes=FIVE[:3])
+        five = _scenario(app, "Cinq communes")
+        ids = [
+            app.post_json(f"/api/scenarios/{k}/planifier", {}).json()["id"] for k in (three, five)
+        ]
+        assert [app.wait(i)["state"] for i in ids] == ["done", "done"]
+        data = app.get(f"/api/plans/changements?avant={ids[0]}&apres={ids[1]}").json()
+        names = {
+            r["id"]: r["stop"]
+            for r in app.get(f"/api/plans/{ids[1]}").json()["summary"]["stops_table"]
+        }
+        assert {c["stop"] for c in data["added"]} == {names[c] for c in FIVE[3:]}
+        assert data["dropped"] == [] and data["kept"] + len(data["changed"]) == 3
+        back = app.get(f"/api/plans/changements?avant={ids[1]}&apres={ids[0]}").json()
+        assert {c["stop"] for c in back["dropped"]} == {names[c] for c in FIVE[3:]}
+        page = app.get(f"/plans/changements?avant={ids[0]}&apres={ids[1]}").text
+        assert "2 ajouté(s)" in page and 'id="ajoutes"' in page and names[FIVE[4]] in page
+        assert app.get(f"/plans/changements?avant={ids[0]}&apres=000000000000").status_code == 404
 
 
 def test_compare_two_saved_scenarios(make_app, indre_copy):
@@ -204,4 +234,43 @@ def test_compare_two_saved_scenarios(make_app, indre_copy):
         assert csv.status_code == 200 and "Un van, cinq communes" in csv.content.decode("utf-8-sig")
         report = app.get(f"/comparaisons/{job_id}/fichiers/comparaison.html").text
         assert "<svg" in report and remote_assets(report) == []
+        maps = app.get(f"/api/comparaisons/{job_id}").json()
+        names = re.findall(r'src="/comparaisons/[^/"]+/fichiers/([^"]+\.html)"', page)
+        assert len(names) == 3 and names[-1] == "comparaison.html"  # two maps, then the report
+        assert "Les cartes" in page and maps["comparison"] is not None
+        for name in names[:2]:
+            assert name in report  # the report links the same maps as the page shows
+            tour = app.get(f"/comparaisons/{job_id}/fichiers/{name}")
+            assert tour.status_code == 200 and "leaflet" in tour.text.lower()
+            assert remote_assets(tour.text) == []  # Leaflet and the rest served by the app
         assert app.post_form("/comparer", {"scenario": [one]}).status_code == 422
+
+
+def test_jobs_survive_a_restart_finished_listed_running_interrupted(make_app, indre_copy):
+    with make_app(indre_copy, workers=1, time_limit=2) as app:
+        key = _scenario(app, "Van court", communes=FIVE[:2], time_limit=2)
+        done = app.post_json(f"/api/scenarios/{key}/planifier", {}).json()["id"]
+        assert app.wait(done)["state"] == "done"
+        slow = _scenario(app, "Van long", time_limit=600)
+        running = app.post_json(f"/api/scenarios/{slow}/planifier", {}).json()["id"]
+        queued = app.post_json(f"/api/scenarios/{slow}/planifier", {}).json()["id"]
+        for _ in range(600):  # until the long one runs (the server is stopped below)
+            if app.get(f"/api/taches/{running}").json()["state"] == "running":
+                break
+            time.sleep(0.1)
+        assert app.get(f"/api/taches/{running}").json()["state"] == "running"
+    with make_app(indre_copy, workers=1, time_limit=2) as app:
+        jobs = {j["id"]: j for j in app.get("/api/taches").json()}
+        assert jobs[done]["state"] == "done" and jobs[done]["result"] is not None
+        assert jobs[running]["state"] == jobs[queued]["state"] == "interrupted"
+        assert app.get(f"/plans/{done}").status_code == 200  # its result at its URL
+        assert "Plan valide" in app.get(f"/plans/{done}").text
+        page = app.get(f"/taches/{running}").text
+        assert 'id="interrompu"' in page and 'action="/scenarios/van-long/planifier"' in page
+        assert app.post_form(f"/taches/{running}/annuler", {}).status_code in (200, 303)
+        assert app.get(f"/api/taches/{running}").json()["state"] == "interrupted"
+        again = app.post_form(f"/scenarios/{slow}/planifier", {"version": "1"})
+        new_id = re.search(r'data-job="([0-9a-f]{12})"', again.text).group(1)
+        assert new_id not in jobs and app.get(f"/api/taches/{new_id}").status_code == 200
+        app.post_form(f"/taches/{new_id}/annuler", {})
+        assert app.wait(new_id)["state"] == "cancelled"

@@ -275,3 +275,47 @@ def test_adding_a_request_row_then_saving_writes_it(empty_app):
     assert saved.status_code == 303, saved.text
     text = empty_app.get(saved.headers["location"] + "/toml").text
     assert tomllib.loads(text)["requests"] == [{"id": "visite-1", "commune": "36160"}]
+
+
+def test_costs_and_budget_are_written_as_the_cli_reads_them_and_emptied_away():
+    posted = _form_of(NEW_SCENARIO) | {
+        "stops.list[0].commune": "36124",
+        "costs.staff_cost_per_hour": "28",
+        "costs.fuel_price_per_l": "1,85",
+        "costs.include_public_aid": "on",
+        "budget.max_per_year": "86001",
+        "budget.basis": "net",
+        "vehicles[0].purchase_cost": "120000",
+        "vehicles[0].staff": "2",
+    }
+    text = apply_form(NEW_SCENARIO, posted)
+    f = parse_scenario(text, "x.toml")
+    costs, budget = f.scenario.costs, f.scenario.budget
+    assert costs.staff_cost_per_hour == 28 and costs.fuel_price_per_l == 1.85
+    assert costs.include_public_aid is True and costs.purchase_cost == 90000  # default kept
+    assert budget is not None and (budget.max_per_year, budget.basis) == (86001, "net")
+    van = tomllib.loads(text)["vehicles"][0]
+    assert (van["purchase_cost"], van["staff"]) == (120000, 2)
+    assert apply_form(text, _form_of(text)) == text  # stable once written
+    form = read_form(text)
+    shown = {f.name: f.value for f in form.costs}
+    assert shown["budget.max_per_year"] == "86001" and shown["budget.basis"] == "net"
+    emptied = _form_of(text) | {"budget.max_per_year": "", "budget.basis": ""}
+    emptied.pop("costs.include_public_aid")
+    emptied |= {"costs.staff_cost_per_hour": "", "costs.fuel_price_per_l": ""}
+    out = apply_form(text, emptied)
+    assert "[budget]" not in out and "[costs]" not in out
+    parse_scenario(out, "x.toml")
+
+
+def test_a_negative_budget_or_a_bad_basis_is_refused_next_to_its_field(empty_app):
+    response = _new(empty_app, **{"budget.max_per_year": "-5"})
+    assert response.status_code == 422
+    assert 'id="budget.max_per_year-erreur"' in response.text
+    response = _new(empty_app, **{"budget.max_per_year": "5000", "budget.basis": "brut"})
+    assert response.status_code == 422
+    assert 'id="budget.basis-erreur"' in response.text
+    assert 'value="brut" selected' in response.text  # what the user chose is kept
+    response = _new(empty_app, **{"costs.lifetime_years": "0"})
+    assert response.status_code == 422 and 'id="costs.lifetime_years-erreur"' in response.text
+    assert empty_app.get("/api/scenarios").json() == []

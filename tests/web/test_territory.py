@@ -60,5 +60,23 @@ def test_loading_the_region_loads_its_six_departements(shared_data, empty_app):
     assert done["state"] == "done", done
     codes = [d["code"] for d in empty_app.get("/api/territoires").json()]
     assert codes == ["18", "28", "36", "37", "41", "45"]
+    assert done["target"] == "/territoires/region-24"
     home = empty_app.get("/").text
     assert "Loiret (45)" in home and 'href="/territoires/45"' in home
+    assert 'href="/territoires/region-24"' in home
+    page = empty_app.get("/territoires/region-24?seuil=30")
+    assert page.status_code == 200 and 'src="/territoires/region-24/carte?seuil=30"' in page.text
+    data = empty_app.get("/api/territoires/region-24?seuil=30").json()
+    assert data["nom"] != "" and len(data["couverture"]) >= 2
+    indre = empty_app.get("/api/territoires/36?seuil=30").json()
+    share = {t["mesure"]: t["part_population_couverte"] for t in data["couverture"]}
+    assert share.keys() == {t["mesure"] for t in indre["couverture"]}
+    lines = {
+        code: empty_app.get(f"/territoires/{code}/communes.csv?seuil=30").text.splitlines()
+        for code in ("region-24", "36")
+    }
+    assert len(lines["region-24"]) > 4 * len(lines["36"]) > 4 * 241  # six départements
+    carte = empty_app.get("/territoires/region-24/carte?seuil=30")
+    assert carte.status_code == 200 and remote_assets(carte.text) == []
+    assert "leaflet" in carte.text.lower()
+    assert empty_app.get("/territoires/region-99").status_code == 404

@@ -11,8 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from planner.web.common import jobs, page
+from planner.web.common import config, jobs, page
 from planner.web.jobs import Job
+from planner.web.routes.plans import RUN, read_json, run_folder
 from planner.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -23,15 +24,22 @@ POLL_SECONDS = 0.25
 def _job(request: Request, job_id: str) -> Job:
     job = jobs(request).get(job_id)
     if job is None:
-        raise HTTPException(
-            404, f"tâche inconnue : {job_id} (les tâches s’oublient au redémarrage)"
-        )
+        raise HTTPException(404, f"tâche inconnue : {job_id}")
     return job
 
 
 @router.get("/taches/{job_id}", response_class=HTMLResponse, include_in_schema=False)
 def job_page(request: Request, job_id: str) -> Response:
-    return page(request, "job.html", job=_job(request, job_id))
+    job = _job(request, job_id)
+    rerun = None
+    if job.state == "interrupted" and job.kind == "plan":
+        try:
+            run = read_json(run_folder(config(request).runs, job_id) / RUN) or {}
+        except HTTPException:
+            run = {}
+        if run.get("scenario"):
+            rerun = {"scenario": run["scenario"], "version": run.get("version")}
+    return page(request, "job.html", job=job, rerun=rerun)
 
 
 @router.get("/api/taches", tags=["tâches"])

@@ -138,6 +138,36 @@ def api_plans(request: Request) -> list[dict[str, Any]]:
     return runs_of(config(request).runs)
 
 
+def _changes(request: Request, before: str, after: str) -> dict[str, Any]:
+    from planner.web.changes import plan_changes
+
+    runs = config(request).runs
+    plans = []
+    for run_id in (before, after):
+        folder = run_folder(runs, run_id)
+        summary = read_json(folder / SUMMARY)
+        if summary is None or "stops_table" not in summary:
+            raise HTTPException(404, f"plan inconnu ou sans résultat : {run_id}")
+        plans.append(({**(read_json(folder / RUN) or {}), "id": run_id}, summary))
+    (run_a, a), (run_b, b) = plans
+    changes = plan_changes(a["stops_table"], b["stops_table"])
+    return {"before": run_a, "after": run_b, **changes.to_dict()}
+
+
+@router.get("/plans/changements", response_class=HTMLResponse, include_in_schema=False)
+def changes_page(request: Request, avant: str = "", apres: str = "") -> Response:
+    runs = [r for r in runs_of(config(request).runs) if r["done"]]
+    changes = _changes(request, avant, apres) if avant and apres else None
+    return page(request, "changes.html", runs=runs, changes=changes, avant=avant, apres=apres)
+
+
+@router.get("/api/plans/changements", tags=["plans"])
+def api_changes(request: Request, avant: str, apres: str) -> dict[str, Any]:
+    """What changes for residents from plan ``avant`` to plan ``apres`` (any two finished plans,
+    of one scenario or two): stops whose days or hours change, added, dropped, kept."""
+    return _changes(request, avant, apres)
+
+
 @router.get("/plans/{run_id}", response_class=HTMLResponse, include_in_schema=False)
 def plan_page(request: Request, run_id: str) -> Response:
     folder = run_folder(config(request).runs, run_id)

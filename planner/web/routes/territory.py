@@ -75,26 +75,50 @@ def loaded(db: str | None) -> list[Departement]:
     ]
 
 
-def _check_code(code: str) -> str:
-    from geodata.areas import is_departement
+REGION_PREFIX = "region-"  # /territoires/region-24: a région (département 24 is /territoires/24)
 
-    code = code.strip().upper() if code else ""
+
+def _check_code(code: str) -> str:
+    """A département's code, or ``region-`` and a région's code (404 when unknown)."""
+    from geodata.areas import is_departement, is_region
+
+    code = code.strip() if code else ""
+    if code.startswith(REGION_PREFIX):
+        if not is_region(code.removeprefix(REGION_PREFIX)):
+            raise HTTPException(404, f"région inconnue : {code!r} (attendu : region-24)")
+        return code
+    code = code.upper()
     if not is_departement(code):
         raise HTTPException(404, f"département inconnu : {code!r} (attendu : un code comme 36)")
     return code
 
 
+def _area(code: str) -> dict[str, str]:
+    """The ``departement=`` or ``region=`` keyword of a checked territory code."""
+    if code.startswith(REGION_PREFIX):
+        return {"region": code.removeprefix(REGION_PREFIX)}
+    return {"departement": code}
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(request: Request) -> Response:
+    from geodata.areas import DEPARTEMENTS_BY_REGION
     from geodata.scenarios import saved_scenarios
 
     cfg = config(request)
+    departements = loaded(cfg.db)
+    codes = {d.code for d in departements}
     return page(
         request,
         "home.html",
-        departements=loaded(cfg.db),
+        departements=departements,
         offered=OFFERED,
         regions=REGIONS,
+        loaded_regions={
+            code: name
+            for code, name in REGIONS.items()
+            if set(DEPARTEMENTS_BY_REGION[code]) <= codes
+        },
         scenarios=saved_scenarios(cfg.db),
         jobs=jobs(request).all()[:10],
     )
@@ -122,7 +146,13 @@ def _start_load(request: Request, departement: str | None, region: str | None) -
         region = region.strip()
         label = f"Chargement de la région {REGIONS.get(region, region)} ({region})"
         return jobs(request).submit(
-            "load", label, lambda _id: "/", load_task, config(request).db, None, region
+            "load",
+            label,
+            lambda _id: f"/territoires/{REGION_PREFIX}{region}",
+            load_task,
+            config(request).db,
+            None,
+            region,
         )
     code = _check_code(departement or "")
     return jobs(request).submit(
@@ -188,18 +218,34 @@ _cache: dict[tuple, CoveragePages] = {}
 _cache_lock = threading.Lock()
 
 
+def _departements(code: str) -> tuple[str, ...]:
+    from geodata.areas import DEPARTEMENTS_BY_REGION
+
+    area = _area(code)
+    return DEPARTEMENTS_BY_REGION[area["region"]] if "region" in area else (code,)
+
+
 def _load_stamp(db: str | None, code: str) -> str:
     from geodata import status
 
-    stamps = [str(x["loaded_at"]) for x in status(db).loads if x["area"].endswith(f":{code}")]
+    ends = tuple(f":{c}" for c in (*_departements(code), code.removeprefix(REGION_PREFIX)))
+    stamps = [str(x["loaded_at"]) for x in status(db).loads if x["area"].endswith(ends)]
     return max(stamps, default="")
 
 
 def coverage_pages(db: str | None, code: str, threshold: float) -> CoveragePages:
-    """The map, table page, CSV and totals of a loaded département (404 when not loaded)."""
+    """The map, table page, CSV and totals of a loaded département or région (404 when not
+    loaded, or for a région when one of its départements is not)."""
     from geodata import loaded_departements
 
-    if code not in loaded_departements(db):
+    missing = sorted(set(_departements(code)) - set(loaded_departements(db)))
+    if missing and code.startswith(REGION_PREFIX):
+        raise HTTPException(
+            404,
+            f"la région {code.removeprefix(REGION_PREFIX)} n’est pas chargée dans la base "
+            f"(départements manquants : {', '.join(missing)})",
+        )
+    if missing:
         raise HTTPException(404, f"le département {code} n’est pas chargé dans la base")
     key = (db, code, threshold, _load_stamp(db, code))
     with _cache_lock:
@@ -219,7 +265,7 @@ def _build_coverage(db: str | None, code: str, threshold: float) -> CoveragePage
     from planner.outputs.coverage_report import method_note_fr
 
     check_threshold(threshold)
-    area = area_coverage(db, departement=code, threshold=threshold)
+    area = area_coverage(db, **_area(code), threshold=threshold)
     title = "Accès aux lieux d’aide numérique"
     result = make_coverage_map(
         area.communes,
@@ -313,7 +359,8 @@ def coverage_table(request: Request, code: str, seuil: float = Seuil) -> Respons
 @router.get("/territoires/{code}/communes.csv", tags=["territoires"])
 def coverage_csv(request: Request, code: str, seuil: float = Seuil) -> Response:
     """The communes of the map as CSV (UTF-8 with BOM, for spreadsheets)."""
-    pages = coverage_pages(config(request).db, _check_code(code), seuil)
+    code = _check_code(code)
+    pages = coverage_pages(config(request).db, code, seuil)
     return Response(
         pages.csv.encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",

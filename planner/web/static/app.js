@@ -4,7 +4,7 @@
   const box = document.getElementById("tache");
   if (!box || !window.EventSource) return;
   const state = box.dataset.state;
-  if (state === "done" || state === "failed" || state === "cancelled") return;
+  if (state === "done" || state === "failed" || state === "cancelled" || state === "interrupted") return;
   const bar = document.getElementById("barre");
   const etat = document.getElementById("etat");
   const detail = document.getElementById("detail");
