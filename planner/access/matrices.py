@@ -129,19 +129,18 @@ def travel_matrix(
 def location_matrices(
     locations: Sequence[Any], router: Router | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Durations (minutes) and road distances (km) between places, float64 with a zero diagonal:
-    the two matrices a :class:`~planner.tours.model.Problem` needs, in the order of
-    ``locations`` (anything with ``id``, ``lon`` and ``lat``, such as
-    :class:`~planner.tours.model.Location`). ``router`` defaults to the offline model.
-    DataError naming the places without valid coordinates."""
+    """Durations (minutes) and road distances (km) between places, float32 (the routers' own
+    precision, so nothing is rounded: 400 MB each at 10,000 places) with a zero diagonal: the two
+    matrices a :class:`~planner.tours.model.Problem` needs, in the order of ``locations``
+    (anything with ``id``, ``lon`` and ``lat``, such as :class:`~planner.tours.model.Location`).
+    ``router`` defaults to the offline model. DataError naming the places without valid
+    coordinates."""
     points = Points.of(locations, what="places", id_attr="id")
     m = travel_matrix(router or OfflineModel(), points, points)
-    minutes, km = m.minutes, m.km
-    del m  # one float32 matrix at a time alive beside the float64 ones (800 MB each at 10,000)
-    durations = np.asarray(minutes, dtype=np.float64)
-    del minutes
-    distances = np.asarray(km, dtype=np.float64)
-    del km
+    # Writable copies only when the matrices are read-only (a cache hit); else the router's own.
+    durations = m.minutes if m.minutes.flags.writeable else m.minutes.copy()
+    distances = m.km if m.km.flags.writeable else m.km.copy()
+    del m
     np.fill_diagonal(durations, 0.0)
     np.fill_diagonal(distances, 0.0)
     return durations, distances

@@ -330,15 +330,15 @@ class KernelProblem:
                 vid = vehicles[v].id
                 r_eur_km[r] = budget.per_km.get(vid, 0.0)
                 r_eur_min[r] = budget.per_work_hour.get(vid, 0.0) / 60.0
-            dist = np.ascontiguousarray(cp.dist, dtype=np.float64)
+            dist = cp.dist
             bud_var = float(budget.max_per_year - budget.fixed_per_year)
         else:
             dist = np.zeros((1, 1), dtype=np.float64)
             bud_var = K.INF
 
         self.inst = Inst(
-            np.ascontiguousarray(cp.dur, dtype=np.float64),
-            np.ascontiguousarray(cp.cost, dtype=np.float64),
+            cp.dur,  # float32 or float64 (see Compiled): views of the problem's matrices
+            np.ascontiguousarray(cp.cost),
             cp.loc.astype(np.int64),
             cp.svc.astype(np.float64),
             cp.demand.astype(np.float64),

@@ -31,6 +31,14 @@ def _merge(intervals: list[Interval]) -> tuple[Interval, ...]:
     return tuple((a, b) for a, b in out)
 
 
+def _matrix(m: np.ndarray) -> np.ndarray:
+    """A travel matrix as the kernel reads it: float32 and float64 kept as they are (C-ordered,
+    no copy when it already is), anything else as float64."""
+    m = np.asarray(m)
+    dtype = m.dtype if m.dtype in (np.float32, np.float64) else np.float64
+    return np.ascontiguousarray(m, dtype=dtype)
+
+
 @dataclass(frozen=True, slots=True)
 class Choice:
     """One way to serve a stop: a pattern (its day indices) and a vehicle."""
@@ -52,18 +60,23 @@ class Compiled:
         self.days = problem.horizon.days
         obj = problem.objective
         self.objective = obj
-        self.dur = np.asarray(problem.durations, dtype=float)
-        self.dist = np.asarray(problem.distances, dtype=float)
+        # The problem's matrices as they are (views, never copies): float32 when the travel data
+        # come from a router (their values are float32 at the source, so nothing is rounded),
+        # float64 when a benchmark gives exact distances. The kernel reads every element as
+        # float64, so both give the same arithmetic. An n x n float64 matrix is 800 MB at 10,000
+        # places, a float32 one 400 MB.
+        self.dur = _matrix(problem.durations)
+        self.dist = _matrix(problem.distances)
         # Driving cost of an arc in objective units (the same for every vehicle), in the same
         # operations and order as km_weight * dist + hour_weight * dur / 60, without their
-        # temporaries: an n x n matrix is 800 MB at 10,000 places. With the default weights the
-        # cost is the distance itself (no copy; nothing writes into either).
+        # temporaries. With the default weights the cost is the distance itself (no copy;
+        # nothing writes into either); otherwise it is computed in float64.
         if obj.hour_weight == 0 and obj.km_weight == 1:
             self.cost = self.dist
         else:
-            self.cost = obj.km_weight * self.dist
+            self.cost = np.multiply(self.dist, obj.km_weight, dtype=np.float64)
             if obj.hour_weight != 0:
-                timed = np.multiply(self.dur, obj.hour_weight)
+                timed = np.multiply(self.dur, obj.hour_weight, dtype=np.float64)
                 timed /= 60.0
                 self.cost += timed
                 del timed
@@ -173,7 +186,11 @@ class Compiled:
         out = np.empty((n, k), dtype=np.int64)
         for start in range(0, n, block):
             rows = self.loc[start : start + block]
-            c = self.cost[np.ix_(rows, self.loc)] + self.cost[np.ix_(self.loc, rows)].T
+            c = np.add(
+                self.cost[np.ix_(rows, self.loc)],
+                self.cost[np.ix_(self.loc, rows)].T,
+                dtype=np.float64,
+            )
             c[np.arange(len(rows)), np.arange(start, start + len(rows))] = np.inf
             out[start : start + len(rows)] = np.argsort(c, axis=1, kind="stable")[:, :k]
         return out

@@ -26,6 +26,9 @@ from numba import njit
 
 INF = 1e18
 EPS = 1e-7
+# Travel matrices (I.T, I.C, I.D) are float32 or float64; every element is read through f8 so
+# that the arithmetic is float64 either way (float32 + float32 would stay float32 in numba).
+f8 = np.float64
 
 # --- time windows ---------------------------------------------------------------------------
 
@@ -158,7 +161,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
         loc, du = _act(I, r, seq, n, mode, lp, i)
         s = _stop_of(seq, mode, lp, i)
         lo, hi = _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi)
-        travel = 0.0 if s < 0 else T[loc, nxt_loc]  # a lunch is taken at the next visit's place
+        travel = 0.0 if s < 0 else f8(T[loc, nxt_loc])  # a lunch is taken at the next visit's place
         t = _latest_act(I, r, d, s, nxt_t - travel - du, lo, hi)
         if t <= -INF / 2:
             return False, 0.0, 0.0
@@ -166,7 +169,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
         nxt_t = t
         nxt_loc = loc
     loc0, _ = _act(I, r, seq, n, mode, lp, 0)
-    depart = starts[0] - T[start_loc, loc0]
+    depart = starts[0] - f8(T[start_loc, loc0])
     if depart < a_bound - EPS:
         return False, 0.0, 0.0
     # Forward pass from the latest departure.
@@ -176,7 +179,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
         loc, du = _act(I, r, seq, n, mode, lp, i)
         s = _stop_of(seq, mode, lp, i)
         lo, hi = _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi)
-        travel = T[prev, loc]
+        travel = f8(T[prev, loc])
         if i > 0 and mode == 3 and i == lp + 1:
             travel = 0.0
         x = _earliest_act(I, r, d, s, t + travel, lo, hi)
@@ -185,7 +188,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
         starts[i] = x
         t = x + du
         prev = loc
-    ret = t + T[prev, end_loc]
+    ret = t + f8(T[prev, end_loc])
     if ret > b_bound + EPS:
         return False, 0.0, 0.0
     if ret - depart > I.r_maxwork[r] + EPS:
@@ -260,28 +263,29 @@ def update_route(I, S, r):
     for i in range(n):
         s = S.route[r, i]
         loc = I.loc[s]
-        drive += T[prev, loc]
-        cost += C[prev, loc]
+        drive += f8(T[prev, loc])
+        cost += f8(C[prev, loc])
         load += I.dem[s]
-        x = earliest(I.tw, I.twn, s, d, t + T[prev, loc], S.band_lo[s], S.band_hi[s])
+        x = earliest(I.tw, I.twn, s, d, t + f8(T[prev, loc]), S.band_lo[s], S.band_hi[s])
         if x >= INF / 2:
             ok = False
-            x = t + T[prev, loc]
+            x = t + f8(T[prev, loc])
         S.es[r, i] = x
         t = x + I.svc[s]
         prev = loc
     if n > 0:
-        drive += T[prev, I.r_end[r]]
-        cost += C[prev, I.r_end[r]]
+        drive += f8(T[prev, I.r_end[r]])
+        cost += f8(C[prev, I.r_end[r]])
     nxt_t = I.r_shift[r, 1]
     nxt = I.r_end[r]
     for i in range(n - 1, -1, -1):
         s = S.route[r, i]
         loc = I.loc[s]
-        y = latest(I.tw, I.twn, s, d, nxt_t - T[loc, nxt] - I.svc[s], S.band_lo[s], S.band_hi[s])
+        back = nxt_t - f8(T[loc, nxt]) - I.svc[s]
+        y = latest(I.tw, I.twn, s, d, back, S.band_lo[s], S.band_hi[s])
         if y <= -INF / 2:
             ok = False
-            y = nxt_t - T[loc, nxt] - I.svc[s]
+            y = nxt_t - f8(T[loc, nxt]) - I.svc[s]
         S.ls[r, i] = y
         nxt_t = y
         nxt = loc
@@ -311,9 +315,9 @@ def update_route(I, S, r):
             prev = I.r_start[r]
             for i in range(n):
                 loc = I.loc[S.route[r, i]]
-                km += I.D[prev, loc]
+                km += f8(I.D[prev, loc])
                 prev = loc
-            km += I.D[prev, I.r_end[r]]
+            km += f8(I.D[prev, I.r_end[r]])
         # Yearly euros of this route (Budget.per_km, per_work_hour; work in minutes here).
         S.ryear[r] = I.r_eur_km[r] * km + I.r_eur_min[r] * work
 
@@ -500,18 +504,18 @@ def best_position(I, S, s, r, blink, lo, hi):
         else:
             nxt = I.loc[S.route[r, p]]
             ls_next = S.ls[r, p]
-        delta = C[prev, u] + C[u, nxt] - C[prev, nxt]
+        delta = f8(C[prev, u]) + f8(C[u, nxt]) - f8(C[prev, nxt])
         if delta >= best and simple:
             continue
-        ddrive = T[prev, u] + T[u, nxt] - T[prev, nxt]
+        ddrive = f8(T[prev, u]) + f8(T[u, nxt]) - f8(T[prev, nxt])
         if S.rdrive[r] + ddrive > I.r_maxdrive[r] + EPS:
             continue
         if I.r_notw[r] and S.rdrive[r] + ddrive + S.rsvc[r] + svc > I.r_maxwork[r] + EPS:
             continue
-        e = earliest(I.tw, I.twn, s, d, dep + T[prev, u], lo, hi)
+        e = earliest(I.tw, I.twn, s, d, dep + f8(T[prev, u]), lo, hi)
         if e >= INF / 2:
             continue
-        l = latest(I.tw, I.twn, s, d, ls_next - T[u, nxt] - svc, lo, hi)
+        l = latest(I.tw, I.twn, s, d, ls_next - f8(T[u, nxt]) - svc, lo, hi)
         if l < e - EPS:
             continue
         if simple:

@@ -183,8 +183,8 @@ class DayRouting:
         locs = depots + [int(cp.loc[nd.stop]) for nd in nodes]
         svc = [0.0] * n_dep + [float(cp.svc[nd.stop]) for nd in nodes]
         n = len(locs)
-        dur = cp.dur[locs][:, locs]
-        cost = cp.cost[locs][:, locs]
+        dur = cp.dur[np.ix_(locs, locs)].astype(np.float64)  # float64 even from float32 data
+        cost = cp.cost[np.ix_(locs, locs)].astype(np.float64)
         # Scales: exact when the data are multiples of 0.1 (Solomon under DIMACS rules).
         self.tscale = _scale_for(list(dur.ravel()[:5000]) + svc[:500])
         self.cscale = _scale_for(list(cost.ravel()[:5000]))

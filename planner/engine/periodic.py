@@ -243,7 +243,7 @@ class PeriodicEngine:
             s = cp.index.get(sid)
             if s is not None and s in choice_of:
                 fixed[s] = choice_of[s]
-        mean_arc = float(np.mean(cp.cost)) if cp.cost.size else 1.0
+        mean_arc = float(np.mean(cp.cost, dtype=np.float64)) if cp.cost.size else 1.0
         pen = options.change_penalty if options.change_penalty is not None else 10.0 * mean_arc
         # Stops with published days pay the scenario's change penalties instead (Stop.published).
         change = {
@@ -725,8 +725,11 @@ def _inputs(problem: Problem) -> dict:
             (problem.horizon, problem.locations, problem.stops, problem.vehicles, problem.objective)
         ).encode("utf-8")
     )
-    h.update(np.ascontiguousarray(problem.durations, dtype=np.float64).tobytes())
-    h.update(np.ascontiguousarray(problem.distances, dtype=np.float64).tobytes())
+    # The float64 bytes (the digest does not depend on the matrices' dtype), by blocks of rows:
+    # the same digest as the whole matrix's bytes without an n x n float64 copy.
+    for m in (problem.durations, problem.distances):
+        for start in range(0, len(m), 256):
+            h.update(np.ascontiguousarray(m[start : start + 256], dtype=np.float64).tobytes())
     if problem.budget is not None:  # only then, so that other problems keep their digest
         h.update(repr(problem.budget).encode("utf-8"))
     return {

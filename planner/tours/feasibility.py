@@ -456,7 +456,7 @@ def _diagnose(p: Problem, stop: Stop, v: Vehicle, days: list[int]) -> tuple[str,
 # --- aggregate bounds -----------------------------------------------------------------------
 
 
-def _min_travel(p: Problem) -> tuple[np.ndarray, np.ndarray]:
+def _min_travel(p: Problem, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """Per stop, the shortest possible drive into it and out of it (minutes).
 
     Into a stop: from any vehicle's start or any other stop; out of it: to any vehicle's end or
@@ -466,12 +466,19 @@ def _min_travel(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return np.zeros(0), np.zeros(0)
     locs = np.array([s.location for s in p.stops])
-    between = p.durations[np.ix_(locs, locs)].astype(float)
-    np.fill_diagonal(between, INF)  # a stop does not precede its own visit
+    # By blocks of rows, so that memory stays block x n (not a float64 copy of the n x n matrix).
+    from_stops = np.full(n, INF)
+    to_stops = np.empty(n)
+    for start in range(0, n, block):
+        rows = np.arange(start, min(n, start + block))
+        between = p.durations[np.ix_(locs[rows], locs)].astype(float)
+        between[rows - start, rows] = INF  # a stop does not precede its own visit
+        np.minimum(from_stops, between.min(axis=0), out=from_stops)
+        to_stops[rows] = between.min(axis=1)
     starts = np.array(sorted({v.start_location for v in p.vehicles}))
     ends = np.array(sorted({v.end_location for v in p.vehicles}))
-    into = np.minimum(between.min(axis=0), p.durations[np.ix_(starts, locs)].min(axis=0))
-    out = np.minimum(between.min(axis=1), p.durations[np.ix_(locs, ends)].min(axis=1))
+    into = np.minimum(from_stops, p.durations[np.ix_(starts, locs)].min(axis=0).astype(float))
+    out = np.minimum(to_stops, p.durations[np.ix_(locs, ends)].min(axis=1).astype(float))
     return into, out
 
 

@@ -430,8 +430,8 @@ class Problem:
 
     horizon: Horizon
     locations: tuple[Location, ...]
-    durations: np.ndarray  # minutes, shape (n, n)
-    distances: np.ndarray  # km, shape (n, n)
+    durations: np.ndarray  # minutes, shape (n, n), float32 (routers) or float64 (benchmarks)
+    distances: np.ndarray  # km, shape (n, n), float32 (routers) or float64 (benchmarks)
     stops: tuple[Stop, ...]
     vehicles: tuple[Vehicle, ...]
     objective: Objective = Objective()

@@ -206,3 +206,24 @@ def test_a_failed_cache_write_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         MatrixCache(tmp_path).put("k" * 64, np.zeros((1, 1)), np.zeros((1, 1)))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_location_matrices_are_the_routers_float32_values_with_a_zero_diagonal():
+    from types import SimpleNamespace
+
+    from planner.access.matrices import location_matrices
+
+    places = [
+        SimpleNamespace(id="a", lon=1.691, lat=46.811),
+        SimpleNamespace(id="b", lon=1.993, lat=46.949),
+        SimpleNamespace(id="c", lon=1.691, lat=46.811),  # the same point as a
+    ]
+    durations, distances = location_matrices(places)
+    assert durations.dtype == np.float32 and distances.dtype == np.float32
+    model = OfflineModel()
+    crow = haversine_km(1.691, 46.811, 1.993, 46.949)
+    assert durations[0, 1] == np.float32(model.minutes(np.array([crow]))[0])
+    assert distances[0, 1] == np.float32(model.road_km(np.array([crow]))[0])
+    assert distances[0, 1] > crow  # road km: the crow-fly distance times a detour factor
+    assert (np.diag(durations) == 0).all() and (np.diag(distances) == 0).all()
+    np.testing.assert_array_equal(durations, durations.T)
