@@ -1,0 +1,47 @@
+"""Fingerprint of the engine's deterministic search on Solomon instances, to compare two commits.
+
+    uv run python benchmarks/deterministic_check.py RC201 R101 [--work 4] [--seed 0]
+
+Deterministic mode replaces the clock with a work budget, so the result does not depend on the
+machine's load: run this script on two commits (e.g. in two git worktrees) and compare the
+lines. Identical lines mean the change did not alter the search on these instances; a quality
+comparison by CPU-clock runs on a shared machine cannot say that (docs/benchmarks.md). Prints per
+instance the search cost and the first 12 hex digits of the sha256 of the route lists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+BENCH = Path(os.environ.get("ITINERANCE_BENCH_DIR", REPO.parent / "shared" / "bench"))
+FOLDER = BENCH / "solomon" / "solomon_format"
+
+
+def main(argv: list[str] | None = None) -> None:
+    from planner.engine import SolveOptions
+    from planner.engine.periodic import PeriodicEngine
+    from planner.instances.solomon import read_solomon
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("instances", nargs="+", help="Solomon instance names, e.g. RC201")
+    ap.add_argument("--work", type=float, default=4.0, help="work budget (deterministic seconds)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    options = SolveOptions(time_limit=args.work, seed=args.seed, deterministic=True)
+    for name in args.instances:
+        problem = read_solomon(FOLDER / f"{name}.txt").problem
+        plan = PeriodicEngine().solve(problem, options)
+        routes = [[v.stop for v in r.visits] for r in plan.routes]
+        digest = hashlib.sha256(repr(routes).encode()).hexdigest()[:12]
+        print(name, (plan.meta.figures or {}).get("search_cost"), digest)
+
+
+if __name__ == "__main__":
+    main()
