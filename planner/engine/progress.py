@@ -14,24 +14,27 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.engine.base import ProgressCallback, ProgressEvent
-from planner.french import integer_fr, number_fr
+from planner.french import integer_fr, number_fr, plural_fr
 
 PHASES = {
     "construction": "construction",
-    "search": "search",
-    "polish": "OR-Tools polish",
-    "done": "done",
+    "search": "recherche",
+    "polish": "finition OR-Tools",
+    "done": "terminé",
 }
+# Shown until the first event: the engine loads its compiled kernel, or compiles it on first use.
+STARTING = "préparation du moteur (la première fois : compilation, une à deux minutes)"
 
 
 def describe(event: ProgressEvent) -> str:
-    """One line for an event: phase, best objective, stops served, iterations."""
+    """One French line for an event: phase, best objective, stops served, iterations."""
     best = "—" if event.best_objective is None else number_fr(event.best_objective, 1)
-    missing = f", {event.unserved_mandatory} mandatory unplaced" if event.unserved_mandatory else ""
+    n = event.unserved_mandatory
+    missing = f", {plural_fr(n, 'obligatoire non placé', 'obligatoires non placés')}" if n else ""
     return (
-        f"{PHASES.get(event.phase, event.phase)}: best {best}, "
-        f"{event.served}/{event.total} stops served, {integer_fr(event.iteration)} "
-        f"iterations{missing}"
+        f"{PHASES.get(event.phase, event.phase)} : meilleur {best}, "
+        f"{event.served}/{event.total} arrêts desservis, {integer_fr(event.iteration)} "
+        f"itérations{missing}"
     )
 
 
@@ -51,7 +54,7 @@ def live_progress(
         TextColumn("{task.fields[status]}"),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("", total=time_limit, label=label, status="starting")
+        task = bar.add_task("", total=time_limit, label=label, status=STARTING)
 
         def callback(event: ProgressEvent) -> None:
             bar.update(task, completed=min(event.elapsed, time_limit), status=describe(event))
