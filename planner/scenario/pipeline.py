@@ -91,8 +91,12 @@ def _meta(
 
 def counts_visitors(problem: Problem) -> bool:
     """Whether a plan of ``problem`` has visitors to expect: communes whose need it serves, or
-    bookings (one visitor each)."""
-    return bool(problem.communes) or any(s.kind is StopKind.REQUEST for s in problem.stops)
+    bookings only (one visitor each). Permanences without communes (a standalone scenario) have
+    no demand to estimate: no figure, rather than one that counts only the bookings."""
+    if problem.communes:
+        return True
+    kinds = {s.kind for s in problem.stops}
+    return kinds == {StopKind.REQUEST}
 
 
 def plan_visitors(built: Built, plan: Plan) -> ExpectedVisitors:

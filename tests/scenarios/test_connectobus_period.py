@@ -98,3 +98,8 @@ def test_hours_and_km_of_bookings_are_counted_once(loiret):
     assert evaluation.figures.operations.km_per_month * months == pytest.approx(fig.km * factor)
     note = next(x for x in evaluation.figures.notes if x.startswith("Réservations"))
     assert f"{n} visite(s)" in note and f"{n} réservation(s) de la période × 23,5" in note
+    # bookings only: one expected visitor per booking served, at the same rhythm, no range
+    visitors = evaluation.figures.visitors
+    assert visitors is not None
+    assert visitors.requests == pytest.approx(n * factor)
+    assert visitors.low == pytest.approx(visitors.high) == pytest.approx(n * factor)
