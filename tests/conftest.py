@@ -47,6 +47,10 @@ REQUIRE_DATA_ENV = "ITINERANCE_REQUIRE_DATA"
 DOWNLOADS_ALLOWED = not settings.offline()
 os.environ[settings.DATA_DIR_ENV] = str(settings.data_dir())
 os.environ[settings.OFFLINE_ENV] = "1"
+# `itinerance plan` on a machine where the kernel is not compiled yet plans with it uncompiled
+# (planner/engine/first_use.py); tests of plans compare figures of the compiled search, and
+# tests/planner/engine/test_first_use.py tests that path on purpose.
+os.environ["ITINERANCE_WHILE_COMPILING"] = "wait"
 
 
 def unavailable(reason: str) -> None:

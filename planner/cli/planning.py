@@ -17,6 +17,7 @@ or a plan that does not match its scenario.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -166,7 +167,7 @@ def plan_command(
     f = load_scenario(scenario)
     if output is not None:
         check_writable(output)
-    options = solve_options(f, time_limit, seed)
+    options = replace(solve_options(f, time_limit, seed), while_compiling=_while_compiling())
     start = Plan.read(initial) if initial is not None else None
     with console.status("Construction du problème…") if not quiet else nullcontext():
         built = build(f, db=db)
@@ -210,6 +211,8 @@ def plan_command(
             err_console.print(f"- {reason}", highlight=False, soft_wrap=True, markup=False)
         raise
     _print(done.built, done.plan, done.report, quiet)
+    if not quiet and done.plan.meta.figures.get("kernel") == "uncompiled":  # first_use.UNCOMPILED
+        err_console.print(_uncompiled_note(done.plan), highlight=False, markup=False)
     if not done.report.ok:
         if output is not None:
             err_console.print(
@@ -221,6 +224,36 @@ def plan_command(
         write_json(done.plan.to_json(), output)
         if not quiet:
             console.print(f"Plan écrit dans {output}", highlight=False)
+
+
+def _while_compiling() -> str:
+    """What ``plan`` does on a machine where the kernel is not compiled yet: plan at once with
+    the uncompiled kernel (default), or wait (``ITINERANCE_WHILE_COMPILING=wait``)."""
+    from planner.engine.base import WHILE_COMPILING
+
+    value = os.environ.get("ITINERANCE_WHILE_COMPILING", "interpret")
+    if value not in WHILE_COMPILING:
+        raise ItineranceError(
+            f"ITINERANCE_WHILE_COMPILING: expected {' or '.join(WHILE_COMPILING)}, got {value!r}"
+        )
+    return value
+
+
+def _uncompiled_note(plan: Plan) -> str:
+    from planner.french import integer_fr
+
+    figures = plan.meta.figures
+    later = (
+        "sa compilation se poursuit en arrière-plan (une à deux minutes, une seule fois) : "
+        "relancez ensuite la commande pour un plan mieux optimisé."
+        if figures.get("compiling_in_background")
+        else "sa compilation n'a pas démarré ici (une autre est peut-être déjà en cours)."
+    )
+    return (
+        "Première utilisation sur cette machine : ce plan vient du moteur non compilé "
+        f"({integer_fr(int(figures.get('iterations', 0)))} itérations de recherche, une "
+        f"cinquantaine de fois moins qu'avec le moteur compilé) ; {later}"
+    )
 
 
 def _print(built: Built, plan: Plan, report: ValidationReport, quiet: bool) -> None:

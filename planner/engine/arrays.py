@@ -18,6 +18,16 @@ import numpy as np
 
 from planner.engine import kernel as K
 from planner.engine.data import Choice, Compiled
+from planner.tours.model import (
+    Horizon,
+    Location,
+    Lunch,
+    Objective,
+    Problem,
+    Stop,
+    TimeWindow,
+    Vehicle,
+)
 from planner.tours.plan import Route, Visit
 
 Inst = namedtuple(
@@ -333,7 +343,9 @@ class KernelProblem:
             dist = cp.dist
             bud_var = float(budget.max_per_year - budget.fixed_per_year)
         else:
-            dist = np.zeros((1, 1), dtype=np.float64)
+            # The dummy has the distances' dtype: with or without a budget, the kernel's
+            # arguments have the same types, so numba compiles (and caches) one version.
+            dist = np.zeros((1, 1), dtype=cp.dist.dtype)
             bud_var = K.INF
 
         self.inst = Inst(
@@ -626,25 +638,11 @@ def _published_variants(
     ]
 
 
-_WARM = False
-
-
-def warm_up(part: str = "all") -> None:
-    """Load the compiled kernel (numba's cache) once per process, on a two-stop problem.
-
-    The first call into numba costs seconds (its start-up, then loading each function from the
-    on-disk cache, or compiling it the very first time); doing it here keeps that cost out of the
-    engine's time limit. ``part`` = ``"search"`` or ``"build"`` loads only the functions of the
-    search loop, or only the others, so that two processes can compile the kernel in parallel
-    the first time (:func:`planner.engine.warm_up_in_background`).
-    """
-    global _WARM
-    if _WARM:
-        return
-    from planner.tours.model import Horizon, Location, Lunch, Problem, Stop, TimeWindow, Vehicle
-
-    m = np.array([[0.0, 10.0, 12.0], [10.0, 0.0, 5.0], [12.0, 5.0, 0.0]])
-    problem = Problem(
+def tiny_problem(dtype: type = np.float32, weighted: bool = False) -> Problem:
+    """A two-stop problem whose kernel arrays have the types of the ``(dtype, weighted)`` version
+    (see :func:`planner.engine.data.kernel_version`); it goes through every kernel function."""
+    m = np.array([[0.0, 10.0, 12.0], [10.0, 0.0, 5.0], [12.0, 5.0, 0.0]], dtype=dtype)
+    return Problem(
         horizon=Horizon.plain(2),
         locations=tuple(Location(str(i), str(i)) for i in range(3)),
         durations=m,
@@ -656,7 +654,29 @@ def warm_up(part: str = "all") -> None:
         vehicles=(
             Vehicle("v", "v", 0, 0, lunch=Lunch(TimeWindow(720.0, 780.0), 45.0), max_work=600.0),
         ),
+        objective=Objective(hour_weight=1.0) if weighted else Objective(),
     )
+
+
+_WARM: set[tuple[str, bool]] = set()  # (matrix dtype, weighted cost) loaded in this process
+
+
+def warm_up(part: str = "all", dtype: type = np.float32, weighted: bool = False) -> None:
+    """Load the compiled kernel (numba's cache) once per process, on a two-stop problem.
+
+    The first call into numba costs seconds (its start-up, then loading each function from the
+    on-disk cache, or compiling it the very first time); doing it here keeps that cost out of the
+    engine's time limit. ``part`` = ``"search"`` or ``"build"`` loads only the functions of the
+    search loop, or only the others, so that two processes can compile the kernel in parallel
+    the first time (:func:`planner.engine.warm_up_in_background`). numba compiles one version
+    per dtype of the travel matrices: ``dtype`` float32 is the one of every scenario (routers
+    give float32), float64 the one of the routing benchmarks' exact distances; ``weighted``
+    (an objective with an hour weight, so a float64 cost matrix) is one more version.
+    """
+    key = (np.dtype(dtype).name, weighted)
+    if key in _WARM:
+        return
+    problem = tiny_problem(dtype, weighted)
     kp = KernelProblem(Compiled(problem))
     I = kp.inst
     cur, cand, best = kp.new_state(), kp.new_state(), kp.new_state()
@@ -673,4 +693,5 @@ def warm_up(part: str = "all") -> None:
         stats = np.zeros(3, dtype=np.int64)
         stamp = K.search(I, cur, cand, best, 2, 1.0, 1.0, 10.0, 10.0, 0.01, stamp, stats)
         K.evaluate_stop(I, cur, 0, 0.0, stamp)
-    _WARM = part == "all"
+    if part == "all":
+        _WARM.add(key)

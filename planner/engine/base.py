@@ -22,6 +22,7 @@ from planner.tours.plan import Plan
 # runs deterministic but let a run that the budget underestimates (many vehicles and hundreds of
 # stops: the budget is calibrated on one vehicle's tours) take that many times the time asked.
 DETERMINISTIC_SAFETY_FACTOR = 3.0
+WHILE_COMPILING = ("wait", "interpret")  # SolveOptions.while_compiling
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,11 @@ class SolveOptions:
     (:attr:`wall_limit`): a machine that slow or that loaded stops the search early, and the
     plan's ``meta.figures["budget_cut_by_time_limit"]`` says so. ``iterations`` overrides the
     budget of the periodic search (None: derived from ``time_limit``).
+
+    ``while_compiling`` says what a run does when the compiled kernel is not yet in numba's cache
+    (the first run on a machine): ``"wait"`` compiles it first (one to two minutes of CPU), and
+    ``"interpret"`` plans at once with the kernel uncompiled while another process compiles it
+    for the next runs (:mod:`planner.engine.first_use`). Deterministic mode always waits.
     """
 
     time_limit: float = 10.0
@@ -44,6 +50,7 @@ class SolveOptions:
     threads: int = 1
     iterations: int | None = None
     change_penalty: float | None = None  # cost of moving a visit of the initial plan (None: auto)
+    while_compiling: str = "wait"
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.time_limit) and self.time_limit > 0):
@@ -52,6 +59,11 @@ class SolveOptions:
             )
         if self.threads < 1:
             raise ValueError(f"threads must be at least 1, not {self.threads}")
+        if self.while_compiling not in WHILE_COMPILING:
+            raise ValueError(
+                f"while_compiling must be one of {', '.join(WHILE_COMPILING)}, "
+                f"not {self.while_compiling!r}"
+            )
 
     @property
     def wall_limit(self) -> float:

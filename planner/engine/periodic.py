@@ -40,7 +40,13 @@ import numpy as np
 from planner.engine import kernel as K
 from planner.engine.arrays import KernelProblem, warm_up
 from planner.engine.base import Frozen, ProgressCallback, ProgressEvent, SolveOptions
-from planner.engine.data import Choice, Compiled
+from planner.engine.data import Choice, Compiled, kernel_version
+from planner.engine.first_use import (
+    UNCOMPILED,
+    compile_in_background,
+    kernel_cached,
+    solve_uncompiled,
+)
 from planner.engine.ortools_routing import DayRouting, RoutingParams
 from planner.engine.stop import FirstOf, MaxIterations, MaxRuntime
 from planner.errors import InfeasibleError
@@ -119,8 +125,7 @@ class PeriodicEngine:
         it CPU seconds of this process (benchmarks on a shared machine)."""
         self.tuning = tuning or Tuning()
         self.clock = clock
-        if warm:
-            warm_up()
+        self.warm = warm
 
     # --- public ------------------------------------------------------------------------------
 
@@ -133,6 +138,17 @@ class PeriodicEngine:
         frozen: Frozen | None = None,
         progress: ProgressCallback | None = None,
     ) -> Plan:
+        if self.warm:  # load (or compile) the kernel's version for this problem, untimed
+            version = kernel_version(problem)
+            if (
+                options.while_compiling == "interpret"
+                and not options.deterministic
+                and kernel_cached(*version) is False
+            ):
+                return self._solve_while_compiling(
+                    problem, options, version, initial, frozen, progress
+                )
+            warm_up(dtype=version[0], weighted=version[1])
         t0 = self.clock()
         run = _Run(t0, t0 + options.wall_limit, progress, len(problem.stops), self.clock)
         _check_feasible(problem)
@@ -185,6 +201,22 @@ class PeriodicEngine:
         if polish_time > 0 and run.remaining() > 0.05:
             self._polish(kp, best, cand, run, options)
         return self._plan(problem, kp, best, run, options, initial)
+
+    def _solve_while_compiling(self, problem, options, version, initial, frozen, progress):
+        """The first run on a machine: compile for the next runs, plan uncompiled now."""
+        started = compile_in_background(*version)
+        plan = solve_uncompiled(
+            type(self),
+            problem,
+            options,
+            tuning=self.tuning,
+            initial=initial,
+            frozen=frozen,
+            progress=progress,
+        )
+        plan.meta.figures["kernel"] = UNCOMPILED
+        plan.meta.figures["compiling_in_background"] = started
+        return plan
 
     # --- steps -------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.engine.base import ProgressCallback, ProgressEvent
+from planner.engine.first_use import UNCOMPILED
 from planner.french import integer_fr, number_fr, plural_fr
 
 PHASES = {
@@ -24,6 +25,8 @@ PHASES = {
 }
 # Shown until the first event: the engine loads its compiled kernel, or compiles it on first use.
 STARTING = "préparation du moteur (la première fois : compilation, une à deux minutes)"
+# Events of the uncompiled kernel (first use, planning while it compiles: engine/first_use.py).
+UNCOMPILED_NOTE = "moteur non compilé (première utilisation, compilation en arrière-plan)"
 
 
 def describe(event: ProgressEvent) -> str:
@@ -31,10 +34,13 @@ def describe(event: ProgressEvent) -> str:
     best = "—" if event.best_objective is None else number_fr(event.best_objective, 1)
     n = event.unserved_mandatory
     missing = f", {plural_fr(n, 'obligatoire non placé', 'obligatoires non placés')}" if n else ""
+    phase, note = event.phase, ""
+    if phase.startswith(f"{UNCOMPILED} "):
+        phase, note = phase.removeprefix(f"{UNCOMPILED} "), f" — {UNCOMPILED_NOTE}"
     return (
-        f"{PHASES.get(event.phase, event.phase)} : meilleur {best}, "
+        f"{PHASES.get(phase, phase)} : meilleur {best}, "
         f"{event.served}/{event.total} arrêts desservis, {integer_fr(event.iteration)} "
-        f"itérations{missing}"
+        f"itérations{missing}{note}"
     )
 
 

@@ -25,3 +25,11 @@ def test_unplaced_mandatory_stops_and_unknown_phases_are_said():
 
 def test_before_the_first_event_the_bar_says_the_kernel_may_be_compiling():
     assert "compilation" in STARTING and STARTING.startswith("préparation du moteur")
+
+
+def test_events_of_the_uncompiled_kernel_say_that_it_compiles_meanwhile():
+    event = ProgressEvent(3.0, 10.0, 2, 5, phase="uncompiled search", iteration=150)
+    assert describe(event) == (
+        "recherche : meilleur 10,0, 2/5 arrêts desservis, 150 itérations — moteur non compilé "
+        "(première utilisation, compilation en arrière-plan)"
+    )
