@@ -688,7 +688,17 @@ def warm_up(part: str = "all", dtype: type = np.float32, weighted: bool = False)
         stamp = K.construct(I, cur, 0.0, 1)
         K.copy_state(cur, best)
         K.objective(I, cur)
+        K.over_budget(I, cur)
+        K.yearly_variable(I, cur)
+        K.reset_levels(I, cur)
         kp.timed_routes(best)
+        # What the repair of published days calls (periodic._restore_published).
+        K.copy_state(best, cand)
+        K.remove_and_update(I, cand, 0)
+        _, c, lo, hi, stamp = K.evaluate_stop(I, cand, 0, 0.0, stamp)
+        if c >= 0:
+            K.insert_stop(I, cand, 0, c, lo, hi)
+        stamp = K.recreate(I, cand, np.zeros(1, dtype=np.int64), 0, 0.0, stamp)
     if part != "build":
         stats = np.zeros(3, dtype=np.int64)
         stamp = K.search(I, cur, cand, best, 2, 1.0, 1.0, 10.0, 10.0, 0.01, stamp, stats)

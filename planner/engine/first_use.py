@@ -37,7 +37,20 @@ from planner.tours.plan import Plan
 
 # The kernel's functions that Python calls (the others are compiled inside them): those taking
 # the problem's arrays (one compiled version per version of the arrays), and the others.
-ENTRY_POINTS = ("construct", "evaluate_stop", "objective", "schedule", "search", "update_route")
+ENTRY_POINTS = (
+    "construct",
+    "evaluate_stop",
+    "insert_stop",
+    "objective",
+    "over_budget",
+    "recreate",
+    "remove_and_update",
+    "reset_levels",
+    "schedule",
+    "search",
+    "update_route",
+    "yearly_variable",
+)
 OTHER_ENTRY_POINTS = ("copy_state", "seed_rng")
 UNCOMPILED = "uncompiled"  # prefix of the phases of progress events from the uncompiled kernel
 LOCK_NAME = "itinerance-compiling.lock"
