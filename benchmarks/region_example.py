@@ -12,7 +12,12 @@ trusted:
   a third recomputation below (a pandas group-by of the best level per commune);
 - visits outside their vehicle's area, from the scenario's ``area`` codes and the stops' INSEE
   codes (not from the problem's ``Stop.vehicles``): must be 0;
-- stops, communes improved, km per month, validity.
+- stops, communes improved, km per month, validity;
+- the seconds of search to the engine's first plan and to its first plan serving every mandatory
+  stop;
+- a proven upper bound on the need any plan could serve (:mod:`planner.engine.bound`, a linear
+  relaxation solved by OR-Tools), so the share of it the plan serves says how far from optimal it
+  may be.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.engine import SolveOptions
+from planner.engine.bound import value_bound
 from planner.scenario.build import build
 from planner.scenario.files import load_scenario
 from planner.scenario.pipeline import plan_scenario, solve_options
@@ -109,6 +115,15 @@ def main() -> None:
         "communes_improved": fig.communes_improved,
         "km_per_month": round(fig.km_per_month),
     }
+    bound = value_bound(problem)  # the stops' own values are 0 here: a bound on need served
+    result.update(
+        first_plan_seconds=plan.meta.figures.get("first_plan_seconds"),
+        first_complete_seconds=plan.meta.figures.get("first_complete_seconds"),
+        need_bound=round(bound.value, 1),
+        need_served_share_of_bound=round(fig.need_served / bound.value, 4) if bound.value else None,
+        bound_seconds=bound.seconds,
+        bound_variables=bound.variables,
+    )
     for key, value in result.items():
         print(f"{key:>24}: {value}")
     if args.json:
