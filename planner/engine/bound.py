@@ -101,10 +101,17 @@ def _base_legs(problem: Problem) -> np.ndarray | None:
     return legs
 
 
-def value_bound(problem: Problem, *, integer: bool = False, time_limit: float = 10.0) -> ValueBound:
-    """The relaxation's optimum (see the module docstring); ``integer=True`` keeps the stops'
-    choices whole (a mixed-integer program, SCIP, its best proven bound after ``time_limit``
-    seconds): tighter, slower."""
+def value_bound(
+    problem: Problem,
+    *,
+    own_values: bool = True,
+    integer: bool = False,
+    time_limit: float = 10.0,
+) -> ValueBound:
+    """The relaxation's optimum (see the module docstring): a bound on need served plus the own
+    values of optional stops, or on need served alone with ``own_values=False``.
+    ``integer=True`` keeps the stops' choices whole (a mixed-integer program, SCIP, its best
+    proven bound after ``time_limit`` seconds): tighter, slower."""
     t0 = time.perf_counter()
     solver = pywraplp.Solver.CreateSolver("SCIP" if integer else "GLOP")
     if integer:
@@ -185,7 +192,7 @@ def value_bound(problem: Problem, *, integer: bool = False, time_limit: float = 
     for ys in by_commune.values():
         if len(ys) > 1:
             solver.Add(solver.Sum(ys) <= 1.0)
-    for stop in problem.stops:
+    for stop in problem.stops if own_values else ():
         if not stop.mandatory and stop.value and served.get(stop.id) is not None:
             objective.append(stop.value * served[stop.id])
     solver.Maximize(solver.Sum(objective))

@@ -18,6 +18,8 @@ never shows personal data (requests are named by their commune, see :mod:`planne
 
 from __future__ import annotations
 
+import math
+
 from planner.analysis.visitors import visitors_line_fr
 from planner.dates import period_fr
 from planner.french import (
@@ -249,6 +251,14 @@ def figures_lines(
             f"l'ensemble des arrêts possibles pourrait servir ; {f.communes_improved} commune(s) "
             f"mieux servie(s) sur {f.communes_reachable}."
         )
+        bound = (plan.meta.figures or {}).get("need_bound") if plan.meta else None
+        if bound:
+            share = math.floor(1000 * f.need_served / bound) / 10  # "at least": rounded down
+            lines.append(
+                f"Borne prouvée : aucun plan ne servirait plus de {number_fr(bound)} de ce besoin "
+                f"(relaxation linéaire, docs/engine.md) ; ce plan atteint donc au moins "
+                f"{number_fr(share, 1)} % du meilleur plan possible."
+            )
     lines += visitors_lines(plan)
     if f.value_total > 0:
         lines.append(

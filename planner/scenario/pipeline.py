@@ -208,6 +208,19 @@ def check_budget(f: ScenarioFile, built: Built) -> None:
     )
 
 
+def need_bound(problem: Problem) -> float | None:
+    """A proven upper bound on the need any plan of ``problem`` could serve
+    (:func:`planner.engine.bound.value_bound`), or None without communes or without a plan."""
+    from planner.engine.bound import value_bound  # OR-Tools: imported when needed
+
+    if not problem.communes:
+        return None
+    try:
+        return value_bound(problem, own_values=False).value
+    except ValueError:  # no plan exists: the engine and the validator say why
+        return None
+
+
 def plan_scenario(
     f: ScenarioFile,
     *,
@@ -267,6 +280,9 @@ def plan_scenario(
     stability = stability_meta(built.problem, report)
     if stability is not None:
         plan.meta.stability = stability
+    bound = need_bound(built.problem)
+    if bound is not None:
+        plan.meta.figures = {**(plan.meta.figures or {}), "need_bound": round(bound, 1)}
     if counts_visitors(built.problem):
         plan.meta.visitors = plan_visitors(built, plan).to_dict() | {
             "threshold": f.scenario.coverage.threshold,  # the levels' (the rate's: 30 min)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from planner.engine.bound import value_bound
 from planner.scenario.files import ScenarioFile, load_scenario
 from planner.scenario.pipeline import plan_scenario, solve_options
 from planner.scenario.values import PERSONAL_FIELDS
@@ -113,6 +114,15 @@ def test_every_example_plans_into_a_valid_plan(path, territory_url):
         for visit in route.visits if route.vehicle in areas else ():
             insee = done.built.problem.stop_by_id[visit.stop].insee or ""
             assert insee[: 3 if insee.startswith("97") else 2] in areas[route.vehicle], visit
+    # The proven bound recorded with the plan is the relaxation's, and no lower than what the
+    # plan serves by the validator's count.
+    bound = done.plan.meta.figures.get("need_bound")
+    if done.built.problem.communes:
+        again = value_bound(done.built.problem, own_values=False).value
+        assert bound == pytest.approx(again, abs=0.06)
+        assert fig.need_served <= again + 1e-6
+    else:
+        assert bound is None
     plan_json = done.plan.to_json()
     for r in f.scenario.requests:  # personal data never reaches the plan
         for value in r.personal().values():
