@@ -73,7 +73,7 @@ class Tuning:
     # is worse from the shared best (measured, see docs/engine.md).
     sync_iterations: int = 1000
     sync_seconds: float = 0.5
-    restart_cur: bool = False
+    restart_cur: bool = True
 
 
 @dataclass
