@@ -2,7 +2,7 @@
 
     uv run --group bench python benchmarks/solomon.py [--time-limit 10] [--jobs 2]
         [--instances C101,R201] [--solvers itinerance,ortools,vroom,pyvrp] [--seed 0]
-        [--clock wall|cpu] [--threads 1] [--json results.json] [--markdown]
+        [--clock wall|cpu] [--threads 1] [--folder DIR] [--json results.json] [--markdown]
 
 Protocol (see docs/benchmarks.md): DIMACS convention (edge lengths truncated to one decimal,
 travel time = length), distance-only objective, the instance's fleet (25 vehicles), gap to
@@ -18,6 +18,10 @@ solution, whichever solver made it, is turned into a plan timed from scratch (ea
 and checked by ``planner.tours.validator``; its cost is the validator's distance. Prints per
 instance the cost, gap, seconds and validity, then per solver the mean gap, the CPU share it
 got, and the peak memory (RSS of the worker process); the load average before and after.
+``--folder`` reads the instances of another folder (Solomon ``.txt`` or VRPLIB ``.vrp`` files,
+e.g. Gehring & Homberger's 200-customer VRPTW instances); without a best-known distance
+(``bks_solomon_distance_dimacs.csv`` next to the files or one folder up) the gap is to the best
+cost of this run over the solvers, marked ``*``.
 """
 
 from __future__ import annotations
@@ -274,12 +278,18 @@ def _labels(solvers: list[str], threads: list[int]) -> list[str]:
     return out
 
 
+def _path(folder: Path, name: str) -> Path:
+    """The instance file of ``name`` in ``folder`` (Solomon ``.txt`` or VRPLIB ``.vrp``)."""
+    txt = folder / f"{name}.txt"
+    return txt if txt.exists() else folder / f"{name}.vrp"
+
+
 def task(args):
-    solver, name, time_limit, seed, clock_kind = args
+    solver, name, time_limit, seed, clock_kind, folder = args
     from planner.instances.solomon import read_solomon
     from planner.tours.validator import validate
 
-    inst = read_solomon(FOLDER / f"{name}.txt")
+    inst = read_solomon(_path(Path(folder), name))
     run, kwargs = _runner(solver)
     routes, clock, extra = run(inst.problem, time_limit, seed, clock_kind, **kwargs)
     seconds, cpu = clock.seconds, clock.cpu
@@ -290,7 +300,7 @@ def task(args):
         "solver": solver,
         "cost": round(cost, 2),
         "best_known": inst.best_known,
-        "gap_percent": round(100 * inst.gap(cost), 3),
+        "gap_percent": None if inst.best_known is None else round(100 * inst.gap(cost), 3),
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
         "valid": report.ok,
@@ -320,17 +330,24 @@ def main(argv=None) -> None:
         default="1",
         help="comma-separated thread counts of itinerance's search, e.g. 1,2 (one run each)",
     )
+    ap.add_argument(
+        "--folder", type=Path, default=FOLDER, help="folder of the instances (.txt or .vrp)"
+    )
     ap.add_argument("--json", type=Path)
     ap.add_argument(
         "--markdown", action="store_true", help="print the per-instance table in Markdown"
     )
     args = ap.parse_args(argv)
     names = [n.strip().upper() for n in args.instances.split(",") if n.strip()] or sorted(
-        p.stem for p in FOLDER.glob("*.txt")
+        p.stem for p in [*args.folder.glob("*.txt"), *args.folder.glob("*.vrp")]
     )
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
     solvers = _labels(solvers, [int(k) for k in args.threads.split(",") if k.strip()])
-    tasks = [(s, n, args.time_limit, args.seed, args.clock) for n in names for s in solvers]
+    tasks = [
+        (s, n, args.time_limit, args.seed, args.clock, str(args.folder))
+        for n in names
+        for s in solvers
+    ]
     print(
         "command: uv run --group bench python benchmarks/solomon.py "
         + " ".join(sys.argv[1:] if argv is None else argv)
@@ -347,13 +364,21 @@ def main(argv=None) -> None:
     with ctx.Pool(args.jobs, maxtasksperchild=1) as pool:
         for rec in pool.imap_unordered(task, tasks):
             results.append(rec)
+            gap = "     —" if rec["gap_percent"] is None else f"{rec['gap_percent']:6.2f}"
             print(
                 f"  {rec['instance']:6} {rec['solver']:10} cost {rec['cost']:9.2f} gap "
-                f"{rec['gap_percent']:6.2f}% {rec['seconds']:6.1f}s cpu {rec['cpu_seconds']:5.1f}s "
+                f"{gap}% {rec['seconds']:6.1f}s cpu {rec['cpu_seconds']:5.1f}s "
                 f"{'valid' if rec['valid'] else 'INVALID ' + '; '.join(rec['violations'])}",
                 flush=True,
             )
     results.sort(key=lambda r: (r["instance"], solvers.index(r["solver"])))
+    for n in names:  # no best-known distance: the gap to the best cost of this run
+        rs = [r for r in results if r["instance"] == n]
+        if rs and all(r["gap_percent"] is None for r in rs):
+            low = min(r["cost"] for r in rs)
+            for r in rs:
+                r["gap_percent"] = round(100 * (r["cost"] - low) / low, 3)
+                r["gap_to"] = "best of run"
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print()
     print("solver      instances  mean gap %  max gap %  mean s  mean cpu s  valid  peak RSS MB")
@@ -376,8 +401,11 @@ def main(argv=None) -> None:
         for n in names:
             row = {r["solver"]: r for r in results if r["instance"] == n}
             bks = next(iter(row.values()))["best_known"]
+            star = "gap_to" in next(iter(row.values()))  # cost (gap to the best of the run)
             cells = [
-                f"{row[s]['gap_percent']:.2f}" + ("" if row[s]["valid"] else " (invalid)")
+                (f"{row[s]['cost']:.1f} ({row[s]['gap_percent']:.2f}*)" if star else "")
+                + ("" if star else f"{row[s]['gap_percent']:.2f}")
+                + ("" if row[s]["valid"] else " (invalid)")
                 if s in row
                 else "—"
                 for s in solvers

@@ -17,6 +17,11 @@ tens of thousands of ruin-and-recreate iterations per second:
 The arrays are prepared by :mod:`planner.engine.arrays`; the orchestration (time limits, OR-Tools
 polishing, plans) is in :mod:`planner.engine.periodic`. This module knows nothing of the planner's
 objects and must stay free of Python-level loops over problems.
+
+Every function is compiled ``nogil``: the parallel portfolio (``SolveOptions.threads``) runs
+:func:`search` in several threads at once. The instance ``I`` is only read; every scratch buffer
+lives in the state ``S``, so threads with their own states share nothing they write. numba's
+random generator is per thread (:func:`seed_rng` seeds the calling thread's).
 """
 
 from __future__ import annotations
