@@ -1,7 +1,7 @@
 """The parallel portfolio of the search (``SolveOptions.threads``) by deterministic work budgets.
 
     uv run python benchmarks/threads.py C101,R101 [--work 5] [--seeds 0,1]
-        [--variants t1,t2,t2-restart] [--no-polish]
+        [--variants t1,t2,t2-restart] [--no-polish] [--folder DIR]
 
 Deterministic mode gives every thread the work budget of a single search (``--work`` seconds x
 ``Tuning.iterations_per_second`` iterations), so the comparison does not depend on the load of a
@@ -11,6 +11,8 @@ annealing of the thread whose best is worse from the shared best (``Tuning.resta
 ``t1x2`` one search with twice the budget (the same CPU work as two threads). Prints per
 instance and variant the search cost (before the OR-Tools polish), the final distance (the
 validator's) and the gap to the best known distance, then the mean gaps per variant.
+``--folder`` reads other instances (``.txt`` or VRPLIB ``.vrp``, e.g. Gehring & Homberger's);
+without a best-known distance the gap is to the best final distance over the variants.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--variants", default="t1,t2,t2-restart")
     ap.add_argument("--no-polish", action="store_true")
+    ap.add_argument("--folder", type=Path, default=FOLDER)
     args = ap.parse_args(argv)
     names = [n.strip().upper() for n in args.instances.split(",") if n.strip()]
     seeds = [int(x) for x in args.seeds.split(",")]
@@ -53,8 +56,10 @@ def main(argv: list[str] | None = None) -> None:
     print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     gaps: dict[str, list[float]] = {v: [] for v in variants}
     for name in names:
-        inst = read_solomon(FOLDER / f"{name}.txt")
+        txt = args.folder / f"{name}.txt"
+        inst = read_solomon(txt if txt.exists() else args.folder / f"{name}.vrp")
         for seed in seeds:
+            finals = {}
             for v in variants:
                 threads, restart, factor = VARIANTS[v]
                 engine = PeriodicEngine(Tuning(restart_cur=restart, polish=not args.no_polish))
@@ -63,16 +68,23 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 plan = engine.solve(inst.problem, options)
                 report = validate(inst.problem, plan)
-                gap = 100 * inst.gap(report.figures.km)
-                gaps[v].append(gap)
+                finals[v] = report.figures.km
+                gap = 100 * (inst.gap(report.figures.km) or 0.0)
+                if inst.best_known is not None:
+                    gaps[v].append(gap)
                 f = plan.meta.figures
                 print(
                     f"  {name:6} seed {seed} {v:10} search {f.get('search_cost'):9.2f} "
-                    f"final {report.figures.km:9.2f} gap {gap:6.2f}% "
-                    f"iterations {f.get('iterations')} {'valid' if report.ok else 'INVALID'}"
+                    f"final {report.figures.km:9.2f} "
+                    + (f"gap {gap:6.2f}% " if inst.best_known is not None else "")
+                    + f"iterations {f.get('iterations')} {'valid' if report.ok else 'INVALID'}"
                     + (" CUT" if f.get("budget_cut_by_time_limit") else ""),
                     flush=True,
                 )
+            if inst.best_known is None:  # the gap to the best of the variants
+                low = min(finals.values())
+                for v, km in finals.items():
+                    gaps[v].append(100 * (km - low) / low)
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for v in variants:
         g = gaps[v]

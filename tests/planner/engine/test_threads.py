@@ -4,6 +4,7 @@ plans whose objective matches a recomputation, and threads=1 unchanged."""
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import numpy as np
 import pytest
@@ -106,3 +107,19 @@ def test_threads_are_capped_to_the_cpus(monkeypatch):
     assert _fingerprint(plan) == _fingerprint(
         PeriodicEngine().solve(problem, SolveOptions(time_limit=0.2, seed=7, deterministic=True))
     )
+
+
+def test_an_error_in_the_progress_callback_stops_every_thread():
+    class Stop(Exception):
+        pass
+
+    def progress(event):
+        if event.phase == "search":
+            raise Stop
+
+    before = threading.active_count()
+    with pytest.raises(Stop):
+        PeriodicEngine().solve(
+            _problem(), SolveOptions(time_limit=1.0, seed=7, threads=2), progress=progress
+        )
+    assert threading.active_count() == before  # the search threads were joined
