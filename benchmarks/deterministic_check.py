@@ -1,6 +1,6 @@
 """Fingerprint of the engine's deterministic search on Solomon instances, to compare two commits.
 
-    uv run python benchmarks/deterministic_check.py RC201 R101 [--work 4] [--seed 0]
+    uv run python benchmarks/deterministic_check.py RC201 R101 [--work 4] [--seed 0] [--threads 1]
 
 Deterministic mode replaces the clock with a work budget, so the result does not depend on the
 machine's load: run this script on two commits (e.g. in two git worktrees) and compare the
@@ -33,14 +33,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("instances", nargs="+", help="Solomon instance names, e.g. RC201")
     ap.add_argument("--work", type=float, default=4.0, help="work budget (deterministic seconds)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1, help="threads of the search's portfolio")
     args = ap.parse_args(argv)
-    options = SolveOptions(time_limit=args.work, seed=args.seed, deterministic=True)
+    options = SolveOptions(
+        time_limit=args.work, seed=args.seed, deterministic=True, threads=args.threads
+    )
     for name in args.instances:
         problem = read_solomon(FOLDER / f"{name}.txt").problem
         plan = PeriodicEngine().solve(problem, options)
         routes = [[v.stop for v in r.visits] for r in plan.routes]
         digest = hashlib.sha256(repr(routes).encode()).hexdigest()[:12]
-        print(name, (plan.meta.figures or {}).get("search_cost"), digest)
+        figures = plan.meta.figures or {}
+        extra = "" if args.threads == 1 else f" threads {figures.get('threads')}"
+        print(name, figures.get("search_cost"), digest + extra)
 
 
 if __name__ == "__main__":

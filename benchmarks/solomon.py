@@ -2,7 +2,7 @@
 
     uv run --group bench python benchmarks/solomon.py [--time-limit 10] [--jobs 2]
         [--instances C101,R201] [--solvers itinerance,ortools,vroom,pyvrp] [--seed 0]
-        [--clock wall|cpu] [--json results.json] [--markdown]
+        [--clock wall|cpu] [--threads 1] [--folder DIR] [--json results.json] [--markdown]
 
 Protocol (see docs/benchmarks.md): DIMACS convention (edge lengths truncated to one decimal,
 travel time = length), distance-only objective, the instance's fleet (25 vehicles), gap to
@@ -11,10 +11,17 @@ travel time = length), distance-only objective, the instance's fleet (25 vehicle
 counted from the ``solve`` call, the one-off loading of its compiled kernel reported apart as
 ``startup``), plain OR-Tools routing (PARALLEL_CHEAPEST_INSERTION then GUIDED_LOCAL_SEARCH, same
 time limit), VROOM (pyvroom, exploration level 5, one thread, no time limit) and PyVRP
-(``MaxRuntime``, same time limit). Every solution, whichever solver made it, is turned into a plan
-timed from scratch (earliest starts) and checked by ``planner.tours.validator``; its cost is the
-validator's distance. Prints per instance the cost, gap, seconds and validity, then per solver
-the mean gap, the CPU share it got, and the peak memory (RSS of the worker process).
+(``MaxRuntime``, same time limit). ``--threads 1,2`` runs itinerance once per thread count (rows
+``itinerance`` and ``itinerance-t2``; a run with k threads uses k cores, so run it with
+``--jobs 1`` on a 2-core machine and ``--clock wall``: CPU seconds count every thread). Every
+solution, whichever solver made it, is turned into a plan timed from scratch (earliest starts)
+and checked by ``planner.tours.validator``; its cost is the validator's distance. Prints per
+instance the cost, gap, seconds and validity, then per solver the mean gap, the CPU share it
+got, and the peak memory (RSS of the worker process); the load average before and after.
+``--folder`` reads the instances of another folder (Solomon ``.txt`` or VRPLIB ``.vrp`` files,
+e.g. Gehring & Homberger's 200-customer VRPTW instances); without a best-known distance
+(``bks_solomon_distance_dimacs.csv`` next to the files or one folder up) the gap is to the best
+cost of this run over the solvers, marked ``*``.
 """
 
 from __future__ import annotations
@@ -82,7 +89,7 @@ def _int_matrix(problem):
     return np.rint(problem.distances * SCALE).astype(int)
 
 
-def run_itinerance(problem, time_limit, seed, clock):
+def run_itinerance(problem, time_limit, seed, clock, threads=1):
     from planner.engine import SolveOptions
     from planner.engine.periodic import PeriodicEngine
 
@@ -90,7 +97,9 @@ def run_itinerance(problem, time_limit, seed, clock):
     engine = PeriodicEngine(clock=time.process_time if clock == "cpu" else time.perf_counter)
     startup = time.perf_counter() - t
     with Clock() as clock:
-        plan = engine.solve(problem, SolveOptions(time_limit=time_limit, seed=seed))
+        plan = engine.solve(
+            problem, SolveOptions(time_limit=time_limit, seed=seed, threads=threads)
+        )
     index = {s.id: i for i, s in enumerate(problem.stops)}
     routes = [[index[v.stop] for v in r.visits] for r in plan.routes]
     figures = plan.meta.figures or {}
@@ -102,6 +111,7 @@ def run_itinerance(problem, time_limit, seed, clock):
             "iterations": figures.get("iterations"),
             "search_cost": figures.get("search_cost"),
             "polish": figures.get("polish"),
+            "threads": figures.get("threads"),
         },
     )
 
@@ -250,13 +260,38 @@ RUNNERS = {
 }
 
 
+def _runner(solver: str):
+    """The runner of a solver label and its keyword arguments (``itinerance-t2``: 2 threads)."""
+    if solver.startswith("itinerance-t"):
+        return run_itinerance, {"threads": int(solver.removeprefix("itinerance-t"))}
+    return RUNNERS[solver], {}
+
+
+def _labels(solvers: list[str], threads: list[int]) -> list[str]:
+    """Solver labels: itinerance once per thread count (``itinerance`` for 1 thread)."""
+    out = []
+    for s in solvers:
+        if s == "itinerance":
+            out += ["itinerance" if k == 1 else f"itinerance-t{k}" for k in threads]
+        else:
+            out.append(s)
+    return out
+
+
+def _path(folder: Path, name: str) -> Path:
+    """The instance file of ``name`` in ``folder`` (Solomon ``.txt`` or VRPLIB ``.vrp``)."""
+    txt = folder / f"{name}.txt"
+    return txt if txt.exists() else folder / f"{name}.vrp"
+
+
 def task(args):
-    solver, name, time_limit, seed, clock_kind = args
+    solver, name, time_limit, seed, clock_kind, folder = args
     from planner.instances.solomon import read_solomon
     from planner.tours.validator import validate
 
-    inst = read_solomon(FOLDER / f"{name}.txt")
-    routes, clock, extra = RUNNERS[solver](inst.problem, time_limit, seed, clock_kind)
+    inst = read_solomon(_path(Path(folder), name))
+    run, kwargs = _runner(solver)
+    routes, clock, extra = run(inst.problem, time_limit, seed, clock_kind, **kwargs)
     seconds, cpu = clock.seconds, clock.cpu
     report = validate(inst.problem, vrptw_plan(inst.problem, routes))
     cost = report.figures.km
@@ -265,7 +300,7 @@ def task(args):
         "solver": solver,
         "cost": round(cost, 2),
         "best_known": inst.best_known,
-        "gap_percent": round(100 * inst.gap(cost), 3),
+        "gap_percent": None if inst.best_known is None else round(100 * inst.gap(cost), 3),
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),
         "valid": report.ok,
@@ -290,37 +325,61 @@ def main(argv=None) -> None:
         help="time limits in wall-clock seconds (the protocol) or CPU seconds of each "
         "run's process (fair on a shared, loaded machine; VROOM has no limit)",
     )
+    ap.add_argument(
+        "--threads",
+        default="1",
+        help="comma-separated thread counts of itinerance's search, e.g. 1,2 (one run each)",
+    )
+    ap.add_argument(
+        "--folder", type=Path, default=FOLDER, help="folder of the instances (.txt or .vrp)"
+    )
     ap.add_argument("--json", type=Path)
     ap.add_argument(
         "--markdown", action="store_true", help="print the per-instance table in Markdown"
     )
     args = ap.parse_args(argv)
     names = [n.strip().upper() for n in args.instances.split(",") if n.strip()] or sorted(
-        p.stem for p in FOLDER.glob("*.txt")
+        p.stem for p in [*args.folder.glob("*.txt"), *args.folder.glob("*.vrp")]
     )
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
-    tasks = [(s, n, args.time_limit, args.seed, args.clock) for n in names for s in solvers]
+    solvers = _labels(solvers, [int(k) for k in args.threads.split(",") if k.strip()])
+    tasks = [
+        (s, n, args.time_limit, args.seed, args.clock, str(args.folder))
+        for n in names
+        for s in solvers
+    ]
     print(
         "command: uv run --group bench python benchmarks/solomon.py "
         + " ".join(sys.argv[1:] if argv is None else argv)
     )
     print(
         f"date {date.today()}, machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"{args.jobs} runs at once, one core each; {args.time_limit:g} s of "
+        f"{args.jobs} runs at once, one core each (itinerance-tK: K threads); "
+        f"{args.time_limit:g} s of "
         f"{'CPU' if args.clock == 'cpu' else 'wall-clock'} time per run"
     )
+    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     ctx = mp.get_context("spawn")
     results = []
     with ctx.Pool(args.jobs, maxtasksperchild=1) as pool:
         for rec in pool.imap_unordered(task, tasks):
             results.append(rec)
+            gap = "     —" if rec["gap_percent"] is None else f"{rec['gap_percent']:6.2f}"
             print(
                 f"  {rec['instance']:6} {rec['solver']:10} cost {rec['cost']:9.2f} gap "
-                f"{rec['gap_percent']:6.2f}% {rec['seconds']:6.1f}s cpu {rec['cpu_seconds']:5.1f}s "
+                f"{gap}% {rec['seconds']:6.1f}s cpu {rec['cpu_seconds']:5.1f}s "
                 f"{'valid' if rec['valid'] else 'INVALID ' + '; '.join(rec['violations'])}",
                 flush=True,
             )
     results.sort(key=lambda r: (r["instance"], solvers.index(r["solver"])))
+    for n in names:  # no best-known distance: the gap to the best cost of this run
+        rs = [r for r in results if r["instance"] == n]
+        if rs and all(r["gap_percent"] is None for r in rs):
+            low = min(r["cost"] for r in rs)
+            for r in rs:
+                r["gap_percent"] = round(100 * (r["cost"] - low) / low, 3)
+                r["gap_to"] = "best of run"
+    print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print()
     print("solver      instances  mean gap %  max gap %  mean s  mean cpu s  valid  peak RSS MB")
     for s in solvers:
@@ -342,8 +401,11 @@ def main(argv=None) -> None:
         for n in names:
             row = {r["solver"]: r for r in results if r["instance"] == n}
             bks = next(iter(row.values()))["best_known"]
+            star = "gap_to" in next(iter(row.values()))  # cost (gap to the best of the run)
             cells = [
-                f"{row[s]['gap_percent']:.2f}" + ("" if row[s]["valid"] else " (invalid)")
+                (f"{row[s]['cost']:.1f} ({row[s]['gap_percent']:.2f}*)" if star else "")
+                + ("" if star else f"{row[s]['gap_percent']:.2f}")
+                + ("" if row[s]["valid"] else " (invalid)")
                 if s in row
                 else "—"
                 for s in solvers

@@ -17,6 +17,11 @@ tens of thousands of ruin-and-recreate iterations per second:
 The arrays are prepared by :mod:`planner.engine.arrays`; the orchestration (time limits, OR-Tools
 polishing, plans) is in :mod:`planner.engine.periodic`. This module knows nothing of the planner's
 objects and must stay free of Python-level loops over problems.
+
+Every function is compiled ``nogil``: the parallel portfolio (``SolveOptions.threads``) runs
+:func:`search` in several threads at once. The instance ``I`` is only read; every scratch buffer
+lives in the state ``S``, so threads with their own states share nothing they write. numba's
+random generator is per thread (:func:`seed_rng` seeds the calling thread's).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ f8 = np.float64
 # --- time windows ---------------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def earliest(tw, twn, s, d, t, lo, hi):
     """Earliest start >= t for stop s on day d within its windows and the band [lo, hi]."""
     if t < lo:
@@ -48,7 +53,7 @@ def earliest(tw, twn, s, d, t, lo, hi):
     return INF
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def latest(tw, twn, s, d, t, lo, hi):
     """Latest start <= t for stop s on day d within its windows and the band [lo, hi]."""
     if t > hi:
@@ -73,7 +78,7 @@ def latest(tw, twn, s, d, t, lo, hi):
 #   4: lunch inside the visit at position ``lp`` (the permanence is paused and ends later).
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _act(I, r, seq, n, mode, lp, i):
     """(location, duration) of activity i of a route expanded for its lunch mode.
 
@@ -91,7 +96,7 @@ def _act(I, r, seq, n, mode, lp, i):
     return I.loc[s], I.svc[s]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _stop_of(seq, mode, lp, i):
     if mode == 3:
         if i == lp:
@@ -100,7 +105,7 @@ def _stop_of(seq, mode, lp, i):
     return seq[i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi):
     """Band [lo, hi] of activity i (including the lunch constraints of modes 3 and 4)."""
     if s < 0:  # the lunch while waiting
@@ -116,7 +121,7 @@ def _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi):
     return lo, hi
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _earliest_act(I, r, d, s, t, lo, hi):
     if s < 0:
         if t < lo:
@@ -125,7 +130,7 @@ def _earliest_act(I, r, d, s, t, lo, hi):
     return earliest(I.tw, I.twn, s, d, t, lo, hi)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _latest_act(I, r, d, s, t, lo, hi):
     if s < 0:
         if t > hi:
@@ -134,7 +139,7 @@ def _latest_act(I, r, d, s, t, lo, hi):
     return latest(I.tw, I.twn, s, d, t, lo, hi)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
     """Latest-departure schedule of a route in one lunch mode: (ok, depart, ret).
 
@@ -196,7 +201,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
     return True, depart, ret
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
     """Best timing of a route over the lunch modes: (ok, mode, lunch position, depart, ret).
 
@@ -247,7 +252,7 @@ def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
 # --- route caches -----------------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def update_route(I, S, r):
     """Recompute the caches of route r: earliest/latest starts, load, driving, cost, feasibility."""
     n = S.rlen[r]
@@ -332,7 +337,7 @@ def update_route(I, S, r):
 # state within the budget exists, and never drops a mandatory stop to get within it).
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def yearly_variable(I, S):
     """The state's yearly euros that depend on the plan (km and working hours)."""
     total = 0.0
@@ -342,7 +347,7 @@ def yearly_variable(I, S):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def over_budget(I, S):
     """Euros a year above the budget (0 when within it, or without a budget)."""
     if not I.has_budget:
@@ -351,7 +356,7 @@ def over_budget(I, S):
     return over if over > 1e-6 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def insert_within_budget(I, S, s, c, lo, hi):
     """Insert stop s (see insert_stop); an optional stop that would take the plan above the
     budget is taken out again. Returns whether it stays."""
@@ -365,7 +370,7 @@ def insert_within_budget(I, S, s, c, lo, hi):
 # --- need served, each commune once -----------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def need_gain(I, S, s):
     """Weighted need that serving stop s would add: what it raises above each commune's level."""
     g = 0.0
@@ -377,7 +382,7 @@ def need_gain(I, S, s):
     return g
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def raise_levels(I, S, s):
     """Stop s is now served: the communes it reaches get at least its level."""
     for q in range(I.sr_ptr[s], I.sr_ptr[s + 1]):
@@ -386,7 +391,7 @@ def raise_levels(I, S, s):
             S.lvl[j] = I.sr_lvl[q]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def lower_levels(I, S, s):
     """Stop s is no longer served (``assign[s] < 0``): the communes whose best level was its own
     fall back to the best of their existing help and the other served stops."""
@@ -401,7 +406,7 @@ def lower_levels(I, S, s):
         S.lvl[j] = best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reset_levels(I, S):
     """Recompute every commune's level from the served stops (after loading a state)."""
     for j in range(I.c_base.shape[0]):
@@ -411,7 +416,7 @@ def reset_levels(I, S):
             raise_levels(I, S, s)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def objective(I, S):
     """Route costs, change penalties, unserved stops' prizes and the weighted need left unserved
     (relative to the best reachable levels, so the total stays >= 0)."""
@@ -439,7 +444,7 @@ def objective(I, S):
 # --- insertion --------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _full_check_insert(I, S, r, s, p, lo, hi):
     """Exact check of route r with stop s inserted at position p and band [lo, hi] for s."""
     n = S.rlen[r]
@@ -459,7 +464,7 @@ def _full_check_insert(I, S, r, s, p, lo, hi):
     return ok
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def best_position(I, S, s, r, blink, lo, hi):
     """Cheapest feasible position of stop s in route r: (delta cost, position, e, l).
 
@@ -539,7 +544,7 @@ def best_position(I, S, s, r, blink, lo, hi):
     return INF, -1, 0.0, 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def insert_at(I, S, s, r, p):
     n = S.rlen[r]
     for i in range(n, p, -1):
@@ -548,7 +553,7 @@ def insert_at(I, S, s, r, p):
     S.rlen[r] = n + 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def remove_stop(I, S, s):
     """Remove every visit of stop s (route caches are not updated: see remove_and_update)."""
     c = S.assign[s]
@@ -570,7 +575,7 @@ def remove_stop(I, S, s):
     lower_levels(I, S, s)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def remove_and_update(I, S, s):
     c = S.assign[s]
     if c < 0:
@@ -583,7 +588,7 @@ def remove_and_update(I, S, s):
         update_route(I, S, S.try_pos[j])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def evaluate_stop(I, S, s, blink, stamp):
     """Best way to insert stop s: (cost delta incl. change penalty, choice, slots, positions, lo,
     hi).
@@ -696,7 +701,7 @@ def evaluate_stop(I, S, s, blink, stamp):
     return best, best_c, best_lo, best_hi, stamp
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def insert_stop(I, S, s, c, lo, hi):
     """Insert stop s with choice c at S.ins_slot / S.ins_pos and band [lo, hi]."""
     k = I.ch_k[c]
@@ -714,7 +719,7 @@ def insert_stop(I, S, s, c, lo, hi):
 # --- ruin and recreate ------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ruin(I, S, cbar, lmax, removed):
     """SISR ruin: remove strings of stops around a random seed. Returns how many were removed."""
     nrem = 0
@@ -803,7 +808,7 @@ def ruin(I, S, cbar, lmax, removed):
     return nrem
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def recreate(I, S, removed, nrem, blink, stamp):
     """Greedy reinsertion of removed stops in a random SISR order; returns the stamp counter."""
     # order: random, by decreasing number of visits then demand, far first, close first
@@ -838,7 +843,7 @@ def recreate(I, S, removed, nrem, blink, stamp):
     return stamp
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def construct(I, S, blink, stamp):
     """Insert every unassigned stop (hardest first); returns the stamp counter."""
     n = 0
@@ -871,7 +876,7 @@ def construct(I, S, blink, stamp):
     return stamp
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def copy_state(src, dst):
     dst.route[:, :] = src.route
     dst.rlen[:] = src.rlen
@@ -890,7 +895,7 @@ def copy_state(src, dst):
     dst.ryear[:] = src.ryear
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _in(arr, n, x):
     for i in range(n):
         if arr[i] == x:
@@ -898,12 +903,12 @@ def _in(arr, n, x):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def seed_rng(seed):
     np.random.seed(seed)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def search(I, cur, cand, best, iterations, t_start, t_end, cbar, lmax, blink, stamp, stats):
     """Run SISR iterations with simulated annealing from ``cur``; keeps ``best`` up to date.
 

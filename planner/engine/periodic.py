@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import platform
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,6 +73,13 @@ class Tuning:
     polish_share: float = 0.1  # share of the time limit given to the polish (at most)
     iterations_per_second: float = 4000.0  # deterministic budget per second of time limit
     neighbours: int = 100
+    # Parallel portfolio (SolveOptions.threads >= 2, see docs/engine.md "Threads"): the threads
+    # share their best plan every sync_iterations iterations each (deterministic mode) or every
+    # sync_seconds (otherwise); restart_cur also restarts the annealing of the threads whose best
+    # is worse from the shared best (measured, see docs/engine.md).
+    sync_iterations: int = 1000
+    sync_seconds: float = 0.5
+    restart_cur: bool = True
 
 
 @dataclass
@@ -184,11 +193,22 @@ class PeriodicEngine:
             force=True,
         )
 
+        threads = _threads(options.threads)
+        run.figures["threads"] = threads
+        if threads < options.threads:
+            run.figures["threads_capped"] = (
+                f"{options.threads} threads asked, capped to the {threads} CPUs of this machine"
+            )
         stats = np.zeros(3, dtype=np.int64)
         polish_time = 0.0
         if tune.polish and I.n_stops > 0:
             polish_time = min(options.time_limit * tune.polish_share, 30.0)
-        stamp = self._search(kp, cur, cand, best, stats, stamp, run, options, polish_time)
+        if threads > 1:
+            stamp = self._portfolio(
+                kp, cur, cand, best, stats, stamp, run, options, polish_time, threads
+            )
+        else:
+            stamp = self._search(kp, cur, cand, best, stats, stamp, run, options, polish_time)
         repaired = _restore_published(kp, best, cand, stamp)
         if repaired:
             run.figures["published_restored"] = repaired
@@ -316,9 +336,7 @@ class PeriodicEngine:
         served_visits = max(int(sum(kp.inst.ch_k[c] for c in best.assign if c >= 0)), 1)
         per_visit = max(kp.route_cost(best) / served_visits, 1e-9)
         t_hi, t_lo = tune.t_start * per_visit, tune.t_end * per_visit
-        if I.n_stops == 0 or not any(
-            I.ch_ptr[s + 1] > I.ch_ptr[s] and not I.stop_frozen[s] for s in range(I.n_stops)
-        ):
+        if not _searchable(I):
             return stamp
         rule, clock = self._stopping_rules(options, run, polish_time)
         budget = rule.iterations if isinstance(rule, MaxIterations) else None
@@ -359,6 +377,165 @@ class PeriodicEngine:
                 run.figures["budget_cut_by_time_limit"] = True  # the safety net, see SolveOptions
                 break
         return stamp
+
+    def _portfolio(
+        self,
+        kp,
+        cur,
+        cand,
+        best,
+        stats,
+        stamp,
+        run: _Run,
+        options: SolveOptions,
+        polish_time: float,
+        k: int,
+    ) -> int:
+        """The search of :meth:`_search` run by k threads at once, sharing their best plan.
+
+        Thread 0 searches on (cur, cand, best), the others on copies of them; each has its own
+        states, random stream (seeded inside the thread: numba's generator is per thread),
+        counters and stamp, so the threads share only the read-only instance arrays and run the
+        compiled search without the GIL. They run in epochs: ``sync_iterations`` iterations each
+        in deterministic mode (a fixed schedule, hence reproducible plans), ``sync_seconds`` of
+        wall clock otherwise. Between epochs, in this thread, the best plan over the threads
+        (ties: the lowest index) is copied into the others' best (and their current plan with
+        ``restart_cur``), and progress is reported. The budget of each thread is that of a
+        single search: k threads do k times the work in about the same time. On return the
+        best plan is in ``best``, ``stats`` holds the sums over threads.
+        """
+        tune = self.tuning
+        I = kp.inst
+        served_visits = max(int(sum(kp.inst.ch_k[c] for c in best.assign if c >= 0)), 1)
+        per_visit = max(kp.route_cost(best) / served_visits, 1e-9)
+        t_hi, t_lo = tune.t_start * per_visit, tune.t_end * per_visit
+        if not _searchable(I):
+            return stamp
+        rule, clock = self._stopping_rules(options, run, polish_time)
+        budget = rule.iterations if isinstance(rule, MaxIterations) else None
+        deterministic = options.deterministic
+        members = [_Member(cur, cand, best, stamp, int(options.seed) & 0x7FFFFFFF)]
+        for i in range(1, k):
+            m = _Member(kp.new_state(), kp.new_state(), kp.new_state(), 1, _seed(options.seed, i))
+            K.copy_state(cur, m.cur)
+            K.copy_state(best, m.best)
+            members.append(m)
+        for m in members:
+            m.best_obj = K.objective(I, m.best)
+        arrive = threading.Barrier(k + 1)
+        resume = threading.Barrier(k + 1)
+        control = {"stop": False}
+        errors: list[BaseException] = []
+
+        def epoch(m: _Member) -> None:
+            chunk = m.chunk
+            end = time.perf_counter() + tune.sync_seconds
+            quota = tune.sync_iterations
+            while True:
+                if deterministic:
+                    n = min(500, quota, budget - m.done)
+                    if n <= 0:
+                        break
+                else:
+                    if rule(m.best_obj, m.done):
+                        m.finished = True
+                        return
+                    n = chunk if budget is None else max(1, min(chunk, budget - m.done))
+                frac = clock.fraction(m.done)
+                c0 = time.perf_counter()
+                m.stamp = K.search(
+                    I,
+                    m.cur,
+                    m.cand,
+                    m.best,
+                    n,
+                    _temp(t_hi, t_lo, frac),
+                    _temp(t_hi, t_lo, frac),
+                    tune.cbar,
+                    tune.lmax,
+                    tune.blink,
+                    m.stamp,
+                    m.stats,
+                )
+                m.done += n
+                m.best_obj = K.objective(I, m.best)
+                if deterministic:
+                    quota -= n
+                    if run.remaining() <= polish_time:
+                        m.cut = True  # the safety net, see SolveOptions
+                        break
+                else:
+                    dt = time.perf_counter() - c0
+                    if dt < 0.05:
+                        chunk = min(chunk * 2, 20000)
+                    elif dt > 0.2 and chunk > 10:
+                        chunk //= 2
+                    if time.perf_counter() >= end:
+                        break
+            m.chunk = chunk
+            if deterministic and m.done >= budget:
+                m.finished = True
+
+        def work(m: _Member) -> None:
+            try:
+                K.seed_rng(m.seed)
+                while True:
+                    if not m.finished:
+                        epoch(m)
+                    arrive.wait()
+                    resume.wait()
+                    if control["stop"]:
+                        return
+            except threading.BrokenBarrierError:
+                return
+            except BaseException as exc:  # pragma: no cover - a kernel or orchestration bug
+                errors.append(exc)
+                arrive.abort()
+                resume.abort()
+
+        workers = [threading.Thread(target=work, args=(m,), daemon=True) for m in members]
+        for w in workers:
+            w.start()
+        g = 0
+        try:
+            while True:
+                arrive.wait()
+                objs = [K.objective(I, m.best) for m in members]
+                g = int(np.argmin(objs))  # the first of equal objectives
+                for j, m in enumerate(members):
+                    if j != g and objs[j] > objs[g] + 1e-9:
+                        K.copy_state(members[g].best, m.best)
+                        m.best_obj = objs[g]
+                        if tune.restart_cur:
+                            K.copy_state(members[g].best, m.cur)
+                gbest = members[g].best
+                missing = _unserved_mandatory(gbest, I)
+                if not missing and "first_complete_seconds" not in run.figures:
+                    run.figures["first_complete_seconds"] = round(run.elapsed(), 3)
+                done = sum(m.done for m in members)
+                cut = any(m.cut for m in members)
+                control["stop"] = cut or all(m.finished for m in members)
+                if cut:
+                    run.figures["budget_cut_by_time_limit"] = True
+                run.report("search", objs[g], _served(gbest, I), done, missing)
+                resume.wait()
+                if control["stop"]:
+                    break
+        except threading.BrokenBarrierError:
+            pass
+        finally:
+            control["stop"] = True
+            arrive.abort()
+            resume.abort()
+            for w in workers:
+                w.join()
+        if errors:
+            raise errors[0]
+        if g != 0:
+            K.copy_state(members[g].best, best)
+        for m in members:
+            stats += m.stats
+        return members[0].stamp
 
     def _stopping_rules(self, options: SolveOptions, run: _Run, polish_time: float):
         """(rule deciding when to stop, rule whose fraction sets the temperature).
@@ -551,6 +728,41 @@ class PeriodicEngine:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Member:
+    """One thread of the parallel portfolio: its states, random seed, counters and stamp."""
+
+    cur: object
+    cand: object
+    best: object
+    stamp: int
+    seed: int
+    stats: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))
+    done: int = 0
+    chunk: int = 50
+    best_obj: float = math.inf
+    finished: bool = False
+    cut: bool = False
+
+
+def _threads(asked: int) -> int:
+    """Threads of the search: as asked, at most the machine's CPUs."""
+    return max(1, min(int(asked), os.cpu_count() or 1))
+
+
+def _seed(seed: int, i: int) -> int:
+    """The random seed of portfolio thread i >= 1 (thread 0 keeps the run's seed)."""
+    state = np.random.SeedSequence([int(seed) & 0x7FFFFFFF, i]).generate_state(1)
+    return int(state[0]) & 0x7FFFFFFF
+
+
+def _searchable(I) -> bool:
+    """Whether some stop has a choice the search may change."""
+    return I.n_stops > 0 and any(
+        I.ch_ptr[s + 1] > I.ch_ptr[s] and not I.stop_frozen[s] for s in range(I.n_stops)
+    )
 
 
 def _temp(hi: float, lo: float, frac: float) -> float:
