@@ -1,4 +1,4 @@
-"""`itinerance plan` on a machine where the kernel is not compiled yet (planner/engine/first_use.py)."""
+"""`itinerance plan` where the kernel is not compiled yet (planner/engine/first_use.py)."""
 
 from __future__ import annotations
 
