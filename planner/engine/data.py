@@ -2,9 +2,9 @@
 
 :class:`Compiled` is built once per solve from a :class:`~planner.tours.model.Problem`: stop and
 vehicle attributes as numpy arrays, the allowed (pattern, vehicle) choices of every stop (flat
-arrays over a table of patterns), the start
-windows of every stop on every day, and the driving-cost matrix of the objective. It never changes
-during the search and holds no search state; it must not be used to store solutions.
+arrays over a table of patterns), the start windows of every stop on every day, and the
+driving-cost matrix of the objective. It never changes during the search and holds no search
+state; it must not be used to store solutions.
 """
 
 from __future__ import annotations
