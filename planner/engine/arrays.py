@@ -156,32 +156,45 @@ class KernelProblem:
         self.regular = regular
 
         # Choices: (pattern, vehicle) on calendar horizons, (pattern, any vehicle per day) on
-        # plain benchmark horizons (where the validator does not ask for one vehicle).
-        choices: list[list[Choice]] = []
+        # plain benchmark horizons (where the validator does not ask for one vehicle). They are
+        # kept as flat arrays (CSR by stop) over a pattern table, never as one object per choice:
+        # the table is the compiled problem's, plus the patterns of fixed choices it lacks.
+        self.pattern_table: list[tuple[int, ...]] = list(cp.pattern_table)
+        self.pattern_id: dict[tuple[int, ...], int] = dict(cp.pattern_id)
+        # Each choice comes with its extra cost (change penalties) and the band its visits must
+        # start in; a choice that keeps a published day with a known time comes twice: at the
+        # published time (within the tolerance) and at any time for the time-change penalty.
+        parts: list[tuple[np.ndarray, ...]] = []
+        counts = np.zeros(S, dtype=np.int64)
         for s in range(S):
             if s in fixed_choice:
-                chs = [fixed_choice[s]]
+                ch = fixed_choice[s]
+                pat = np.array([self._pid(ch.pattern)], dtype=np.int64)
+                veh = np.array([ch.vehicle], dtype=np.int64)
             elif regular:
-                chs = list(cp.choices[s])
+                a, b = cp.ch_ptr[s], cp.ch_ptr[s + 1]
+                pat, veh = cp.ch_pat[a:b], cp.ch_veh[a:b]
             else:
-                chs = [
-                    Choice(p, -1)
+                pids = [
+                    cp.pattern_id[p]
                     for p in cp.patterns[s]
                     if all(
                         any(cp.compat[s, v] and cp.works[v, d] for v in range(cp.n_vehicles))
                         for d in p
                     )
                 ]
-            choices.append(chs)
-        # Each choice comes with its extra cost (change penalties) and the band its visits must
-        # start in; a choice that keeps a published day with a known time comes twice: at the
-        # published time (within the tolerance) and at any time for the time-change penalty.
-        variants: list[list[tuple[Choice, float, float, float]]] = []
-        for s, chs in enumerate(choices):
+                pat = np.array(pids, dtype=np.int64)
+                veh = -np.ones(len(pids), dtype=np.int64)
             stop = cp.stops[s]
             ref = change_penalty.get(s)
-            out = []
-            for ch in chs:
+            if ref is None and (stop.published is None or s in fixed_choice):
+                n = len(pat)
+                parts.append((pat, veh, np.zeros(n), np.full(n, -K.INF), np.full(n, K.INF)))
+                counts[s] = n
+                continue
+            out: list[tuple[int, int, float, float, float]] = []
+            for p, v in zip(pat.tolist(), veh.tolist(), strict=True):
+                ch = Choice(self.pattern_table[p], v)
                 extra = 0.0
                 if ref is not None:
                     if regular and ch.vehicle != ref[0].vehicle:
@@ -190,40 +203,44 @@ class KernelProblem:
                         moved = len(set(ref[0].pattern) - set(ch.pattern))
                     extra += ref[1] * moved
                 if stop.published is None or s in fixed_choice:
-                    out.append((ch, extra, -K.INF, K.INF))
+                    out.append((p, v, extra, -K.INF, K.INF))
                 else:
-                    out.extend(_published_variants(cp, stop, ch, extra, regular))
-            variants.append(out)
-        self.choices = [[ch for ch, *_ in out] for out in variants]
-        kmax = max([len(c.pattern) for chs in choices for c in chs] + [1])
+                    out.extend(
+                        (p, v, e, lo, hi)
+                        for _, e, lo, hi in _published_variants(cp, stop, ch, extra, regular)
+                    )
+            cols = list(zip(*out, strict=True)) if out else [(), (), (), (), ()]
+            parts.append(
+                (
+                    np.array(cols[0], dtype=np.int64),
+                    np.array(cols[1], dtype=np.int64),
+                    np.array(cols[2], dtype=np.float64),
+                    np.array(cols[3], dtype=np.float64),
+                    np.array(cols[4], dtype=np.float64),
+                )
+            )
+            counts[s] = len(out)
         ptr = np.zeros(S + 1, dtype=np.int64)
-        flat: list[Choice] = []
-        flat_v: list[tuple[Choice, float, float, float]] = []
-        for s, out in enumerate(variants):
-            flat.extend(ch for ch, *_ in out)
-            flat_v.extend(out)
-            ptr[s + 1] = len(flat)
-        self.flat = flat
-        nc = max(len(flat), 1)
-        ch_days = -np.ones((nc, kmax), dtype=np.int64)
-        ch_veh = -np.ones(nc, dtype=np.int64)
-        ch_k = np.zeros(nc, dtype=np.int64)
-        ch_extra = np.zeros(nc, dtype=np.float64)
-        ch_lo = np.full(nc, -K.INF, dtype=np.float64)
-        ch_hi = np.full(nc, K.INF, dtype=np.float64)
-        for c, (ch, extra, lo, hi) in enumerate(flat_v):
-            ch_days[c, : len(ch.pattern)] = ch.pattern
-            ch_veh[c] = ch.vehicle
-            ch_k[c] = len(ch.pattern)
-            ch_extra[c] = extra
-            ch_lo[c] = lo
-            ch_hi[c] = hi
+        np.cumsum(counts, out=ptr[1:])
+        nc = max(int(ptr[-1]), 1)
+
+        self.ch_pat = _column(parts, 0, nc, np.int64, -1)
+        ch_veh = _column(parts, 1, nc, np.int64, -1)
+        ch_extra = _column(parts, 2, nc, np.float64, 0.0)
+        ch_lo = _column(parts, 3, nc, np.float64, -K.INF)
+        ch_hi = _column(parts, 4, nc, np.float64, K.INF)
+        del parts
+        pat_k = np.array([len(p) for p in self.pattern_table], dtype=np.int64)
+        used = self.ch_pat[: ptr[-1]]
+        kmax = max(int(pat_k[used].max()) if len(used) else 0, 1)
+        pat_days = -np.ones((len(self.pattern_table) + 1, kmax), dtype=np.int64)  # last: none
+        for i, p in enumerate(self.pattern_table):
+            if pat_k[i] <= kmax:
+                pat_days[i, : len(p)] = p
+        ch_days = pat_days[self.ch_pat]
+        ch_k = np.append(pat_k, 0)[self.ch_pat]
         self.ch_lo = ch_lo
         self.ch_hi = ch_hi
-        self.choice_index: dict[tuple[int, Choice], int] = {}  # the first variant of each choice
-        for s in range(S):
-            for c in range(ptr[s], ptr[s + 1]):
-                self.choice_index.setdefault((s, flat[c]), c)
 
         # Windows per stop and day.
         W = 1
@@ -326,9 +343,8 @@ class KernelProblem:
         neigh = cp.nearest_stops(kn) if S > 1 else np.zeros((S, 1), dtype=np.int64)
         frozen_stops = set(frozen_stops)
         stop_frozen = np.array([s in frozen_stops for s in range(S)], dtype=np.bool_)
-        kmax_s = np.array(
-            [max([len(c.pattern) for c in chs] + [0]) for chs in choices], dtype=np.int64
-        )
+        kmax_s = np.zeros(S, dtype=np.int64)
+        np.maximum.at(kmax_s, np.repeat(np.arange(S), np.diff(ptr)), ch_k[: ptr[-1]])
         base = vehicles[0].start_location if vehicles else 0
         depot_dist = cp.cost[base, cp.loc].astype(np.float64) if S else np.zeros(0)
         tol = cp.tolerance if math.isfinite(cp.tolerance) else K.INF
@@ -411,6 +427,24 @@ class KernelProblem:
         )
         self.kmax = kmax
         self.lmax = S + 2
+
+    def _pid(self, pattern: Sequence[int]) -> int:
+        """Index of a pattern in the table (added when new)."""
+        pattern = tuple(int(d) for d in pattern)
+        pid = self.pattern_id.get(pattern)
+        if pid is None:
+            pid = self.pattern_id[pattern] = len(self.pattern_table)
+            self.pattern_table.append(pattern)
+        return pid
+
+    def choice(self, c: int) -> Choice:
+        """Choice ``c`` (an index into the ``ch_*`` arrays) as an object, built on demand."""
+        return Choice(self.pattern_table[self.ch_pat[c]], int(self.inst.ch_veh[c]))
+
+    def stop_choices(self, s: int) -> list[Choice]:
+        """Stop ``s``'s choices (every variant) as objects, built on demand."""
+        I = self.inst
+        return [self.choice(c) for c in range(I.ch_ptr[s], I.ch_ptr[s + 1])]
 
     # --- states ------------------------------------------------------------------------------
 
@@ -495,9 +529,10 @@ class KernelProblem:
             vs = {cp.slots[r][0] for _, r in lst}
             ts = starts.get(s) if starts else None
             c = None
+            pid = self.pattern_id.get(days, -2)
             for cc in range(I.ch_ptr[s], I.ch_ptr[s + 1]):
-                ch = self.flat[cc]
-                if ch.pattern != days or (ch.vehicle >= 0 and vs != {ch.vehicle}):
+                v = int(I.ch_veh[cc])
+                if self.ch_pat[cc] != pid or (v >= 0 and vs != {v}):
                     continue
                 lo, hi = I.ch_lo[cc], I.ch_hi[cc]
                 if ts is None:
@@ -604,6 +639,15 @@ class KernelProblem:
             ls = veh.lunch.window.start
             lunch = (ls, ls + float(veh.lunch.duration))
         return Route(veh.id, d, dep, back, visits, lunch)
+
+
+def _column(parts: list[tuple[np.ndarray, ...]], j: int, n: int, dtype, fill) -> np.ndarray:
+    """Column ``j`` of the stops' choice parts, concatenated and padded with ``fill`` to ``n``."""
+    out = np.full(n, fill, dtype=dtype)
+    used = sum(len(part[j]) for part in parts)
+    if used:
+        np.concatenate([part[j] for part in parts], out=out[:used], casting="same_kind")
+    return out
 
 
 def _published_variants(

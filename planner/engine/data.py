@@ -1,9 +1,10 @@
 """The problem compiled into arrays and lookup tables that the search reads many times.
 
 :class:`Compiled` is built once per solve from a :class:`~planner.tours.model.Problem`: stop and
-vehicle attributes as numpy arrays, the allowed (pattern, vehicle) choices of every stop, the start
-windows of every stop on every day, and the driving-cost matrix of the objective. It never changes
-during the search and holds no search state; it must not be used to store solutions.
+vehicle attributes as numpy arrays, the allowed (pattern, vehicle) choices of every stop (flat
+arrays over a table of patterns), the start windows of every stop on every day, and the
+driving-cost matrix of the objective. It never changes during the search and holds no search
+state; it must not be used to store solutions.
 """
 
 from __future__ import annotations
@@ -123,16 +124,39 @@ class Compiled:
             dtype=bool,
         ).reshape(len(stops), len(vehicles))
 
-        self.patterns: list[tuple[tuple[int, ...], ...]] = [problem.stop_patterns(s) for s in stops]
+        # Patterns, stored once in a table (tuples of day indices; ``pattern_id`` maps one back to
+        # its row) and referenced by index; ``patterns[s]`` are stop s's, in the problem's order.
+        self.pattern_table: list[tuple[int, ...]] = []
+        self.pattern_id: dict[tuple[int, ...], int] = {}
+        self.patterns: list[tuple[tuple[int, ...], ...]] = []
+        stop_pids: list[np.ndarray] = []
+        for s in stops:
+            pats = tuple(self._intern(p) for p in problem.stop_patterns(s))
+            self.patterns.append(pats)
+            stop_pids.append(np.array([self.pattern_id[p] for p in pats], dtype=np.int64))
         self.k = np.array([len(p[0]) if p else 0 for p in self.patterns], dtype=np.int64)
-        self.choices: list[tuple[Choice, ...]] = []
-        for s, pats in enumerate(self.patterns):
-            out = []
-            for pat in pats:
-                for v in range(len(vehicles)):
-                    if self.compat[s, v] and all(self.works[v, d] for d in pat):
-                        out.append(Choice(pat, v))
-            self.choices.append(tuple(out))
+        # pat_ok[p, v]: vehicle v works on every day of pattern p.
+        self.pat_ok = np.array(
+            [self.works[:, list(p)].all(axis=1) for p in self.pattern_table], dtype=bool
+        ).reshape(len(self.pattern_table), len(vehicles))
+
+        # The allowed choices of every stop as flat arrays (CSR): stop s's are the rows
+        # ch_ptr[s]:ch_ptr[s + 1] of ch_pat (pattern index) and ch_veh (vehicle), pattern by
+        # pattern in the stop's order, vehicles in index order. A few bytes per choice instead of a
+        # Python object each (:meth:`choice` builds one on demand).
+        pats_of, vehs_of = [], []
+        counts = np.zeros(self.n_stops, dtype=np.int64)
+        for s, pids in enumerate(stop_pids):
+            i, v = np.nonzero(self.pat_ok[pids] & self.compat[s])
+            pats_of.append(pids[i])
+            vehs_of.append(v.astype(np.int64))
+            counts[s] = len(v)
+        self.ch_ptr = np.zeros(self.n_stops + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.ch_ptr[1:])
+        empty = np.zeros(0, dtype=np.int64)
+        self.ch_pat = np.concatenate(pats_of) if pats_of else empty
+        self.ch_veh = np.concatenate(vehs_of) if vehs_of else empty
+        del pats_of, vehs_of, stop_pids
 
         # Start windows per stop and day (None: any time in the shift).
         self._windows: list[dict[int, tuple[Interval, ...] | None]] = []
@@ -181,6 +205,23 @@ class Compiled:
         self.rc_stop, self.rc_lvl = s_of[order], lvl[order]
         self.top = self.base.copy()
         np.maximum.at(self.top, c_of, lvl)
+
+    def _intern(self, pattern: tuple[int, ...]) -> tuple[int, ...]:
+        """The table's copy of a pattern (added to the table when new)."""
+        pattern = tuple(int(d) for d in pattern)
+        pid = self.pattern_id.get(pattern)
+        if pid is None:
+            pid = self.pattern_id[pattern] = len(self.pattern_table)
+            self.pattern_table.append(pattern)
+        return self.pattern_table[pid]
+
+    def choice(self, c: int) -> Choice:
+        """Choice ``c`` of the flat arrays, as an object (built on demand)."""
+        return Choice(self.pattern_table[self.ch_pat[c]], int(self.ch_veh[c]))
+
+    def stop_choices(self, s: int) -> tuple[Choice, ...]:
+        """The allowed choices of stop ``s`` as objects (built on demand)."""
+        return tuple(self.choice(c) for c in range(self.ch_ptr[s], self.ch_ptr[s + 1]))
 
     def windows(self, s: int, d: int) -> tuple[Interval, ...] | None:
         """Allowed start intervals of stop ``s`` on day ``d`` (None: unrestricted)."""

@@ -566,7 +566,7 @@ class PeriodicEngine:
             c = int(best.assign[s])
             if c < 0:
                 continue
-            ch = kp.flat[c]
+            ch = kp.choice(c)
             # Stops of frozen routes stay pinned (their visits on frozen days are not in the model),
             # and so do stops whose choices differ by change penalties or start bands, which the
             # routing model does not see.
