@@ -333,9 +333,7 @@ class PeriodicEngine:
     ) -> int:
         tune = self.tuning
         I = kp.inst
-        served_visits = max(int(sum(kp.inst.ch_k[c] for c in best.assign if c >= 0)), 1)
-        per_visit = max(kp.route_cost(best) / served_visits, 1e-9)
-        t_hi, t_lo = tune.t_start * per_visit, tune.t_end * per_visit
+        t_hi, t_lo = _temperatures(tune, kp, best)
         if not _searchable(I):
             return stamp
         rule, clock = self._stopping_rules(options, run, polish_time)
@@ -347,27 +345,10 @@ class PeriodicEngine:
             frac = clock.fraction(done)
             n = chunk if budget is None else max(1, min(chunk, budget - done))
             c0 = time.perf_counter()
-            stamp = K.search(
-                I,
-                cur,
-                cand,
-                best,
-                n,
-                _temp(t_hi, t_lo, frac),
-                _temp(t_hi, t_lo, frac),
-                tune.cbar,
-                tune.lmax,
-                tune.blink,
-                stamp,
-                stats,
-            )
+            stamp = _run_search(I, tune, cur, cand, best, n, _temp(t_hi, t_lo, frac), stamp, stats)
             done += n
             if not options.deterministic:
-                dt = time.perf_counter() - c0
-                if dt < 0.05:
-                    chunk = min(chunk * 2, 20000)
-                elif dt > 0.2 and chunk > 10:
-                    chunk //= 2
+                chunk = _next_chunk(chunk, time.perf_counter() - c0)
             best_obj = kp.objective(best)
             missing = _unserved_mandatory(best, I)
             if not missing and "first_complete_seconds" not in run.figures:
@@ -406,9 +387,7 @@ class PeriodicEngine:
         """
         tune = self.tuning
         I = kp.inst
-        served_visits = max(int(sum(kp.inst.ch_k[c] for c in best.assign if c >= 0)), 1)
-        per_visit = max(kp.route_cost(best) / served_visits, 1e-9)
-        t_hi, t_lo = tune.t_start * per_visit, tune.t_end * per_visit
+        t_hi, t_lo = _temperatures(tune, kp, best)
         if not _searchable(I):
             return stamp
         rule, clock = self._stopping_rules(options, run, polish_time)
@@ -443,20 +422,8 @@ class PeriodicEngine:
                     n = chunk if budget is None else max(1, min(chunk, budget - m.done))
                 frac = clock.fraction(m.done)
                 c0 = time.perf_counter()
-                m.stamp = K.search(
-                    I,
-                    m.cur,
-                    m.cand,
-                    m.best,
-                    n,
-                    _temp(t_hi, t_lo, frac),
-                    _temp(t_hi, t_lo, frac),
-                    tune.cbar,
-                    tune.lmax,
-                    tune.blink,
-                    m.stamp,
-                    m.stats,
-                )
+                temp = _temp(t_hi, t_lo, frac)
+                m.stamp = _run_search(I, tune, m.cur, m.cand, m.best, n, temp, m.stamp, m.stats)
                 m.done += n
                 m.best_obj = K.objective(I, m.best)
                 if deterministic:
@@ -465,11 +432,7 @@ class PeriodicEngine:
                         m.cut = True  # the safety net, see SolveOptions
                         break
                 else:
-                    dt = time.perf_counter() - c0
-                    if dt < 0.05:
-                        chunk = min(chunk * 2, 20000)
-                    elif dt > 0.2 and chunk > 10:
-                        chunk //= 2
+                    chunk = _next_chunk(chunk, time.perf_counter() - c0)
                     if time.perf_counter() >= end:
                         break
             m.chunk = chunk
@@ -763,6 +726,29 @@ def _searchable(I) -> bool:
     return I.n_stops > 0 and any(
         I.ch_ptr[s + 1] > I.ch_ptr[s] and not I.stop_frozen[s] for s in range(I.n_stops)
     )
+
+
+def _temperatures(tune: Tuning, kp: KernelProblem, best) -> tuple[float, float]:
+    """Start and end temperatures of the annealing, in the best plan's route cost per visit."""
+    served_visits = max(int(sum(kp.inst.ch_k[c] for c in best.assign if c >= 0)), 1)
+    per_visit = max(kp.route_cost(best) / served_visits, 1e-9)
+    return tune.t_start * per_visit, tune.t_end * per_visit
+
+
+def _run_search(I, tune: Tuning, cur, cand, best, n: int, temp: float, stamp: int, stats) -> int:
+    """``n`` iterations of the compiled search at temperature ``temp``; the new stamp."""
+    return K.search(
+        I, cur, cand, best, n, temp, temp, tune.cbar, tune.lmax, tune.blink, stamp, stats
+    )
+
+
+def _next_chunk(chunk: int, seconds: float) -> int:
+    """Iterations of the next chunk when not deterministic: progress about every 0.05–0.2 s."""
+    if seconds < 0.05:
+        return min(chunk * 2, 20000)
+    if seconds > 0.2 and chunk > 10:
+        return chunk // 2
+    return chunk
 
 
 def _temp(hi: float, lo: float, frac: float) -> float:
