@@ -40,6 +40,7 @@ from planner.access.routers import (
     unit_vectors,
 )
 from planner.files import write_file
+from planner.tours.travel import DerivedDurations
 
 CACHE_FORMAT = 1
 
@@ -126,17 +127,33 @@ def travel_matrix(
     return TravelMatrix(minutes, km, sources.ids, destinations.ids, router.describe())
 
 
+# From this many places on, the offline model's durations are derived from the distances
+# rather than stored (see planner.tours.travel): 64 MB per float32 matrix.
+DERIVE_DURATIONS_FROM = 4096
+
+
 def location_matrices(
-    locations: Sequence[Any], router: Router | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+    locations: Sequence[Any], router: Router | None = None, *, derive: bool | None = None
+) -> tuple[np.ndarray | DerivedDurations, np.ndarray]:
     """Durations (minutes) and road distances (km) between places, float32 (the routers' own
     precision, so nothing is rounded: 400 MB each at 10,000 places) with a zero diagonal: the two
     matrices a :class:`~planner.tours.model.Problem` needs, in the order of ``locations``
     (anything with ``id``, ``lon`` and ``lat``, such as :class:`~planner.tours.model.Location`).
     ``router`` defaults to the offline model. DataError naming the places without valid
-    coordinates."""
+    coordinates.
+
+    With the offline model, the durations are a :class:`~planner.tours.travel.DerivedDurations`
+    (the same values, computed from the distances when read, no second matrix) when ``derive``
+    is true, or by default from :data:`DERIVE_DURATIONS_FROM` places on."""
     points = Points.of(locations, what="places", id_attr="id")
-    m = travel_matrix(router or OfflineModel(), points, points)
+    router = router or OfflineModel()
+    if derive is None:
+        derive = len(points.ids) >= DERIVE_DURATIONS_FROM
+    if derive and isinstance(router, OfflineModel):
+        distances = router.km_table(points, points)
+        np.fill_diagonal(distances, 0.0)
+        return DerivedDurations(distances, router.speed_bands()), distances
+    m = travel_matrix(router, points, points)
     # Writable copies only when the matrices are read-only (a cache hit); else the router's own.
     durations = m.minutes if m.minutes.flags.writeable else m.minutes.copy()
     distances = m.km if m.km.flags.writeable else m.km.copy()

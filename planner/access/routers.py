@@ -31,6 +31,7 @@ import numpy as np
 
 from geodata.errors import DataError
 from planner.errors import ParameterError
+from planner.tours.travel import SpeedBands
 
 COORD_DECIMALS = 5  # 1e-5 degree, about 1 m: finer differences do not change a road matrix
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
@@ -243,10 +244,20 @@ class OfflineModel:
             road = bounds[-1] + (driving - cumulative[-1]) / 60.0 * last_kmh
         return road / self.circuity
 
-    def table(self, sources: Points, destinations: Points) -> tuple[np.ndarray, np.ndarray]:
-        """Minutes and road km (float32, sources × destinations), computed in row chunks."""
+    def speed_bands(self) -> SpeedBands:
+        """The model's minutes as a function of road km (what derived durations compute)."""
+        bounds, cumulative, _ = self._knots
+        paces = tuple(60.0 / kmh for _, kmh in self.bands)
+        return SpeedBands(
+            tuple(float(b) for b in bounds),
+            tuple(float(m) for m in cumulative),
+            paces,
+            float(self.access_minutes),
+        )
+
+    def km_table(self, sources: Points, destinations: Points) -> np.ndarray:
+        """Road km (float32, sources × destinations), computed in row chunks."""
         n, m = len(sources), len(destinations)
-        minutes = np.empty((n, m), dtype=np.float32)
         km = np.empty((n, m), dtype=np.float32)
         rows = max(1, _CHUNK_CELLS // max(m, 1))
         for start in range(0, n, rows):
@@ -258,5 +269,16 @@ class OfflineModel:
                 destinations.lat[None, :],
             )
             km[start:stop] = self.road_km(crow)
-            minutes[start:stop] = self.minutes(crow)
+        return km
+
+    def table(self, sources: Points, destinations: Points) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes and road km (float32, sources × destinations). The minutes are those of the
+        *stored* float32 km (:meth:`SpeedBands.of_km`), so that a duration matrix derived from
+        the distances (:class:`~planner.tours.travel.DerivedDurations`) holds the same values."""
+        km = self.km_table(sources, destinations)
+        bands = self.speed_bands()
+        minutes = np.empty_like(km)
+        rows = max(1, _CHUNK_CELLS // max(km.shape[1], 1))
+        for start in range(0, len(km), rows):
+            minutes[start : start + rows] = bands.of_km(km[start : start + rows])
         return minutes, km

@@ -29,6 +29,7 @@ from planner.tours.model import (
     Vehicle,
 )
 from planner.tours.plan import Route, Visit
+from planner.tours.travel import DerivedDurations
 
 Inst = namedtuple(
     "Inst",
@@ -93,6 +94,12 @@ Inst = namedtuple(
         "bud_var",  # the cap minus the fixed yearly costs (INF without a budget)
         "bud_pen",  # objective penalty of a state above the budget (up to twice, see objective)
         "has_budget",
+        # Durations derived from the distances (planner.tours.travel; kernel.py, band_minutes):
+        "derived",  # True: T is a 1 x 1 dummy, travel minutes come from D and the bands below
+        "tb_km",  # band knots: road km, cumulative minutes, minutes per km; access minutes
+        "tb_min",
+        "tb_pace",
+        "tb_access",
     ],
 )
 
@@ -363,9 +370,21 @@ class KernelProblem:
             # arguments have the same types, so numba compiles (and caches) one version.
             dist = np.zeros((1, 1), dtype=cp.dist.dtype)
             bud_var = K.INF
+        derived = isinstance(cp.dur, DerivedDurations)
+        if derived:
+            # The kernel computes minutes from the km matrix (a view) and the speed bands; the
+            # duration argument is a dummy of the same type, so the compiled version is shared.
+            dur = np.zeros((1, 1), dtype=cp.dist.dtype)
+            dist = cp.dist
+            tb_km, tb_min, tb_pace = cp.dur.bands.arrays()
+            tb_access = cp.dur.bands.access
+        else:
+            dur = cp.dur
+            tb_km = tb_min = tb_pace = np.zeros(1, dtype=np.float64)
+            tb_access = 0.0
 
         self.inst = Inst(
-            cp.dur,  # float32 or float64 (see Compiled): views of the problem's matrices
+            dur,  # float32 or float64 (see Compiled): views of the problem's matrices
             np.ascontiguousarray(cp.cost),
             cp.loc.astype(np.int64),
             cp.svc.astype(np.float64),
@@ -424,6 +443,11 @@ class KernelProblem:
             bud_var,
             big_m / 3.0,  # twice this stays below a mandatory stop's penalty
             budget is not None,
+            derived,
+            tb_km,
+            tb_min,
+            tb_pace,
+            float(tb_access),
         )
         self.kmax = kmax
         self.lmax = S + 2

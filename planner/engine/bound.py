@@ -90,7 +90,7 @@ def _base_legs(problem: Problem) -> np.ndarray | None:
     places = np.array(sorted(set(locs.tolist()) | set(bases)), dtype=np.int64)
     if len(places) > CLOSURE_MAX_PLACES:
         return None
-    d = np.asarray(problem.durations, dtype=np.float64)[np.ix_(places, places)].copy()
+    d = np.asarray(problem.durations[np.ix_(places, places)], dtype=np.float64)
     for k in range(len(places)):
         np.minimum(d, d[:, k : k + 1] + d[k : k + 1, :], out=d)
     at = {p: i for i, p in enumerate(places.tolist())}

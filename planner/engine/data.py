@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from planner.tours.model import Problem, Stop, Vehicle
+from planner.tours.travel import DerivedDurations
 
 INF = math.inf
 Interval = tuple[float, float]
@@ -32,9 +33,12 @@ def _merge(intervals: list[Interval]) -> tuple[Interval, ...]:
     return tuple((a, b) for a, b in out)
 
 
-def _matrix(m: np.ndarray) -> np.ndarray:
+def _matrix(m: np.ndarray | DerivedDurations) -> np.ndarray | DerivedDurations:
     """A travel matrix as the kernel reads it: float32 and float64 kept as they are (C-ordered,
-    no copy when it already is), anything else as float64."""
+    no copy when it already is), anything else as float64; derived durations as they are (the
+    kernel computes them from the distances, see :class:`~planner.tours.travel.SpeedBands`)."""
+    if isinstance(m, DerivedDurations):
+        return m
     m = np.asarray(m)
     dtype = m.dtype if m.dtype in (np.float32, np.float64) else np.float64
     return np.ascontiguousarray(m, dtype=dtype)
@@ -45,7 +49,7 @@ def kernel_version(problem: Problem) -> tuple[type, bool]:
     arguments of :func:`planner.engine.arrays.warm_up`): numba compiles one version per dtype of
     the travel matrices, and one more when the objective's weights make a float64 cost matrix out
     of float32 ones (see :class:`Compiled`)."""
-    dtype = np.asarray(problem.durations).dtype  # as _matrix keeps it (no copy here)
+    dtype = _matrix(problem.durations).dtype  # as Compiled keeps it (no copy here)
     if dtype not in (np.float32, np.float64):
         dtype = np.dtype(np.float64)
     obj = problem.objective
@@ -90,10 +94,11 @@ class Compiled:
         else:
             self.cost = np.multiply(self.dist, obj.km_weight, dtype=np.float64)
             if obj.hour_weight != 0:
-                timed = np.multiply(self.dur, obj.hour_weight, dtype=np.float64)
-                timed /= 60.0
-                self.cost += timed
-                del timed
+                for start in range(0, len(self.cost), 512):  # rows by blocks: no n x n temporary
+                    block = slice(start, start + 512)
+                    timed = np.multiply(self.dur[block], obj.hour_weight, dtype=np.float64)
+                    timed /= 60.0
+                    self.cost[block] += timed
         self.tolerance = float(obj.regularity_tolerance)
 
         stops = problem.stops

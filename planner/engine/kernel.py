@@ -35,6 +35,31 @@ EPS = 1e-7
 # that the arithmetic is float64 either way (float32 + float32 would stay float32 in numba).
 f8 = np.float64
 
+
+@njit(cache=True, nogil=True, inline="always")
+def band_minutes(km, knots, cumulative, pace, access):
+    """Minutes for ``km`` road km through speed bands, rounded to float32 like a stored matrix:
+    the operations and order of :meth:`planner.tours.travel.SpeedBands.of_km`."""
+    if km <= 0.0:
+        return 0.0
+    i = 0
+    while i + 1 < knots.shape[0] and km >= knots[i + 1]:
+        i += 1
+    t = km - knots[i]
+    t = t * pace[i]
+    t = cumulative[i] + t
+    t = t + access
+    return f8(np.float32(t))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def tt(I, a, b):
+    """Travel minutes from place a to place b: the duration matrix's cell, or, when durations
+    are derived from the distances (``I.derived``), computed from the km matrix."""
+    if I.derived:
+        return band_minutes(f8(I.D[a, b]), I.tb_km, I.tb_min, I.tb_pace, I.tb_access)
+    return f8(I.T[a, b])
+
 # --- time windows ---------------------------------------------------------------------------
 
 
@@ -146,7 +171,6 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
     ``starts`` receives the start of every expanded activity (n or n + 1 of them).
     """
     d = I.r_day[r]
-    T = I.T
     m = n + 1 if mode == 3 else n
     a_bound = I.r_shift[r, 0]
     b_bound = I.r_shift[r, 1]
@@ -166,7 +190,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
         loc, du = _act(I, r, seq, n, mode, lp, i)
         s = _stop_of(seq, mode, lp, i)
         lo, hi = _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi)
-        travel = 0.0 if s < 0 else f8(T[loc, nxt_loc])  # a lunch is taken at the next visit's place
+        travel = 0.0 if s < 0 else tt(I, loc, nxt_loc)  # a lunch is taken at the next visit's place
         t = _latest_act(I, r, d, s, nxt_t - travel - du, lo, hi)
         if t <= -INF / 2:
             return False, 0.0, 0.0
@@ -174,7 +198,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
         nxt_t = t
         nxt_loc = loc
     loc0, _ = _act(I, r, seq, n, mode, lp, 0)
-    depart = starts[0] - f8(T[start_loc, loc0])
+    depart = starts[0] - tt(I, start_loc, loc0)
     if depart < a_bound - EPS:
         return False, 0.0, 0.0
     # Forward pass from the latest departure.
@@ -184,7 +208,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
         loc, du = _act(I, r, seq, n, mode, lp, i)
         s = _stop_of(seq, mode, lp, i)
         lo, hi = _win_bounds(I, r, s, mode, lp, i, band_lo, band_hi)
-        travel = f8(T[prev, loc])
+        travel = tt(I, prev, loc)
         if i > 0 and mode == 3 and i == lp + 1:
             travel = 0.0
         x = _earliest_act(I, r, d, s, t + travel, lo, hi)
@@ -193,7 +217,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
         starts[i] = x
         t = x + du
         prev = loc
-    ret = t + f8(T[prev, end_loc])
+    ret = t + tt(I, prev, end_loc)
     if ret > b_bound + EPS:
         return False, 0.0, 0.0
     if ret - depart > I.r_maxwork[r] + EPS:
@@ -257,7 +281,6 @@ def update_route(I, S, r):
     """Recompute the caches of route r: earliest/latest starts, load, driving, cost, feasibility."""
     n = S.rlen[r]
     d = I.r_day[r]
-    T = I.T
     C = I.C
     load = 0.0
     drive = 0.0
@@ -268,29 +291,29 @@ def update_route(I, S, r):
     for i in range(n):
         s = S.route[r, i]
         loc = I.loc[s]
-        drive += f8(T[prev, loc])
+        drive += tt(I, prev, loc)
         cost += f8(C[prev, loc])
         load += I.dem[s]
-        x = earliest(I.tw, I.twn, s, d, t + f8(T[prev, loc]), S.band_lo[s], S.band_hi[s])
+        x = earliest(I.tw, I.twn, s, d, t + tt(I, prev, loc), S.band_lo[s], S.band_hi[s])
         if x >= INF / 2:
             ok = False
-            x = t + f8(T[prev, loc])
+            x = t + tt(I, prev, loc)
         S.es[r, i] = x
         t = x + I.svc[s]
         prev = loc
     if n > 0:
-        drive += f8(T[prev, I.r_end[r]])
+        drive += tt(I, prev, I.r_end[r])
         cost += f8(C[prev, I.r_end[r]])
     nxt_t = I.r_shift[r, 1]
     nxt = I.r_end[r]
     for i in range(n - 1, -1, -1):
         s = S.route[r, i]
         loc = I.loc[s]
-        back = nxt_t - f8(T[loc, nxt]) - I.svc[s]
+        back = nxt_t - tt(I, loc, nxt) - I.svc[s]
         y = latest(I.tw, I.twn, s, d, back, S.band_lo[s], S.band_hi[s])
         if y <= -INF / 2:
             ok = False
-            y = nxt_t - f8(T[loc, nxt]) - I.svc[s]
+            y = nxt_t - tt(I, loc, nxt) - I.svc[s]
         S.ls[r, i] = y
         nxt_t = y
         nxt = loc
@@ -482,7 +505,6 @@ def best_position(I, S, s, r, blink, lo, hi):
         return INF, -1, 0.0, 0.0
     if I.twn[s, d] == 0:
         return INF, -1, 0.0, 0.0
-    T = I.T
     C = I.C
     u = I.loc[s]
     svc = I.svc[s]
@@ -512,15 +534,15 @@ def best_position(I, S, s, r, blink, lo, hi):
         delta = f8(C[prev, u]) + f8(C[u, nxt]) - f8(C[prev, nxt])
         if delta >= best and simple:
             continue
-        ddrive = f8(T[prev, u]) + f8(T[u, nxt]) - f8(T[prev, nxt])
+        ddrive = tt(I, prev, u) + tt(I, u, nxt) - tt(I, prev, nxt)
         if S.rdrive[r] + ddrive > I.r_maxdrive[r] + EPS:
             continue
         if I.r_notw[r] and S.rdrive[r] + ddrive + S.rsvc[r] + svc > I.r_maxwork[r] + EPS:
             continue
-        e = earliest(I.tw, I.twn, s, d, dep + f8(T[prev, u]), lo, hi)
+        e = earliest(I.tw, I.twn, s, d, dep + tt(I, prev, u), lo, hi)
         if e >= INF / 2:
             continue
-        l = latest(I.tw, I.twn, s, d, ls_next - f8(T[u, nxt]) - svc, lo, hi)
+        l = latest(I.tw, I.twn, s, d, ls_next - tt(I, u, nxt) - svc, lo, hi)
         if l < e - EPS:
             continue
         if simple:

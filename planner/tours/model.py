@@ -35,6 +35,8 @@ from itertools import combinations
 
 import numpy as np
 
+from planner.tours.travel import DerivedDurations
+
 WEEKDAY_NAMES_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 # Average number of weeks in a month (52.18 weeks / 12 months), to turn cycle figures into months.
@@ -430,7 +432,9 @@ class Problem:
 
     horizon: Horizon
     locations: tuple[Location, ...]
-    durations: np.ndarray  # minutes, shape (n, n), float32 (routers) or float64 (benchmarks)
+    # minutes, shape (n, n), float32 (routers) or float64 (benchmarks); or, for large problems
+    # with the offline model, the same values computed from ``distances`` when read
+    durations: np.ndarray | DerivedDurations
     distances: np.ndarray  # km, shape (n, n), float32 (routers) or float64 (benchmarks)
     stops: tuple[Stop, ...]
     vehicles: tuple[Vehicle, ...]
@@ -446,6 +450,10 @@ class Problem:
         for label, m in (("durations", self.durations), ("distances", self.distances)):
             if m.shape != (n, n):
                 raise ValueError(f"{label} matrix has shape {m.shape}, expected ({n}, {n})")
+        if isinstance(self.durations, DerivedDurations) and (
+            self.durations.distances is not self.distances
+        ):
+            raise ValueError("derived durations must be computed from the problem's distances")
         ids = [s.id for s in self.stops]
         if len(set(ids)) != len(ids):
             raise ValueError("stop ids must be unique")
