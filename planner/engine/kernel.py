@@ -60,6 +60,7 @@ def tt(I, a, b):
         return band_minutes(f8(I.D[a, b]), I.tb_km, I.tb_min, I.tb_pace, I.tb_access)
     return f8(I.T[a, b])
 
+
 # --- time windows ---------------------------------------------------------------------------
 
 
