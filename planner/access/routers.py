@@ -37,7 +37,7 @@ COORD_DECIMALS = 5  # 1e-5 degree, about 1 m: finer differences do not change a 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
 # Rows of a chunk are chosen so that one chunk's float64 work arrays stay under this many cells.
-_CHUNK_CELLS = 4_000_000
+_CHUNK_CELLS = 1_000_000
 
 
 # --- points and the router interface ------------------------------------------------------

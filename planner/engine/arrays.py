@@ -171,13 +171,15 @@ class KernelProblem:
         # Each choice comes with its extra cost (change penalties) and the band its visits must
         # start in; a choice that keeps a published day with a known time comes twice: at the
         # published time (within the tolerance) and at any time for the time-change penalty.
-        parts: list[tuple[np.ndarray, ...]] = []
+        # A part's None columns take the default (no extra cost, no band): no per-stop arrays of
+        # constants for the usual stop with neither a published time nor a change penalty.
+        parts: list[tuple[np.ndarray | None, ...]] = []
         counts = np.zeros(S, dtype=np.int64)
         for s in range(S):
             if s in fixed_choice:
                 ch = fixed_choice[s]
-                pat = np.array([self._pid(ch.pattern)], dtype=np.int64)
-                veh = np.array([ch.vehicle], dtype=np.int64)
+                pat = np.array([self._pid(ch.pattern)], dtype=np.int32)
+                veh = np.array([ch.vehicle], dtype=np.int16)
             elif regular:
                 a, b = cp.ch_ptr[s], cp.ch_ptr[s + 1]
                 pat, veh = cp.ch_pat[a:b], cp.ch_veh[a:b]
@@ -190,14 +192,13 @@ class KernelProblem:
                         for d in p
                     )
                 ]
-                pat = np.array(pids, dtype=np.int64)
-                veh = -np.ones(len(pids), dtype=np.int64)
+                pat = np.array(pids, dtype=np.int32)
+                veh = -np.ones(len(pids), dtype=np.int16)
             stop = cp.stops[s]
             ref = change_penalty.get(s)
             if ref is None and (stop.published is None or s in fixed_choice):
-                n = len(pat)
-                parts.append((pat, veh, np.zeros(n), np.full(n, -K.INF), np.full(n, K.INF)))
-                counts[s] = n
+                parts.append((pat, veh, None, None, None))
+                counts[s] = len(pat)
                 continue
             out: list[tuple[int, int, float, float, float]] = []
             for p, v in zip(pat.tolist(), veh.tolist(), strict=True):
@@ -219,8 +220,8 @@ class KernelProblem:
             cols = list(zip(*out, strict=True)) if out else [(), (), (), (), ()]
             parts.append(
                 (
-                    np.array(cols[0], dtype=np.int64),
-                    np.array(cols[1], dtype=np.int64),
+                    np.array(cols[0], dtype=np.int32),
+                    np.array(cols[1], dtype=np.int16),
                     np.array(cols[2], dtype=np.float64),
                     np.array(cols[3], dtype=np.float64),
                     np.array(cols[4], dtype=np.float64),
@@ -231,8 +232,8 @@ class KernelProblem:
         np.cumsum(counts, out=ptr[1:])
         nc = max(int(ptr[-1]), 1)
 
-        self.ch_pat = _column(parts, 0, nc, np.int64, -1)
-        ch_veh = _column(parts, 1, nc, np.int64, -1)
+        self.ch_pat = _column(parts, 0, nc, np.int32, -1)
+        ch_veh = _column(parts, 1, nc, np.int16, -1)
         ch_extra = _column(parts, 2, nc, np.float64, 0.0)
         ch_lo = _column(parts, 3, nc, np.float64, -K.INF)
         ch_hi = _column(parts, 4, nc, np.float64, K.INF)
@@ -240,12 +241,12 @@ class KernelProblem:
         pat_k = np.array([len(p) for p in self.pattern_table], dtype=np.int64)
         used = self.ch_pat[: ptr[-1]]
         kmax = max(int(pat_k[used].max()) if len(used) else 0, 1)
-        pat_days = -np.ones((len(self.pattern_table) + 1, kmax), dtype=np.int64)  # last: none
+        pat_days = -np.ones((len(self.pattern_table) + 1, kmax), dtype=np.int16)  # last: none
         for i, p in enumerate(self.pattern_table):
             if pat_k[i] <= kmax:
                 pat_days[i, : len(p)] = p
         ch_days = pat_days[self.ch_pat]
-        ch_k = np.append(pat_k, 0)[self.ch_pat]
+        ch_k = np.append(pat_k, 0).astype(np.int16)[self.ch_pat]
         self.ch_lo = ch_lo
         self.ch_hi = ch_hi
 
@@ -293,8 +294,11 @@ class KernelProblem:
         r_maxdrive = np.array([num(vehicles[v].max_drive) for v, _ in cp.slots], dtype=np.float64)
         r_maxstops = np.array(
             [
-                S + 1 if vehicles[v].max_stops_per_day is None else vehicles[v].max_stops_per_day
-                for v, _ in cp.slots
+                min(
+                    S + 1 if veh.max_stops_per_day is None else veh.max_stops_per_day,
+                    _route_room(veh.shift.end - veh.shift.start, cp.svc, S),
+                )
+                for veh in (vehicles[v] for v, _ in cp.slots)
             ],
             dtype=np.int64,
         )
@@ -450,7 +454,9 @@ class KernelProblem:
             float(tb_access),
         )
         self.kmax = kmax
-        self.lmax = S + 2
+        # Route rows hold the longest route a shift allows, not every stop: at 10,000 stops and
+        # 200 slots, rows of S + 2 would take 48 MB per state and the search keeps several.
+        self.lmax = int(min(S + 1, max(r_maxstops.max(initial=0), 0))) + 2
 
     def _pid(self, pattern: Sequence[int]) -> int:
         """Index of a pattern in the table (added when new)."""
@@ -541,11 +547,21 @@ class KernelProblem:
         st.vslot[:] = -1
         st.band_lo[:] = -K.INF
         st.band_hi[:] = K.INF
+        # A route longer than any shift allows (a plan made with longer shifts, say) cannot be
+        # feasible and does not fit a route row: its tail is cut, and the stops cut from it are
+        # left out like any mismatch.
+        room = self.lmax - 2
+        cut: set[int] = set()
+        kept_routes: dict[int, list[int]] = {}
+        for r, seq in routes.items():
+            kept_routes[r] = list(seq[:room])
+            cut.update(int(s) for s in seq[room:])
+        routes = kept_routes
         where: dict[int, list[tuple[int, int]]] = {}
         for r, seq in routes.items():
             for s in seq:
                 where.setdefault(s, []).append((cp.slots[r][1], r))
-        bad: list[int] = []
+        bad: list[int] = sorted(cut - where.keys())
         keep: dict[int, int] = {}
         for s, lst in where.items():
             lst.sort()
@@ -665,12 +681,26 @@ class KernelProblem:
         return Route(veh.id, d, dep, back, visits, lunch)
 
 
-def _column(parts: list[tuple[np.ndarray, ...]], j: int, n: int, dtype, fill) -> np.ndarray:
-    """Column ``j`` of the stops' choice parts, concatenated and padded with ``fill`` to ``n``."""
+def _route_room(shift_minutes: float, svc: np.ndarray, n_stops: int) -> int:
+    """Most stops one route of a shift can hold: every visit lies inside the shift and lasts at
+    least the shortest service time, so a longer route is infeasible anyway (the kernel refuses
+    it as it refuses one above ``max_stops_per_day``)."""
+    shortest = float(svc.min()) if len(svc) else 0.0
+    if shortest <= 0 or not math.isfinite(shift_minutes):
+        return n_stops + 1
+    return int(min(n_stops + 1, max(0.0, math.floor(shift_minutes / shortest + 1e-9))))
+
+
+def _column(parts: list[tuple[np.ndarray | None, ...]], j: int, n: int, dtype, fill) -> np.ndarray:
+    """Column ``j`` of the stops' choice parts, concatenated and padded with ``fill`` to ``n``;
+    a part whose column is None (its length is that of column 0) takes ``fill``."""
     out = np.full(n, fill, dtype=dtype)
-    used = sum(len(part[j]) for part in parts)
-    if used:
-        np.concatenate([part[j] for part in parts], out=out[:used], casting="same_kind")
+    at = 0
+    for part in parts:
+        size = len(part[0])
+        if part[j] is not None:
+            out[at : at + size] = part[j]
+        at += size
     return out
 
 

@@ -19,6 +19,7 @@ from planner.tours.model import Problem, Stop, Vehicle
 from planner.tours.travel import DerivedDurations
 
 INF = math.inf
+SMALL_INT_MAX = np.iinfo(np.int16).max  # vehicles and days are stored as int16 in choice arrays
 Interval = tuple[float, float]
 
 
@@ -149,30 +150,39 @@ class Compiled:
         # ch_ptr[s]:ch_ptr[s + 1] of ch_pat (pattern index) and ch_veh (vehicle), pattern by
         # pattern in the stop's order, vehicles in index order. A few bytes per choice instead of a
         # Python object each (:meth:`choice` builds one on demand).
+        # Narrow types (int32 patterns, int16 vehicles): millions of choices at 10,000 stops.
+        if len(vehicles) >= SMALL_INT_MAX or self.n_days >= SMALL_INT_MAX:
+            raise ValueError(
+                f"at most {SMALL_INT_MAX - 1} vehicles and days, "
+                f"got {len(vehicles)} vehicles and {self.n_days} days"
+            )
         pats_of, vehs_of = [], []
         counts = np.zeros(self.n_stops, dtype=np.int64)
         for s, pids in enumerate(stop_pids):
             i, v = np.nonzero(self.pat_ok[pids] & self.compat[s])
-            pats_of.append(pids[i])
-            vehs_of.append(v.astype(np.int64))
+            pats_of.append(pids[i].astype(np.int32))
+            vehs_of.append(v.astype(np.int16))
             counts[s] = len(v)
         self.ch_ptr = np.zeros(self.n_stops + 1, dtype=np.int64)
         np.cumsum(counts, out=self.ch_ptr[1:])
-        empty = np.zeros(0, dtype=np.int64)
-        self.ch_pat = np.concatenate(pats_of) if pats_of else empty
-        self.ch_veh = np.concatenate(vehs_of) if vehs_of else empty
+        self.ch_pat = np.concatenate(pats_of) if pats_of else np.zeros(0, dtype=np.int32)
+        self.ch_veh = np.concatenate(vehs_of) if vehs_of else np.zeros(0, dtype=np.int16)
         del pats_of, vehs_of, stop_pids
 
         # Start windows per stop and day (None: any time in the shift).
+        # Stops without windows share one table, equal window tuples one object.
         self._windows: list[dict[int, tuple[Interval, ...] | None]] = []
+        anytime: dict[int, tuple[Interval, ...] | None] = dict.fromkeys(range(self.n_days))
+        shared: dict[tuple[Interval, ...], tuple[Interval, ...]] = {}
         for stop in stops:
+            if not stop.windows:
+                self._windows.append(anytime)
+                continue
             per_day: dict[int, tuple[Interval, ...] | None] = {}
             for d in range(self.n_days):
-                if not stop.windows:
-                    per_day[d] = None
-                else:
-                    ws = stop.windows_on(d)
-                    per_day[d] = _merge([(w.start, w.end) for w in ws]) if ws else ()
+                ws = stop.windows_on(d)
+                merged = _merge([(w.start, w.end) for w in ws]) if ws else ()
+                per_day[d] = shared.setdefault(merged, merged)
             self._windows.append(per_day)
 
         self._need_arrays(problem)
@@ -237,7 +247,7 @@ class Compiled:
         """Stops visited more than once per cycle."""
         return self.k >= 2
 
-    def nearest_stops(self, k: int, block: int = 512) -> np.ndarray:
+    def nearest_stops(self, k: int, block: int = 128) -> np.ndarray:
         """For each stop (row s), the ``k`` other stops of least symmetric travel cost
         (``cost[s, t] + cost[t, s]``), nearest first, ties by index (a stable sort). Computed by
         blocks of rows, so memory stays ``block x n_stops`` instead of three n x n matrices."""

@@ -730,7 +730,7 @@ def _searchable(I) -> bool:
 
 def _temperatures(tune: Tuning, kp: KernelProblem, best) -> tuple[float, float]:
     """Start and end temperatures of the annealing, in the best plan's route cost per visit."""
-    served_visits = max(int(sum(kp.inst.ch_k[c] for c in best.assign if c >= 0)), 1)
+    served_visits = max(sum(int(kp.inst.ch_k[c]) for c in best.assign if c >= 0), 1)
     per_visit = max(kp.route_cost(best) / served_visits, 1e-9)
     return tune.t_start * per_visit, tune.t_end * per_visit
 
@@ -958,8 +958,8 @@ def _inputs(problem: Problem) -> dict:
     # The float64 bytes (the digest does not depend on the matrices' dtype), by blocks of rows:
     # the same digest as the whole matrix's bytes without an n x n float64 copy.
     for m in (problem.durations, problem.distances):
-        for start in range(0, len(m), 256):
-            h.update(np.ascontiguousarray(m[start : start + 256], dtype=np.float64).tobytes())
+        for start in range(0, len(m), 64):
+            h.update(np.ascontiguousarray(m[start : start + 64], dtype=np.float64).tobytes())
     if problem.budget is not None:  # only then, so that other problems keep their digest
         h.update(repr(problem.budget).encode("utf-8"))
     return {

@@ -456,7 +456,7 @@ def _diagnose(p: Problem, stop: Stop, v: Vehicle, days: list[int]) -> tuple[str,
 # --- aggregate bounds -----------------------------------------------------------------------
 
 
-def _min_travel(p: Problem, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
+def _min_travel(p: Problem, block: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """Per stop, the shortest possible drive into it and out of it (minutes).
 
     Into a stop: from any vehicle's start or any other stop; out of it: to any vehicle's end or

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+_CHUNK = 1 << 18  # cells converted at a time by SpeedBands.of_km (about 2 MB of float64 each)
+
 
 @dataclass(frozen=True)
 class SpeedBands:
@@ -53,18 +55,22 @@ class SpeedBands:
 
         Computed in float64 as ``minutes[i] + (km - km[i]) * pace[i] + access``, in that order
         (``kernel.band_minutes`` does the same operations), then rounded to float32."""
-        d = np.asarray(km, dtype=np.float64)
-        shape = d.shape
-        d = d.reshape(-1)
+        km = np.asarray(km)
+        flat = km.reshape(-1)
+        out = np.empty(flat.shape, dtype=np.float32)
         knots, cumulative, pace = self.arrays()
-        band = np.searchsorted(knots, d, side="right") - 1
-        np.maximum(band, 0, out=band)
-        t = d - knots[band]
-        t *= pace[band]
-        t = cumulative[band] + t
-        t += self.access
-        t[d <= 0.0] = 0.0
-        return t.astype(np.float32).reshape(shape)
+        # By chunks, so that a large block costs its float32 result, not five float64 copies.
+        for start in range(0, len(flat), _CHUNK):
+            d = flat[start : start + _CHUNK].astype(np.float64)
+            band = np.searchsorted(knots, d, side="right") - 1
+            np.maximum(band, 0, out=band)
+            t = d - knots[band]
+            t *= pace[band]
+            t = cumulative[band] + t
+            t += self.access
+            t[d <= 0.0] = 0.0
+            out[start : start + len(d)] = t
+        return out.reshape(km.shape)
 
 
 class DerivedDurations:

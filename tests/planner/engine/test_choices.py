@@ -45,7 +45,7 @@ EXPECTED = [
 def test_compiled_choices_are_flat_arrays_with_the_expected_pattern_and_vehicle():
     cp = Compiled(_problem())
     assert cp.ch_ptr.tolist() == [0, 3, 5, 9, 16]
-    assert cp.ch_pat.dtype == np.int64 and cp.ch_veh.dtype == np.int64
+    assert cp.ch_pat.dtype == np.int32 and cp.ch_veh.dtype == np.int16  # millions at scale
     got = [
         [(cp.pattern_table[cp.ch_pat[c]], int(cp.ch_veh[c])) for c in range(a, b)]
         for a, b in zip(cp.ch_ptr[:-1], cp.ch_ptr[1:], strict=True)
