@@ -292,11 +292,12 @@ class KernelProblem:
         r_cap = np.array([num(vehicles[v].capacity) for v, _ in cp.slots], dtype=np.float64)
         r_maxwork = np.array([num(vehicles[v].max_work) for v, _ in cp.slots], dtype=np.float64)
         r_maxdrive = np.array([num(vehicles[v].max_drive) for v, _ in cp.slots], dtype=np.float64)
+        shortest_visit = float(cp.svc.min()) if S else 0.0
         r_maxstops = np.array(
             [
                 min(
                     S + 1 if veh.max_stops_per_day is None else veh.max_stops_per_day,
-                    _route_room(veh.shift.end - veh.shift.start, cp.svc, S),
+                    _route_room(veh.shift.end - veh.shift.start, shortest_visit, S),
                 )
                 for veh in (vehicles[v] for v, _ in cp.slots)
             ],
@@ -456,7 +457,7 @@ class KernelProblem:
         self.kmax = kmax
         # Route rows hold the longest route a shift allows, not every stop: at 10,000 stops and
         # 200 slots, rows of S + 2 would take 48 MB per state and the search keeps several.
-        self.lmax = int(min(S + 1, max(r_maxstops.max(initial=0), 0))) + 2
+        self.lmax = int(min(S + 1, r_maxstops.max(initial=0))) + 2
 
     def _pid(self, pattern: Sequence[int]) -> int:
         """Index of a pattern in the table (added when new)."""
@@ -681,14 +682,13 @@ class KernelProblem:
         return Route(veh.id, d, dep, back, visits, lunch)
 
 
-def _route_room(shift_minutes: float, svc: np.ndarray, n_stops: int) -> int:
+def _route_room(shift_minutes: float, shortest_visit: float, n_stops: int) -> int:
     """Most stops one route of a shift can hold: every visit lies inside the shift and lasts at
-    least the shortest service time, so a longer route is infeasible anyway (the kernel refuses
-    it as it refuses one above ``max_stops_per_day``)."""
-    shortest = float(svc.min()) if len(svc) else 0.0
-    if shortest <= 0 or not math.isfinite(shift_minutes):
+    least the shortest visit, so a longer route is infeasible anyway (the kernel refuses it as
+    it refuses one above ``max_stops_per_day``)."""
+    if shortest_visit <= 0 or not math.isfinite(shift_minutes):
         return n_stops + 1
-    return int(min(n_stops + 1, max(0.0, math.floor(shift_minutes / shortest + 1e-9))))
+    return min(n_stops + 1, max(0, math.floor(shift_minutes / shortest_visit + 1e-9)))
 
 
 def _column(parts: list[tuple[np.ndarray | None, ...]], j: int, n: int, dtype, fill) -> np.ndarray:
