@@ -29,12 +29,12 @@ from planner.tours.model import (
     Vehicle,
 )
 from planner.tours.plan import Route, Visit
-from planner.tours.travel import DerivedDurations
+from planner.tours.travel import DerivedDurations, SpeedBands
 
 Inst = namedtuple(
     "Inst",
     [
-        "T",
+        "T",  # travel minutes; None when they are derived from D (see kernel.tt)
         "C",
         "loc",
         "svc",
@@ -95,7 +95,6 @@ Inst = namedtuple(
         "bud_pen",  # objective penalty of a state above the budget (up to twice, see objective)
         "has_budget",
         # Durations derived from the distances (planner.tours.travel; kernel.py, band_minutes):
-        "derived",  # True: T is a 1 x 1 dummy, travel minutes come from D and the bands below
         "tb_km",  # band knots: road km, cumulative minutes, minutes per km; access minutes
         "tb_min",
         "tb_pace",
@@ -375,11 +374,12 @@ class KernelProblem:
             # arguments have the same types, so numba compiles (and caches) one version.
             dist = np.zeros((1, 1), dtype=cp.dist.dtype)
             bud_var = K.INF
-        derived = isinstance(cp.dur, DerivedDurations)
-        if derived:
-            # The kernel computes minutes from the km matrix (a view) and the speed bands; the
-            # duration argument is a dummy of the same type, so the compiled version is shared.
-            dur = np.zeros((1, 1), dtype=cp.dist.dtype)
+        if isinstance(cp.dur, DerivedDurations):
+            # The kernel computes minutes from the km matrix (a view) and the speed bands. No
+            # duration matrix (None) makes this another compiled version of the kernel: a test
+            # of a flag on every travel time would slow every problem down (2.5 times measured,
+            # docs/engine.md "Memory").
+            dur = None
             dist = cp.dist
             tb_km, tb_min, tb_pace = cp.dur.bands.arrays()
             tb_access = cp.dur.bands.access
@@ -389,7 +389,7 @@ class KernelProblem:
             tb_access = 0.0
 
         self.inst = Inst(
-            dur,  # float32 or float64 (see Compiled): views of the problem's matrices
+            dur,  # float32 or float64 (see Compiled): views of the problem's matrices; or None
             np.ascontiguousarray(cp.cost),
             cp.loc.astype(np.int64),
             cp.svc.astype(np.float64),
@@ -448,7 +448,6 @@ class KernelProblem:
             bud_var,
             big_m / 3.0,  # twice this stays below a mandatory stop's penalty
             budget is not None,
-            derived,
             tb_km,
             tb_min,
             tb_pace,
@@ -736,14 +735,18 @@ def _published_variants(
     ]
 
 
-def tiny_problem(dtype: type = np.float32, weighted: bool = False) -> Problem:
-    """A two-stop problem whose kernel arrays have the types of the ``(dtype, weighted)`` version
-    (see :func:`planner.engine.data.kernel_version`); it goes through every kernel function."""
+def tiny_problem(
+    dtype: type = np.float32, weighted: bool = False, derived: bool = False
+) -> Problem:
+    """A two-stop problem whose kernel arrays have the types of the ``(dtype, weighted,
+    derived)`` version (see :func:`planner.engine.data.kernel_version`); it goes through every
+    kernel function. ``derived`` needs float32 (what the offline model's distances are)."""
     m = np.array([[0.0, 10.0, 12.0], [10.0, 0.0, 5.0], [12.0, 5.0, 0.0]], dtype=dtype)
+    bands = SpeedBands(km=(0.0, 5.0), minutes=(0.0, 6.0), pace=(1.2, 0.8), access=2.0)
     return Problem(
         horizon=Horizon.plain(2),
         locations=tuple(Location(str(i), str(i)) for i in range(3)),
-        durations=m,
+        durations=DerivedDurations(m, bands) if derived else m,
         distances=m,
         stops=(
             Stop("a", "a", 1, 30.0, windows=(TimeWindow(500.0, 700.0),)),
@@ -756,10 +759,12 @@ def tiny_problem(dtype: type = np.float32, weighted: bool = False) -> Problem:
     )
 
 
-_WARM: set[tuple[str, bool]] = set()  # (matrix dtype, weighted cost) loaded in this process
+_WARM: set[tuple[str, bool, bool]] = set()  # kernel versions loaded in this process
 
 
-def warm_up(part: str = "all", dtype: type = np.float32, weighted: bool = False) -> None:
+def warm_up(
+    part: str = "all", dtype: type = np.float32, weighted: bool = False, derived: bool = False
+) -> None:
     """Load the compiled kernel (numba's cache) once per process, on a two-stop problem.
 
     The first call into numba costs seconds (its start-up, then loading each function from the
@@ -769,12 +774,13 @@ def warm_up(part: str = "all", dtype: type = np.float32, weighted: bool = False)
     the first time (:func:`planner.engine.warm_up_in_background`). numba compiles one version
     per dtype of the travel matrices: ``dtype`` float32 is the one of every scenario (routers
     give float32), float64 the one of the routing benchmarks' exact distances; ``weighted``
-    (an objective with an hour weight, so a float64 cost matrix) is one more version.
+    (an objective with an hour weight, so a float64 cost matrix) is one more version, and
+    ``derived`` (minutes computed from the distances, large problems) one more.
     """
-    key = (np.dtype(dtype).name, weighted)
+    key = (np.dtype(dtype).name, weighted, derived)
     if key in _WARM:
         return
-    problem = tiny_problem(dtype, weighted)
+    problem = tiny_problem(dtype, weighted, derived)
     kp = KernelProblem(Compiled(problem))
     I = kp.inst
     cur, cand, best = kp.new_state(), kp.new_state(), kp.new_state()

@@ -45,17 +45,18 @@ def _matrix(m: np.ndarray | DerivedDurations) -> np.ndarray | DerivedDurations:
     return np.ascontiguousarray(m, dtype=dtype)
 
 
-def kernel_version(problem: Problem) -> tuple[type, bool]:
-    """The ``(dtype, weighted)`` version of the compiled kernel that ``problem`` needs (the
-    arguments of :func:`planner.engine.arrays.warm_up`): numba compiles one version per dtype of
-    the travel matrices, and one more when the objective's weights make a float64 cost matrix out
-    of float32 ones (see :class:`Compiled`)."""
+def kernel_version(problem: Problem) -> tuple[type, bool, bool]:
+    """The ``(dtype, weighted, derived)`` version of the compiled kernel that ``problem`` needs
+    (the arguments of :func:`planner.engine.arrays.warm_up`): numba compiles one version per
+    dtype of the travel matrices, one more when the objective's weights make a float64 cost
+    matrix out of float32 ones (see :class:`Compiled`), and one more for durations derived from
+    the distances (:class:`~planner.tours.travel.DerivedDurations`, large problems)."""
     dtype = _matrix(problem.durations).dtype  # as Compiled keeps it (no copy here)
     if dtype not in (np.float32, np.float64):
         dtype = np.dtype(np.float64)
     obj = problem.objective
     weighted = dtype == np.float32 and not (obj.hour_weight == 0 and obj.km_weight == 1)
-    return dtype.type, weighted
+    return dtype.type, weighted, isinstance(problem.durations, DerivedDurations)
 
 
 @dataclass(frozen=True, slots=True)

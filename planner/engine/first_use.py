@@ -57,9 +57,9 @@ LOCK_NAME = "itinerance-compiling.lock"
 LOCK_STALE_SECONDS = 15 * 60.0
 
 
-def kernel_cached(dtype: type, weighted: bool) -> bool | None:
-    """Whether numba's cache holds the kernel's version ``(dtype, weighted)`` for this machine
-    and this source (True), not yet (False), or cannot tell (None)."""
+def kernel_cached(dtype: type, weighted: bool, derived: bool = False) -> bool | None:
+    """Whether numba's cache holds the kernel's version ``(dtype, weighted, derived)`` for this
+    machine and this source (True), not yet (False), or cannot tell (None)."""
     try:
         from numba import typeof
 
@@ -67,7 +67,7 @@ def kernel_cached(dtype: type, weighted: bool) -> bool | None:
         from planner.engine.arrays import KernelProblem, tiny_problem
         from planner.engine.data import Compiled
 
-        inst_type = typeof(KernelProblem(Compiled(tiny_problem(dtype, weighted))).inst)
+        inst_type = typeof(KernelProblem(Compiled(tiny_problem(dtype, weighted, derived))).inst)
         for name in ENTRY_POINTS + OTHER_ENTRY_POINTS:
             dispatcher = getattr(K, name)
             magic = dispatcher.targetctx.codegen().magic_tuple()
@@ -92,7 +92,7 @@ def _cache_dir() -> Path | None:
         return None
 
 
-def compile_in_background(dtype: type, weighted: bool) -> bool:
+def compile_in_background(dtype: type, weighted: bool, derived: bool = False) -> bool:
     """Start a detached process that compiles the kernel's version into numba's cache; it
     outlives this process. False when one is already compiling (its lock is less than 15
     minutes old) or the cache folder is not writable."""
@@ -111,7 +111,8 @@ def compile_in_background(dtype: type, weighted: bool) -> bool:
         "import numpy as np, pathlib\n"
         "from planner.engine.arrays import warm_up\n"
         "try:\n"
-        f"    warm_up(dtype=np.{np.dtype(dtype).name}, weighted={bool(weighted)})\n"
+        f"    warm_up(dtype=np.{np.dtype(dtype).name}, weighted={bool(weighted)}, "
+        f"derived={bool(derived)})\n"
         "finally:\n"
         f"    pathlib.Path({str(lock)!r}).unlink(missing_ok=True)\n"
     )

@@ -27,7 +27,8 @@ random generator is per thread (:func:`seed_rng` seeds the calling thread's).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 INF = 1e18
 EPS = 1e-7
@@ -52,13 +53,32 @@ def band_minutes(km, knots, cumulative, pace, access):
     return f8(np.float32(t))
 
 
-@njit(cache=True, nogil=True, inline="always")
 def tt(I, a, b):
     """Travel minutes from place a to place b: the duration matrix's cell, or, when durations
-    are derived from the distances (``I.derived``), computed from the km matrix."""
-    if I.derived:
+    are derived from the distances (no matrix: ``I.T`` is None), computed from the km matrix.
+
+    Compiled code gets one of the two bodies by the type of ``I.T`` (:func:`_tt_typed`), never
+    a test per call: that test cost 2.5 times the search's time on every problem. This Python
+    body is what runs uncompiled (``NUMBA_DISABLE_JIT``, see first_use)."""
+    if I.T is None:
         return band_minutes(f8(I.D[a, b]), I.tb_km, I.tb_min, I.tb_pace, I.tb_access)
     return f8(I.T[a, b])
+
+
+@overload(tt)  # not inline="always": numba 0.68 mis-scopes band_minutes' loop when inlined so
+def _tt_typed(I, a, b):
+    """The body of :func:`tt` for the instance's type: derived or stored minutes."""
+    if isinstance(I.types[I.fields.index("T")], types.NoneType):
+
+        def derived(I, a, b):
+            return band_minutes(f8(I.D[a, b]), I.tb_km, I.tb_min, I.tb_pace, I.tb_access)
+
+        return derived
+
+    def stored(I, a, b):
+        return f8(I.T[a, b])
+
+    return stored
 
 
 # --- time windows ---------------------------------------------------------------------------

@@ -157,7 +157,7 @@ class PeriodicEngine:
                 return self._solve_while_compiling(
                     problem, options, version, initial, frozen, progress
                 )
-            warm_up(dtype=version[0], weighted=version[1])
+            warm_up(dtype=version[0], weighted=version[1], derived=version[2])
         t0 = self.clock()
         run = _Run(t0, t0 + options.wall_limit, progress, len(problem.stops), self.clock)
         _check_feasible(problem)

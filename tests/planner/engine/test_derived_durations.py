@@ -126,12 +126,15 @@ def test_a_derived_problem_survives_pickling_for_worker_processes():
     np.testing.assert_array_equal(np.asarray(back.durations), np.asarray(derived.durations))
 
 
-def test_the_kernel_gets_no_duration_matrix_and_the_same_version():
+def test_the_kernel_gets_no_duration_matrix_and_its_own_version():
     dense, derived = _pair()
     inst = KernelProblem(Compiled(derived)).inst
-    assert inst.derived and inst.T.shape == (1, 1)
+    assert inst.T is None and KernelProblem(Compiled(dense)).inst.T is not None
     assert np.shares_memory(inst.D, derived.distances)  # the km matrix, read in place
-    assert kernel_version(derived) == kernel_version(dense) == (np.float32, False)
+    # Another compiled version: the kernel picks derived or stored minutes by type, not by a
+    # test on every travel time.
+    assert kernel_version(derived) == (np.float32, False, True)
+    assert kernel_version(dense) == (np.float32, False, False)
 
 
 @pytest.mark.parametrize("objective", [None, Objective(km_weight=0.3, hour_weight=7.0)])

@@ -44,13 +44,13 @@ def _problem(impossible: bool = False) -> Problem:
 def cold_kernel(monkeypatch):
     """The kernel is not in numba's cache, and no compiling process is started."""
     started = []
-    monkeypatch.setattr(first_use, "kernel_cached", lambda dtype, weighted: False)
+    monkeypatch.setattr(first_use, "kernel_cached", lambda *version: False)
     monkeypatch.setattr(
-        "planner.engine.periodic.kernel_cached", lambda dtype, weighted: False, raising=True
+        "planner.engine.periodic.kernel_cached", lambda *version: False, raising=True
     )
     monkeypatch.setattr(
         "planner.engine.periodic.compile_in_background",
-        lambda dtype, weighted: started.append((dtype, weighted)) or True,
+        lambda *version: started.append(version) or True,
     )
     return started
 
@@ -64,7 +64,7 @@ def test_a_first_run_plans_uncompiled_and_starts_compiling_for_the_next(cold_ker
     assert report.ok, report.violations
     assert plan.meta.figures["kernel"] == "uncompiled"
     assert plan.meta.figures["compiling_in_background"] is True
-    assert cold_kernel == [(np.float32, False)]  # the version the scenario's matrices need
+    assert cold_kernel == [(np.float32, False, False)]  # the version the scenario's matrices need
     served = {v.stop for r in plan.routes for v in r.visits}
     assert {"c", "d", "e"} <= served  # every mandatory stop
     assert plan.meta.figures["stops_served"] == len(served)
@@ -131,5 +131,5 @@ def test_one_compiling_process_at_a_time(tmp_path, monkeypatch):
     os.utime(lock, (old, old))  # a lock left by a killed process
     assert first_use.compile_in_background(np.float32, False) is True
     assert len(started) == 1
-    assert "warm_up(dtype=np.float32, weighted=False)" in started[0][-1]
+    assert "warm_up(dtype=np.float32, weighted=False, derived=False)" in started[0][-1]
     assert lock.read_text(encoding="utf-8") == str(os.getpid())

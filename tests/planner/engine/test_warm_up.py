@@ -25,9 +25,9 @@ def test_a_partial_warm_up_does_not_mark_the_process_warm(monkeypatch):
     arrays.warm_up("build")
     assert arrays._WARM == set()  # the search loop may still need loading: warm_up() will
     arrays.warm_up()
-    assert arrays._WARM == {("float32", False)}
+    assert arrays._WARM == {("float32", False, False)}
     arrays.warm_up(dtype=np.float64)  # the benchmarks' version is another one
-    assert arrays._WARM == {("float32", False), ("float64", False)}
+    assert arrays._WARM == {("float32", False, False), ("float64", False, False)}
 
 
 def test_a_problem_needs_the_version_of_its_matrices_dtype_and_weights():
@@ -38,14 +38,22 @@ def test_a_problem_needs_the_version_of_its_matrices_dtype_and_weights():
         stops=(Stop("a", "a", 1, 10.0),),
         vehicles=(Vehicle("v", "v", 0, 0),),
     )
-    assert kernel_version(Problem(durations=m32, distances=m32, **base)) == (np.float32, False)
+    assert kernel_version(Problem(durations=m32, distances=m32, **base)) == (
+        np.float32,
+        False,
+        False,
+    )
     weighted = Problem(durations=m32, distances=m32, objective=Objective(hour_weight=2.0), **base)
-    assert kernel_version(weighted) == (np.float32, True)
+    assert kernel_version(weighted) == (np.float32, True, False)
     m64 = m32.astype(np.float64)
-    assert kernel_version(Problem(durations=m64, distances=m64, **base)) == (np.float64, False)
+    assert kernel_version(Problem(durations=m64, distances=m64, **base)) == (
+        np.float64,
+        False,
+        False,
+    )
     # float64 matrices make a float64 cost matrix whatever the weights: the same version
     heavy = Problem(durations=m64, distances=m64, objective=Objective(km_weight=3.0), **base)
-    assert kernel_version(heavy) == (np.float64, False)
+    assert kernel_version(heavy) == (np.float64, False, False)
 
 
 def test_the_versions_match_the_arrays_the_kernel_gets():
@@ -62,6 +70,7 @@ def test_the_versions_match_the_arrays_the_kernel_gets():
             objective=objective,
         )
         inst = KernelProblem(Compiled(problem)).inst
-        dtype, weighted = kernel_version(problem)
+        dtype, weighted, derived = kernel_version(problem)
+        assert not derived
         assert inst.T.dtype == dtype and inst.D.dtype == dtype  # the 1 x 1 dummy too
         assert (inst.C.dtype == np.float64) == weighted
