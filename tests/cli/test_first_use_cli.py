@@ -17,10 +17,10 @@ EXAMPLE = REPO / "scenarios" / "exemple-autonome.toml"
 
 def test_a_first_plan_comes_from_the_uncompiled_kernel_and_says_so(run_cli, monkeypatch, tmp_path):
     started = []
-    monkeypatch.setattr("planner.engine.periodic.kernel_cached", lambda dtype, weighted: False)
+    monkeypatch.setattr("planner.engine.periodic.kernel_cached", lambda *version: False)
     monkeypatch.setattr(
         "planner.engine.periodic.compile_in_background",
-        lambda dtype, weighted: started.append(dtype) or True,
+        lambda dtype, *flags: started.append(dtype) or True,
     )
     monkeypatch.delenv("ITINERANCE_WHILE_COMPILING")  # as users run it
     out = tmp_path / "plan.json"
