@@ -11,13 +11,13 @@ routes; :func:`timed_routes` times every route with the kernel's exact schedule 
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from planner.engine import kernel as K
 from planner.engine.data import Choice, Compiled
+from planner.engine.records import Inst, State
 from planner.tours.model import (
     Horizon,
     Location,
@@ -30,113 +30,6 @@ from planner.tours.model import (
 )
 from planner.tours.plan import Route, Visit
 from planner.tours.travel import DerivedDurations, SpeedBands
-
-Inst = namedtuple(
-    "Inst",
-    [
-        "T",  # travel minutes; None when they are derived from D (see kernel.tt)
-        "C",
-        "loc",
-        "svc",
-        "dem",
-        "tw",
-        "twn",
-        "pen",
-        "mandatory",
-        "ch_ptr",
-        "ch_days",
-        "ch_veh",
-        "ch_k",
-        "ch_extra",
-        "r_veh",
-        "r_day",
-        "r_start",
-        "r_end",
-        "r_shift",
-        "r_cap",
-        "r_maxwork",
-        "r_maxdrive",
-        "r_maxstops",
-        "r_lunch",
-        "r_frozen",
-        "r_class",
-        "r_simple",
-        "r_notw",
-        "slot_of",
-        "compat",
-        "ds_ptr",
-        "ds_list",
-        "neigh",
-        "stop_frozen",
-        "kmax_s",
-        "depot_dist",
-        "n_slots",
-        "n_stops",
-        "kmax",
-        "tol",
-        "regular",
-        "big",
-        "sr_ptr",
-        "sr_com",
-        "sr_lvl",
-        "rc_ptr",
-        "rc_stop",
-        "rc_lvl",
-        "c_need",
-        "c_base",
-        "c_top",
-        "ch_lo",
-        "ch_hi",
-        # The yearly budget (Problem.budget; kernel.py, "the yearly budget"):
-        "D",  # km matrix (a 1 x 1 dummy without a budget)
-        "r_eur_km",  # per slot: yearly euros per km of the route
-        "r_eur_min",  # per slot: yearly euros per minute of working time
-        "bud_var",  # the cap minus the fixed yearly costs (INF without a budget)
-        "bud_pen",  # objective penalty of a state above the budget (up to twice, see objective)
-        "has_budget",
-        # Durations derived from the distances (planner.tours.travel; kernel.py, band_minutes):
-        "tb_km",  # band knots: road km, cumulative minutes, minutes per km; access minutes
-        "tb_min",
-        "tb_pace",
-        "tb_access",
-    ],
-)
-
-State = namedtuple(
-    "State",
-    [
-        "route",
-        "rlen",
-        "es",
-        "ls",
-        "rload",
-        "rsvc",
-        "rdrive",
-        "rcost",
-        "rok",
-        "assign",
-        "vslot",
-        "band_lo",
-        "band_hi",
-        "buf1",
-        "buf2",
-        "seqbuf",
-        "cand_cost",
-        "cand_pos",
-        "cand_e",
-        "cand_l",
-        "try_slot",
-        "try_pos",
-        "ins_slot",
-        "ins_pos",
-        "class_stamp",
-        "ruined",
-        "strbuf",
-        "removed",
-        "lvl",
-        "ryear",  # per slot: the route's yearly euros (with a budget)
-    ],
-)
 
 BIG = 1e15
 

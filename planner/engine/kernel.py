@@ -30,6 +30,8 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from planner.engine.records import field_type, inst_ref, state_ref
+
 INF = 1e18
 EPS = 1e-7
 # Travel matrices (I.T, I.C, I.D) are float32 or float64; every element is read through f8 so
@@ -68,7 +70,7 @@ def tt(I, a, b):
 @overload(tt)  # not inline="always": numba 0.68 mis-scopes band_minutes' loop when inlined so
 def _tt_typed(I, a, b):
     """The body of :func:`tt` for the instance's type: derived or stored minutes."""
-    if isinstance(I.types[I.fields.index("T")], types.NoneType):
+    if isinstance(field_type(I, "T"), types.NoneType):
 
         def derived(I, a, b):
             return band_minutes(f8(I.D[a, b]), I.tb_km, I.tb_min, I.tb_pace, I.tb_access)
@@ -247,7 +249,7 @@ def _time_mode(I, r, seq, n, mode, lp, band_lo, band_hi, starts):
 
 
 @njit(cache=True, nogil=True)
-def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
+def _schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
     """Best timing of a route over the lunch modes: (ok, mode, lunch position, depart, ret).
 
     The chosen mode's activity starts are copied into ``best_starts``. Routes that need no
@@ -298,7 +300,7 @@ def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def update_route(I, S, r):
+def _update_route(I, S, r):
     """Recompute the caches of route r: earliest/latest starts, load, driving, cost, feasibility."""
     n = S.rlen[r]
     d = I.r_day[r]
@@ -355,7 +357,7 @@ def update_route(I, S, r):
     work = 0.0
     if ok and n > 0 and (I.has_budget or not I.r_simple[r]):
         # With a budget every route is timed: its working time (leaving to returning) costs.
-        ok, _, _, dep, ret = schedule(I, r, S.route[r], n, S.band_lo, S.band_hi, S.buf1, S.buf2)
+        ok, _, _, dep, ret = _schedule(I, r, S.route[r], n, S.band_lo, S.band_hi, S.buf1, S.buf2)
         work = ret - dep
     S.rok[r] = ok
     if I.has_budget:
@@ -382,7 +384,7 @@ def update_route(I, S, r):
 
 
 @njit(cache=True, nogil=True)
-def yearly_variable(I, S):
+def _yearly_variable(I, S):
     """The state's yearly euros that depend on the plan (km and working hours)."""
     total = 0.0
     for r in range(I.n_slots):
@@ -392,11 +394,11 @@ def yearly_variable(I, S):
 
 
 @njit(cache=True, nogil=True)
-def over_budget(I, S):
+def _over_budget(I, S):
     """Euros a year above the budget (0 when within it, or without a budget)."""
     if not I.has_budget:
         return 0.0
-    over = yearly_variable(I, S) - I.bud_var
+    over = _yearly_variable(I, S) - I.bud_var
     return over if over > 1e-6 else 0.0
 
 
@@ -404,9 +406,9 @@ def over_budget(I, S):
 def insert_within_budget(I, S, s, c, lo, hi):
     """Insert stop s (see insert_stop); an optional stop that would take the plan above the
     budget is taken out again. Returns whether it stays."""
-    insert_stop(I, S, s, c, lo, hi)
-    if I.has_budget and not I.mandatory[s] and over_budget(I, S) > 0.0:
-        remove_and_update(I, S, s)
+    _insert_stop(I, S, s, c, lo, hi)
+    if I.has_budget and not I.mandatory[s] and _over_budget(I, S) > 0.0:
+        _remove_and_update(I, S, s)
         return False
     return True
 
@@ -451,7 +453,7 @@ def lower_levels(I, S, s):
 
 
 @njit(cache=True, nogil=True)
-def reset_levels(I, S):
+def _reset_levels(I, S):
     """Recompute every commune's level from the served stops (after loading a state)."""
     for j in range(I.c_base.shape[0]):
         S.lvl[j] = I.c_base[j]
@@ -461,7 +463,7 @@ def reset_levels(I, S):
 
 
 @njit(cache=True, nogil=True)
-def objective(I, S):
+def _objective(I, S):
     """Route costs, change penalties, unserved stops' prizes and the weighted need left unserved
     (relative to the best reachable levels, so the total stays >= 0)."""
     total = 0.0
@@ -477,7 +479,7 @@ def objective(I, S):
             total += I.pen[s]
         else:
             total += I.ch_extra[c]
-    over = over_budget(I, S)
+    over = _over_budget(I, S)
     if over > 0.0:
         # Between bud_pen and 2 bud_pen (< a mandatory stop's penalty), rising with the euros
         # over: worse than any plan within the budget, better than leaving out a mandatory stop.
@@ -502,7 +504,7 @@ def _full_check_insert(I, S, r, s, p, lo, hi):
     old_hi = S.band_hi[s]
     S.band_lo[s] = lo
     S.band_hi[s] = hi
-    ok = schedule(I, r, buf, n + 1, S.band_lo, S.band_hi, S.buf1, S.buf2)[0]
+    ok = _schedule(I, r, buf, n + 1, S.band_lo, S.band_hi, S.buf1, S.buf2)[0]
     S.band_lo[s] = old_lo
     S.band_hi[s] = old_hi
     return ok
@@ -619,7 +621,7 @@ def remove_stop(I, S, s):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def remove_and_update(I, S, s):
+def _remove_and_update(I, S, s):
     c = S.assign[s]
     if c < 0:
         return
@@ -628,11 +630,11 @@ def remove_and_update(I, S, s):
         S.try_pos[j] = S.vslot[s, j]  # scratch: the routes to update
     remove_stop(I, S, s)
     for j in range(k):
-        update_route(I, S, S.try_pos[j])
+        _update_route(I, S, S.try_pos[j])
 
 
 @njit(cache=True, nogil=True)
-def evaluate_stop(I, S, s, blink, stamp):
+def _evaluate_stop(I, S, s, blink, stamp):
     """Best way to insert stop s: (cost delta incl. change penalty, choice, slots, positions, lo,
     hi).
 
@@ -745,7 +747,7 @@ def evaluate_stop(I, S, s, blink, stamp):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def insert_stop(I, S, s, c, lo, hi):
+def _insert_stop(I, S, s, c, lo, hi):
     """Insert stop s with choice c at S.ins_slot / S.ins_pos and band [lo, hi]."""
     k = I.ch_k[c]
     S.assign[s] = c
@@ -756,7 +758,7 @@ def insert_stop(I, S, s, c, lo, hi):
         r = S.ins_slot[j]
         insert_at(I, S, s, r, S.ins_pos[j])
         S.vslot[s, j] = r
-        update_route(I, S, r)
+        _update_route(I, S, r)
 
 
 # --- ruin and recreate ------------------------------------------------------------------------
@@ -845,14 +847,14 @@ def ruin(I, S, cbar, lmax, removed):
         for i in range(cnt):
             s = S.strbuf[i]
             if S.assign[s] >= 0 and not I.stop_frozen[s]:
-                remove_and_update(I, S, s)
+                _remove_and_update(I, S, s)
                 removed[nrem] = s
                 nrem += 1
     return nrem
 
 
 @njit(cache=True, nogil=True)
-def recreate(I, S, removed, nrem, blink, stamp):
+def _recreate(I, S, removed, nrem, blink, stamp):
     """Greedy reinsertion of removed stops in a random SISR order; returns the stamp counter."""
     # order: random, by decreasing number of visits then demand, far first, close first
     u = np.random.random()
@@ -877,7 +879,7 @@ def recreate(I, S, removed, nrem, blink, stamp):
             worth = I.pen[s] + need_gain(I, S, s)
             if worth <= 0.0:
                 continue  # serves nothing more than what is already served
-        cost, c, lo, hi, stamp = evaluate_stop(I, S, s, blink, stamp)
+        cost, c, lo, hi, stamp = _evaluate_stop(I, S, s, blink, stamp)
         if c < 0:
             continue
         if cost >= worth:
@@ -887,7 +889,7 @@ def recreate(I, S, removed, nrem, blink, stamp):
 
 
 @njit(cache=True, nogil=True)
-def construct(I, S, blink, stamp):
+def _construct(I, S, blink, stamp):
     """Insert every unassigned stop (hardest first); returns the stamp counter."""
     n = 0
     for s in range(I.n_stops):
@@ -910,7 +912,7 @@ def construct(I, S, blink, stamp):
             worth = I.pen[s] + need_gain(I, S, s)
             if worth <= 0.0:
                 continue
-        cost, c, lo, hi, stamp = evaluate_stop(I, S, s, blink, stamp)
+        cost, c, lo, hi, stamp = _evaluate_stop(I, S, s, blink, stamp)
         if c < 0:
             continue
         if cost >= worth:
@@ -920,7 +922,7 @@ def construct(I, S, blink, stamp):
 
 
 @njit(cache=True, nogil=True)
-def copy_state(src, dst):
+def _copy_state(src, dst):
     dst.route[:, :] = src.route
     dst.rlen[:] = src.rlen
     dst.es[:, :] = src.es
@@ -952,21 +954,21 @@ def seed_rng(seed):
 
 
 @njit(cache=True, nogil=True)
-def search(I, cur, cand, best, iterations, t_start, t_end, cbar, lmax, blink, stamp, stats):
+def _search(I, cur, cand, best, iterations, t_start, t_end, cbar, lmax, blink, stamp, stats):
     """Run SISR iterations with simulated annealing from ``cur``; keeps ``best`` up to date.
 
     The temperature decreases geometrically from ``t_start`` to ``t_end`` over the iterations.
     ``stats``: [iterations done, improvements of the best, accepted moves].
     """
-    cur_obj = objective(I, cur)
-    best_obj = objective(I, best)
+    cur_obj = _objective(I, cur)
+    best_obj = _objective(I, best)
     for it in range(iterations):
         if iterations > 1:
             frac = it / (iterations - 1)
         else:
             frac = 1.0
         temp = t_start * (t_end / t_start) ** frac if t_start > 0 and t_end > 0 else 0.0
-        copy_state(cur, cand)
+        _copy_state(cur, cand)
         nrem = ruin(I, cand, cbar, lmax, cand.removed)
         # Stops left out get another chance: mandatory ones every iteration, optional ones at
         # random, about 2 * cbar of them per iteration (there may be many that never fit).
@@ -984,17 +986,102 @@ def search(I, cur, cand, best, iterations, t_start, t_end, cbar, lmax, blink, st
                 if I.mandatory[s] or np.random.random() < p_opt:
                     cand.removed[nrem] = s
                     nrem += 1
-        stamp = recreate(I, cand, cand.removed, nrem, blink, stamp)
-        obj = objective(I, cand)
+        stamp = _recreate(I, cand, cand.removed, nrem, blink, stamp)
+        obj = _objective(I, cand)
         u = np.random.random()
         threshold = cur_obj - temp * np.log(u) if temp > 0 else cur_obj
         stats[0] += 1
         if obj < threshold - 1e-9 or obj < cur_obj - 1e-9:
-            copy_state(cand, cur)
+            _copy_state(cand, cur)
             cur_obj = obj
             stats[2] += 1
             if obj < best_obj - 1e-9:
-                copy_state(cand, best)
+                _copy_state(cand, best)
                 best_obj = obj
                 stats[1] += 1
     return stamp
+
+
+# --- entry points ---------------------------------------------------------------------------
+#
+# What Python calls: each wraps the instance and the states in StructRefs (planner.engine.records:
+# a named tuple costs a reference count per array on every call of a helper) and runs the
+# function of the same name with a leading underscore.
+
+
+@njit(cache=True, nogil=True)
+def construct(I, S, blink, stamp):
+    return _construct(inst_ref(I), state_ref(S), blink, stamp)
+
+
+@njit(cache=True, nogil=True)
+def evaluate_stop(I, S, s, blink, stamp):
+    return _evaluate_stop(inst_ref(I), state_ref(S), s, blink, stamp)
+
+
+@njit(cache=True, nogil=True)
+def insert_stop(I, S, s, c, lo, hi):
+    return _insert_stop(inst_ref(I), state_ref(S), s, c, lo, hi)
+
+
+@njit(cache=True, nogil=True)
+def objective(I, S):
+    return _objective(inst_ref(I), state_ref(S))
+
+
+@njit(cache=True, nogil=True)
+def over_budget(I, S):
+    return _over_budget(inst_ref(I), state_ref(S))
+
+
+@njit(cache=True, nogil=True)
+def recreate(I, S, removed, nrem, blink, stamp):
+    return _recreate(inst_ref(I), state_ref(S), removed, nrem, blink, stamp)
+
+
+@njit(cache=True, nogil=True)
+def remove_and_update(I, S, s):
+    return _remove_and_update(inst_ref(I), state_ref(S), s)
+
+
+@njit(cache=True, nogil=True)
+def reset_levels(I, S):
+    return _reset_levels(inst_ref(I), state_ref(S))
+
+
+@njit(cache=True, nogil=True)
+def schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
+    return _schedule(inst_ref(I), r, seq, n, band_lo, band_hi, starts, best_starts)
+
+
+@njit(cache=True, nogil=True)
+def search(I, cur, cand, best, iterations, t_start, t_end, cbar, lmax, blink, stamp, stats):
+    return _search(
+        inst_ref(I),
+        state_ref(cur),
+        state_ref(cand),
+        state_ref(best),
+        iterations,
+        t_start,
+        t_end,
+        cbar,
+        lmax,
+        blink,
+        stamp,
+        stats,
+    )
+
+
+@njit(cache=True, nogil=True)
+def update_route(I, S, r):
+    return _update_route(inst_ref(I), state_ref(S), r)
+
+
+@njit(cache=True, nogil=True)
+def yearly_variable(I, S):
+    return _yearly_variable(inst_ref(I), state_ref(S))
+
+
+@njit(cache=True, nogil=True)
+def copy_state(src, dst):
+    return _copy_state(state_ref(src), state_ref(dst))
