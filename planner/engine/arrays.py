@@ -698,7 +698,7 @@ def warm_up(
         stamp = K.recreate(I, cand, np.zeros(1, dtype=np.int64), 0, 0.0, stamp)
     if part != "build":
         stats = np.zeros(3, dtype=np.int64)
-        stamp = K.search(I, cur, cand, best, 2, 1.0, 1.0, 10.0, 10.0, 0.01, stamp, stats)
+        stamp = K.search(I, cur, cand, best, 2, 1.0, 1.0, 10.0, 10.0, 0.01, 10, stamp, stats)
         K.evaluate_stop(I, cur, 0, 0.0, stamp)
     if part == "all":
         _WARM.add(key)

@@ -67,6 +67,7 @@ class Tuning:
     cbar: float = 10.0  # average number of stops removed per ruin (SISR's c-bar)
     lmax: float = 10.0  # longest string removed from one route (SISR's L-max)
     blink: float = 0.01  # probability of skipping a position when reinserting
+    local_search: int = 10  # after each recreate: moves towards this many nearest stops (0: none)
     t_start: float = 10.0  # initial temperature, in average route cost per visit
     t_end: float = 0.1  # final temperature, same unit
     polish: bool = True  # OR-Tools local search on the best plan at the end
@@ -738,7 +739,19 @@ def _temperatures(tune: Tuning, kp: KernelProblem, best) -> tuple[float, float]:
 def _run_search(I, tune: Tuning, cur, cand, best, n: int, temp: float, stamp: int, stats) -> int:
     """``n`` iterations of the compiled search at temperature ``temp``; the new stamp."""
     return K.search(
-        I, cur, cand, best, n, temp, temp, tune.cbar, tune.lmax, tune.blink, stamp, stats
+        I,
+        cur,
+        cand,
+        best,
+        n,
+        temp,
+        temp,
+        tune.cbar,
+        tune.lmax,
+        tune.blink,
+        tune.local_search,
+        stamp,
+        stats,
     )
 
 

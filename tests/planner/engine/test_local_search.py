@@ -1,0 +1,186 @@
+"""The local search run on every recreated candidate (kernel.local_search): its moves lower the
+routes' cost, keep every route feasible and every stop's choice, and leave the route caches as a
+from-scratch recomputation finds them; plans from it pass the independent validator."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from planner.engine import kernel as K
+from planner.engine import solve
+from planner.engine.arrays import KernelProblem
+from planner.engine.base import SolveOptions
+from planner.engine.data import Compiled
+from planner.engine.periodic import PeriodicEngine, Tuning
+from planner.tours.model import Budget, Horizon, TimeWindow
+from planner.tours.plan import Plan
+from planner.tours.validator import validate
+from support.engine_cases import grid_problem, stop, van
+
+
+def _loaded(kp: KernelProblem, routes: dict[int, list[int]]):
+    st = kp.new_state()
+    assert kp.load(st, routes) == []
+    return st
+
+
+def _hand_cost(points, seqs) -> float:
+    """Route cost recomputed from the coordinates: depot (point 0) -> stops -> depot."""
+    total = 0.0
+    for seq in seqs:
+        if not seq:
+            continue
+        path = [0, *seq, 0]
+        total += sum(math.dist(points[a], points[b]) for a, b in zip(path, path[1:], strict=False))
+    return total
+
+
+def _assert_caches_fresh(kp: KernelProblem, st) -> None:
+    """The caches the moves left equal those of the same routes loaded from scratch."""
+    fresh = _loaded(kp, kp.routes(st))
+    n = kp.inst.n_slots
+    np.testing.assert_array_equal(fresh.rlen[:n], st.rlen[:n])
+    np.testing.assert_allclose(fresh.rcost[:n], st.rcost[:n], atol=1e-9)
+    np.testing.assert_allclose(fresh.rload[:n], st.rload[:n], atol=1e-9)
+    np.testing.assert_allclose(fresh.rdrive[:n], st.rdrive[:n], atol=1e-9)
+    np.testing.assert_array_equal(fresh.rok[:n], st.rok[:n])
+    for r in range(n):
+        m = st.rlen[r]
+        np.testing.assert_allclose(fresh.es[r, :m], st.es[r, :m], atol=1e-9)
+        np.testing.assert_allclose(fresh.ls[r, :m], st.ls[r, :m], atol=1e-9)
+    for s in range(kp.inst.n_stops):
+        r = st.vslot[s, 0]
+        if st.assign[s] >= 0:
+            assert s in st.route[r, : st.rlen[r]]
+
+
+def _validated(problem, kp: KernelProblem, st) -> None:
+    routes, bad = kp.timed_routes(st)
+    assert bad == []
+    unserved = [problem.stops[s].id for s in range(kp.inst.n_stops) if st.assign[s] < 0]
+    plan = Plan(routes=routes, unserved=unserved, problem=problem.name)
+    report = validate(problem, plan)
+    assert report.ok, report.lines()
+    assert report.figures.km == pytest.approx(kp.route_cost(st), abs=1e-6)
+
+
+def test_two_crossed_routes_are_uncrossed():
+    # Depot at 0; stops 1, 2 on the left, 3, 4 on the right; two stops per van (capacity).
+    # Each van starts with one stop of each side.
+    points = [(0, 0), (-10, 0), (-10, 1), (10, 0), (10, 1)]
+    stops = [stop(f"s{i}", i, demand=1.0) for i in range(1, 5)]
+    vans = [van("a", capacity=2.0), van("b", capacity=2.0)]
+    p = grid_problem(points, stops, vans, horizon=Horizon.plain(1))
+    kp = KernelProblem(Compiled(p))
+    st = _loaded(kp, {0: [0, 2], 1: [1, 3]})
+    before = kp.route_cost(st)
+    assert before == pytest.approx(_hand_cost(points, [[1, 3], [2, 4]]))
+
+    moves = K.improve(kp.inst, st, 10)
+
+    assert moves >= 1
+    routes = sorted(sorted(int(s) + 1 for s in seq) for seq in kp.routes(st).values() if seq)
+    assert routes == [[1, 2], [3, 4]]
+    best = 2 * (10 + 1 + math.hypot(10, 1))
+    assert kp.route_cost(st) == pytest.approx(best)
+    _assert_caches_fresh(kp, st)
+    _validated(p, kp, st)
+
+
+def test_a_cheaper_move_that_breaks_a_window_is_not_made():
+    # Stop 2 sits beside stop 1 but must start before minute 15, so it cannot follow stop 1
+    # (30 minutes of service); the cheap move "2 after 1" is refused, "2 before 1" is taken.
+    points = [(0, 0), (-10, 0), (-10, 0.5), (10, 0)]
+    stops = [stop("s1", 1), stop("s2", 2, windows=(TimeWindow(0, 15),)), stop("s3", 3)]
+    p = grid_problem(points, stops, [van("a"), van("b")], horizon=Horizon.plain(1))
+    kp = KernelProblem(Compiled(p))
+    st = _loaded(kp, {0: [0], 1: [1, 2]})  # s2 then s3: s2 starts at minute 10
+    before = kp.route_cost(st)
+
+    K.improve(kp.inst, st, 10)
+
+    (joined,) = [[int(s) for s in seq] for seq in kp.routes(st).values() if 0 in seq]
+    assert 1 in joined and joined.index(1) < joined.index(0)  # s2 then s1, never s1 then s2
+    assert kp.route_cost(st) < before - 1.0
+    _assert_caches_fresh(kp, st)
+    _validated(p, kp, st)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_windowed_states_stay_feasible_and_get_cheaper(seed):
+    rng = np.random.default_rng(seed)
+    n = 30
+    points = [(0.0, 0.0), *map(tuple, rng.uniform(-20, 20, size=(n, 2)))]
+    stops = []
+    for i in range(1, n + 1):
+        start = float(rng.uniform(0, 300))
+        window = (TimeWindow(start, start + 90),)
+        stops.append(stop(f"s{i}", i, 10.0, windows=window, mandatory=False, value=100.0))
+    vans = [van(f"v{k}", shift=TimeWindow(0, 480), capacity=12) for k in range(4)]
+    p = grid_problem(points, stops, vans, horizon=Horizon.plain(1))
+    p = replace(p, stops=tuple(replace(s, demand=1.0) for s in p.stops))
+    kp = KernelProblem(Compiled(p))
+    I = kp.inst
+    st = kp.new_state()
+    for r in range(I.n_slots):
+        K.update_route(I, st, r)
+    K.seed_rng(seed)
+    K.construct(I, st, 0.3, 1)  # blinks: a construction worth improving
+    served = sorted(s for s in range(I.n_stops) if st.assign[s] >= 0)
+    before = kp.route_cost(st)
+
+    K.improve(I, st, 10)
+
+    assert sorted(s for s in range(I.n_stops) if st.assign[s] >= 0) == served
+    assert kp.route_cost(st) <= before + 1e-9
+    assert bool(st.rok[: I.n_slots].all())
+    _assert_caches_fresh(kp, st)
+    _validated(p, kp, st)
+    assert K.improve(I, st, 10) == 0  # a local optimum: a second run finds nothing
+
+
+def test_stops_tied_to_a_vehicle_only_move_within_their_route():
+    # A calendar horizon: every choice names its vehicle, so no stop may change route.
+    points = [(0, 0), (-10, 0), (-10, 1), (10, 0), (10, 1)]
+    stops = [stop(f"s{i}", i) for i in range(1, 5)]
+    p = grid_problem(points, stops, [van("a"), van("b")], horizon=Horizon(weeks=1, weekdays=(0,)))
+    kp = KernelProblem(Compiled(p))
+    st = _loaded(kp, {0: [0, 2], 1: [1, 3]})
+    before = {r: sorted(int(s) for s in seq) for r, seq in kp.routes(st).items()}
+
+    K.improve(kp.inst, st, 10)
+
+    assert {r: sorted(int(s) for s in seq) for r, seq in kp.routes(st).items()} == before
+    _assert_caches_fresh(kp, st)
+
+
+def test_nothing_moves_under_a_budget():
+    points = [(0, 0), (-10, 0), (-10, 1), (10, 0), (10, 1)]
+    stops = [stop(f"s{i}", i) for i in range(1, 5)]
+    p = grid_problem(points, stops, [van("a"), van("b")], horizon=Horizon.plain(1))
+    budget = Budget(1e9, 0.0, {"a": 1.0, "b": 1.0}, {"a": 0.0, "b": 0.0})
+    p = replace(p, budget=budget)
+    kp = KernelProblem(Compiled(p))
+    st = _loaded(kp, {0: [0, 2], 1: [1, 3]})
+    assert K.improve(kp.inst, st, 10) == 0
+
+
+def test_the_search_with_and_without_local_search_gives_valid_plans():
+    """Both settings of Tuning.local_search; the plan's figures match the validator's."""
+    rng = np.random.default_rng(7)
+    points = [(0.0, 0.0), *map(tuple, rng.uniform(-20, 20, size=(25, 2)))]
+    stops = [stop(f"s{i}", i, 10.0) for i in range(1, 26)]
+    p = grid_problem(points, stops, [van("a"), van("b"), van("c")], horizon=Horizon.plain(1))
+    options = SolveOptions(time_limit=2.0, seed=0, deterministic=True)
+    costs = {}
+    for k in (0, 10):
+        plan = PeriodicEngine(Tuning(local_search=k)).solve(p, options)
+        report = validate(p, plan)
+        assert report.ok, report.lines()
+        assert plan.meta.cost == pytest.approx(report.figures.km, abs=1e-6)
+        costs[k] = plan.meta.cost
+    assert solve(p, time_limit=2.0, seed=0, deterministic=True).meta.cost == costs[10]
