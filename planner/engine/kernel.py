@@ -931,12 +931,14 @@ def _construct(I, S, blink, stamp):
 # Moves keep every stop's choice: they only touch stops visited once whose choice leaves the
 # vehicle free (``ch_veh < 0``) between two routes of the same day, or move a stop inside its
 # route. Plans under a budget are left to ruin and recreate (a move changes yearly euros).
-# Measured on Solomon (10 s of CPU, 12 instances): ruin and recreate alone 0.40 % above the best
-# known, with this local search over 5 or 10 neighbours on every candidate 0.23 % and 0.22 %,
-# for 4 to 8 times fewer iterations (docs/engine.md, "Local search").
+# The search runs it from the stops it has just reinserted. Measured on Solomon (10 s of CPU,
+# 12 instances): ruin and recreate alone 0.40 % above the best known, with this local search
+# 0.20 % (docs/engine.md, "The method"). The helpers are not inline="always": numba 0.68
+# miscompiled them inlined with StructRef arguments (a search that never returned), and calls
+# taking StructRefs cost next to nothing.
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _seq_cost(I, r, seq, n):
     """Cost of route r running seq[:n] (the cost matrix from the start to the end place)."""
     if n == 0:
@@ -951,7 +953,7 @@ def _seq_cost(I, r, seq, n):
     return cost + f8(C[prev, I.r_end[r]])
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _seq_feasible(I, S, r, seq, n):
     """Whether route r can run seq[:n]: what update_route checks, on a sequence."""
     if n == 0:
@@ -992,20 +994,20 @@ def _seq_feasible(I, S, r, seq, n):
     return True
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _single(I, S, s):
     """Stop s is served once and may move (inside its route at least)."""
     c = S.assign[s]
     return c >= 0 and I.ch_k[c] == 1 and not I.stop_frozen[s]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _free(I, S, s):
     """Stop s may change vehicle on its day (its choice names none)."""
     return _single(I, S, s) and I.ch_veh[S.assign[s]] < 0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _place(I, S, r, i):
     """Place of position i of route r: its start before the first stop, its end after the last."""
     if i < 0:
@@ -1015,7 +1017,7 @@ def _place(I, S, r, i):
     return I.loc[S.route[r, i]]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _fits(I, S, r, s, before, after):
     """Stop s can start between positions ``before`` (-1: the route's start) and ``after``
     (``rlen``: its end) of route r, by the earliest and latest starts of the route as it is:
@@ -1042,7 +1044,7 @@ def _fits(I, S, r, s, before, after):
     return latest(I.tw, I.twn, s, d, back, S.band_lo[s], S.band_hi[s]) >= e - EPS
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _joins(I, S, ra, i, rb, k):
     """Route ra's stops up to position i, then route rb's from position k, can keep time (by
     the routes' earliest and latest starts; True when the two routes end differently, which
@@ -1060,7 +1062,7 @@ def _joins(I, S, ra, i, rb, k):
     return x <= S.ls[rb, k] + EPS
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _commit(I, S, r1, a, na, r2, b, nb):
     """Routes r1 and r2 (r2 < 0: none) become a[:na] and b[:nb]; their caches are updated."""
     for i in range(na):
@@ -1076,7 +1078,7 @@ def _commit(I, S, r1, a, na, r2, b, nb):
         _update_route(I, S, r2)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def _try_pair(I, S, u, v, a, b):
     """First improving move of stop u towards its neighbour v; True when one was made."""
     r1 = S.vslot[u, 0]
@@ -1219,17 +1221,21 @@ def _try_pair(I, S, u, v, a, b):
 
 
 @njit(cache=True, nogil=True)
-def local_search(I, S, g, a, b):
-    """Improve state S by relocate, swap and 2-opt* moves between each stop and its ``g``
-    nearest stops until no move improves (at most 50 passes); ``a`` and ``b`` are scratch
-    sequences (twice a route row). Returns the number of moves made."""
+def local_search(I, S, g, stops, n, a, b):
+    """Improve state S by relocate, swap and 2-opt* moves between each of ``stops[:n]`` and its
+    ``g`` nearest stops until no move improves (at most 50 passes); ``a`` and ``b`` are scratch
+    sequences (twice a route row). Returns the number of moves made.
+
+    The search passes the stops it has just reinserted, so that a pass costs the same at 100
+    stops as at 10,000 (a pass over every stop made a 5,000-stop iteration 50 times dearer)."""
     if g <= 0 or I.has_budget:
         return 0
     g = min(g, I.neigh.shape[1])
     moves = 0
     for _ in range(50):
         improved = False
-        for u in range(I.n_stops):
+        for k in range(n):
+            u = stops[k]
             if not _single(I, S, u):
                 continue
             r1 = S.vslot[u, 0]
@@ -1323,7 +1329,7 @@ def _search(
                     cand.removed[nrem] = s
                     nrem += 1
         stamp = _recreate(I, cand, cand.removed, nrem, blink, stamp)
-        local_search(I, cand, neighbours, seq_a, seq_b)
+        local_search(I, cand, neighbours, cand.removed, nrem, seq_a, seq_b)
         obj = _objective(I, cand)
         u = np.random.random()
         threshold = cur_obj - temp * np.log(u) if temp > 0 else cur_obj
@@ -1414,12 +1420,13 @@ def search(
 
 @njit(cache=True, nogil=True)
 def improve(I, S, neighbours):
-    """Run :func:`local_search` on state S alone (the search runs it on every candidate);
-    returns the number of moves made."""
+    """Run :func:`local_search` from every stop of state S (the search runs it on every
+    candidate, from the stops it reinserted); returns the number of moves made."""
     room = 2 * S.route.shape[1] + 2
     a = np.empty(room, dtype=S.route.dtype)
     b = np.empty(room, dtype=S.route.dtype)
-    return local_search(inst_ref(I), state_ref(S), neighbours, a, b)
+    stops = np.arange(S.assign.shape[0])
+    return local_search(inst_ref(I), state_ref(S), neighbours, stops, I.n_stops, a, b)
 
 
 @njit(cache=True, nogil=True)
