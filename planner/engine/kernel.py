@@ -1068,16 +1068,22 @@ def _joins(I, S, ra, i, rb, k):
 
 @njit(cache=True, nogil=True)
 def _commit(I, S, r1, a, na, r2, b, nb):
-    """Routes r1 and r2 (r2 < 0: none) become a[:na] and b[:nb]; their caches are updated."""
+    """Routes r1 and r2 (r2 < 0: none) become a[:na] and b[:nb]; their caches are updated.
+
+    Only stops visited once can change route, so only their slot is rewritten: a stop visited
+    on several days keeps one slot per visit (``vslot[s, j]``), and writing this route into its
+    first would lose the others (a stop then visited three times, seen on Cordeau's p02)."""
     for i in range(na):
         S.route[r1, i] = a[i]
-        S.vslot[a[i], 0] = r1
+        if I.ch_k[S.assign[a[i]]] == 1:
+            S.vslot[a[i], 0] = r1
     S.rlen[r1] = na
     _update_route(I, S, r1)
     if r2 >= 0:
         for i in range(nb):
             S.route[r2, i] = b[i]
-            S.vslot[b[i], 0] = r2
+            if I.ch_k[S.assign[b[i]]] == 1:
+                S.vslot[b[i], 0] = r2
         S.rlen[r2] = nb
         _update_route(I, S, r2)
 

@@ -19,7 +19,7 @@ from planner.engine.periodic import PeriodicEngine, Tuning
 from planner.tours.model import Budget, Horizon, TimeWindow
 from planner.tours.plan import Plan
 from planner.tours.validator import validate
-from support.engine_cases import grid_problem, stop, van
+from support.engine_cases import Frequency, grid_problem, stop, van
 
 
 def _loaded(kp: KernelProblem, routes: dict[int, list[int]]):
@@ -53,9 +53,15 @@ def _assert_caches_fresh(kp: KernelProblem, st) -> None:
         np.testing.assert_allclose(fresh.es[r, :m], st.es[r, :m], atol=1e-9)
         np.testing.assert_allclose(fresh.ls[r, :m], st.ls[r, :m], atol=1e-9)
     for s in range(kp.inst.n_stops):
-        r = st.vslot[s, 0]
-        if st.assign[s] >= 0:
-            assert s in st.route[r, : st.rlen[r]]
+        c = st.assign[s]
+        if c < 0:
+            continue
+        slots = [int(st.vslot[s, j]) for j in range(kp.inst.ch_k[c])]
+        assert len(set(slots)) == len(slots)  # one slot per visit, each its own day
+        for r in slots:
+            assert list(st.route[r, : st.rlen[r]]).count(s) == 1
+        on_routes = sum(list(st.route[r, : st.rlen[r]]).count(s) for r in range(n))
+        assert on_routes == len(slots)
 
 
 def _validated(problem, kp: KernelProblem, st) -> None:
@@ -182,3 +188,34 @@ def test_the_search_with_and_without_local_search_gives_valid_plans():
         assert plan.meta.cost == pytest.approx(report.figures.km, abs=1e-6)
         costs[k] = plan.meta.cost
     assert solve(p, time_limit=2.0, seed=0, deterministic=True).meta.cost == costs[10]
+
+
+def test_stops_visited_on_two_days_keep_both_visits():
+    # A plain two-day horizon: s1 and s2 are visited on both days (one pattern), s3 to s6 once
+    # on either; the local search moves the single visits around the double ones.
+    points = [(0, 0), (-10, 0), (10, 0), (-10, 2), (10, 2), (-9, -1), (9, -1)]
+    twice = {"patterns": ((0, 1),), "frequency": Frequency.WEEKLY}
+    stops = [stop("s1", 1, **twice), stop("s2", 2, **twice)]
+    stops += [stop(f"s{i}", i, patterns=((0,), (1,))) for i in range(3, 7)]
+    p = grid_problem(points, stops, [van("a"), van("b")], horizon=Horizon.plain(2))
+    kp = KernelProblem(Compiled(p))
+    I = kp.inst
+    # Slots are (vehicle, day). Each van mixes both sides on both days: every move rewrites a
+    # route that also holds a stop visited twice.
+    slot = {(v, d): r for r, (v, d) in enumerate(kp.cp.slots)}
+    st = _loaded(
+        kp,
+        {
+            slot[0, 0]: [0, 3],  # s1 (left), s4 (right)
+            slot[1, 0]: [1, 2],  # s2 (right), s3 (left)
+            slot[0, 1]: [0, 5],  # s1 (left), s6 (right)
+            slot[1, 1]: [1, 4],  # s2 (right), s5 (left)
+        },
+    )
+    before = kp.route_cost(st)
+
+    assert K.improve(I, st, 10) >= 1
+
+    assert kp.route_cost(st) < before - 1.0
+    _assert_caches_fresh(kp, st)
+    _validated(p, kp, st)
