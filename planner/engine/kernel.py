@@ -554,10 +554,16 @@ def best_position(I, S, s, r, blink, lo, hi):
         else:
             nxt = I.loc[S.route[r, p]]
             ls_next = S.ls[r, p]
-        delta = f8(C[prev, u]) + f8(C[u, nxt]) - f8(C[prev, nxt])
+        # An empty route drives nothing: its start-to-end arc is not there to be replaced (the
+        # vehicle may end its day elsewhere than it starts).
+        delta = f8(C[prev, u]) + f8(C[u, nxt])
+        if n > 0:
+            delta -= f8(C[prev, nxt])
         if delta >= best and simple:
             continue
-        ddrive = tt(I, prev, u) + tt(I, u, nxt) - tt(I, prev, nxt)
+        ddrive = tt(I, prev, u) + tt(I, u, nxt)
+        if n > 0:
+            ddrive -= tt(I, prev, nxt)
         if S.rdrive[r] + ddrive > I.r_maxdrive[r] + EPS:
             continue
         if I.r_notw[r] and S.rdrive[r] + ddrive + S.rsvc[r] + svc > I.r_maxwork[r] + EPS:

@@ -51,4 +51,5 @@ __all__ = [
     "Lunch",
     "Objective",
     "TimeWindow",
+    "Vehicle",
 ]

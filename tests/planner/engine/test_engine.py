@@ -8,6 +8,7 @@ import math
 import pytest
 
 from planner.engine import Frozen, SolveOptions, get_engine
+from planner.engine.periodic import PeriodicEngine, Tuning
 from planner.errors import InfeasibleError
 from planner.tours.validator import validate
 from support.engine_cases import (
@@ -16,6 +17,7 @@ from support.engine_cases import (
     Lunch,
     Objective,
     TimeWindow,
+    Vehicle,
     grid_problem,
     stop,
     van,
@@ -207,3 +209,38 @@ def test_optional_stop_is_served_only_when_worth_it(engine):
     problem = grid_problem([(0, 0), (2, 0), (60, 0)], [cheap, dear], [van()])
     plan, _ = solve_valid(engine, problem)
     assert plan.served_stops() == {"proche"} and plan.unserved == ["loin"]
+
+
+# A vehicle that ends its day elsewhere than it starts (a van kept at a town hall, a crew
+# living on the other side of the territory) drives nothing while it is unused: its first stop
+# brings the whole drive, start to stop to end. Both tests failed when an insertion into an empty
+# route was priced as replacing a start-to-end leg that was never driven (a random property
+# test found the first: 2 h 01 of driving allowed 2 h).
+
+
+def _one_way_problem(end, far, max_drive=None):
+    """A weekly stop 'loin' at ``far``; 'aller' goes from the base to ``end``, 'boucle' comes
+    back to the base; three working days."""
+    aller = Vehicle("aller", "aller", 0, 1, shift=TimeWindow(420, 900), max_drive=max_drive)
+    boucle = van("boucle", shift=TimeWindow(420, 900))
+    loin = stop("loin", 2, 20.0, mandatory=True, frequency=Frequency.WEEKLY)
+    horizon = Horizon(weeks=1, weekdays=(0, 1, 2))
+    return grid_problem([(0, 0), end, far], [loin], [aller, boucle], horizon=horizon)
+
+
+def test_one_way_vehicle_counts_its_whole_drive_on_its_first_stop(engine):
+    # 'aller' would drive 60.4 min out and hypot(2, 60.4) = 60.43 min to its end: 2 h 00.8,
+    # more than its 2 h (priced from an empty route as replacing base-to-end, 1 h 58.8).
+    problem = _one_way_problem(end=(2, 0), far=(0, 60.4), max_drive=120.0)
+    plan, _ = solve_valid(engine, problem)
+    assert [(r.vehicle, [v.stop for v in r.visits]) for r in plan.routes] == [("boucle", ["loin"])]
+
+
+def test_one_way_vehicle_is_priced_with_its_whole_drive(engine):
+    # 'aller' would drive 60 + 116.6 km, 'boucle' 60 + 60 km: without the polish to mend it, the
+    # search's own pricing must choose 'boucle' (priced as replacing base-to-end, 'aller' looked
+    # like 76.6 km).
+    problem = _one_way_problem(end=(100, 0), far=(0, 60))
+    plan = PeriodicEngine(Tuning(polish=False)).solve(problem, FAST)
+    assert validate(problem, plan).ok
+    assert [(r.vehicle, [v.stop for v in r.visits]) for r in plan.routes] == [("boucle", ["loin"])]
