@@ -936,11 +936,8 @@ def _construct(I, S, blink, stamp):
 # cheaper one is checked exactly (the new sequences timed like update_route, then schedule).
 # Moves keep every stop's choice: they only touch stops visited once whose choice leaves the
 # vehicle free (``ch_veh < 0``) between two routes of the same day, or move a stop inside its
-# route. It runs on plain horizons only (benchmarks, single days): on calendar horizons, where
-# a choice names its vehicle and stops visited several times keep a regularity band, a route
-# it changed once failed the final timing (tests/planner/engine/test_deterministic.py), and
-# only moves inside a route were possible there. Plans under a budget are left to ruin and
-# recreate (a move changes yearly euros).
+# route (on calendar horizons, where every choice names its vehicle, only the latter). Plans
+# under a budget are left to ruin and recreate (a move changes yearly euros).
 # The search runs it from the stops it has just reinserted. Measured on Solomon (10 s of CPU,
 # 12 instances): ruin and recreate alone 0.40 % above the best known, with this local search
 # 0.20 % (docs/engine.md, "The method"). The helpers are not inline="always": numba 0.68
@@ -1244,7 +1241,7 @@ def local_search(I, S, g, stops, n, a, b):
 
     The search passes the stops it has just reinserted, so that a pass costs the same at 100
     stops as at 10,000 (a pass over every stop made a 5,000-stop iteration 50 times dearer)."""
-    if g <= 0 or I.has_budget or I.regular:
+    if g <= 0 or I.has_budget:
         return 0
     g = min(g, I.neigh.shape[1])
     moves = 0

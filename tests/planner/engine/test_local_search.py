@@ -149,17 +149,24 @@ def test_random_windowed_states_stay_feasible_and_get_cheaper(seed):
     assert K.improve(I, st, 10) == 0  # a local optimum: a second run finds nothing
 
 
-def test_calendar_horizons_are_left_to_ruin_and_recreate():
-    # A calendar horizon: every choice names its vehicle; the local search does not run.
-    points = [(0, 0), (-10, 0), (-10, 1), (10, 0), (10, 1)]
-    stops = [stop(f"s{i}", i) for i in range(1, 5)]
+def test_calendar_horizons_reorder_routes_and_keep_every_vehicle():
+    # A calendar horizon: every choice names its vehicle, so stops stay on their van; a route
+    # in a bad order is reordered. Van a runs A, C, B around a 10 km square (48.3 km; A, B, C:
+    # 40 km); van b's stop D is next to A, but moving it to van a would change its vehicle.
+    points = [(0, 0), (10, 0), (10, 10), (0, 10), (10, 1)]
+    stops = [stop(name, i + 1) for i, name in enumerate("ABCD")]
     p = grid_problem(points, stops, [van("a"), van("b")], horizon=Horizon(weeks=1, weekdays=(0,)))
     kp = KernelProblem(Compiled(p))
-    st = _loaded(kp, {0: [2, 0], 1: [1, 3]})  # route 0 runs s3 then s1: not its best order
-    before = kp.routes(st)
+    st = _loaded(kp, {0: [0, 2, 1], 1: [3]})
+    assert kp.route_cost(st) == pytest.approx(_hand_cost(points, [[1, 3, 2], [4]]))
 
-    assert K.improve(kp.inst, st, 10) == 0
-    assert kp.routes(st) == before
+    assert K.improve(kp.inst, st, 10) > 0
+
+    assert kp.routes(st)[1] == [3]
+    assert kp.routes(st)[0] in ([0, 1, 2], [2, 1, 0])
+    assert kp.route_cost(st) == pytest.approx(_hand_cost(points, [[1, 2, 3], [4]]))
+    _assert_caches_fresh(kp, st)
+    _validated(p, kp, st)
 
 
 def test_nothing_moves_under_a_budget():
