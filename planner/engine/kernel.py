@@ -1234,6 +1234,14 @@ def _try_pair(I, S, u, v, a, b):
 
 
 @njit(cache=True, nogil=True)
+def _scratch_sequences(S):
+    """The two scratch sequences :func:`local_search` builds moved routes in: twice a route
+    row, as a 2-opt* route may take another route's whole tail."""
+    room = 2 * S.route.shape[1] + 2
+    return np.empty(room, dtype=S.route.dtype), np.empty(room, dtype=S.route.dtype)
+
+
+@njit(cache=True, nogil=True)
 def local_search(I, S, g, stops, n, a, b):
     """Improve state S by relocate, swap and 2-opt* moves between each of ``stops[:n]`` and its
     ``g`` nearest stops until no move improves (at most 50 passes); ``a`` and ``b`` are scratch
@@ -1312,9 +1320,7 @@ def _search(
     Each recreated candidate goes through :func:`local_search` over each stop's ``neighbours``
     nearest stops (0: none). ``stats``: [iterations done, improvements of the best, accepted moves].
     """
-    room = 2 * cur.route.shape[1] + 2
-    seq_a = np.empty(room, dtype=cur.route.dtype)
-    seq_b = np.empty(room, dtype=cur.route.dtype)
+    seq_a, seq_b = _scratch_sequences(cur)
     cur_obj = _objective(I, cur)
     best_obj = _objective(I, best)
     for it in range(iterations):
@@ -1435,9 +1441,7 @@ def search(
 def improve(I, S, neighbours):
     """Run :func:`local_search` from every stop of state S (the search runs it on every
     candidate, from the stops it reinserted); returns the number of moves made."""
-    room = 2 * S.route.shape[1] + 2
-    a = np.empty(room, dtype=S.route.dtype)
-    b = np.empty(room, dtype=S.route.dtype)
+    a, b = _scratch_sequences(S)
     stops = np.arange(S.assign.shape[0])
     return local_search(inst_ref(I), state_ref(S), neighbours, stops, I.n_stops, a, b)
 

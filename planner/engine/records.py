@@ -126,20 +126,21 @@ State = namedtuple(
 )
 
 
+class _RecordRefType(types.StructRef):
+    """A record's fields as a StructRef's, literal types widened (a field's value is data)."""
+
+    def preprocess_fields(self, fields):
+        return tuple((name, types.unliteral(t)) for name, t in fields)
+
+
 @structref.register
-class InstRefType(types.StructRef):
+class InstRefType(_RecordRefType):
     """numba type of an :data:`Inst` as a StructRef (one per set of field types)."""
 
-    def preprocess_fields(self, fields):
-        return tuple((name, types.unliteral(t)) for name, t in fields)
-
 
 @structref.register
-class StateRefType(types.StructRef):
+class StateRefType(_RecordRefType):
     """numba type of a :data:`State` as a StructRef."""
-
-    def preprocess_fields(self, fields):
-        return tuple((name, types.unliteral(t)) for name, t in fields)
 
 
 class InstRef(structref.StructRefProxy):
