@@ -20,7 +20,8 @@ instance the cost, gap, seconds and validity, then per solver the mean gap, the 
 got, and the peak memory (RSS of the worker process); the load average before and after.
 ``--folder`` reads the instances of another folder (Solomon ``.txt`` or VRPLIB ``.vrp`` files,
 e.g. Gehring & Homberger's 200-customer VRPTW instances); without a best-known distance
-(``bks_solomon_distance_dimacs.csv`` next to the files or one folder up) the gap is to the best
+(``bks_solomon_distance_dimacs.csv`` next to the files or one folder up, or a VRPLIB ``.sol``
+next to the instance, as PyVRP's instance collection has them) the gap is to the best
 cost of this run over the solvers, marked ``*``.
 """
 

@@ -45,7 +45,9 @@ def read_text(path: Path) -> str:
 
 def best_known(path: Path, name: str, table: str) -> float | None:
     """Best-known ``distance`` of instance ``name`` from the CSV ``table`` (columns instance,
-    distance) found next to the instance file or one folder up; None when absent."""
+    distance) found next to the instance file or one folder up; else the ``Cost`` line of a
+    VRPLIB solution file next to it (``C1_2_1.sol`` for ``C1_2_1.vrp``, as PyVRP's instance
+    collection ships them); None when neither has it."""
     for folder in (path.parent, path.parent.parent):
         f = folder / table
         if f.exists():
@@ -53,6 +55,20 @@ def best_known(path: Path, name: str, table: str) -> float | None:
                 for row in csv.DictReader(fh):
                     if row.get("instance", "").lower() == name.lower():
                         return float(row["distance"])
+    return _solution_cost(path.with_suffix(".sol"))
+
+
+def _solution_cost(path: Path) -> float | None:
+    """The ``Cost <number>`` line of a VRPLIB solution file, or None (no file, no such line)."""
+    if not path.is_file():
+        return None
+    for line in read_text(path).splitlines():
+        key, _, value = line.strip().partition(" ")
+        if key.lower() == "cost":
+            try:
+                return float(value)
+            except ValueError:
+                raise DataError(f"{path}: 'Cost' is not a number: {value.strip()!r}") from None
     return None
 
 

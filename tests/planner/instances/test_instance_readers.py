@@ -104,3 +104,17 @@ def test_cordeau_rejects_other_problem_types(tmp_path):
     f.write_text("2 4 2 1\n0 80\n0 0 0 0 0 0 0\n1 1 1 1 1 1 1 1\n2 2 2 1 1 1 1 1\n")
     with pytest.raises(DataError, match="not a periodic VRP"):
         read_cordeau(f)
+
+
+def test_best_known_from_a_vrplib_solution_file(tmp_path, bench_dir):
+    # An instance with no row in the table: the 'Cost' line of the .sol next to it (the layout
+    # of PyVRP's instance collection, e.g. Gehring & Homberger's sets).
+    src = (bench_dir / "solomon" / "vrplib_format" / "C101.vrp").read_text()
+    f = tmp_path / "X1_2_1.vrp"
+    f.write_text(src.replace("C101", "X1_2_1"))
+    assert read_solomon(f).best_known is None
+    f.with_suffix(".sol").write_text("Route #1: 1 2 3\nCost 2698.6\n")
+    assert read_solomon(f).best_known == pytest.approx(2698.6)
+    f.with_suffix(".sol").write_text("Route #1: 1 2 3\nCost n/a\n")
+    with pytest.raises(DataError, match=r"X1_2_1.sol: 'Cost' is not a number: 'n/a'"):
+        read_solomon(f)
