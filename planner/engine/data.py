@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,7 +46,15 @@ def _matrix(m: np.ndarray | DerivedDurations) -> np.ndarray | DerivedDurations:
     return np.ascontiguousarray(m, dtype=dtype)
 
 
-def kernel_version(problem: Problem) -> tuple[type, bool, bool]:
+class KernelVersion(NamedTuple):
+    """One compiled version of the kernel (see :func:`kernel_version`)."""
+
+    dtype: type  # of the travel matrices: np.float32 or np.float64
+    weighted: bool  # a float64 cost matrix made out of float32 ones
+    derived: bool  # durations computed from the distances
+
+
+def kernel_version(problem: Problem) -> KernelVersion:
     """The ``(dtype, weighted, derived)`` version of the compiled kernel that ``problem`` needs
     (the arguments of :func:`planner.engine.arrays.warm_up`): numba compiles one version per
     dtype of the travel matrices, one more when the objective's weights make a float64 cost
@@ -56,7 +65,7 @@ def kernel_version(problem: Problem) -> tuple[type, bool, bool]:
         dtype = np.dtype(np.float64)
     obj = problem.objective
     weighted = dtype == np.float32 and not (obj.hour_weight == 0 and obj.km_weight == 1)
-    return dtype.type, weighted, isinstance(problem.durations, DerivedDurations)
+    return KernelVersion(dtype.type, weighted, isinstance(problem.durations, DerivedDurations))
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,7 +158,7 @@ class PeriodicEngine:
                 return self._solve_while_compiling(
                     problem, options, version, initial, frozen, progress
                 )
-            warm_up(dtype=version[0], weighted=version[1], derived=version[2])
+            warm_up(dtype=version.dtype, weighted=version.weighted, derived=version.derived)
         t0 = self.clock()
         run = _Run(t0, t0 + options.wall_limit, progress, len(problem.stops), self.clock)
         _check_feasible(problem)
