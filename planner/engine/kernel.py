@@ -1092,6 +1092,14 @@ def _commit(I, S, r1, a, na, r2, b, nb):
 
 
 @njit(cache=True, nogil=True)
+def _leg(I, p, x, left):
+    """Cost of the leg from place p to place x that removing a stop leaves, ``left`` stops
+    remaining on the route: none when the route becomes empty, as an unused vehicle drives
+    nothing, even one that ends its day elsewhere than it starts (best_position's rule)."""
+    return f8(I.C[p, x]) if left > 0 else 0.0
+
+
+@njit(cache=True, nogil=True)
 def _try_pair(I, S, u, v, a, b):
     """First improving move of stop u towards its neighbour v; True when one was made."""
     r1 = S.vslot[u, 0]
@@ -1109,7 +1117,7 @@ def _try_pair(I, S, u, v, a, b):
     lv = I.loc[v]
     p1 = _place(I, S, r1, i - 1)
     x1 = _place(I, S, r1, i + 1)
-    removal = f8(C[p1, lu]) + f8(C[lu, x1]) - f8(C[p1, x1])
+    removal = f8(C[p1, lu]) + f8(C[lu, x1]) - _leg(I, p1, x1, n1 - 1)
     old = S.rcost[r1] + (S.rcost[r2] if r2 != r1 else 0.0)
     if r1 == r2:
         # Relocate u just after v, then just before v, inside the route.

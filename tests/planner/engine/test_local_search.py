@@ -19,7 +19,7 @@ from planner.engine.periodic import PeriodicEngine, Tuning
 from planner.tours.model import Budget, Horizon, TimeWindow
 from planner.tours.plan import Plan
 from planner.tours.validator import validate
-from support.engine_cases import Frequency, grid_problem, stop, van
+from support.engine_cases import Frequency, Vehicle, grid_problem, stop, van
 
 
 def _loaded(kp: KernelProblem, routes: dict[int, list[int]]):
@@ -224,5 +224,26 @@ def test_stops_visited_on_two_days_keep_both_visits():
     assert K.improve(I, st, 10) >= 1
 
     assert kp.route_cost(st) < before - 1.0
+    _assert_caches_fresh(kp, st)
+    _validated(p, kp, st)
+
+
+def test_a_stop_leaves_a_vehicle_that_ends_elsewhere_and_its_whole_drive_is_saved():
+    # 'aller' drives from the base (0, 0) to its end (100, 0) through s1 at (50, 1): 100.02 km.
+    # Moving s1 next to s2 on 'boucle' adds 1.01 km and saves aller's whole drive; priced as if
+    # aller still drove base to end (a saving of 0.02 km), the move was never checked. aller
+    # carries one stop, so s2 cannot go the other way.
+    aller = Vehicle("aller", "aller", 0, 1, shift=TimeWindow(0, 24 * 60), capacity=1.0)
+    points = [(0, 0), (100, 0), (50, 1), (50, 0)]
+    stops = [stop("s1", 2, demand=1.0), stop("s2", 3, demand=1.0)]
+    p = grid_problem(points, stops, [aller, van("boucle")], horizon=Horizon.plain(1))
+    kp = KernelProblem(Compiled(p))
+    st = _loaded(kp, {0: [0], 1: [1]})
+    assert kp.route_cost(st) == pytest.approx(2 * math.hypot(50, 1) + 100)
+
+    assert K.improve(kp.inst, st, 10) == 1
+
+    assert list(kp.routes(st)) == [1] and sorted(kp.routes(st)[1]) == [0, 1]
+    assert kp.route_cost(st) == pytest.approx(50 + 1 + math.hypot(50, 1))
     _assert_caches_fresh(kp, st)
     _validated(p, kp, st)
