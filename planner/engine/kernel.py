@@ -511,6 +511,14 @@ def _full_check_insert(I, S, r, s, p, lo, hi):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _leg(C, p, x, stops):
+    """Cost on matrix C of the leg from place p to place x on a route of ``stops`` stops: the
+    leg an insertion replaces or a removal leaves. None on an empty route, since an unused
+    vehicle drives nothing, even one that ends its day elsewhere than it starts."""
+    return f8(C[p, x]) if stops > 0 else 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
 def best_position(I, S, s, r, blink, lo, hi):
     """Cheapest feasible position of stop s in route r: (delta cost, position, e, l).
 
@@ -554,15 +562,11 @@ def best_position(I, S, s, r, blink, lo, hi):
         else:
             nxt = I.loc[S.route[r, p]]
             ls_next = S.ls[r, p]
-        # An empty route drives nothing: its start-to-end arc is not there to be replaced (the
-        # vehicle may end its day elsewhere than it starts).
-        delta = f8(C[prev, u]) + f8(C[u, nxt])
-        if n > 0:
-            delta -= f8(C[prev, nxt])
+        delta = f8(C[prev, u]) + f8(C[u, nxt]) - _leg(C, prev, nxt, n)
         if delta >= best and simple:
             continue
         ddrive = tt(I, prev, u) + tt(I, u, nxt)
-        if n > 0:
+        if n > 0:  # as in _leg: an empty route's start-to-end leg is not driven
             ddrive -= tt(I, prev, nxt)
         if S.rdrive[r] + ddrive > I.r_maxdrive[r] + EPS:
             continue
@@ -1092,14 +1096,6 @@ def _commit(I, S, r1, a, na, r2, b, nb):
 
 
 @njit(cache=True, nogil=True)
-def _leg(I, p, x, left):
-    """Cost of the leg from place p to place x that removing a stop leaves, ``left`` stops
-    remaining on the route: none when the route becomes empty, as an unused vehicle drives
-    nothing, even one that ends its day elsewhere than it starts (best_position's rule)."""
-    return f8(I.C[p, x]) if left > 0 else 0.0
-
-
-@njit(cache=True, nogil=True)
 def _try_pair(I, S, u, v, a, b):
     """First improving move of stop u towards its neighbour v; True when one was made."""
     r1 = S.vslot[u, 0]
@@ -1117,7 +1113,7 @@ def _try_pair(I, S, u, v, a, b):
     lv = I.loc[v]
     p1 = _place(I, S, r1, i - 1)
     x1 = _place(I, S, r1, i + 1)
-    removal = f8(C[p1, lu]) + f8(C[lu, x1]) - _leg(I, p1, x1, n1 - 1)
+    removal = f8(C[p1, lu]) + f8(C[lu, x1]) - _leg(C, p1, x1, n1 - 1)
     old = S.rcost[r1] + (S.rcost[r2] if r2 != r1 else 0.0)
     if r1 == r2:
         # Relocate u just after v, then just before v, inside the route.
