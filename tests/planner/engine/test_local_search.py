@@ -20,12 +20,7 @@ from planner.tours.model import Budget, Horizon, TimeWindow
 from planner.tours.plan import Plan
 from planner.tours.validator import validate
 from support.engine_cases import Frequency, Vehicle, grid_problem, stop, van
-
-
-def _loaded(kp: KernelProblem, routes: dict[int, list[int]]):
-    st = kp.new_state()
-    assert kp.load(st, routes) == []
-    return st
+from support.kernel_states import assert_caches_fresh, loaded_state
 
 
 def _hand_cost(points, seqs) -> float:
@@ -37,31 +32,6 @@ def _hand_cost(points, seqs) -> float:
         path = [0, *seq, 0]
         total += sum(math.dist(points[a], points[b]) for a, b in zip(path, path[1:], strict=False))
     return total
-
-
-def _assert_caches_fresh(kp: KernelProblem, st) -> None:
-    """The caches the moves left equal those of the same routes loaded from scratch."""
-    fresh = _loaded(kp, kp.routes(st))
-    n = kp.inst.n_slots
-    np.testing.assert_array_equal(fresh.rlen[:n], st.rlen[:n])
-    np.testing.assert_allclose(fresh.rcost[:n], st.rcost[:n], atol=1e-9)
-    np.testing.assert_allclose(fresh.rload[:n], st.rload[:n], atol=1e-9)
-    np.testing.assert_allclose(fresh.rdrive[:n], st.rdrive[:n], atol=1e-9)
-    np.testing.assert_array_equal(fresh.rok[:n], st.rok[:n])
-    for r in range(n):
-        m = st.rlen[r]
-        np.testing.assert_allclose(fresh.es[r, :m], st.es[r, :m], atol=1e-9)
-        np.testing.assert_allclose(fresh.ls[r, :m], st.ls[r, :m], atol=1e-9)
-    for s in range(kp.inst.n_stops):
-        c = st.assign[s]
-        if c < 0:
-            continue
-        slots = [int(st.vslot[s, j]) for j in range(kp.inst.ch_k[c])]
-        assert len(set(slots)) == len(slots)  # one slot per visit, each its own day
-        for r in slots:
-            assert list(st.route[r, : st.rlen[r]]).count(s) == 1
-        on_routes = sum(list(st.route[r, : st.rlen[r]]).count(s) for r in range(n))
-        assert on_routes == len(slots)
 
 
 def _validated(problem, kp: KernelProblem, st) -> None:
@@ -82,7 +52,7 @@ def test_two_crossed_routes_are_uncrossed():
     vans = [van("a", capacity=2.0), van("b", capacity=2.0)]
     p = grid_problem(points, stops, vans, horizon=Horizon.plain(1))
     kp = KernelProblem(Compiled(p))
-    st = _loaded(kp, {0: [0, 2], 1: [1, 3]})
+    st = loaded_state(kp, {0: [0, 2], 1: [1, 3]})
     before = kp.route_cost(st)
     assert before == pytest.approx(_hand_cost(points, [[1, 3], [2, 4]]))
 
@@ -93,7 +63,7 @@ def test_two_crossed_routes_are_uncrossed():
     assert routes == [[1, 2], [3, 4]]
     best = 2 * (10 + 1 + math.hypot(10, 1))
     assert kp.route_cost(st) == pytest.approx(best)
-    _assert_caches_fresh(kp, st)
+    assert_caches_fresh(kp, st)
     _validated(p, kp, st)
 
 
@@ -104,7 +74,7 @@ def test_a_cheaper_move_that_breaks_a_window_is_not_made():
     stops = [stop("s1", 1), stop("s2", 2, windows=(TimeWindow(0, 15),)), stop("s3", 3)]
     p = grid_problem(points, stops, [van("a"), van("b")], horizon=Horizon.plain(1))
     kp = KernelProblem(Compiled(p))
-    st = _loaded(kp, {0: [0], 1: [1, 2]})  # s2 then s3: s2 starts at minute 10
+    st = loaded_state(kp, {0: [0], 1: [1, 2]})  # s2 then s3: s2 starts at minute 10
     before = kp.route_cost(st)
 
     K.improve(kp.inst, st, 10)
@@ -112,7 +82,7 @@ def test_a_cheaper_move_that_breaks_a_window_is_not_made():
     (joined,) = [[int(s) for s in seq] for seq in kp.routes(st).values() if 0 in seq]
     assert 1 in joined and joined.index(1) < joined.index(0)  # s2 then s1, never s1 then s2
     assert kp.route_cost(st) < before - 1.0
-    _assert_caches_fresh(kp, st)
+    assert_caches_fresh(kp, st)
     _validated(p, kp, st)
 
 
@@ -144,7 +114,7 @@ def test_random_windowed_states_stay_feasible_and_get_cheaper(seed):
     assert sorted(s for s in range(I.n_stops) if st.assign[s] >= 0) == served
     assert kp.route_cost(st) <= before + 1e-9
     assert bool(st.rok[: I.n_slots].all())
-    _assert_caches_fresh(kp, st)
+    assert_caches_fresh(kp, st)
     _validated(p, kp, st)
     assert K.improve(I, st, 10) == 0  # a local optimum: a second run finds nothing
 
@@ -157,7 +127,7 @@ def test_calendar_horizons_reorder_routes_and_keep_every_vehicle():
     stops = [stop(name, i + 1) for i, name in enumerate("ABCD")]
     p = grid_problem(points, stops, [van("a"), van("b")], horizon=Horizon(weeks=1, weekdays=(0,)))
     kp = KernelProblem(Compiled(p))
-    st = _loaded(kp, {0: [0, 2, 1], 1: [3]})
+    st = loaded_state(kp, {0: [0, 2, 1], 1: [3]})
     assert kp.route_cost(st) == pytest.approx(_hand_cost(points, [[1, 3, 2], [4]]))
 
     assert K.improve(kp.inst, st, 10) > 0
@@ -165,7 +135,7 @@ def test_calendar_horizons_reorder_routes_and_keep_every_vehicle():
     assert kp.routes(st)[1] == [3]
     assert kp.routes(st)[0] in ([0, 1, 2], [2, 1, 0])
     assert kp.route_cost(st) == pytest.approx(_hand_cost(points, [[1, 2, 3], [4]]))
-    _assert_caches_fresh(kp, st)
+    assert_caches_fresh(kp, st)
     _validated(p, kp, st)
 
 
@@ -176,7 +146,7 @@ def test_nothing_moves_under_a_budget():
     budget = Budget(1e9, 0.0, {"a": 1.0, "b": 1.0}, {"a": 0.0, "b": 0.0})
     p = replace(p, budget=budget)
     kp = KernelProblem(Compiled(p))
-    st = _loaded(kp, {0: [0, 2], 1: [1, 3]})
+    st = loaded_state(kp, {0: [0, 2], 1: [1, 3]})
     assert K.improve(kp.inst, st, 10) == 0
 
 
@@ -210,7 +180,7 @@ def test_stops_visited_on_two_days_keep_both_visits():
     # Slots are (vehicle, day). Each van mixes both sides on both days: every move rewrites a
     # route that also holds a stop visited twice.
     slot = {(v, d): r for r, (v, d) in enumerate(kp.cp.slots)}
-    st = _loaded(
+    st = loaded_state(
         kp,
         {
             slot[0, 0]: [0, 3],  # s1 (left), s4 (right)
@@ -224,7 +194,7 @@ def test_stops_visited_on_two_days_keep_both_visits():
     assert K.improve(I, st, 10) >= 1
 
     assert kp.route_cost(st) < before - 1.0
-    _assert_caches_fresh(kp, st)
+    assert_caches_fresh(kp, st)
     _validated(p, kp, st)
 
 
@@ -238,12 +208,12 @@ def test_a_stop_leaves_a_vehicle_that_ends_elsewhere_and_its_whole_drive_is_save
     stops = [stop("s1", 2, demand=1.0), stop("s2", 3, demand=1.0)]
     p = grid_problem(points, stops, [aller, van("boucle")], horizon=Horizon.plain(1))
     kp = KernelProblem(Compiled(p))
-    st = _loaded(kp, {0: [0], 1: [1]})
+    st = loaded_state(kp, {0: [0], 1: [1]})
     assert kp.route_cost(st) == pytest.approx(2 * math.hypot(50, 1) + 100)
 
     assert K.improve(kp.inst, st, 10) == 1
 
     assert list(kp.routes(st)) == [1] and sorted(kp.routes(st)[1]) == [0, 1]
     assert kp.route_cost(st) == pytest.approx(50 + 1 + math.hypot(50, 1))
-    _assert_caches_fresh(kp, st)
+    assert_caches_fresh(kp, st)
     _validated(p, kp, st)
