@@ -407,6 +407,7 @@ class KernelProblem:
             np.zeros(max(S, 1), dtype=i8),
             I.c_base.copy(),
             np.zeros(max(R, 1), dtype=f8),
+            np.zeros(max(R, 1), dtype=np.bool_),
         )
         return st
 

@@ -301,7 +301,10 @@ def _schedule(I, r, seq, n, band_lo, band_hi, starts, best_starts):
 
 @njit(cache=True, nogil=True, inline="always")
 def _update_route(I, S, r):
-    """Recompute the caches of route r: earliest/latest starts, load, driving, cost, feasibility."""
+    """Recompute the caches of route r: earliest/latest starts, load, driving, cost, feasibility.
+
+    Every change of a route ends here, so this is where it is marked changed (``_sync``)."""
+    S.changed[r] = True
     n = S.rlen[r]
     d = I.r_day[r]
     C = I.C
@@ -1301,6 +1304,34 @@ def _copy_state(src, dst):
     dst.ryear[:] = src.ryear
 
 
+@njit(cache=True, nogil=True)
+def _sync(src, dst, changed):
+    """Make dst equal to src again where an iteration may have changed it: the routes marked in
+    ``changed`` (cleared here) and every stop's assignment.
+
+    What the search copies after each iteration, one way or the other: an iteration rewrites a
+    handful of routes, and copying the whole state instead cost up to a sixth of the CPU on
+    Gehring & Homberger's 200-customer R2 instances (50 rows of 203 stops) for the same plans."""
+    for r in range(changed.shape[0]):
+        if changed[r]:
+            dst.route[r, :] = src.route[r]
+            dst.es[r, :] = src.es[r]
+            dst.ls[r, :] = src.ls[r]
+            dst.rlen[r] = src.rlen[r]
+            dst.rload[r] = src.rload[r]
+            dst.rsvc[r] = src.rsvc[r]
+            dst.rdrive[r] = src.rdrive[r]
+            dst.rcost[r] = src.rcost[r]
+            dst.rok[r] = src.rok[r]
+            dst.ryear[r] = src.ryear[r]
+            changed[r] = False
+    dst.assign[:] = src.assign
+    dst.vslot[:, :] = src.vslot
+    dst.band_lo[:] = src.band_lo
+    dst.band_hi[:] = src.band_hi
+    dst.lvl[:] = src.lvl
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _in(arr, n, x):
     for i in range(n):
@@ -1327,13 +1358,16 @@ def _search(
     seq_a, seq_b = _scratch_sequences(cur)
     cur_obj = _objective(I, cur)
     best_obj = _objective(I, best)
+    # cand equals cur at the start of every iteration: copied in full once (the caller may
+    # have changed cur between calls), then kept equal by syncing what each iteration changed.
+    _copy_state(cur, cand)
+    cand.changed[:] = False
     for it in range(iterations):
         if iterations > 1:
             frac = it / (iterations - 1)
         else:
             frac = 1.0
         temp = t_start * (t_end / t_start) ** frac if t_start > 0 and t_end > 0 else 0.0
-        _copy_state(cur, cand)
         nrem = ruin(I, cand, cbar, lmax, cand.removed)
         # Stops left out get another chance: mandatory ones every iteration, optional ones at
         # random, about 2 * cbar of them per iteration (there may be many that never fit).
@@ -1358,13 +1392,15 @@ def _search(
         threshold = cur_obj - temp * np.log(u) if temp > 0 else cur_obj
         stats[0] += 1
         if obj < threshold - 1e-9 or obj < cur_obj - 1e-9:
-            _copy_state(cand, cur)
+            _sync(cand, cur, cand.changed)
             cur_obj = obj
             stats[2] += 1
             if obj < best_obj - 1e-9:
                 _copy_state(cand, best)
                 best_obj = obj
                 stats[1] += 1
+        else:
+            _sync(cur, cand, cand.changed)
     return stamp
 
 

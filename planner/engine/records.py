@@ -122,6 +122,7 @@ State = namedtuple(
         "removed",
         "lvl",
         "ryear",  # per slot: the route's yearly euros (with a budget)
+        "changed",  # per slot: rewritten since the search last synced states (kernel._search)
     ],
 )
 
