@@ -1307,7 +1307,8 @@ def _copy_state(src, dst):
 @njit(cache=True, nogil=True)
 def _sync(src, dst, changed):
     """Make dst equal to src again where an iteration may have changed it: the routes marked in
-    ``changed`` (cleared here) and every stop's assignment.
+    ``changed`` (cleared here), and the stops' choices, visit slots and start bands and the
+    communes' levels (arrays as long as the stops and communes, copied whole).
 
     What the search copies after each iteration, one way or the other: an iteration rewrites a
     handful of routes, and copying the whole state instead cost up to a sixth of the CPU on
