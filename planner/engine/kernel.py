@@ -1286,22 +1286,35 @@ def local_search(I, S, g, stops, n, a, b):
 
 
 @njit(cache=True, nogil=True)
-def _copy_state(src, dst):
-    dst.route[:, :] = src.route
-    dst.rlen[:] = src.rlen
-    dst.es[:, :] = src.es
-    dst.ls[:, :] = src.ls
-    dst.rload[:] = src.rload
-    dst.rsvc[:] = src.rsvc
-    dst.rdrive[:] = src.rdrive
-    dst.rcost[:] = src.rcost
-    dst.rok[:] = src.rok
+def _copy_route(src, dst, r):
+    """Route r of src into dst: its stops and every cache of it."""
+    dst.route[r, :] = src.route[r]
+    dst.es[r, :] = src.es[r]
+    dst.ls[r, :] = src.ls[r]
+    dst.rlen[r] = src.rlen[r]
+    dst.rload[r] = src.rload[r]
+    dst.rsvc[r] = src.rsvc[r]
+    dst.rdrive[r] = src.rdrive[r]
+    dst.rcost[r] = src.rcost[r]
+    dst.rok[r] = src.rok[r]
+    dst.ryear[r] = src.ryear[r]
+
+
+@njit(cache=True, nogil=True)
+def _copy_stops(src, dst):
+    """The stops' choices, visit slots and start bands, and the communes' levels."""
     dst.assign[:] = src.assign
     dst.vslot[:, :] = src.vslot
     dst.band_lo[:] = src.band_lo
     dst.band_hi[:] = src.band_hi
     dst.lvl[:] = src.lvl
-    dst.ryear[:] = src.ryear
+
+
+@njit(cache=True, nogil=True)
+def _copy_state(src, dst):
+    for r in range(src.rlen.shape[0]):
+        _copy_route(src, dst, r)
+    _copy_stops(src, dst)
 
 
 @njit(cache=True, nogil=True)
@@ -1315,22 +1328,9 @@ def _sync(src, dst, changed):
     Gehring & Homberger's 200-customer R2 instances (50 rows of 203 stops) for the same plans."""
     for r in range(changed.shape[0]):
         if changed[r]:
-            dst.route[r, :] = src.route[r]
-            dst.es[r, :] = src.es[r]
-            dst.ls[r, :] = src.ls[r]
-            dst.rlen[r] = src.rlen[r]
-            dst.rload[r] = src.rload[r]
-            dst.rsvc[r] = src.rsvc[r]
-            dst.rdrive[r] = src.rdrive[r]
-            dst.rcost[r] = src.rcost[r]
-            dst.rok[r] = src.rok[r]
-            dst.ryear[r] = src.ryear[r]
+            _copy_route(src, dst, r)
             changed[r] = False
-    dst.assign[:] = src.assign
-    dst.vslot[:, :] = src.vslot
-    dst.band_lo[:] = src.band_lo
-    dst.band_hi[:] = src.band_hi
-    dst.lvl[:] = src.lvl
+    _copy_stops(src, dst)
 
 
 @njit(cache=True, nogil=True, inline="always")
