@@ -126,7 +126,7 @@ def test_data_holding_html_or_script_shows_as_text_and_never_runs(
     assert "<b>gras</b>" in popup.inner_text() and HOSTILE_SERVICE in popup.inner_text()
     assert popup.locator("script, b, img").count() == 0
 
-    page.locator(".itin-point-france_services").first.click()
+    page.locator(".itin-point-france_services").first.dispatch_event("click")
     popup = page.locator(".leaflet-popup-content", has_text="France Services (fixe)")
     popup.wait_for()
     text = popup.inner_text()
